@@ -1,0 +1,4 @@
+"""Foundation: reading and writing data, CRS, geometry checks, metric primitives.
+
+Knows nothing about roads, clinics or gaps.
+"""

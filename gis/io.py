@@ -1,0 +1,146 @@
+"""Reading and writing vector data through GDAL (pyogrio), and describing files (fiona).
+
+Every error names the file and layer and says what to do about it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from gis.errors import DataError, OutputError
+
+log = logging.getLogger(__name__)
+
+TABLE_SUFFIXES = {".csv", ".xlsx", ".xls", ".ods"}
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file; for a Shapefile only the .shp itself."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def list_layers(path: str | os.PathLike) -> list[str]:
+    """Layer names of a dataset, or a DataError naming the file."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found; check the path in the profile (relative to the profile file)")
+    try:
+        return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:  # GDAL's own errors vary by driver
+        raise DataError(f"{path}: GDAL cannot open it ({_first_line(exc)}); is it a GeoPackage, Shapefile, "
+                        "GeoJSON, FlatGeobuf, FileGDB, CSV or XLSX file?") from exc
+
+
+def _check_layer(path: Path, layer: str | None) -> None:
+    layers = list_layers(path)
+    if layer is not None and layer not in layers:
+        raise DataError(f"{path}: no layer {layer!r}; it has {', '.join(map(repr, layers))}. "
+                        "Set 'layer' in the profile to one of them")
+    if layer is None and len(layers) > 1 and path.suffix.lower() not in TABLE_SUFFIXES:
+        raise DataError(f"{path}: has {len(layers)} layers ({', '.join(map(repr, layers))}); "
+                        "set 'layer' in the profile to the one to use")
+
+
+def read_vector(path: str | os.PathLike, layer: str | None = None,
+                encoding: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector layer with its CRS as declared by the file (possibly None)."""
+    path = Path(path)
+    _check_layer(path, layer)
+    kwargs = {"layer": layer} if layer is not None else {}
+    if encoding:
+        kwargs["encoding"] = encoding
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = gpd.read_file(path, engine="pyogrio", **kwargs)
+    except Exception as exc:
+        where = f"{path}" + (f" layer {layer!r}" if layer else "")
+        raise DataError(f"{where}: cannot be read ({_first_line(exc)})") from exc
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        raise DataError(f"{path}: has no geometry column; for a point table (CSV/XLSX) set 'x' and 'y' "
+                        "to its longitude and latitude columns in the profile")
+    return frame
+
+
+def read_table(path: str | os.PathLike, layer: str | None = None,
+               encoding: str | None = None) -> pd.DataFrame:
+    """Read an attribute table (CSV, XLSX, or any vector layer without its geometry)."""
+    path = Path(path)
+    _check_layer(path, layer)
+    kwargs = {"layer": layer} if layer is not None else {}
+    if encoding:
+        kwargs["encoding"] = encoding
+    try:
+        frame = pyogrio.read_dataframe(path, read_geometry=False, **kwargs)
+    except Exception as exc:
+        raise DataError(f"{path}: cannot be read as a table ({_first_line(exc)})") from exc
+    return pd.DataFrame(frame)
+
+
+def points_from_columns(table: pd.DataFrame, x: str, y: str, where: str) -> gpd.GeoSeries:
+    """Points from two coordinate columns; rows with an empty cell get no geometry.
+
+    A cell that is present but not a number is an error naming the column and row.
+    """
+    coords = {}
+    for column in (x, y):
+        raw = table[column]
+        values = pd.to_numeric(raw, errors="coerce")
+        bad = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"{where}: column {column!r} row {row + 1} is {raw.iloc[row]!r}, not a number; "
+                            "fix the cell or leave it empty")
+        coords[column] = values.to_numpy(dtype=float)
+    return gpd.GeoSeries(gpd.points_from_xy(coords[x], coords[y]), index=table.index).where(
+        ~(np.isnan(coords[x]) | np.isnan(coords[y])), None)
+
+
+def prepare_output_dir(outdir: str | os.PathLike, names: list[str], overwrite: bool) -> Path:
+    """Create OUTDIR; refuse when any of ``names`` exists there and overwrite is off."""
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputError(f"{outdir}: exists and is not a folder; choose another output folder")
+    existing = [name for name in names if (outdir / name).exists()]
+    if existing and not overwrite:
+        raise OutputError(f"{outdir}: already holds {', '.join(existing)}; pass --overwrite to replace them "
+                          "or choose another output folder")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{outdir}: cannot create the output folder ({exc.strerror})") from exc
+    return outdir
+
+
+def write_gpkg_layers(path: str | os.PathLike, layers: dict[str, pd.DataFrame]) -> None:
+    """Write several layers (GeoDataFrames or plain tables) into one new GeoPackage."""
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    for name, frame in layers.items():
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+
+
+def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """UTF-8 with a BOM so that Excel shows Chinese text; geometry left out."""
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

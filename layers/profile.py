@@ -1,0 +1,341 @@
+"""The standards profile: one TOML file read with tomllib into frozen dataclasses.
+
+Unknown keys are errors; units are in key names; paths are resolved relative to the
+profile file, never the working directory. Defaults follow ../shared/STANDARDS.md
+(national profile); a provincial profile overrides them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from pyproj import CRS
+
+from gis.crs import check_metric, parse_crs
+from gis.errors import ConfigError
+
+# Canonical column names each source understands: (required, optional).
+COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "villages": (("code", "name", "township_code", "township_name"),
+                 ("population", "poor_population", "seat_x", "seat_y")),
+    "seats": (("code",), ()),
+    "roads": (("surface",), ("width", "name")),
+    "water": ((), ("name", "served_codes", "radius", "lpcd", "reliability_pct", "quality_ok", "access_min")),
+    "clinics": ((), ("name", "type", "standardized", "doctors")),
+    "network": ((), ("technology",)),
+    "fibre": ((), ("name",)),
+}
+
+HARDENED_DEFAULT = ("asphalt", "concrete", "cement", "paved", "concrete:plates", "concrete:lanes",
+                    "paving_stones", "沥青", "水泥", "混凝土", "硬化", "柏油")
+VILLAGE_CLINIC_DEFAULT = ("village_clinic", "village clinic", "村卫生室", "卫生室", "村卫生所")
+HEALTH_CENTRE_DEFAULT = ("health_centre", "township_health_centre", "health center", "乡镇卫生院", "卫生院",
+                         "社区卫生服务中心")
+TECHNOLOGY_DEFAULT = ("4G", "5G", "LTE", "NR")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file: where it is and how its columns map to covermap's names."""
+
+    key: str
+    path: Path
+    layer: str | None = None
+    encoding: str | None = None
+    assume_crs: CRS | None = None
+    x: str | None = None
+    y: str | None = None
+    columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}" + (f" layer {self.layer!r}" if self.layer else "")
+
+
+@dataclass(frozen=True)
+class Villages:
+    source: Source
+    seat_crs: CRS | None = None
+    seats: Source | None = None
+
+
+@dataclass(frozen=True)
+class Roads:
+    source: Source
+    hardened_values: tuple[str, ...] = HARDENED_DEFAULT
+
+
+@dataclass(frozen=True)
+class Water:
+    source: Source
+    default_radius_m: float | None = None
+    served_codes_separator: str = ";"
+
+
+@dataclass(frozen=True)
+class Clinics:
+    source: Source
+    village_clinic_values: tuple[str, ...] = VILLAGE_CLINIC_DEFAULT
+    health_centre_values: tuple[str, ...] = HEALTH_CENTRE_DEFAULT
+
+
+@dataclass(frozen=True)
+class Network:
+    coverage: Source | None = None
+    fibre: Source | None = None
+    technologies: tuple[str, ...] = TECHNOLOGY_DEFAULT
+
+
+@dataclass(frozen=True)
+class RoadRules:
+    max_distance_m: float = 500.0
+    min_width_m: float = 0.0
+
+
+@dataclass(frozen=True)
+class WaterRules:
+    min_share: float = 0.5
+    meets_min_lpcd: float = 35.0
+    basic_min_lpcd: float = 20.0
+    meets_min_reliability_pct: float = 95.0
+    basic_min_reliability_pct: float = 90.0
+    meets_max_access_min: float = 10.0
+    basic_max_access_min: float = 20.0
+
+
+@dataclass(frozen=True)
+class ClinicRules:
+    min_doctors: int = 1
+    share_max_population: float = 0.0
+    share_max_distance_m: float = 2500.0
+    exempt_health_centre_host: bool = True
+
+
+@dataclass(frozen=True)
+class NetworkRules:
+    min_share: float = 0.9
+    fibre_max_distance_m: float = 1000.0
+
+
+@dataclass(frozen=True)
+class Standards:
+    roads: RoadRules = RoadRules()
+    water: WaterRules = WaterRules()
+    clinics: ClinicRules = ClinicRules()
+    network: NetworkRules = NetworkRules()
+
+
+@dataclass(frozen=True)
+class Profile:
+    path: Path
+    name: str
+    working_crs: CRS | None
+    villages: Villages
+    roads: Roads | None = None
+    water: Water | None = None
+    clinics: Clinics | None = None
+    network: Network | None = None
+    standards: Standards = Standards()
+    raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    def sources(self) -> list[Source]:
+        """Every input file named by the profile, in reading order."""
+        found = [self.villages.source, self.villages.seats]
+        found += [self.roads and self.roads.source, self.water and self.water.source,
+                  self.clinics and self.clinics.source]
+        if self.network:
+            found += [self.network.coverage, self.network.fibre]
+        return [source for source in found if source is not None]
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and validate a profile; ConfigError names the file and key at fault."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: profile not found; create one with 'covermap init {path}'") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the profile ({exc}); save it as UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    return parse_profile(data, path)
+
+
+def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
+    base = path.resolve().parent
+    reader = _Reader(path, base)
+    top = reader.table(data, "", {"project", "villages", "seats", "roads", "water", "clinics", "network",
+                                  "standards"})
+    project = reader.table(top.get("project", {}), "project", {"name", "working_crs"})
+    crs_text = reader.value(project, "project", "working_crs", str, "auto")
+    working = None if crs_text == "auto" else check_metric(parse_crs(crs_text, "project.working_crs"),
+                                                           "project.working_crs")
+    if "villages" not in top:
+        raise ConfigError(f"{path}: no [villages] table; every profile needs the village boundaries")
+    vtable = reader.table(top["villages"], "villages", _SOURCE_KEYS | {"seat_crs"})
+    seat_crs_text = reader.value(vtable, "villages", "seat_crs", str, None)
+    villages_source = reader.source(vtable, "villages")
+    if ("seat_x" in villages_source.columns) != ("seat_y" in villages_source.columns):
+        raise ConfigError(f"{path}: villages.columns needs both seat_x and seat_y, or neither")
+    if "seat_x" in villages_source.columns and seat_crs_text is None:
+        raise ConfigError(f"{path}: villages.columns maps seat_x/seat_y but villages.seat_crs is not set; "
+                          "add seat_crs = \"EPSG:4490\" (or the CRS of those coordinates)")
+    villages = Villages(
+        source=villages_source,
+        seat_crs=parse_crs(seat_crs_text, "villages.seat_crs") if seat_crs_text else None,
+        seats=reader.source(reader.table(top["seats"], "seats", _SOURCE_KEYS), "seats") if "seats" in top else None,
+    )
+    roads = water = clinics = network = None
+    if "roads" in top:
+        table = reader.table(top["roads"], "roads", _SOURCE_KEYS | {"hardened_values"})
+        roads = Roads(reader.source(table, "roads"),
+                      reader.strings(table, "roads", "hardened_values", HARDENED_DEFAULT))
+    if "water" in top:
+        table = reader.table(top["water"], "water", _SOURCE_KEYS | {"default_radius_m", "served_codes_separator"})
+        water = Water(reader.source(table, "water"),
+                      reader.number(table, "water", "default_radius_m", None, minimum=0.0),
+                      reader.value(table, "water", "served_codes_separator", str, ";"))
+    if "clinics" in top:
+        table = reader.table(top["clinics"], "clinics",
+                             _SOURCE_KEYS | {"village_clinic_values", "health_centre_values"})
+        clinics = Clinics(reader.source(table, "clinics"),
+                          reader.strings(table, "clinics", "village_clinic_values", VILLAGE_CLINIC_DEFAULT),
+                          reader.strings(table, "clinics", "health_centre_values", HEALTH_CENTRE_DEFAULT))
+    if "network" in top:
+        table = reader.table(top["network"], "network", {"coverage", "fibre", "technologies"})
+        network = Network(
+            coverage=reader.source(reader.table(table["coverage"], "network.coverage", _SOURCE_KEYS),
+                                   "network.coverage", "network") if "coverage" in table else None,
+            fibre=reader.source(reader.table(table["fibre"], "network.fibre", _SOURCE_KEYS),
+                                "network.fibre", "fibre") if "fibre" in table else None,
+            technologies=reader.strings(table, "network", "technologies", TECHNOLOGY_DEFAULT),
+        )
+        if network.coverage is None and network.fibre is None:
+            raise ConfigError(f"{path}: [network] names neither coverage nor fibre; add [network.coverage] "
+                              "and/or [network.fibre], or remove [network]")
+    standards = reader.standards(top.get("standards", {}))
+    return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
+                   working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
+                   network=network, standards=standards, raw=MappingProxyType(dict(data)))
+
+
+_SOURCE_KEYS = {"path", "layer", "encoding", "assume_crs", "x", "y", "columns"}
+
+
+class _Reader:
+    """Typed look-ups in the parsed TOML with errors that name the profile key."""
+
+    def __init__(self, path: Path, base: Path):
+        self.path = path
+        self.base = base
+
+    def fail(self, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {message}")
+
+    def table(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(f"{key or 'the top level'} must be a table, not {type(value).__name__}")
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            prefix = f"{key}." if key else ""
+            raise self.fail(f"unknown key {prefix}{unknown[0]}; allowed here: {', '.join(sorted(allowed))}")
+        return value
+
+    def value(self, table: dict, key: str, name: str, kind: type, default: Any) -> Any:
+        if name not in table:
+            return default
+        value = table[name]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise self.fail(f"{key}.{name} must be {_KIND_WORDS[kind]}, not {value!r}")
+        return value
+
+    def number(self, table: dict, key: str, name: str, default: float | None,
+               minimum: float | None = None, maximum: float | None = None) -> float | None:
+        if name not in table:
+            return default
+        value = table[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(f"{key}.{name} must be a number, not {value!r}")
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+            raise self.fail(f"{key}.{name} = {value} is out of range; it must be {bounds}")
+        return float(value)
+
+    def strings(self, table: dict, key: str, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = table.get(name, list(default))
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(f"{key}.{name} must be a list of strings, not {value!r}")
+        return tuple(value)
+
+    def source(self, table: dict, key: str, kind: str | None = None) -> Source:
+        kind = kind or key
+        if "path" not in table:
+            raise self.fail(f"{key}.path is missing; give the file's path relative to the profile")
+        path = Path(self.value(table, key, "path", str, None))
+        path = path if path.is_absolute() else self.base / path
+        columns = self.table(table.get("columns", {}), f"{key}.columns", set(_all_columns(kind)))
+        for name, column in columns.items():
+            if not isinstance(column, str) or not column:
+                raise self.fail(f"{key}.columns.{name} must be a column name (text), not {column!r}")
+        required, _ = COLUMNS[kind]
+        missing = [name for name in required if name not in columns]
+        if missing:
+            raise self.fail(f"{key}.columns.{missing[0]} is missing; map it to the column of {path.name} "
+                            f"that holds the {missing[0].replace('_', ' ')}")
+        x, y = self.value(table, key, "x", str, None), self.value(table, key, "y", str, None)
+        if (x is None) != (y is None):
+            raise self.fail(f"{key} needs both x and y (longitude and latitude columns), or neither")
+        assume = self.value(table, key, "assume_crs", str, None)
+        return Source(key=key, path=path, layer=self.value(table, key, "layer", str, None),
+                      encoding=self.value(table, key, "encoding", str, None),
+                      assume_crs=parse_crs(assume, f"{key}.assume_crs") if assume else None,
+                      x=x, y=y, columns=MappingProxyType(dict(columns)))
+
+    def standards(self, value: Any) -> Standards:
+        table = self.table(value, "standards", {"roads", "water", "clinics", "network"})
+        parts = {}
+        for name, cls in (("roads", RoadRules), ("water", WaterRules), ("clinics", ClinicRules),
+                          ("network", NetworkRules)):
+            fields = {f.name: f for f in dataclasses.fields(cls)}
+            sub = self.table(table.get(name, {}), f"standards.{name}", set(fields))
+            kwargs = {}
+            for key, spec in fields.items():
+                if key not in sub:
+                    continue
+                if spec.type == "bool":
+                    kwargs[key] = self.value(sub, f"standards.{name}", key, bool, spec.default)
+                else:
+                    limit = 1.0 if key.endswith("share") else (100.0 if key.endswith("_pct") else None)
+                    number = self.number(sub, f"standards.{name}", key, spec.default, 0.0, limit)
+                    kwargs[key] = int(number) if spec.type == "int" else number
+            parts[name] = cls(**kwargs)
+        rules = Standards(**parts)
+        _check_tiers(self, rules)
+        return rules
+
+
+def _check_tiers(reader: _Reader, rules: Standards) -> None:
+    w = rules.water
+    if w.basic_min_lpcd > w.meets_min_lpcd:
+        raise reader.fail("standards.water.basic_min_lpcd is above meets_min_lpcd; the basic tier must be the "
+                          "lower one")
+    if w.basic_min_reliability_pct > w.meets_min_reliability_pct:
+        raise reader.fail("standards.water.basic_min_reliability_pct is above meets_min_reliability_pct")
+    if w.basic_max_access_min < w.meets_max_access_min:
+        raise reader.fail("standards.water.basic_max_access_min is below meets_max_access_min")
+
+
+def _all_columns(kind: str) -> tuple[str, ...]:
+    required, optional = COLUMNS[kind]
+    return required + optional
+
+
+_KIND_WORDS = {str: "text", bool: "true or false", int: "a whole number", float: "a number"}
