@@ -1,0 +1,189 @@
+"""covermap command line: one click group, thin commands. The only module that imports click.
+
+Exit codes: 0 success; 1 a data, profile or output problem explained in one or two lines;
+2 a usage error. Anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from gis.errors import CovermapError, OutputError
+
+log = logging.getLogger("covermap")
+
+
+def _fail_cleanly(command):
+    """Turn covermap's own errors into click's one-line 'Error: ...' and exit code 1."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CovermapError as exc:
+            raise click.ClickException(str(exc)) from None
+    return wrapper
+
+
+overwrite_option = click.option("--overwrite", is_flag=True, help="Replace outputs that already exist.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Less detail on stderr (repeatable).")
+@click.version_option(package_name="covermap")
+def main(verbose: int, quiet: int) -> None:
+    """Check every administrative village against infrastructure standards (roads,
+    drinking water, clinics, 4G and fibre) and publish the gaps per bureau.
+
+    \b
+    Start with the bundled sample county:
+        covermap demo demo-output
+    Then make a profile for your own data:
+        covermap init county.toml
+        covermap check county.toml
+        covermap run county.toml -o results
+    """
+    level = max(logging.DEBUG, min(logging.CRITICAL, logging.INFO + 10 * (quiet - verbose)))
+    logging.basicConfig(level=level, format="%(message)s", force=True)
+    logging.captureWarnings(True)
+
+
+def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None) -> None:
+    from layers.pipeline import assess, counts, publish
+    from layers.profile import load_profile
+    from maps import write_map
+
+    profile = load_profile(profile_path)
+    result = assess(profile)
+    title = title or profile.name
+
+    def map_writer(path: Path) -> None:
+        write_map(result.villages, result.infrastructure(), path, title=title)
+
+    publish(result, outdir, overwrite=overwrite, extras={"map.html": map_writer})
+    fails = {key: value["fails"] for key, value in counts(result.villages).items()}
+    click.echo(f"{len(result.villages)} villages, {len(result.gaps)} gaps "
+               f"({', '.join(f'{k} {v}' for k, v in fails.items())}), {len(result.no_data)} without data; "
+               f"outputs in {outdir}")
+
+
+@main.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for coverage.gpkg, the CSV tables, map.html and run.json.")
+@overwrite_option
+@_fail_cleanly
+def run(profile: Path, outdir: Path, overwrite: bool) -> None:
+    """Assess every village in PROFILE and write the results.
+
+    \b
+    Example:
+        covermap run county.toml -o results --overwrite
+    Writes coverage.gpkg (layers villages, gaps, no_data, townships), villages.csv,
+    gaps.csv, no_data.csv, townships.csv (UTF-8 with BOM), map.html and run.json.
+    """
+    _run_profile(profile, outdir, overwrite)
+
+
+@main.command()
+@click.argument("outdir", required=False, default="demo-output",
+                type=click.Path(file_okay=False, path_type=Path))
+@overwrite_option
+@_fail_cleanly
+def demo(outdir: Path, overwrite: bool) -> None:
+    """Run the bundled sample county (望谟县, generated geometry) into OUTDIR.
+
+    \b
+    Example:
+        covermap demo demo-output
+        # then open demo-output/map.html in a browser
+    """
+    from layers.sample import profile_path
+
+    _run_profile(profile_path(), outdir, overwrite)
+
+
+@main.command()
+@click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report as lines of text or as one JSON object.")
+@_fail_cleanly
+def check(profile: Path, fmt: str) -> None:
+    """Read and validate everything PROFILE names; report every problem; write nothing.
+
+    \b
+    Example:
+        covermap check county.toml
+    Exits 1 when any error is found, 0 when there are only warnings or none.
+    """
+    from layers.inputs import Findings, load_inputs
+    from layers.profile import load_profile
+
+    findings = Findings()
+    try:
+        load_inputs(load_profile(profile), findings)
+    except CovermapError as exc:
+        if not any(exc is seen for seen in findings.errors):
+            findings.errors.append(exc)
+    errors = [str(exc) for exc in findings.errors]
+    if fmt == "json":
+        click.echo(json.dumps({"profile": str(profile), "errors": errors, "warnings": findings.warnings},
+                              ensure_ascii=False, indent=2))
+    else:
+        for message in errors:
+            click.echo(f"error: {message}")
+        for message in findings.warnings:
+            click.echo(f"warning: {message}")
+        click.echo(f"{profile}: {len(errors)} errors, {len(findings.warnings)} warnings")
+    if errors:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@overwrite_option
+@_fail_cleanly
+def init(path: Path, overwrite: bool) -> None:
+    """Write a commented profile template to PATH.
+
+    \b
+    Example:
+        covermap init county.toml
+    """
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path}: already exists; pass --overwrite to replace it or choose another name")
+    template = resources.files("layers").joinpath("template.toml").read_text(encoding="utf-8")
+    try:
+        path.write_text(template, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the profile ({exc.strerror})") from None
+    click.echo(f"wrote {path}; edit the paths and columns, then run 'covermap check {path}'")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@_fail_cleanly
+def info(path: Path) -> None:
+    """Describe a data file: its layers, CRS, feature count and fields.
+
+    \b
+    Example:
+        covermap info villages.gpkg
+    """
+    from gis.describe import describe
+
+    for layer in describe(path):
+        click.echo(f"layer {layer['layer']!r}: {layer['geometry']}, {layer['features']} features, "
+                   f"CRS {layer['crs'] or 'none (set assume_crs in the profile)'}")
+        for name, kind in layer["fields"].items():
+            click.echo(f"  {name}: {kind}")
+
+
+if __name__ == "__main__":
+    main()

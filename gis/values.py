@@ -1,0 +1,65 @@
+"""Parsing attribute values as found in county ledgers: numbers kept as text, yes/no
+flags in Chinese or English, codes stored as numbers. Errors name column and row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gis.errors import DataError
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "t", "1", "1.0", "是", "有", "√", "✓", "达标"})
+FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "0.0", "否", "无", "×", "✗", "不达标"})
+
+
+def blank(series: pd.Series) -> np.ndarray:
+    """Mask of missing cells: null, or text that is empty after stripping."""
+    text = series.astype("string").str.strip()
+    return (series.isna() | (text == "").fillna(True)).to_numpy(dtype=bool)
+
+
+def numbers(series: pd.Series, where: str, column: str, *, minimum: float | None = None,
+            labels: pd.Series | None = None) -> pd.Series:
+    """Floats from a column; blank cells become NaN, anything else unparseable is an error."""
+    values = pd.to_numeric(series.astype("string").str.strip().replace("", pd.NA), errors="coerce")
+    values = values.astype(float)
+    bad = np.isnan(values.to_numpy()) & ~blank(series)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{where}: column {column!r} {_row(i, labels)} holds {series.iloc[i]!r}, not a number; "
+                        f"fix it or leave the cell empty ({int(bad.sum())} such cells)")
+    if minimum is not None and (values < minimum).any():
+        i = int(np.flatnonzero((values < minimum).to_numpy())[0])
+        raise DataError(f"{where}: column {column!r} {_row(i, labels)} is {values.iloc[i]:g}, below {minimum:g}; "
+                        "correct the value")
+    return pd.Series(values.to_numpy(), index=series.index, dtype=float)
+
+
+def flags(series: pd.Series, where: str, column: str, labels: pd.Series | None = None) -> pd.Series:
+    """True/False/NA from yes-no words (是/否, true/false, 1/0); other words are errors."""
+    text = series.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[text.isin(TRUE_WORDS).fillna(False).to_numpy(dtype=bool)] = True
+    out[text.isin(FALSE_WORDS).fillna(False).to_numpy(dtype=bool)] = False
+    bad = out.isna().to_numpy() & ~blank(series)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{where}: column {column!r} {_row(i, labels)} holds {series.iloc[i]!r}; use 是/否 or "
+                        "true/false (or leave it empty when unknown)")
+    return out
+
+
+def codes(series: pd.Series) -> pd.Series:
+    """Codes as text: 522326100201.0 read from a numeric column becomes '522326100201'."""
+    if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
+        return series.map(lambda v: pd.NA if pd.isna(v) else f"{int(v)}").astype("string")
+    return series.astype("string").str.strip().replace("", pd.NA)
+
+
+def words(series: pd.Series) -> pd.Series:
+    """Text normalised for matching against profile value lists (stripped, lower case)."""
+    return series.astype("string").str.strip().str.lower().replace("", pd.NA)
+
+
+def _row(i: int, labels: pd.Series | None) -> str:
+    return f"village {labels.iloc[i]}" if labels is not None else f"row {i + 1}"

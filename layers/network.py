@@ -1,0 +1,90 @@
+"""Network (telecom bureau): 4G coverage of the village seat and area, and fibre
+broadband access within a distance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gis import geometry
+from layers.inputs import Inputs
+from layers.profile import NetworkRules
+from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, Grades, sentences
+
+
+def coverage_share(inputs: Inputs, mask: np.ndarray) -> pd.Series:
+    """``net4g_share``: share of each village's area inside the chosen coverage polygons."""
+    cover = inputs.coverage.geometry.to_numpy()[mask]
+    share = geometry.covered_share(inputs.villages.geometry.to_numpy(), cover)
+    return pd.Series(share, index=inputs.villages.index, name="net4g_share")
+
+
+def seat_covered(inputs: Inputs, mask: np.ndarray) -> pd.Series:
+    """``net4g_seat``: True/False where the village has a seat, NA where it has none."""
+    seats = inputs.seats.to_numpy()
+    village, _ = geometry.pairs_intersecting(seats, inputs.coverage.geometry.to_numpy()[mask])
+    covered = pd.Series(np.bincount(village, minlength=len(seats)) > 0, index=inputs.villages.index,
+                        dtype="boolean", name="net4g_seat")
+    return covered.mask(~geometry.usable(seats))
+
+
+def assess_4g(inputs: Inputs, rules: NetworkRules) -> pd.DataFrame:
+    """net4g_seat, net4g_share, net4g_verdict, net4g_reason for every village."""
+    index = inputs.villages.index
+    n = len(index)
+    grades = Grades(n, "no coverage layer in the profile")
+    if inputs.coverage is None:
+        return grades.frame("net4g", index, net4g_seat=pd.array([pd.NA] * n, dtype="boolean"),
+                            net4g_share=np.full(n, np.nan))
+    counts = inputs.coverage["counts"]
+    share = coverage_share(inputs, counts.fillna(False).to_numpy(dtype=bool)).to_numpy()
+    seat = seat_covered(inputs, counts.fillna(False).to_numpy(dtype=bool))
+    unknown_share = geometry.covered_share(inputs.villages.geometry.to_numpy(),
+                                           inputs.coverage.geometry.to_numpy()[counts.isna().to_numpy()])
+    unknown_seat = seat_covered(inputs, counts.isna().to_numpy()).fillna(False).to_numpy(dtype=bool)
+    unknown = (np.nan_to_num(unknown_share) > 0) | unknown_seat
+    has_seat = seat.notna().to_numpy()
+    covered = seat.fillna(False).to_numpy(dtype=bool)
+    enough = share >= rules.min_share
+    limit = np.full(n, rules.min_share)
+
+    grades.rule(~geometry.usable(inputs.origins), NO_DATA, "village has neither a boundary nor a seat")
+    grades.rule(covered & enough, MEETS, sentences("seat inside 4G coverage; {s:.0%} of the area covered "
+                                                   "(limit {m:.0%})", s=share, m=limit))
+    grades.rule(~has_seat & enough, MEETS, sentences("{s:.0%} of the area inside 4G coverage (limit {m:.0%})",
+                                                     s=share, m=limit))
+    grades.rule(unknown, NO_DATA, "coverage polygons without a technology value overlap the village; "
+                                  "record their technology")
+    grades.rule(covered & np.isnan(share), NO_DATA, "seat inside 4G coverage, but the village has no boundary "
+                                                    "to measure the covered share")
+    grades.rule(covered, BASIC, sentences("seat inside 4G coverage, but only {s:.0%} of the area covered "
+                                          "(limit {m:.0%})", s=share, m=limit))
+    grades.rule(has_seat, FAILS, "village seat outside 4G coverage")
+    grades.rule(share > 0, BASIC, sentences("only {s:.0%} of the area inside 4G coverage (limit {m:.0%})",
+                                            s=share, m=limit))
+    grades.rule(np.ones(n, dtype=bool), FAILS, "no 4G coverage over the village")
+    return grades.frame("net4g", index, net4g_seat=seat.to_numpy(), net4g_share=share)
+
+
+def fibre_distance(origins: np.ndarray, fibre: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """``fibre_nearest_m``: metres from each origin to the nearest fibre access point."""
+    _, distance = geometry.nearest(origins, fibre.geometry.to_numpy())
+    return pd.Series(distance, index=index, name="fibre_nearest_m")
+
+
+def assess_fibre(inputs: Inputs, rules: NetworkRules) -> pd.DataFrame:
+    """fibre_nearest_m, fibre_verdict, fibre_reason for every village."""
+    index = inputs.villages.index
+    n = len(index)
+    grades = Grades(n, "no fibre layer in the profile")
+    if inputs.fibre is None:
+        return grades.frame("fibre", index, fibre_nearest_m=np.full(n, np.nan))
+    distance = fibre_distance(inputs.origins, inputs.fibre, index).to_numpy()
+    limit = np.full(n, rules.fibre_max_distance_m)
+    grades.rule(~geometry.usable(inputs.origins), NO_DATA, "village has neither a boundary nor a seat")
+    grades.rule(np.isnan(distance), FAILS, "no fibre access point in the fibre layer")
+    grades.rule(distance <= rules.fibre_max_distance_m, MEETS,
+                sentences("fibre access point {d:,.0f} m away (limit {m:,.0f} m)", d=distance, m=limit))
+    grades.rule(np.ones(n, dtype=bool), FAILS,
+                sentences("nearest fibre access point {d:,.0f} m away; limit {m:,.0f} m", d=distance, m=limit))
+    return grades.frame("fibre", index, fibre_nearest_m=distance)

@@ -1,0 +1,175 @@
+"""The pipeline: profile -> inputs -> indicators and verdicts per village -> gap lists
+-> files. ``assess`` computes, ``publish`` writes; the map is written by a caller-given
+writer so that this package never imports ``maps``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from gis import geometry, io
+from gis.errors import OutputError
+from layers import clinics, gaps, network, roads, water
+from layers.inputs import Inputs, load_inputs
+from layers.profile import Profile
+from layers.verdicts import STANDARDS, VERDICTS
+
+log = logging.getLogger(__name__)
+
+TABLES = ("coverage.gpkg", "villages.csv", "gaps.csv", "no_data.csv", "townships.csv")
+OUTPUTS = (*TABLES, "map.html", "run.json")
+
+
+@dataclass
+class Result:
+    profile: Profile
+    inputs: Inputs
+    villages: gpd.GeoDataFrame      # one row per input village, in the villages' own CRS
+    gaps: pd.DataFrame
+    no_data: pd.DataFrame
+    townships: gpd.GeoDataFrame
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def infrastructure(self) -> dict[str, gpd.GeoDataFrame]:
+        """The input layers as the map draws them (working CRS)."""
+        found = {key: getattr(self.inputs, key) for key in ("roads", "water", "clinics", "coverage", "fibre")}
+        if found["clinics"] is not None:
+            found["clinics"] = found["clinics"].assign(
+                qualifies=clinics.qualifying(found["clinics"], self.profile.standards.clinics).fillna(False))
+        return {key: frame for key, frame in found.items() if frame is not None}
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], step: str):
+    start = time.perf_counter()
+    yield
+    seconds[step] = round(time.perf_counter() - start, 3)
+    log.info("%s: %.2f s", step, seconds[step])
+
+
+def assess(profile: Profile) -> Result:
+    """Read the profile's inputs and decide every standard for every village."""
+    seconds: dict[str, float] = {}
+    with _timed(seconds, "read"):
+        inputs = load_inputs(profile)
+    log.info("%d villages, working CRS %s", len(inputs.villages), inputs.crs.to_string())
+    rules = profile.standards
+    steps = {"road": lambda: roads.assess(inputs, rules.roads),
+             "water": lambda: water.assess(inputs, rules.water),
+             "clinic": lambda: clinics.assess(inputs, rules.clinics),
+             "net4g": lambda: network.assess_4g(inputs, rules.network),
+             "fibre": lambda: network.assess_fibre(inputs, rules.network)}
+    parts = []
+    for key, step in steps.items():
+        with _timed(seconds, key):
+            parts.append(step())
+    with _timed(seconds, "gaps"):
+        villages = _village_table(inputs, parts)
+        result = Result(profile, inputs, villages, gaps.gap_list(villages), gaps.no_data_list(villages),
+                        _townships(villages), seconds)
+    return result
+
+
+def _village_table(inputs: Inputs, parts: list[pd.DataFrame]) -> gpd.GeoDataFrame:
+    v = inputs.villages
+    seat_source = np.where(geometry.usable(inputs.seats.to_numpy()), "seat",
+                           np.where(geometry.usable(v.geometry.to_numpy()), "polygon", "none"))
+    table = pd.DataFrame({"village_code": v["code"], "village_name": v["name"],
+                          "township_code": v["township_code"], "township_name": v["township_name"],
+                          "population": v["population"], "poor_population": v["poor_population"],
+                          "seat_source": seat_source}, index=v.index)
+    table = pd.concat([table, *parts], axis=1)
+    table = pd.concat([table, gaps.count_gaps(table)], axis=1)
+    frame = gpd.GeoDataFrame(table, geometry=v.geometry.to_numpy(), crs=inputs.crs)
+    return frame.to_crs(inputs.villages_crs)
+
+
+def _townships(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    summary = gaps.township_summary(villages)
+    shapes = villages[["township_code", villages.geometry.name]].dissolve("township_code", dropna=False)
+    return gpd.GeoDataFrame(summary, geometry=shapes.geometry.reindex(summary["township_code"]).to_numpy(),
+                            crs=villages.crs)
+
+
+def counts(villages: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Villages per standard and verdict, as recorded in run.json."""
+    return {s.key: {v: int((villages[f"{s.key}_verdict"] == v).sum()) for v in VERDICTS} for s in STANDARDS}
+
+
+def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = False,
+            extras: dict[str, Callable[[Path], None]] | None = None) -> Path:
+    """Write every output into a temporary folder, then move them into ``outdir`` together,
+    so a failed or killed run leaves earlier outputs as they were."""
+    extras = extras or {}
+    names = [*TABLES, *extras, "run.json"]
+    outdir = io.prepare_output_dir(outdir, names, overwrite)
+    with tempfile.TemporaryDirectory(prefix=".covermap-", dir=outdir) as tmp:
+        staging = Path(tmp)
+        with _timed(result.seconds, "write tables"):
+            _write_tables(result, staging)
+        for name, writer in extras.items():
+            with _timed(result.seconds, f"write {name}"):
+                writer(staging / name)
+        (staging / "run.json").write_text(json.dumps(run_record(result), ensure_ascii=False, indent=2,
+                                                     default=str), encoding="utf-8")
+        try:
+            for name in names:
+                os.replace(staging / name, outdir / name)
+        except OSError as exc:
+            raise OutputError(f"{outdir}: cannot move outputs into place ({exc.strerror})") from exc
+    return outdir
+
+
+def _write_tables(result: Result, folder: Path) -> None:
+    villages = _plain(result.villages)
+    io.write_gpkg_layers(folder / "coverage.gpkg", {"villages": villages, "gaps": result.gaps,
+                                                    "no_data": result.no_data, "townships": result.townships})
+    io.write_csv(folder / "villages.csv", villages)
+    io.write_csv(folder / "gaps.csv", result.gaps)
+    io.write_csv(folder / "no_data.csv", result.no_data)
+    io.write_csv(folder / "townships.csv", result.townships)
+
+
+def _plain(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Nullable booleans as text so that every format stores them the same way."""
+    return villages.assign(net4g_seat=villages["net4g_seat"].map({True: "yes", False: "no"}).astype(object))
+
+
+def run_record(result: Result) -> dict:
+    """What run.json holds: inputs with hashes, profile, CRS, versions, counts, timings."""
+    crs = result.inputs.crs
+    return {
+        "profile": {"path": str(result.profile.path), "settings": dict(result.profile.raw)},
+        "inputs": [record.__dict__ for record in result.inputs.records],
+        "working_crs": {"name": crs.name, "epsg": crs.to_epsg(), "wkt": crs.to_wkt()},
+        "villages": len(result.villages),
+        "verdicts": counts(result.villages),
+        "gaps": len(result.gaps),
+        "no_data": len(result.no_data),
+        "seconds": dict(result.seconds),
+        "versions": _versions(),
+    }
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "gdal": pyogrio.__gdal_version_string__}
+    for package in ("covermap", "geopandas", "shapely", "pyogrio", "pyproj", "fiona", "folium", "pandas", "numpy"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found

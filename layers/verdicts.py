@@ -1,0 +1,67 @@
+"""Verdict words and the registry of standards: which bureau owns which check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MEETS = "meets"        # 达标
+BASIC = "basic"        # 基本达标
+FAILS = "fails"        # 不达标
+NO_DATA = "no_data"    # 无数据: its own list, never a gap and never a pass
+VERDICTS = (MEETS, BASIC, FAILS, NO_DATA)
+
+# Ordering for "best of several" and "worst of several" gradings.
+RANK = {FAILS: 0, BASIC: 1, MEETS: 2}
+
+
+@dataclass(frozen=True)
+class Standard:
+    key: str          # column prefix: road_verdict, road_reason, ...
+    bureau: str       # responsible bureau
+    label: str
+    value_column: str  # the measured value shown in the gap list
+
+
+STANDARDS = (
+    Standard("road", "transport", "Hardened road", "road_hardened_m"),
+    Standard("water", "water", "Drinking water", "water_share"),
+    Standard("clinic", "health", "Village clinic", "clinic_nearest_m"),
+    Standard("net4g", "telecom", "4G coverage", "net4g_share"),
+    Standard("fibre", "telecom", "Fibre broadband", "fibre_nearest_m"),
+)
+BY_KEY = {standard.key: standard for standard in STANDARDS}
+
+
+
+
+class Grades:
+    """Verdicts and reasons for n villages, decided rule by rule: the first rule that
+    matches a village decides it; villages no rule matched stay ``no_data``."""
+
+    def __init__(self, n: int, default_reason: str = "no rule applied"):
+        self.verdict = np.full(n, NO_DATA, dtype=object)
+        self.reason = np.full(n, default_reason, dtype=object)
+        self.decided = np.zeros(n, dtype=bool)
+
+    def rule(self, mask: np.ndarray, verdict: str, reason: str | np.ndarray) -> None:
+        take = np.asarray(mask, dtype=bool) & ~self.decided
+        self.verdict[take] = verdict
+        self.reason[take] = reason[take] if isinstance(reason, np.ndarray) else reason
+        self.decided |= take
+
+    def frame(self, prefix: str, index: pd.Index, **values) -> pd.DataFrame:
+        """``{prefix}_verdict`` and ``{prefix}_reason`` after the value columns, aligned to ``index``."""
+        columns = dict(values)
+        columns[f"{prefix}_verdict"] = self.verdict
+        columns[f"{prefix}_reason"] = self.reason
+        return pd.DataFrame(columns, index=index)
+
+
+def sentences(template: str, **columns) -> np.ndarray:
+    """One reason sentence per village: ``template.format`` over aligned columns."""
+    names = list(columns)
+    rows = zip(*(np.asarray(columns[name], dtype=object) for name in names))
+    return np.array([template.format(**dict(zip(names, row))) for row in rows], dtype=object)

@@ -1,0 +1,72 @@
+"""Known answers for the road standard on the hand-drawn villages (tests/hand_drawn.py)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hand_drawn import frame, inputs, line
+from layers import roads
+from layers.profile import RoadRules
+
+
+def road_layer(rows):
+    return frame([{"hardened": r[0], "width": r[1], "name": r[2]} for r in rows], [r[3] for r in rows]).astype(
+        {"hardened": "boolean"})
+
+
+@pytest.fixture
+def layer():
+    return road_layer([
+        (True, 6.0, "R1 to A", line((500, -1000), (500, 100))),        # 400 m south of A's seat
+        (True, 5.0, "R2 touches C", line((1000, 3000), (2000, 4000))),  # touches C's corner only
+        (True, 3.0, "R3 through D", line((2500, -500), (2500, 500))),   # enters D (no seat)
+        (None, np.nan, "R4 unknown", line((1500, 800), (1500, 1800))),  # 300 m from B's seat, no surface
+        (False, 4.0, "R5 gravel", line((0, 500), (400, 500))),          # gravel into A
+    ])
+
+
+def test_distances_known_answers(layer):
+    data = inputs(roads=layer)
+    got = roads.hardened_distance(data.origins, layer, data.villages.index)
+    # A: seat (500,500) to R1's end (500,100) = 400. B: seat (1500,500) to R3 (2500,500) = 1000.
+    # C: polygon touches R2 at (1000,3000) -> 0. D: R3 enters -> 0. E: no origin -> NaN.
+    np.testing.assert_allclose(got.to_numpy()[:4], [400.0, 1000.0, 0.0, 0.0])
+    assert np.isnan(got.iloc[4])
+    assert list(got.index) == list(data.villages.index)
+
+
+def test_verdicts_known_answers(layer):
+    out = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500))
+    assert list(out["road_verdict"]) == ["meets", "no_data", "fails", "meets", "no_data"]
+    assert out["road_reason"].iloc[0] == "hardened road 400 m from the village seat; limit 500 m"
+    assert "touches the village boundary but does not enter" in out["road_reason"].iloc[2]
+    assert "no surface recorded" in out["road_reason"].iloc[1]
+    assert "neither a boundary nor a seat" in out["road_reason"].iloc[4]
+
+
+def test_limit_is_inclusive_and_near_misses(layer):
+    at_limit = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=400))
+    below = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=399.9))
+    assert at_limit["road_verdict"].iloc[0] == "meets"
+    assert below["road_verdict"].iloc[0] == "fails"
+    assert below["road_reason"].iloc[0] == "nearest hardened road 400 m from the village seat; limit 400 m"
+
+
+def test_width_below_minimum_is_basic(layer):
+    out = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500, min_width_m=4.5))
+    # A is reached by R1 (6 m): meets. D is entered only by R3 (3 m): basic.
+    assert out["road_verdict"].iloc[0] == "meets"
+    assert out["road_verdict"].iloc[3] == "basic"
+    assert "3.0 m wide" in out["road_reason"].iloc[3]
+
+
+def test_no_roads_layer_is_no_data_for_everyone():
+    out = roads.assess(inputs(), RoadRules())
+    assert set(out["road_verdict"]) == {"no_data"}
+    assert out["road_hardened_m"].isna().all()
+
+
+def test_unknown_surface_far_away_does_not_hide_a_failure(layer):
+    out = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=200))
+    # R4 is 300 m from B's seat: beyond 200 m, so B simply fails.
+    assert out["road_verdict"].iloc[1] == "fails"
