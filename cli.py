@@ -50,8 +50,9 @@ def main(verbose: int, quiet: int) -> None:
         covermap run county.toml -o results
     """
     level = max(logging.DEBUG, min(logging.CRITICAL, logging.INFO + 10 * (quiet - verbose)))
-    logging.basicConfig(level=level, format="%(message)s", force=True)
-    logging.captureWarnings(True)
+    logging.basicConfig(level=max(level, logging.WARNING), format="%(message)s", force=True)
+    for name in ("covermap", "gis", "layers", "maps"):  # libraries' chatter stays at WARNING
+        logging.getLogger(name).setLevel(level)
 
 
 def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None) -> None:

@@ -36,7 +36,6 @@ class Findings:
     warnings: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
-        log.warning(message)
         self.warnings.append(message)
 
 
@@ -87,18 +86,20 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
 
     records: list[InputRecord] = []
     villages = attempt(_read_villages, profile, findings, records)
-    seats_frame = attempt(_read_source, profile.villages.seats, POINTS, records) if profile.villages.seats else None
+    seats_frame = None
+    if profile.villages.seats:
+        seats_frame = attempt(_read_source, profile.villages.seats, POINTS, records, findings)
     raw = {}
     if profile.roads:
-        raw["roads"] = attempt(_read_source, profile.roads.source, LINES, records)
+        raw["roads"] = attempt(_read_source, profile.roads.source, LINES, records, findings)
     if profile.water:
-        raw["water"] = attempt(_read_source, profile.water.source, POLYGONS | POINTS, records)
+        raw["water"] = attempt(_read_source, profile.water.source, POLYGONS | POINTS, records, findings)
     if profile.clinics:
-        raw["clinics"] = attempt(_read_source, profile.clinics.source, POINTS, records)
+        raw["clinics"] = attempt(_read_source, profile.clinics.source, POINTS, records, findings)
     if profile.network and profile.network.coverage:
-        raw["coverage"] = attempt(_read_source, profile.network.coverage, POLYGONS, records)
+        raw["coverage"] = attempt(_read_source, profile.network.coverage, POLYGONS, records, findings)
     if profile.network and profile.network.fibre:
-        raw["fibre"] = attempt(_read_source, profile.network.fibre, POINTS, records)
+        raw["fibre"] = attempt(_read_source, profile.network.fibre, POINTS, records, findings)
     if villages is None:
         raise findings.errors[0]
     crs = profile.working_crs or attempt(working_crs, [villages])
@@ -112,12 +113,14 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     for key, frame in raw.items():
         if frame is not None:
             setattr(inputs, key, attempt(assemble[key], frame.to_crs(crs), profile))
-    if strict and findings.errors:
-        raise findings.errors[0]
+    if strict:
+        for message in findings.warnings:
+            log.warning(message)
     return inputs
 
 
-def _read_source(source: Source, kinds: set[str], records: list[InputRecord]) -> gpd.GeoDataFrame:
+def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
+                 findings: Findings) -> gpd.GeoDataFrame:
     if source.x:
         table = io.read_table(source.path, source.layer, source.encoding)
         _require_columns(source, table, [source.x, source.y])
@@ -133,7 +136,7 @@ def _read_source(source: Source, kinds: set[str], records: list[InputRecord]) ->
     records.append(InputRecord(source.key, str(source.path), source.layer, io.sha256(source.path), len(frame)))
     frame = frame.rename(columns={column: name for name, column in source.columns.items()})
     frame = frame[[*source.columns.keys(), frame.geometry.name]].reset_index(drop=True)
-    _check_geometry(source, frame, kinds)
+    _check_geometry(source, frame, kinds, findings)
     return frame
 
 
@@ -145,11 +148,12 @@ def _require_columns(source: Source, frame: pd.DataFrame, columns: list[str]) ->
                         f"[{source.key}]); its columns are: {have}")
 
 
-def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str]) -> None:
+def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], findings: Findings) -> None:
     geoms, repaired = geometry.repair(frame.geometry.to_numpy())
     if repaired.any():
-        log.warning("%s: repaired %d invalid geometries with make_valid (rows %s)", source.where,
-                    int(repaired.sum()), ", ".join(str(i + 1) for i in np.flatnonzero(repaired)[:5]))
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(repaired)[:5])
+        findings.warn(f"{source.where}: repaired {int(repaired.sum())} invalid geometries with make_valid "
+                      f"(rows {rows}); check them in a GIS")
         frame[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
     present = geometry.usable(frame.geometry.to_numpy())
     types = set(frame.geometry[present].geom_type)
@@ -161,7 +165,7 @@ def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str]) ->
 
 def _read_villages(profile: Profile, findings: Findings, records: list[InputRecord]) -> gpd.GeoDataFrame:
     source = profile.villages.source
-    frame = _read_source(source, POLYGONS, records)
+    frame = _read_source(source, POLYGONS, records, findings)
     frame["code"] = values.codes(frame["code"])
     if frame["code"].isna().any():
         row = int(np.flatnonzero(frame["code"].isna().to_numpy())[0]) + 1

@@ -176,8 +176,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
                                   "standards"})
     project = reader.table(top.get("project", {}), "project", {"name", "working_crs"})
     crs_text = reader.value(project, "project", "working_crs", str, "auto")
-    working = None if crs_text == "auto" else check_metric(parse_crs(crs_text, "project.working_crs"),
-                                                           "project.working_crs")
+    working = None if crs_text == "auto" else reader.crs(crs_text, "project.working_crs", metric=True)
     if "villages" not in top:
         raise ConfigError(f"{path}: no [villages] table; every profile needs the village boundaries")
     vtable = reader.table(top["villages"], "villages", _SOURCE_KEYS | {"seat_crs"})
@@ -190,7 +189,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
                           "add seat_crs = \"EPSG:4490\" (or the CRS of those coordinates)")
     villages = Villages(
         source=villages_source,
-        seat_crs=parse_crs(seat_crs_text, "villages.seat_crs") if seat_crs_text else None,
+        seat_crs=reader.crs(seat_crs_text, "villages.seat_crs") if seat_crs_text else None,
         seats=reader.source(reader.table(top["seats"], "seats", _SOURCE_KEYS), "seats") if "seats" in top else None,
     )
     roads = water = clinics = network = None
@@ -239,6 +238,13 @@ class _Reader:
 
     def fail(self, message: str) -> ConfigError:
         return ConfigError(f"{self.path}: {message}")
+
+    def crs(self, value: str, key: str, metric: bool = False) -> CRS:
+        try:
+            crs = parse_crs(value, key)
+            return check_metric(crs, key) if metric else crs
+        except ConfigError as exc:
+            raise self.fail(str(exc)) from None
 
     def table(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -296,7 +302,7 @@ class _Reader:
         assume = self.value(table, key, "assume_crs", str, None)
         return Source(key=key, path=path, layer=self.value(table, key, "layer", str, None),
                       encoding=self.value(table, key, "encoding", str, None),
-                      assume_crs=parse_crs(assume, f"{key}.assume_crs") if assume else None,
+                      assume_crs=self.crs(assume, f"{key}.assume_crs") if assume else None,
                       x=x, y=y, columns=MappingProxyType(dict(columns)))
 
     def standards(self, value: Any) -> Standards:

@@ -12,6 +12,10 @@ from layers.inputs import Inputs
 from layers.profile import RoadRules
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, Grades, sentences
 
+# A road "enters" a village when more than this length of it lies inside; a road that
+# only touches the boundary (or crosses a corner by a rounding error) does not.
+ENTER_MIN_LENGTH_M = 1.0
+
 
 def hardened_distance(origins: np.ndarray, roads: pd.DataFrame, index: pd.Index) -> pd.Series:
     """``road_hardened_m``: metres from each origin to the nearest hardened road (NaN: none)."""
@@ -22,7 +26,7 @@ def hardened_distance(origins: np.ndarray, roads: pd.DataFrame, index: pd.Index)
 
 def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
     """(village, road) pairs where the road reaches the village: within ``limit_m`` of
-    its seat, or entering its polygon (touching the boundary only does not count)."""
+    its seat, or entering its polygon (more than ``ENTER_MIN_LENGTH_M`` of it inside)."""
     roads = inputs.roads.geometry.to_numpy()
     chosen = np.flatnonzero(roads_mask)
     seats = inputs.seats.to_numpy()
@@ -30,7 +34,8 @@ def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float) -> tu
     sv, sr = geometry.pairs_within_distance(np.where(has_seat, seats, None), roads[chosen], limit_m)
     polygons = np.where(has_seat, None, inputs.villages.geometry.to_numpy())
     pv, pr = geometry.pairs_intersecting(polygons, roads[chosen])
-    enters = ~shapely.touches(polygons[pv], roads[chosen][pr]) if len(pv) else np.zeros(0, dtype=bool)
+    inside = shapely.length(shapely.intersection(polygons[pv], roads[chosen][pr])) if len(pv) else np.zeros(0)
+    enters = inside > ENTER_MIN_LENGTH_M
     return np.r_[sv, pv[enters]], chosen[np.r_[sr, pr[enters]]]
 
 
@@ -68,7 +73,7 @@ def assess(inputs: Inputs, rules: RoadRules) -> pd.DataFrame:
     grades.rule(np.isnan(distance), FAILS, "no hardened road in the roads layer")
     grades.rule(has_seat, FAILS, sentences("nearest hardened road {d:,.0f} m from the village seat; limit {m:,.0f} m",
                                            d=distance, m=np.full(n, limit)))
-    grades.rule(distance == 0, FAILS, "a hardened road touches the village boundary but does not enter it")
+    grades.rule(distance < ENTER_MIN_LENGTH_M, FAILS, "a hardened road touches the village boundary but does not enter it")
     grades.rule(np.ones(n, dtype=bool), FAILS,
                 sentences("no hardened road enters the village; nearest {d:,.0f} m from its boundary", d=distance))
     return grades.frame("road", index, road_hardened_m=distance)

@@ -13,7 +13,7 @@ from layers.profile import NetworkRules
 def coverage():
     cells = frame([{"technology": t} for t in ("4G", "5G", "3G", None)], [
         square(0, 0, 950, 1000),        # 4G: 95% of A, its seat inside
-        square(900, 0, 1500, 1000),     # 5G overlaps the 4G cell over 900..950 and covers B's seat line
+        square(900, 0, 1600, 1000),     # 5G overlaps the 4G cell over 900..950 and covers B's seat
         square(1500, 0, 2500, 1000),    # 3G: not counted
         square(2900, 0, 3100, 200),     # technology unknown, touches D
     ])
@@ -25,22 +25,22 @@ def test_share_and_seat_known_answers(coverage):
     data = inputs(coverage=coverage)
     mask = coverage["counts"].fillna(False).to_numpy(dtype=bool)
     share = network.coverage_share(data, mask)
-    # A: 0..950 (the 4G/5G overlap 900..950 counted once) = 95%; B: 1000..1500 = 50%; C, D: 0.
-    np.testing.assert_allclose(share.to_numpy()[:4], [1.0, 0.5, 0.0, 0.0])
+    # A: 0..1000 (the 4G/5G overlap 900..950 counted once) = 100%; B: 1000..1600 = 60%; C, D: 0.
+    np.testing.assert_allclose(share.to_numpy()[:4], [1.0, 0.6, 0.0, 0.0])
     seat = network.seat_covered(data, mask)
     assert list(seat[:2]) == [True, True] and seat[2:].isna().all()
 
 
 def test_4g_verdicts(coverage):
     out = network.assess_4g(inputs(coverage=coverage), NetworkRules(min_share=0.9))
-    # A: seat covered, 100% -> meets. B: seat on the 5G cell edge (1500,500) counts, 50% -> basic.
+    # A: seat covered, 100% -> meets. B: seat inside the 5G cell, 60% -> basic.
     # C: nothing -> fails. D: unknown-technology cell overlaps -> no_data. E: no origin.
     assert list(out["net4g_verdict"]) == ["meets", "basic", "fails", "no_data", "no_data"]
-    assert out["net4g_reason"].iloc[1] == "seat inside 4G coverage, but only 50% of the area covered (limit 90%)"
+    assert out["net4g_reason"].iloc[1] == "seat inside 4G coverage, but only 60% of the area covered (limit 90%)"
 
 
 def test_4g_share_limit_inclusive(coverage):
-    out = network.assess_4g(inputs(coverage=coverage), NetworkRules(min_share=0.5))
+    out = network.assess_4g(inputs(coverage=coverage), NetworkRules(min_share=0.6))
     assert out["net4g_verdict"].iloc[1] == "meets"
 
 

@@ -1,0 +1,91 @@
+"""The whole path on real files: profile -> verdicts -> tables -> run.json."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from county_files import write_county
+from layers.pipeline import assess, publish
+from layers.profile import load_profile
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return assess(load_profile(write_county(tmp_path_factory.mktemp("county"))))
+
+
+def test_every_village_once_with_known_verdicts(result):
+    v = result.villages.set_index("village_code")
+    assert list(v.index) == ["522326100201", "522326100202", "522326100203", "522326100204", "522326100205"]
+    assert list(v["village_name"]) == ["甲村", "乙村", "丙村", "丁村", "戊村"]
+    assert list(v["road_verdict"]) == ["meets", "no_data", "fails", "meets", "no_data"]
+    # B: listed by P2 (25 lpcd: basic). D: not served.
+    assert list(v["water_verdict"]) == ["meets", "basic", "fails", "fails", "no_data"]
+    # B shares A's clinic K1 at 538.5 m (pop 450 < 500); D's clinic K4 is not standardized.
+    assert list(v["clinic_verdict"]) == ["meets", "meets", "fails", "fails", "no_data"]
+    assert list(v["net4g_verdict"]) == ["meets", "basic", "fails", "fails", "no_data"]
+    assert list(v["fibre_verdict"]) == ["meets", "fails", "meets", "fails", "no_data"]
+    assert list(v["gap_count"]) == [0, 1, 4, 4, 0]
+    assert list(v["no_data_count"]) == [0, 1, 0, 0, 5]
+    assert list(v["seat_source"]) == ["seat", "seat", "polygon", "polygon", "none"]
+
+
+def test_distances_survive_reprojection(result):
+    # The files are in CGCS2000 degrees; the working CRS is UTM 48N again.
+    v = result.villages.set_index("village_code")
+    assert result.inputs.crs.to_epsg() == 32648
+    np.testing.assert_allclose(v["road_hardened_m"].iloc[:4], [400, 1000, 0, 0], atol=0.01)
+    np.testing.assert_allclose(v["fibre_nearest_m"].iloc[0], 950, atol=0.01)
+    np.testing.assert_allclose(v["water_share"].iloc[0], 0.6, atol=1e-6)
+    assert str(result.villages.crs.to_epsg()) == "4490"  # outputs keep the villages' own CRS
+
+
+def test_gap_list_priority_and_no_data_list(result):
+    gaps = result.gaps
+    assert len(gaps) == 9
+    assert list(gaps["standard"].unique()) == ["road", "water", "clinic", "net4g", "fibre"]
+    water = gaps[gaps["standard"] == "water"]
+    # C has no registered-poor figure: D (50 poor) comes first.
+    assert list(water["village_code"]) == ["522326100204", "522326100203"]
+    assert list(water["priority"]) == [1, 2]
+    assert set(gaps["bureau"]) == {"transport", "water", "health", "telecom"}
+    assert (gaps["verdict"] == "fails").all()
+    nd = result.no_data
+    assert len(nd) == 6  # B's road, E's five standards
+    assert set(nd.loc[nd["village_code"] == "522326100205", "standard"]) == {"road", "water", "clinic", "net4g",
+                                                                             "fibre"}
+
+
+def test_township_counts(result):
+    t = result.townships.set_index("township_code")
+    assert list(t.index) == ["522326100", "522326101"]
+    assert t.loc["522326100", "villages"] == 4
+    assert t.loc["522326100", "villages_with_gaps"] == 3
+    assert t.loc["522326100", "road_meets"] == 2 and t.loc["522326100", "road_no_data"] == 1
+    assert t.loc["522326101", "fibre_no_data"] == 1
+    assert t.geometry.iloc[1] is None or t.geometry.iloc[1].is_empty
+
+
+def test_published_files(result, tmp_path):
+    out = publish(result, tmp_path / "out")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["coverage.gpkg", "gaps.csv", "no_data.csv", "run.json", "townships.csv", "villages.csv"]
+    raw = (out / "villages.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "甲村".encode() in raw
+    layers = set(gpd.list_layers(out / "coverage.gpkg")["name"])
+    assert layers == {"villages", "gaps", "no_data", "townships"}
+    back = gpd.read_file(out / "coverage.gpkg", layer="villages")
+    assert len(back) == 5 and back["village_code"].tolist()[4] == "522326100205"
+    assert back.crs.to_epsg() == 4490
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert record["verdicts"]["water"] == {"meets": 1, "basic": 1, "fails": 2, "no_data": 1}
+    assert record["working_crs"]["epsg"] == 32648
+    assert {r["key"] for r in record["inputs"]} == {"villages", "seats", "roads", "water", "clinics",
+                                                    "network.coverage", "network.fibre"}
+    assert all(len(r["sha256"]) == 64 and r["rows"] > 0 for r in record["inputs"])
+    assert {"read", "road", "water", "clinic", "net4g", "fibre", "gaps", "write tables"} <= set(record["seconds"])
+    gaps = pd.read_csv(out / "gaps.csv", dtype={"village_code": str}, encoding="utf-8-sig")
+    assert len(gaps) == 9 and gaps["village_code"].str.len().eq(12).all()
