@@ -1,0 +1,57 @@
+"""From a GeoDataFrame in any CRS to the GeoJSON a Leaflet layer draws.
+
+Every frame maps/ draws passes through ``to_lonlat``: the one place where data is reprojected
+to EPSG:4326 (lon/lat, as GeoJSON wants) for a map.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis.errors import CRSError, DataError
+from gis.geometry import usable
+
+DECIMALS = 6  # about 0.1 m on the ground: finer digits only make the file bigger
+
+
+def to_lonlat(frame: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:4326; CRSError when it has no CRS to start from."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise DataError(f"{where}: expected a GeoDataFrame, got {type(frame).__name__}")
+    if frame.crs is None:
+        raise CRSError(f"{where}: has no CRS, so it cannot be placed on the map; "
+                       "give it one with frame.set_crs(...) (for example \"EPSG:4490\") before mapping")
+    return frame.to_crs("EPSG:4326")
+
+
+def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], where: str) -> list[str]:
+    """One problem sentence if ``columns`` are missing from ``frame``, else none."""
+    missing = [column for column in columns if column not in frame.columns]
+    if not missing:
+        return []
+    return [f"{where}: missing column(s) {', '.join(missing)}"]
+
+
+def display_text(values: pd.Series) -> pd.Series:
+    """Text shown in a tooltip: folium inserts it as HTML, so it is escaped here; missing stays None."""
+    text = values.astype(object).where(values.notna(), None)
+    return text.map(lambda value: None if value is None else html.escape(str(value)))
+
+
+def feature_collection(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict:
+    """A FeatureCollection of the rows of ``frame`` (EPSG:4326) that have a geometry.
+
+    ``properties`` is aligned to ``frame``; its index becomes each feature's ``id``.
+    Coordinates are rounded to ``DECIMALS`` places.
+    """
+    keep = usable(frame.geometry.values)
+    geoms = shapely.transform(np.asarray(frame.geometry.values[keep], dtype=object),
+                              lambda coords: np.round(coords, DECIMALS))
+    table = gpd.GeoDataFrame(properties.loc[keep], geometry=geoms, crs=frame.crs)
+    return json.loads(table.to_json(na="null", drop_id=False))

@@ -1,0 +1,83 @@
+"""Labels, colour classes and Leaflet path styles of the coverage map.
+
+Every style is checked when this module is imported, so a typo in a colour or an option
+name fails at once rather than as a silently unstyled layer in a reviewer's browser.
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+from typing import NamedTuple
+
+import numpy as np
+
+# The five standards a village is checked against: key -> (label, responsible bureau).
+# layers/ keeps the authoritative registry; maps/ may not import it, so the labels repeat here.
+STANDARDS = MappingProxyType({
+    "road": ("Hardened road", "transport"),
+    "water": ("Drinking water", "water"),
+    "clinic": ("Village clinic", "health"),
+    "net4g": ("4G coverage", "telecom"),
+    "fibre": ("Fibre broadband", "telecom"),
+})
+VERDICTS = ("meets", "basic", "fails", "no_data")
+
+
+class GapClass(NamedTuple):
+    key: str
+    label: str
+    colour: str
+
+
+# Order of the legend. "no_data" wins over the gap count: a village whose every verdict is
+# no_data has nothing to count, and its missing ledgers are a problem of their own.
+GAP_CLASSES = (
+    GapClass("none", "No failed standard", "#1a9641"),
+    GapClass("one", "1 failed standard", "#ffd92f"),
+    GapClass("two", "2 failed standards", "#fd8d3c"),
+    GapClass("three", "3 or more failed standards", "#d7191c"),
+    GapClass("no_data", "No data for any standard", "#9e9e9e"),
+)
+_BY_GAPS = np.array(["none", "one", "two", "three"], dtype=object)
+
+_PATH_OPTIONS = {"color", "weight", "opacity", "fill", "fillColor", "fillOpacity", "dashArray", "radius"}
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def checked_style(style: dict) -> MappingProxyType:
+    """``style`` made read-only, after checking its option names and colours."""
+    unknown = set(style) - _PATH_OPTIONS
+    if unknown:
+        raise ValueError(f"unknown Leaflet path option(s) {sorted(unknown)} in map style {style}")
+    for key in ("color", "fillColor"):
+        if key in style and not _HEX.fullmatch(style[key]):
+            raise ValueError(f"map style {key}={style[key]!r} is not a #rrggbb colour")
+    return MappingProxyType(style)
+
+
+VILLAGE_STYLES = MappingProxyType({
+    gap.key: checked_style({"color": "#404040", "weight": 1, "fillColor": gap.colour, "fillOpacity": 0.7})
+    for gap in GAP_CLASSES
+})
+# Failing villages of one standard: a thick outline over the class colour, no fill of its own.
+FAILS_STYLE = checked_style({"color": "#6a1b9a", "weight": 3, "fillOpacity": 0.0})
+
+INFRASTRUCTURE_STYLES = MappingProxyType({
+    "roads_hardened": checked_style({"color": "#1f4e9c", "weight": 3, "opacity": 0.9}),
+    "roads_other": checked_style({"color": "#a6761d", "weight": 2, "opacity": 0.9, "dashArray": "4 4"}),
+    "water": checked_style({"color": "#2171b5", "weight": 1, "fillColor": "#6baed6", "fillOpacity": 0.25}),
+    "clinic_qualifies": checked_style({"color": "#00441b", "weight": 1, "fill": True, "fillColor": "#1b7837",
+                                  "fillOpacity": 0.9, "radius": 6}),
+    "clinic_other": checked_style({"color": "#404040", "weight": 1, "fill": True, "fillColor": "#bdbdbd",
+                              "fillOpacity": 0.9, "radius": 6}),
+    "coverage": checked_style({"color": "#7b3294", "weight": 1, "fillColor": "#c2a5cf", "fillOpacity": 0.2}),
+    "fibre": checked_style({"color": "#7f2704", "weight": 1, "fill": True, "fillColor": "#e66101", "fillOpacity": 0.9,
+                       "radius": 4}),
+})
+
+
+def gap_classes(gap_count: np.ndarray, all_no_data: np.ndarray) -> np.ndarray:
+    """The colour class key of each village: by failed standards, 3+ together, no_data apart."""
+    gaps = np.clip(np.asarray(gap_count, dtype=np.int64), 0, 3)
+    return np.where(np.asarray(all_no_data, dtype=bool), "no_data", _BY_GAPS[gaps]).astype(object)

@@ -1,0 +1,82 @@
+"""Browser fixtures: Debian's chromium driven by playwright, with the network cut off.
+
+Playwright never downloads a browser here: the tests launch the system chromium
+(installed by .ci/run), found as $COVERMAP_CHROMIUM, else ``chromium`` on PATH, else
+/usr/bin/chromium. Without it, or without playwright, the browser tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).parent / "screenshots"  # gitignored
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("COVERMAP_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no chromium: install Debian's chromium (apt-get install chromium) or set COVERMAP_CHROMIUM")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class OfflinePage:
+    """A page that may read file:// URLs only; everything else is aborted and recorded."""
+
+    page: object
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        return ([f"blocked request {url}" for url in self.blocked]
+                + [f"failed request {url}" for url in self.failed]
+                + [f"console error {text}" for text in self.console_errors]
+                + [f"page error {text}" for text in self.page_errors])
+
+
+@pytest.fixture
+def offline_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    record = OfflinePage(page)
+
+    def route(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            record.blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    page.on("requestfailed", lambda request: record.failed.append(request.url))
+    page.on("console", lambda message: message.type == "error" and record.console_errors.append(message.text))
+    page.on("pageerror", lambda error: record.page_errors.append(str(error)))
+    yield record
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,134 @@
+"""The written map in a real browser with the network cut off: it must load without a
+single request beyond its own file, draw every village that has a boundary, and answer
+a reviewer's hover, click and layer switch."""
+
+from __future__ import annotations
+
+import struct
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from maps import write_map
+
+pytestmark = pytest.mark.browser
+
+KEYS = ("road", "water", "clinic", "net4g", "fibre")
+# code, name, verdicts, SW corner of a 1 km square in CGCS2000 / 3-degree Gauss-Kruger CM 105°E (EPSG:4544)
+VILLAGES = [
+    ("520101001001", "甲村", ("meets",) * 5, (500_000, 2_900_000)),
+    ("520101001002", "乙<i>村", ("fails", "basic", "fails", "meets", "meets"), (501_000, 2_900_000)),
+    ("520101001003", "丙村", ("fails", "fails", "fails", "no_data", "meets"), None),
+    ("520101002001", "丁村", ("no_data",) * 5, (500_000, 2_901_000)),
+    ("520101002002", "戊村", ("fails", "meets", "meets", "meets", "meets"), (501_000, 2_901_000)),
+]
+DRAWN = sorted(code for code, _, _, corner in VILLAGES if corner)
+ROAD_FAILS_DRAWN = 2  # 乙<i>村 and 戊村; 丙村 fails too but has no boundary
+
+
+def villages() -> gpd.GeoDataFrame:
+    rows = []
+    for code, name, verdicts, corner in VILLAGES:
+        row = {"village_code": code, "village_name": name, "township_code": code[:9], "township_name": "一镇",
+               "population": 500, "poor_population": 20, "seat_source": "polygon" if corner else "none",
+               "gap_count": verdicts.count("fails"), "no_data_count": verdicts.count("no_data"),
+               "geometry": box(corner[0], corner[1], corner[0] + 1000, corner[1] + 1000) if corner else None}
+        for key, verdict in zip(KEYS, verdicts):
+            row[f"{key}_verdict"] = verdict
+            row[f"{key}_reason"] = f"{name}: {key} {verdict}"
+        rows.append(row)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4544")
+
+
+def infrastructure() -> dict[str, gpd.GeoDataFrame]:
+    return {
+        "roads": gpd.GeoDataFrame({"hardened": [True, None], "surface": ["cement", None], "name": ["X1", None]},
+                                  geometry=[LineString([(500_000, 2_900_500), (502_000, 2_900_500)]),
+                                            LineString([(500_500, 2_901_000), (500_500, 2_902_000)])],
+                                  crs="EPSG:4544"),
+        "clinics": gpd.GeoDataFrame({"name": ["甲村卫生室"], "kind": ["village_clinic"], "qualifies": [True]},
+                                    geometry=[Point(105.002, 26.221)], crs="EPSG:4326"),
+        "fibre": gpd.GeoDataFrame({"name": ["OLT-1"]}, geometry=[Point(501_200, 2_900_300)], crs="EPSG:4544"),
+    }
+
+
+# Every L.GeoJSON on the map: its number of features and their ids.
+_ON_MAP = """() => {
+    const map = Object.values(window).find(value => value instanceof L.Map);
+    const layers = [];
+    map.eachLayer(layer => {
+        if (layer instanceof L.GeoJSON) layers.push(layer.getLayers().map(sub => sub.feature.id));
+    });
+    return layers;
+}"""
+_PATHS = ".leaflet-overlay-pane path.leaflet-interactive"
+
+
+@pytest.fixture
+def loaded(tmp_path, offline_page):
+    path = write_map(villages(), infrastructure(), tmp_path / "map.html", title="测试县 coverage")
+    offline_page.page.goto(path.as_uri(), wait_until="load")
+    offline_page.page.wait_for_selector(_PATHS)
+    return offline_page
+
+
+def test_map_loads_offline_and_draws_every_village_with_a_boundary(loaded, screenshot_dir):
+    page = loaded.page
+    assert page.locator(".folium-map.leaflet-container").count() == 1
+    assert [sorted(ids) for ids in page.evaluate(_ON_MAP)] == [DRAWN]  # only the overview is on at first
+    assert page.locator(_PATHS).count() == len(DRAWN)
+    legend = page.locator(".covermap-legend")
+    assert legend.is_visible()
+    assert legend.locator('[data-class="three"]').get_attribute("data-count") == "1"  # 丙村, not drawn
+    assert "测试县 coverage" in legend.inner_text()
+    assert [text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()] == [
+        "Villages by failed standards", "Fails: Hardened road", "Fails: Drinking water", "Fails: Village clinic",
+        "Fails: 4G coverage", "Fails: Fibre broadband", "Roads: hardened", "Roads: other", "Clinics",
+        "Fibre access points"]
+
+    shot = page.screenshot(path=str(screenshot_dir / "coverage_map.png"))
+    assert shot[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", shot[16:24]) == (1280, 800)
+    page.evaluate("() => { document.body.innerHTML = ''; }")
+    blank = page.screenshot()
+    assert len(shot) > 2 * len(blank), "the map screenshot is hardly bigger than a blank page"
+    assert loaded.problems() == []
+
+
+def test_reviewer_hovers_clicks_and_switches_layers(loaded):
+    page = loaded.page
+    x, y = page.evaluate("""() => {
+        const map = Object.values(window).find(value => value instanceof L.Map);
+        let point = null;
+        map.eachLayer(layer => {
+            if (layer.feature && layer.feature.id === "520101001002") {
+                point = map.latLngToContainerPoint(layer.getBounds().getCenter());
+            }
+        });
+        const box = map.getContainer().getBoundingClientRect();
+        return [box.left + point.x, box.top + point.y];
+    }""")
+    page.mouse.move(x, y)
+    tooltip = page.wait_for_selector(".leaflet-tooltip")
+    assert "乙<i>村" in tooltip.inner_text() and "520101001002" in tooltip.inner_text()  # shown, not parsed
+    page.mouse.click(x, y)
+    popup = page.wait_for_selector(".leaflet-popup-content")
+    assert "乙<i>村: clinic fails" in popup.inner_text()
+    assert "500" in popup.inner_text()  # population
+
+    page.locator(".leaflet-control-layers").hover()  # the control opens on hover
+    page.locator(".leaflet-control-layers-overlays label", has_text="Fails: Hardened road").locator("input").check()
+    assert page.locator(_PATHS).count() == len(DRAWN) + ROAD_FAILS_DRAWN
+    page.locator(".leaflet-control-layers-overlays label", has_text="Clinics").locator("input").check()
+    assert page.locator(_PATHS).count() == len(DRAWN) + ROAD_FAILS_DRAWN + 1
+    assert loaded.problems() == []
+
+
+def test_the_offline_harness_catches_a_map_that_needs_the_network(tmp_path, offline_page):
+    """The same page with the CDN version: proof that the checks above can fail."""
+    path = write_map(villages(), None, tmp_path / "online.html", online=True)
+    offline_page.page.goto(path.as_uri(), wait_until="load")
+    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js" in offline_page.blocked
+    assert any("L is not defined" in error for error in offline_page.page_errors)
+    assert offline_page.page.locator(_PATHS).count() == 0

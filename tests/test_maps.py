@@ -1,0 +1,299 @@
+"""Known-answer tests of maps/: six hand-drawn villages in UTM 48N whose classes, counts and
+lon/lat corners are worked out on paper below. No browser: asserts on the folium objects and
+on the rendered HTML."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from gis.errors import CRSError, DataError, OutputError
+from maps import build_map, write_map
+from maps.styles import checked_style
+
+STANDARD_KEYS = ("road", "water", "clinic", "net4g", "fibre")
+FAILS_NAMES = {key: f"Fails: {label}" for key, label in zip(
+    STANDARD_KEYS, ("Hardened road", "Drinking water", "Village clinic", "4G coverage", "Fibre broadband"))}
+OVERVIEW = "Villages by failed standards"
+
+# code, name, township, verdicts (road, water, clinic, net4g, fibre), 1 km square's SW corner (UTM 48N)
+# V1 green; V2 fails road+clinic -> orange; V3 no boundary, fails road+water+fibre -> red;
+# V4 all no_data -> grey; V5 fails road -> yellow, name with HTML characters; V6 green with a no_data.
+VILLAGES = [
+    ("520101001001", "甲村", "一镇", ("meets", "meets", "meets", "meets", "meets"), (500_000, 2_900_000)),
+    ("520101001002", "乙村", "一镇", ("fails", "basic", "fails", "meets", "meets"), (501_000, 2_900_000)),
+    ("520101001003", "丙村", "一镇", ("fails", "fails", "meets", "no_data", "fails"), None),
+    ("520101002001", "丁村", "二镇", ("no_data",) * 5, (500_000, 2_901_000)),
+    ("520101002002", "戊<b>&村", "二镇", ("fails", "meets", "basic", "meets", "meets"), (501_000, 2_901_000)),
+    ("520101002003", "己村", "二镇", ("meets", "meets", "meets", "no_data", "basic"), (502_000, 2_900_000)),
+]
+DRAWN = {"520101001001", "520101001002", "520101002001", "520101002002", "520101002003"}
+# (500000, 2900000) in UTM 48N lies on the central meridian 105°E; latitude from PROJ, rounded.
+SW_CORNER_V1 = (105.0, 26.219568)
+SW_CORNER_V5 = (105.010012, 26.228597)  # (501000, 2901000)
+
+
+def sample_villages(crs="EPSG:32648") -> gpd.GeoDataFrame:
+    rows = []
+    for code, name, township, verdicts, corner in VILLAGES:
+        row = {"village_code": code, "village_name": name, "township_code": code[:9],
+               "township_name": township, "population": 800, "poor_population": np.nan,
+               "seat_source": "polygon" if corner else "none",
+               "gap_count": verdicts.count("fails"), "no_data_count": verdicts.count("no_data"),
+               "road_hardened_m": np.nan, "water_share": 0.5, "water_project": "WP-1", "clinic_count": 1,
+               "clinic_nearest_m": 300.0, "net4g_share": np.nan, "fibre_nearest_m": 120.0}
+        for key, verdict in zip(STANDARD_KEYS, verdicts):
+            row[f"{key}_verdict"] = verdict
+            row[f"{key}_reason"] = f"{key} is {verdict} in {name}"
+        row["geometry"] = box(corner[0], corner[1], corner[0] + 1000, corner[1] + 1000) if corner else None
+        rows.append(row)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+
+
+def sample_infrastructure() -> dict[str, gpd.GeoDataFrame]:
+    roads = gpd.GeoDataFrame(
+        {"hardened": pd.array([True, False, None], dtype="boolean"),  # as layers/inputs.py gives it
+         "surface": ["asphalt", "gravel", None], "name": ["X101", "Y202", None]},
+        geometry=[LineString([(105.0, 26.22), (105.02, 26.22)]), LineString([(105.0, 26.225), (105.01, 26.23)]),
+                  LineString([(105.01, 26.221), (105.02, 26.229)])],
+        crs="EPSG:4490")  # CGCS2000 geographic
+    water = gpd.GeoDataFrame({"name": ["Scheme A"]}, geometry=[box(500_100, 2_900_100, 501_500, 2_900_900)],
+                             crs="EPSG:32648")
+    clinics_lonlat = gpd.GeoSeries([Point(105.003, 26.221), Point(105.015, 26.2255)], crs="EPSG:4326")
+    clinics = gpd.GeoDataFrame(
+        {"name": ["甲村卫生室", "一镇卫生院"], "kind": ["village_clinic", "health_centre"],
+         "qualifies": [True, False]},
+        geometry=clinics_lonlat.to_crs("EPSG:4544"))  # CGCS2000 3-degree Gauss-Kruger, CM 105°E
+    coverage = gpd.GeoDataFrame({"technology": []}, geometry=[], crs="EPSG:4326")  # empty: no layer
+    return {"roads": roads, "water": water, "clinics": clinics, "coverage": coverage}
+
+
+@pytest.fixture(scope="module")
+def built():
+    m = build_map(sample_villages(), sample_infrastructure(), title="<script>alert(1)</script> {{ 7*7 }} county")
+    return m, m.get_root().render()
+
+
+def geojson_layers(m: folium.Map) -> dict[str, folium.GeoJson]:
+    return {child.layer_name: child for child in m._children.values() if isinstance(child, folium.GeoJson)}
+
+
+def codes(layer: folium.GeoJson) -> set[str]:
+    return {feature["id"] for feature in layer.data["features"]}
+
+
+def embedded_collections(html: str) -> dict[str, dict]:
+    """Every GeoJSON the page adds to a layer, by the layer's JS variable name."""
+    return {name: json.loads(data) for name, data in re.findall(r"\n\s*(geo_json_\w+)_add\((\{.*\})\);", html)}
+
+
+def test_layer_names_in_the_map_and_the_layer_control(built):
+    m, html = built
+    expected = {OVERVIEW, *FAILS_NAMES.values(), "Roads: hardened", "Roads: other", "Water service areas", "Clinics"}
+    assert set(geojson_layers(m)) == expected  # coverage was empty, fibre not given
+    control = html[html.index("overlays :"):]
+    for name in expected:
+        assert f'"{name}" :' in control
+    assert "4G/5G coverage" not in html and "Fibre access points" not in html
+
+
+def test_only_the_overview_is_shown_at_first(built):
+    m, _ = built
+    assert {name for name, layer in geojson_layers(m).items() if layer.show} == {OVERVIEW}
+
+
+def test_overview_draws_every_village_with_a_boundary_keyed_by_code(built):
+    m, html = built
+    overview = geojson_layers(m)[OVERVIEW]
+    assert len(overview.data["features"]) == len(DRAWN) == 5
+    assert codes(overview) == DRAWN
+    assert overview.feature_identifier == "feature.id"
+    embedded = embedded_collections(html)[overview.get_name()]
+    assert {feature["id"] for feature in embedded["features"]} == DRAWN
+
+
+def test_fails_layers_hold_exactly_the_drawn_failing_villages(built):
+    m, _ = built
+    layers = geojson_layers(m)
+    assert codes(layers[FAILS_NAMES["road"]]) == {"520101001002", "520101002002"}  # V3 fails too but has no boundary
+    assert codes(layers[FAILS_NAMES["clinic"]]) == {"520101001002"}
+    assert codes(layers[FAILS_NAMES["water"]]) == set()
+    assert codes(layers[FAILS_NAMES["net4g"]]) == set()
+    assert codes(layers[FAILS_NAMES["fibre"]]) == set()
+
+
+def test_tooltip_fields_and_aliases(built):
+    m, html = built
+    overview = geojson_layers(m)[OVERVIEW]
+    tooltip = next(child for child in overview._children.values() if isinstance(child, folium.GeoJsonTooltip))
+    assert tooltip.fields == ["village_name", "village_code", "township_name",
+                              *(f"{key}_verdict" for key in STANDARD_KEYS)]
+    assert tooltip.aliases == ["Village", "Code", "Township", "Hardened road", "Drinking water", "Village clinic",
+                               "4G coverage", "Fibre broadband"]
+    assert 'let fields = ["village_name", "village_code", "township_name", "road_verdict"' in html
+    road = geojson_layers(m)[FAILS_NAMES["road"]]
+    road_tooltip = next(child for child in road._children.values() if isinstance(child, folium.GeoJsonTooltip))
+    assert road_tooltip.fields[-1] == "road_reason"
+
+
+def test_villages_coloured_by_class(built):
+    m, _ = built
+    overview = geojson_layers(m)[OVERVIEW]
+    fill = {feature["id"]: overview.style_function(feature)["fillColor"] for feature in overview.data["features"]}
+    assert fill == {"520101001001": "#1a9641", "520101002003": "#1a9641",  # green
+                    "520101002002": "#ffd92f",  # yellow: one failed
+                    "520101001002": "#fd8d3c",  # orange: two failed
+                    "520101002001": "#9e9e9e"}  # grey: all no_data
+
+
+def test_legend_counts_include_the_village_without_boundary(built):
+    _, html = built
+    counts = dict(re.findall(r'data-class="(\w+)" data-count="(\d+)"', html))
+    assert counts == {"none": "2", "one": "1", "two": "1", "three": "1", "no_data": "1"}
+    fails = dict(re.findall(r'data-standard="(\w+)" data-count="(\d+)"', html))
+    assert fails == {"road": "3", "water": "1", "clinic": "1", "net4g": "0", "fibre": "1"}
+    assert 'data-undrawn="1"' in html
+
+
+def test_coordinates_are_lonlat_rounded_to_six_decimals(built):
+    m, html = built
+    v1 = next(f for f in geojson_layers(m)[OVERVIEW].data["features"] if f["id"] == "520101001001")
+    ring = np.asarray(v1["geometry"]["coordinates"][0])
+    assert np.abs(ring - SW_CORNER_V1).sum(axis=1).min() < 1e-6
+    v5 = next(f for f in geojson_layers(m)[OVERVIEW].data["features"] if f["id"] == "520101002002")
+    assert np.abs(np.asarray(v5["geometry"]["coordinates"][0]) - SW_CORNER_V5).sum(axis=1).min() < 1e-6
+    for collection in embedded_collections(html).values():
+        for feature in collection["features"]:
+            values = np.asarray(_flatten(feature["geometry"]["coordinates"]))
+            assert np.array_equal(values, np.round(values, 6))
+            lon, lat = values[0::2], values[1::2]
+            assert (lon > 104.99).all() and (lon < 105.04).all() and (lat > 26.21).all() and (lat < 26.24).all()
+
+
+def test_infrastructure_from_other_crs_lands_in_place(built):
+    m, _ = built
+    layers = geojson_layers(m)
+    clinics = {f["properties"]["name"]: f for f in layers["Clinics"].data["features"]}
+    assert clinics["甲村卫生室"]["geometry"]["coordinates"] == pytest.approx([105.003, 26.221], abs=1e-6)
+    assert clinics["一镇卫生院"]["properties"]["qualifies"] == "no"
+    assert len(layers["Roads: hardened"].data["features"]) == 1
+    assert len(layers["Roads: other"].data["features"]) == 2  # False and unknown
+    assert layers["Roads: hardened"].data["features"][0]["geometry"]["coordinates"][0] == [105.0, 26.22]
+
+
+def test_clinics_coloured_by_whether_they_qualify(built):
+    m, _ = built
+    clinics = geojson_layers(m)["Clinics"]
+    fill = {f["properties"]["name"]: clinics.style_function(f)["fillColor"] for f in clinics.data["features"]}
+    assert fill == {"甲村卫生室": "#1b7837", "一镇卫生院": "#bdbdbd"}
+    assert isinstance(clinics.marker, folium.CircleMarker)
+
+
+def test_styles_are_checked_up_front():
+    assert checked_style({"color": "#123abc", "weight": 2})["weight"] == 2
+    with pytest.raises(ValueError, match="unknown Leaflet path option"):
+        checked_style({"colour": "#123abc"})
+    with pytest.raises(ValueError, match="not a #rrggbb colour"):
+        checked_style({"fillColor": "red"})
+
+
+def test_text_from_the_data_and_the_title_is_escaped(built):
+    m, html = built
+    v5 = next(f for f in geojson_layers(m)[OVERVIEW].data["features"] if f["id"] == "520101002002")
+    assert v5["properties"]["village_name"] == "戊&lt;b&gt;&amp;村"
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} county</title>" in html
+    assert "<h4>&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} county</h4>" in html
+    assert "<script>alert(1)" not in html and "49 county" not in html
+
+
+def test_default_html_is_self_contained(built):
+    _, html = built
+    assert not re.search(r"<script[^>]*\bsrc=", html)
+    assert not re.search(r"<link[^>]*\bhref=", html)
+    assert 'version="1.9.4"' in html  # the inlined Leaflet
+    assert "url(data:image/png;base64," in html and "url(images/" not in html
+    assert "sourceMappingURL" not in html
+    assert "jquery" not in html.lower() and "bootstrap" not in html.lower()
+    assert "L.tileLayer" not in html
+
+
+def test_online_html_links_leaflet_alone_and_a_basemap():
+    html = build_map(sample_villages(), online=True).get_root().render()
+    sources = re.findall(r'<script[^>]*\bsrc="([^"]+)"', html)
+    assert sources == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"]
+    links = re.findall(r'<link[^>]*\bhref="([^"]+)"', html)
+    assert links == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"]
+    assert "tile.openstreetmap.org" in html
+    assert 'version="1.9.4"' not in html
+
+
+def test_map_fits_the_villages(built):
+    _, html = built
+    bounds = json.loads(re.search(r"map_\w+\.fitBounds\(\s*(\[\[.*?\]\])", html, re.S).group(1))
+    # south: V6's SE corner (503000, 2900000); west: V1 on 105°E; north: V4's NW corner (500000, 2902000);
+    # east: V6's NE corner (503000, 2901000). Grid lines are curved in lon/lat, hence the four corners.
+    assert bounds == [[pytest.approx(26.219565, abs=1e-6), pytest.approx(105.0, abs=1e-6)],
+                      [pytest.approx(26.237627, abs=1e-6), pytest.approx(105.030035, abs=1e-6)]]
+
+
+def test_frame_without_crs_is_a_crs_error():
+    with pytest.raises(CRSError, match="villages: has no CRS") as caught:
+        build_map(sample_villages().set_crs(None, allow_override=True))
+    assert isinstance(caught.value, ValueError)
+    infrastructure = sample_infrastructure()
+    infrastructure["roads"] = infrastructure["roads"].set_crs(None, allow_override=True)
+    with pytest.raises(CRSError, match=r"infrastructure\['roads'\]: has no CRS"):
+        build_map(sample_villages(), infrastructure)
+
+
+def test_every_problem_of_the_table_is_reported_together():
+    villages = sample_villages()
+    villages.loc[0, "water_verdict"] = "pass"
+    villages.loc[3, "gap_count"] = 2
+    with pytest.raises(DataError) as caught:
+        build_map(villages, {"schools": villages})
+    message = str(caught.value)
+    assert "water_verdict is not one of meets, basic, fails, no_data for village(s) 520101001001" in message
+    assert "gap_count differs" in message and "520101002001" in message
+    with pytest.raises(DataError, match="unknown key 'schools'"):
+        build_map(sample_villages(), {"schools": villages})
+    with pytest.raises(DataError, match="missing column.*gap_count"):
+        build_map(sample_villages().drop(columns="gap_count"))
+
+
+def test_write_map(tmp_path):
+    written = write_map(sample_villages(), None, tmp_path / "map.html", title="T")
+    assert written == tmp_path / "map.html"
+    assert written.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(OutputError, match="missing"):
+        write_map(sample_villages(), None, tmp_path / "missing" / "map.html")
+
+
+def test_maps_imports_only_gis_and_libraries():
+    allowed = {"folium", "branca", "geopandas", "shapely", "pyproj", "numpy", "pandas", "gis", "maps"}
+    for source in (Path(__file__).parents[1] / "maps").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            for name in names:
+                top = name.split(".")[0]
+                assert top in allowed or top in _STDLIB, f"{source.name} imports {name}"
+
+
+_STDLIB = {"__future__", "base64", "collections", "functools", "html", "importlib", "json", "os", "pathlib",
+           "re", "types", "typing"}
+
+
+def _flatten(coords) -> list[float]:
+    if isinstance(coords, (int, float)):
+        return [coords]
+    return [value for item in coords for value in _flatten(item)]
