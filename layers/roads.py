@@ -56,7 +56,10 @@ def assess(inputs: Inputs, rules: RoadRules) -> pd.DataFrame:
 
     village, road = reaching_pairs(inputs, hardened, limit)
     reached = np.bincount(village, minlength=n) > 0
-    widest = pd.Series(roads["width"].to_numpy(dtype=float)[road]).groupby(village).max().reindex(range(n)).to_numpy()
+    # Widest reaching road; NaN when any reaching road has no width recorded, so an
+    # unknown width is never held against the village.
+    widths = pd.Series(roads["width"].to_numpy(dtype=float)[road]).groupby(village)
+    widest = widths.max().where(widths.count() == widths.size()).reindex(range(n)).to_numpy()
     village_u, _ = reaching_pairs(inputs, unknown, limit)
     unknown_near = np.bincount(village_u, minlength=n) > 0
     where = np.where(has_seat, "from the village seat", "from the village boundary")

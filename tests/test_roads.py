@@ -70,3 +70,11 @@ def test_unknown_surface_far_away_does_not_hide_a_failure(layer):
     out = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=200))
     # R4 is 300 m from B's seat: beyond 200 m, so B simply fails.
     assert out["road_verdict"].iloc[1] == "fails"
+
+
+def test_unknown_width_is_not_held_against_the_village(layer):
+    extra = road_layer([(True, np.nan, "R6 width unknown", line((2200, -300), (2200, 400)))])
+    both = pd.concat([layer, extra], ignore_index=True)
+    out = roads.assess(inputs(roads=both), RoadRules(max_distance_m=500, min_width_m=4.5))
+    # D is entered by R3 (3 m) and R6 (width unknown): not basic.
+    assert out["road_verdict"].iloc[3] == "meets"
