@@ -123,25 +123,23 @@ def check(profile: Path, fmt: str) -> None:
         covermap check county.toml
     Exits 1 when any error is found, 0 when there are only warnings or none.
     """
-    from layers.inputs import Findings, load_inputs
+    from layers.checks import Findings
+    from layers.inputs import load_inputs
     from layers.profile import load_profile
 
     findings = Findings()
     try:
         load_inputs(load_profile(profile), findings)
     except CovermapError as exc:
-        if not any(exc is seen for seen in findings.errors):
-            findings.errors.append(exc)
-    errors = [str(exc) for exc in findings.errors]
+        findings.exception(exc)
+    errors, warnings = findings.errors, findings.warnings
     if fmt == "json":
-        click.echo(json.dumps({"profile": str(profile), "errors": errors, "warnings": findings.warnings},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"profile": str(profile), "errors": [item.as_dict() for item in errors],
+                               "warnings": [item.as_dict() for item in warnings]}, ensure_ascii=False, indent=2))
     else:
-        for message in errors:
-            click.echo(f"error: {message}")
-        for message in findings.warnings:
-            click.echo(f"warning: {message}")
-        click.echo(f"{profile}: {len(errors)} errors, {len(findings.warnings)} warnings")
+        for item in [*errors, *warnings]:
+            click.echo(f"{item.severity}: {item}")
+        click.echo(f"{profile}: {len(errors)} errors, {len(warnings)} warnings")
     if errors:
         raise SystemExit(1)
 

@@ -65,3 +65,109 @@ def check_metric(crs: CRS, key: str) -> CRS:
         raise ConfigError(f"profile key {key} = {crs.to_string()} is not in metres; "
                           "use a projected CRS such as a UTM or Gauss-Kruger zone, or \"auto\"")
     return crs
+
+
+# Gauss-Krüger families: (datum, zone width, zone number in false easting) -> first EPSG
+# code, numbered by zone (with the number) or by central meridian 75E..135E (without).
+GK_FAMILIES = {
+    ("CGCS2000", 6, True): 4491, ("CGCS2000", 6, False): 4502,
+    ("CGCS2000", 3, True): 4513, ("CGCS2000", 3, False): 4534,
+    ("Xian 1980", 6, True): 2327, ("Xian 1980", 6, False): 2338,
+    ("Xian 1980", 3, True): 2349, ("Xian 1980", 3, False): 2370,
+    ("Beijing 1954", 6, True): 21413, ("Beijing 1954", 6, False): 21453,
+    ("Beijing 1954", 3, True): 2401, ("Beijing 1954", 3, False): 2422,
+}
+# How far from its central meridian a county can lie in a zone, with room to spare (m).
+_HALF_ZONE_M = 400_000
+
+
+def gk_code(datum: str, width: int, prefixed: bool, cm: float) -> int | None:
+    """The EPSG code of a Gauss-Krüger zone given by its central meridian (None: none)."""
+    first = GK_FAMILIES.get((datum, width, prefixed))
+    step = (cm - 75) / width
+    if first is None or step != int(step) or not 0 <= step <= (60 // width):
+        return None
+    return first + int(step)
+
+
+def gk_zone(crs: CRS) -> tuple[str, int, bool, float] | None:
+    """(datum, width, prefixed, central meridian) of a Chinese Gauss-Krüger CRS."""
+    code = crs.to_epsg()
+    if code is None:
+        return None
+    for (datum, width, prefixed), first in GK_FAMILIES.items():
+        count = 60 // width + 1
+        if first <= code < first + count:
+            return datum, width, prefixed, 75.0 + (code - first) * width
+    return None
+
+
+def fitting_crs(crs: CRS, bounds: np.ndarray) -> str | None:
+    """When the coordinates (``bounds``: minx, miny, maxx, maxy) cannot lie in ``crs``,
+    a sentence saying so and naming an EPSG code they fit; None when they fit."""
+    minx, miny, maxx, maxy = bounds
+    if crs.is_geographic:
+        if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+            return None
+        datum = _datum(crs) or "CGCS2000"
+        hint = _suggest(datum, (minx + maxx) / 2, None)
+        return (f"coordinates ({minx:.0f}..{maxx:.0f}, {miny:.0f}..{maxy:.0f}) are not longitude/latitude "
+                f"although the CRS is {crs.name}; they look projected (metres){hint}")
+    zone = gk_zone(crs)
+    if zone is None:
+        return None
+    datum, width, prefixed, cm = zone
+    false_easting = (cm / width if width == 3 else (cm + 3) / 6) * 1e6 + 500_000 if prefixed else 500_000
+    if false_easting - _HALF_ZONE_M <= minx and maxx <= false_easting + _HALF_ZONE_M:
+        return None
+    hint = _suggest(datum, (minx + maxx) / 2, cm)
+    return (f"eastings {minx:,.0f}..{maxx:,.0f} do not fit {crs.name} (EPSG:{crs.to_epsg()}, false easting "
+            f"{false_easting:,.0f}){hint}")
+
+
+def _suggest(datum: str, easting: float, cm: float | None) -> str:
+    number = int(easting // 1_000_000)
+    if 13 <= number <= 23:
+        code = gk_code(datum, 6, True, number * 6 - 3)
+    elif 25 <= number <= 45:
+        code = gk_code(datum, 3, True, number * 3)
+    elif 0 < easting < 1_000_000 and cm is None:
+        first, last = gk_code(datum, 3, False, 75), gk_code(datum, 3, False, 135)
+        return (f"; set assume_crs to the county's Gauss-Kruger zone without zone number (EPSG:{first}.."
+                f"{last} for {datum} 3-degree zones)") if first else ""
+    elif 0 < easting < 1_000_000:
+        code = gk_code(datum, 3, False, cm) or gk_code(datum, 6, False, cm)
+        if code is None:
+            return ""
+        return (f"; the eastings carry no zone number: EPSG:{code} ({CRS.from_epsg(code).name}) has the same "
+                "central meridian without it")
+    else:
+        return ""
+    if code is None:
+        return ""
+    return f"; the zone number {number} in the eastings fits EPSG:{code} ({CRS.from_epsg(code).name})"
+
+
+def _datum(crs: CRS) -> str | None:
+    name = (crs.geodetic_crs or crs).name
+    for datum in ("CGCS2000", "Xian 1980", "Beijing 1954"):
+        if name.startswith(datum):
+            return datum
+    return None
+
+
+# Mainland China, with margin: a point table whose "longitudes" fall in the latitude
+# range and "latitudes" in the longitude range has its columns swapped.
+CHINA_LON = (72.0, 136.0)
+CHINA_LAT = (3.0, 54.0)
+
+
+def swapped_lonlat(x: np.ndarray, y: np.ndarray) -> bool:
+    """Do x look like latitudes and y like longitudes (China)?"""
+    x, y = x[np.isfinite(x) & np.isfinite(y)], y[np.isfinite(x) & np.isfinite(y)]
+    if len(x) == 0:
+        return False
+    x_lat = ((x >= CHINA_LAT[0]) & (x <= CHINA_LAT[1])).mean() > 0.9
+    y_lon = ((y >= CHINA_LON[0]) & (y <= CHINA_LON[1])).mean() > 0.9
+    x_lon = ((x >= CHINA_LON[0]) & (x <= CHINA_LON[1])).mean() > 0.9
+    return bool(x_lat and y_lon and not x_lon)

@@ -35,6 +35,26 @@ def numbers(series: pd.Series, where: str, column: str, *, minimum: float | None
     return pd.Series(values.to_numpy(), index=series.index, dtype=float)
 
 
+def parse_numbers(series: pd.Series, minimum: float | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Floats from a column and a mask of the cells that are not numbers (or below
+    ``minimum``); those cells become NaN. Blank cells are NaN and not flagged."""
+    values = pd.to_numeric(series.astype("string").str.strip().replace("", pd.NA), errors="coerce")
+    values = pd.Series(values.astype(float).to_numpy(), index=series.index, dtype=float)
+    bad = np.isnan(values.to_numpy()) & ~blank(series)
+    if minimum is not None:
+        bad |= (values < minimum).to_numpy()
+    return values.mask(bad), bad
+
+
+def parse_flags(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """True/False/NA from yes-no words and a mask of the cells that are none of them."""
+    text = series.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[text.isin(TRUE_WORDS).fillna(False).to_numpy(dtype=bool)] = True
+    out[text.isin(FALSE_WORDS).fillna(False).to_numpy(dtype=bool)] = False
+    return out, out.isna().to_numpy() & ~blank(series)
+
+
 def flags(series: pd.Series, where: str, column: str, labels: pd.Series | None = None) -> pd.Series:
     """True/False/NA from yes-no words (是/否, true/false, 1/0); other words are errors."""
     text = series.astype("string").str.strip().str.lower()

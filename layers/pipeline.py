@@ -155,6 +155,7 @@ def run_record(result: Result) -> dict:
     return {
         "profile": {"path": str(result.profile.path), "settings": dict(result.profile.raw)},
         "inputs": [record.__dict__ for record in result.inputs.records],
+        "warnings": [finding.as_dict() for finding in result.inputs.findings],
         "working_crs": {"name": crs.name, "epsg": crs.to_epsg(), "wkt": crs.to_wkt()},
         "villages": len(result.villages),
         "verdicts": counts(result.villages),

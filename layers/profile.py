@@ -7,6 +7,7 @@ profile file, never the working directory. Defaults follow ../shared/STANDARDS.m
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import tomllib
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from gis.errors import ConfigError
 # Canonical column names each source understands: (required, optional).
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "villages": (("code", "name", "township_code", "township_name"),
-                 ("population", "poor_population", "seat_x", "seat_y")),
+                 ("population", "poor_population", "seat_x", "seat_y", "has_clinic", "road_hardened")),
     "seats": (("code",), ()),
     "roads": (("surface",), ("width", "name")),
     "water": ((), ("name", "served_codes", "radius", "lpcd", "reliability_pct", "quality_ok", "access_min")),
@@ -51,6 +52,7 @@ class Source:
     x: str | None = None
     y: str | None = None
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    datum_shift: str | None = None   # "GCJ-02" or "BD-09": converted to WGS84 on reading
 
     @property
     def where(self) -> str:
@@ -62,6 +64,7 @@ class Villages:
     source: Source
     seat_crs: CRS | None = None
     seats: Source | None = None
+    code_list: Path | None = None    # national village code list (CSV with a 'code' column)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,15 @@ class Standards:
 
 
 @dataclass(frozen=True)
+class Checks:
+    """Tolerances of ``covermap check`` (and the warnings of ``run``)."""
+
+    overlap_tolerance_m2: float = 100.0   # two villages may overlap by this much
+    gap_tolerance_m2: float = 100.0       # holes inside a township's villages up to this size are ignored
+    far_outside_m: float = 10000.0        # features farther than this from the villages' extent
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path
     name: str
@@ -141,6 +153,7 @@ class Profile:
     clinics: Clinics | None = None
     network: Network | None = None
     standards: Standards = Standards()
+    checks: Checks = Checks()
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
     def sources(self) -> list[Source]:
@@ -173,13 +186,14 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     base = path.resolve().parent
     reader = _Reader(path, base)
     top = reader.table(data, "", {"project", "villages", "seats", "roads", "water", "clinics", "network",
-                                  "standards"})
+                                  "standards", "checks"})
     project = reader.table(top.get("project", {}), "project", {"name", "working_crs"})
     crs_text = reader.value(project, "project", "working_crs", str, "auto")
     working = None if crs_text == "auto" else reader.crs(crs_text, "project.working_crs", metric=True)
     if "villages" not in top:
         raise ConfigError(f"{path}: no [villages] table; every profile needs the village boundaries")
-    vtable = reader.table(top["villages"], "villages", _SOURCE_KEYS | {"seat_crs"})
+    vtable = reader.table(top["villages"], "villages", _SOURCE_KEYS | {"seat_crs", "code_list"})
+    code_list = reader.value(vtable, "villages", "code_list", str, None)
     seat_crs_text = reader.value(vtable, "villages", "seat_crs", str, None)
     villages_source = reader.source(vtable, "villages")
     if ("seat_x" in villages_source.columns) != ("seat_y" in villages_source.columns):
@@ -191,6 +205,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
         source=villages_source,
         seat_crs=reader.crs(seat_crs_text, "villages.seat_crs") if seat_crs_text else None,
         seats=reader.source(reader.table(top["seats"], "seats", _SOURCE_KEYS), "seats") if "seats" in top else None,
+        code_list=reader.resolve(code_list) if code_list else None,
     )
     roads = water = clinics = network = None
     if "roads" in top:
@@ -221,10 +236,14 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
             raise ConfigError(f"{path}: [network] names neither coverage nor fibre; add [network.coverage] "
                               "and/or [network.fibre], or remove [network]")
     standards = reader.standards(top.get("standards", {}))
+    checks = reader.checks(top.get("checks", {}))
     return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
                    working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
-                   network=network, standards=standards, raw=MappingProxyType(dict(data)))
+                   network=network, standards=standards, checks=checks, raw=MappingProxyType(dict(data)))
 
+
+# Chinese web-map coordinates that assume_crs accepts besides real CRSs.
+DATUM_SHIFTS = {"GCJ-02": "GCJ-02", "GCJ02": "GCJ-02", "BD-09": "BD-09", "BD09": "BD-09"}
 
 _SOURCE_KEYS = {"path", "layer", "encoding", "assume_crs", "x", "y", "columns"}
 
@@ -285,8 +304,7 @@ class _Reader:
         kind = kind or key
         if "path" not in table:
             raise self.fail(f"{key}.path is missing; give the file's path relative to the profile")
-        path = Path(self.value(table, key, "path", str, None))
-        path = path if path.is_absolute() else self.base / path
+        path = self.resolve(self.value(table, key, "path", str, None))
         columns = self.table(table.get("columns", {}), f"{key}.columns", set(_all_columns(kind)))
         for name, column in columns.items():
             if not isinstance(column, str) or not column:
@@ -300,10 +318,30 @@ class _Reader:
         if (x is None) != (y is None):
             raise self.fail(f"{key} needs both x and y (longitude and latitude columns), or neither")
         assume = self.value(table, key, "assume_crs", str, None)
+        shift = DATUM_SHIFTS.get(assume.strip().upper().replace("_", "-")) if assume else None
+        if shift:
+            assume = "EPSG:4326"
+        encoding = self.value(table, key, "encoding", str, None)
+        if encoding:
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise self.fail(f"{key}.encoding = {encoding!r} is not a text encoding Python knows; "
+                                "use e.g. \"GBK\", \"GB18030\" or \"UTF-8\"") from None
         return Source(key=key, path=path, layer=self.value(table, key, "layer", str, None),
-                      encoding=self.value(table, key, "encoding", str, None),
+                      encoding=encoding,
                       assume_crs=self.crs(assume, f"{key}.assume_crs") if assume else None,
-                      x=x, y=y, columns=MappingProxyType(dict(columns)))
+                      x=x, y=y, columns=MappingProxyType(dict(columns)), datum_shift=shift)
+
+    def resolve(self, text: str) -> Path:
+        path = Path(text)
+        return path if path.is_absolute() else self.base / path
+
+    def checks(self, value: Any) -> Checks:
+        fields = {f.name: f for f in dataclasses.fields(Checks)}
+        table = self.table(value, "checks", set(fields))
+        return Checks(**{key: self.number(table, "checks", key, spec.default, 0.0)
+                         for key, spec in fields.items()})
 
     def standards(self, value: Any) -> Standards:
         table = self.table(value, "standards", {"roads", "water", "clinics", "network"})

@@ -1,0 +1,108 @@
+"""Text encodings of Shapefiles and garbled text.
+
+County Shapefiles are often GBK without a ``.cpg``. The rule: the profile's ``encoding``
+wins; else the ``.cpg``; else the ``.dbf`` text fields decide: strict UTF-8 when they
+decode as UTF-8, else GB18030 (a superset of GBK) when they decode as that.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gis.errors import DataError
+
+# Sequences that appear when UTF-8 is read as GBK (锟斤拷, 鍙, 鏉...) or as Latin-1 (Ã, å...).
+MOJIBAKE_MARKS = ("\ufffd", "锟斤拷", "烫烫烫", "屯屯屯")
+_LATIN1_HIGH = "[\u00c0-\u00ff][\u0080-\u00bf]"
+# Characters that UTF-8 village words (村, 镇, 县, 乡, 委员会, 社区...) turn into when read as
+# GBK; two of them in one cell are a sign of garbling, not of a real place name.
+_UTF8_AS_GBK = "[潙闀鍘涔鏉鎵鐢绀姘娌斿憳浼鍙鐨鎴銆锛]"
+
+# How many records are enough to decide.
+_SAMPLE_RECORDS = 20000
+
+
+@dataclass(frozen=True)
+class Encoding:
+    name: str | None      # what to pass to the reader (None: leave it to GDAL)
+    how: str              # "profile", ".cpg", "detected", "ascii", "not a shapefile"
+
+    def describe(self) -> str:
+        if self.how == "profile":
+            return f"{self.name} (profile 'encoding')"
+        if self.how == ".cpg":
+            return f"{self.name} (from the .cpg file)"
+        if self.how == "ascii":
+            return "ASCII (no non-ASCII text)"
+        if self.how == "detected":
+            return f"{self.name} (detected: the text is {'not ' if self.name != 'UTF-8' else ''}valid UTF-8)"
+        return self.how
+
+
+def shapefile_encoding(path: str | os.PathLike, override: str | None) -> Encoding:
+    """The encoding to read ``path`` with, and how it was chosen."""
+    path = Path(path)
+    if override:
+        return Encoding(override, "profile")
+    if path.suffix.lower() != ".shp":
+        return Encoding(None, "not a shapefile")
+    cpg = path.with_suffix(".cpg")
+    if not cpg.exists():
+        cpg = path.with_suffix(".CPG")
+    if cpg.exists():
+        text = cpg.read_bytes().decode("ascii", errors="replace").strip()
+        return Encoding(text or None, ".cpg")
+    dbf = path.with_suffix(".dbf")
+    if not dbf.exists():
+        return Encoding(None, "not a shapefile")
+    raw = dbf_text(dbf)
+    if not raw or raw.isascii():
+        return Encoding(None, "ascii")
+    try:
+        raw.decode("utf-8")
+        return Encoding("UTF-8", "detected")
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("gb18030")
+        return Encoding("GB18030", "detected")
+    except UnicodeDecodeError:
+        raise DataError(f"{dbf}: its text is neither UTF-8 nor GBK/GB18030; set 'encoding' in the profile "
+                        "(e.g. \"Big5\") or add a .cpg file naming the encoding") from None
+
+
+def dbf_text(dbf: Path) -> bytes:
+    """The bytes of every character field of the first records of a .dbf, joined by spaces."""
+    data = dbf.read_bytes()
+    if len(data) < 32:
+        return b""
+    records, header_len, record_len = struct.unpack("<IHH", data[4:12])
+    fields, offset, pos = [], 1, 32
+    while pos + 32 <= header_len and data[pos] != 0x0D:
+        kind, length = chr(data[pos + 11]), data[pos + 16]
+        if kind == "C":
+            fields.append((offset, length))
+        offset += length
+        pos += 32
+    if not fields or record_len == 0:
+        return b""
+    n = min(records, _SAMPLE_RECORDS, (len(data) - header_len) // record_len)
+    table = np.frombuffer(data, dtype=np.uint8, count=n * record_len, offset=header_len).reshape(n, record_len)
+    return b" ".join(table[:, start:start + length].tobytes() for start, length in fields)
+
+
+def garbled(series: pd.Series) -> np.ndarray:
+    """Mask of text cells that look garbled: replacement characters or typical mojibake."""
+    text = series.astype("string")
+    mask = pd.Series(False, index=series.index)
+    for mark in MOJIBAKE_MARKS:
+        mask |= text.str.contains(mark, regex=False).fillna(False)
+    mask |= text.str.contains(_LATIN1_HIGH, regex=True).fillna(False)
+    mask |= (text.str.count(_UTF8_AS_GBK) >= 2).fillna(False)
+    return mask.to_numpy(dtype=bool)

@@ -1,0 +1,173 @@
+"""Findings: problems found in the inputs, as small records rather than strings.
+
+``covermap check`` collects every finding and reports them together; ``covermap run``
+uses a strict collector that raises at the first error and keeps the warnings (they go
+to the log and to run.json). The spatial checks here compare the villages with each
+other and every layer with the villages, all in the metric working CRS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis import geometry
+from gis.errors import CovermapError, DataError
+
+ERROR = "error"      # covermap run stops; covermap check exits 1
+WARNING = "warning"  # the run goes on: the row is kept, repaired or treated as not recorded
+
+# How many example rows or codes a finding lists before "...".
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: where it is (file, layer, row, village code, column), what, and the fix."""
+
+    severity: str
+    message: str
+    fix: str = ""
+    file: str | None = None
+    layer: str | None = None
+    row: int | None = None        # 1-based data row of the first example
+    code: str | None = None       # village code of the first example
+    column: str | None = None
+    check: str = ""               # short name of the check, e.g. "duplicate_code"
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file and not self.message.startswith(self.file):
+            where = self.file + (f" layer {self.layer!r}" if self.layer else "") + ": "
+        return where + self.message + (f"; {self.fix}" if self.fix else "")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Findings:
+    """Collector of findings. ``strict``: raise DataError at the first error (``run``)."""
+
+    strict: bool = False
+    items: list[Finding] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        if self.strict and finding.severity == ERROR:
+            raise DataError(str(finding))
+        self.items.append(finding)
+
+    def error(self, message: str, **where) -> None:
+        self.add(Finding(ERROR, message, **where))
+
+    def warn(self, message: str, **where) -> None:
+        self.add(Finding(WARNING, message, **where))
+
+    def exception(self, exc: CovermapError, check: str = "") -> None:
+        """Record an error raised while reading (its message already names the file)."""
+        if not any(item.message == str(exc) for item in self.items):
+            self.items.append(Finding(ERROR, str(exc), check=check or type(exc).__name__))
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [item for item in self.items if item.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [item for item in self.items if item.severity == WARNING]
+
+
+def examples(labels) -> str:
+    """'3, 7, 9' or '3, 7, 9, 11, 12, ... (40 in all)'."""
+    labels = [str(label) for label in labels]
+    text = ", ".join(labels[:EXAMPLES])
+    return text + (f", ... ({len(labels)} in all)" if len(labels) > EXAMPLES else "")
+
+
+def where(source) -> dict:
+    """The file and layer fields of a finding about ``source`` (a profile Source)."""
+    return {"file": str(source.path), "layer": source.layer}
+
+
+# --- spatial checks, all in the working CRS (metres) --------------------------------------
+
+def village_overlaps(villages: gpd.GeoDataFrame, tolerance_m2: float) -> pd.DataFrame:
+    """Pairs of villages whose polygons overlap by more than ``tolerance_m2``:
+    columns ``code_a``, ``code_b``, ``area_m2`` (code_a < code_b)."""
+    geoms = villages.geometry.to_numpy()
+    left, right = geometry.pairs_intersecting(geoms, geoms)
+    keep = left < right
+    left, right = left[keep], right[keep]
+    area = shapely.area(shapely.intersection(geoms[left], geoms[right])) if len(left) else np.zeros(0)
+    big = area > tolerance_m2
+    codes = villages["code"].to_numpy(dtype=object)
+    a, b = codes[left[big]], codes[right[big]]
+    return pd.DataFrame({"code_a": np.where(a < b, a, b), "code_b": np.where(a < b, b, a),
+                         "area_m2": area[big]}).sort_values(["code_a", "code_b"], ignore_index=True)
+
+
+def township_gaps(villages: gpd.GeoDataFrame, tolerance_m2: float) -> pd.DataFrame:
+    """Holes inside the union of each township's villages larger than ``tolerance_m2``:
+    land inside a township that no village covers. Columns ``township_code``,
+    ``area_m2``, ``x``, ``y`` (a point inside the gap, working CRS)."""
+    present = villages[geometry.usable(villages.geometry.to_numpy()) & villages["township_code"].notna().to_numpy()]
+    if present.empty:
+        return pd.DataFrame(columns=["township_code", "area_m2", "x", "y"])
+    towns = present[["township_code", present.geometry.name]].dissolve("township_code")
+    parts, part_town = shapely.get_parts(towns.geometry.to_numpy(), return_index=True)
+    polygons = shapely.get_type_id(parts) == 3
+    parts, part_town = parts[polygons], part_town[polygons]
+    n_holes = shapely.get_num_interior_rings(parts)
+    hole_part = np.repeat(np.arange(len(parts)), n_holes)
+    hole_no = np.concatenate([np.arange(k) for k in n_holes]) if len(n_holes) else np.zeros(0, dtype=int)
+    rings = shapely.get_interior_ring(parts[hole_part], hole_no.astype(int))
+    holes = shapely.polygons(rings)
+    area = shapely.area(holes)
+    big = area > tolerance_m2
+    inside = shapely.point_on_surface(holes[big])
+    return pd.DataFrame({"township_code": towns.index.to_numpy()[part_town[hole_part[big]]],
+                         "area_m2": area[big], "x": shapely.get_x(inside), "y": shapely.get_y(inside)})
+
+
+def seats_outside(villages: gpd.GeoDataFrame, seats: gpd.GeoSeries, margin_m: float = 1.0) -> np.ndarray:
+    """Mask of villages whose seat lies more than ``margin_m`` outside their own polygon."""
+    polygons, points = villages.geometry.to_numpy(), seats.to_numpy()
+    both = geometry.usable(polygons) & geometry.usable(points)
+    outside = np.zeros(len(polygons), dtype=bool)
+    if both.any():
+        outside[both] = shapely.distance(points[both], polygons[both]) > margin_m
+    return outside
+
+
+def layer_overlaps_villages(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, margin_m: float) -> bool:
+    """Does the layer's extent come within ``margin_m`` of the villages' extent?"""
+    a = _bounds(villages.geometry.to_numpy())
+    b = _bounds(layer.geometry.to_numpy())
+    if a is None or b is None:
+        return True
+    return not (b[0] > a[2] + margin_m or b[2] < a[0] - margin_m or b[1] > a[3] + margin_m
+                or b[3] < a[1] - margin_m)
+
+
+def far_outside(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, distance_m: float) -> np.ndarray:
+    """Mask of the layer's features farther than ``distance_m`` from the villages' extent."""
+    bounds = _bounds(villages.geometry.to_numpy())
+    geoms = layer.geometry.to_numpy()
+    mask = np.zeros(len(geoms), dtype=bool)
+    if bounds is None:
+        return mask
+    ok = geometry.usable(geoms)
+    mask[ok] = shapely.distance(geoms[ok], shapely.box(*bounds)) > distance_m
+    return mask
+
+
+def _bounds(geoms: np.ndarray):
+    geoms = geoms[geometry.usable(geoms)]
+    if len(geoms) == 0:
+        return None
+    bounds = shapely.total_bounds(geoms)
+    return None if not np.isfinite(bounds).all() else bounds
