@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 from importlib import resources
 from pathlib import Path
 
 import click
 
-from gis.errors import CovermapError, OutputError
+from gis.errors import ConfigError, CovermapError, OutputError
 
 log = logging.getLogger("covermap")
 
@@ -31,6 +32,20 @@ def _fail_cleanly(command):
 
 
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace outputs that already exist.")
+_MAP_OPTIONS = (
+    click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                 help="Language of the maps [default: the profile's map.lang, else zh]."),
+    click.option("--basemap", type=click.Choice(["none", "osm", "tianditu", "tianditu-img", "gaode"]), default=None,
+                 help="Map background [default: the profile's map.basemap, else none; osm with --online]."),
+    click.option("--online", is_flag=True,
+                 help="Load Leaflet from its CDN instead of inlining it (the maps then need the network)."),
+)
+
+
+def map_options(command):
+    for option in reversed(_MAP_OPTIONS):
+        command = option(command)
+    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,19 +70,37 @@ def main(verbose: int, quiet: int) -> None:
         logging.getLogger(name).setLevel(level)
 
 
-def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None) -> None:
+def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
+    """The maps' options: command line first, then the profile's [map], then the defaults."""
+    from maps import MapOptions
+
+    settings, rules = profile.map, profile.standards
+    basemap = basemap or settings.basemap or ("osm" if online else "none")
+    key = None
+    if basemap.startswith("tianditu"):
+        key = os.environ.get(settings.tianditu_key_env) or settings.tianditu_key
+        if not key:
+            raise ConfigError(f"basemap {basemap} needs a Tianditu key: set the environment variable "
+                              f"{settings.tianditu_key_env} or map.tianditu_key in {profile.path}")
+    limits = {"road_max_distance_m": rules.roads.max_distance_m, "water_min_share": rules.water.min_share,
+              "net4g_min_share": rules.network.min_share,
+              "fibre_max_distance_m": rules.network.fibre_max_distance_m}
+    return MapOptions(lang=lang or settings.lang, basemap=basemap, tianditu_key=key, online=online, limits=limits)
+
+
+def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None,
+                 lang: str | None = None, basemap: str | None = None, online: bool = False) -> None:
     from layers.pipeline import assess, counts, publish
     from layers.profile import load_profile
-    from maps import write_map
+    from maps import atlas_writers
 
     profile = load_profile(profile_path)
+    options = _map_settings(profile, lang, basemap, online)
     result = assess(profile)
     title = title or profile.name
-
-    def map_writer(path: Path) -> None:
-        write_map(result.villages, result.infrastructure(), path, title=title)
-
-    publish(result, outdir, overwrite=overwrite, extras={"map.html": map_writer})
+    extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
+                           township_maps_above=profile.map.township_maps_above_villages)
+    publish(result, outdir, overwrite=overwrite, extras=extras)
     fails = {key: value["fails"] for key, value in counts(result.villages).items()}
     click.echo(f"{len(result.villages)} villages, {len(result.gaps)} gaps "
                f"({', '.join(f'{k} {v}' for k, v in fails.items())}), {len(result.no_data)} without data; "
@@ -79,35 +112,40 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for coverage.gpkg, the CSV tables, map.html and run.json.")
 @overwrite_option
+@map_options
 @_fail_cleanly
-def run(profile: Path, outdir: Path, overwrite: bool) -> None:
+def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool) -> None:
     """Assess every village in PROFILE and write the results.
 
     \b
     Example:
         covermap run county.toml -o results --overwrite
     Writes coverage.gpkg (layers villages, gaps, no_data, townships), villages.csv,
-    gaps.csv, no_data.csv, townships.csv (UTF-8 with BOM), map.html and run.json.
+    gaps.csv, no_data.csv, townships.csv (UTF-8 with BOM), run.json and the maps:
+    index.html, map.html (overview), map_transport/water/health/telecom.html and, for a
+    county of more than map.township_maps_above_villages villages, townships/*.html.
     """
-    _run_profile(profile, outdir, overwrite)
+    _run_profile(profile, outdir, overwrite, lang=lang, basemap=basemap, online=online)
 
 
 @main.command()
 @click.argument("outdir", required=False, default="demo-output",
                 type=click.Path(file_okay=False, path_type=Path))
 @overwrite_option
+@map_options
 @_fail_cleanly
-def demo(outdir: Path, overwrite: bool) -> None:
+def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool) -> None:
     """Run the bundled sample county (望谟县, generated geometry) into OUTDIR.
 
     \b
     Example:
         covermap demo demo-output
-        # then open demo-output/map.html in a browser
+        # then open demo-output/index.html in a browser
+        covermap demo demo-en --lang en
     """
     from layers.sample import profile_path
 
-    _run_profile(profile_path(), outdir, overwrite)
+    _run_profile(profile_path(), outdir, overwrite, lang=lang, basemap=basemap, online=online)
 
 
 @main.command()

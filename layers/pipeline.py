@@ -128,6 +128,8 @@ def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = Fals
                                                      default=str), encoding="utf-8")
         try:
             for name in names:
+                if (outdir / name).is_dir():  # a folder output (maps/townships): old one leaves with staging
+                    os.replace(outdir / name, staging / f"{name}.old")
                 os.replace(staging / name, outdir / name)
         except OSError as exc:
             raise OutputError(f"{outdir}: cannot move outputs into place ({exc.strerror})") from exc

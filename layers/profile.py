@@ -142,6 +142,21 @@ class Checks:
     far_outside_m: float = 10000.0        # features farther than this from the villages' extent
 
 
+MAP_BASEMAPS = ("none", "osm", "tianditu", "tianditu-img", "gaode")
+MAP_LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """[map]: how the HTML maps look. ``basemap`` None: none offline, osm with --online."""
+
+    basemap: str | None = None
+    lang: str = "zh"
+    tianditu_key: str | None = None
+    tianditu_key_env: str = "TIANDITU_KEY"
+    township_maps_above_villages: int = 100
+
+
 @dataclass(frozen=True)
 class Profile:
     path: Path
@@ -154,6 +169,7 @@ class Profile:
     network: Network | None = None
     standards: Standards = Standards()
     checks: Checks = Checks()
+    map: MapSettings = MapSettings()
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
     def sources(self) -> list[Source]:
@@ -186,7 +202,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     base = path.resolve().parent
     reader = _Reader(path, base)
     top = reader.table(data, "", {"project", "villages", "seats", "roads", "water", "clinics", "network",
-                                  "standards", "checks"})
+                                  "standards", "checks", "map"})
     project = reader.table(top.get("project", {}), "project", {"name", "working_crs"})
     crs_text = reader.value(project, "project", "working_crs", str, "auto")
     working = None if crs_text == "auto" else reader.crs(crs_text, "project.working_crs", metric=True)
@@ -239,7 +255,23 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     checks = reader.checks(top.get("checks", {}))
     return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
                    working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
-                   network=network, standards=standards, checks=checks, raw=MappingProxyType(dict(data)))
+                   network=network, standards=standards, checks=checks,
+                   map=_map_settings(reader, top.get("map", {})), raw=MappingProxyType(dict(data)))
+
+
+def _map_settings(reader: "_Reader", value: Any) -> MapSettings:
+    table = reader.table(value, "map", {f.name for f in dataclasses.fields(MapSettings)})
+    basemap = reader.value(table, "map", "basemap", str, None)
+    if basemap is not None and basemap not in MAP_BASEMAPS:
+        raise reader.fail(f"map.basemap = {basemap!r} is not known; use one of {', '.join(MAP_BASEMAPS)}")
+    lang = reader.value(table, "map", "lang", str, "zh")
+    if lang not in MAP_LANGUAGES:
+        raise reader.fail(f"map.lang = {lang!r} is not known; use one of {', '.join(MAP_LANGUAGES)}")
+    above = reader.number(table, "map", "township_maps_above_villages", 100, minimum=0)
+    return MapSettings(basemap=basemap, lang=lang,
+                       tianditu_key=reader.value(table, "map", "tianditu_key", str, None) or None,
+                       tianditu_key_env=reader.value(table, "map", "tianditu_key_env", str, "TIANDITU_KEY"),
+                       township_maps_above_villages=int(above))
 
 
 # Chinese web-map coordinates that assume_crs accepts besides real CRSs.

@@ -1,24 +1,33 @@
-"""The coverage map of one result table: check the inputs, build the layers, assemble the map."""
+"""Coverage maps of one result table: check and prepare the inputs once, then assemble the
+overview, a bureau's map or a township's map from them."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 import folium
 import geopandas as gpd
+import pandas as pd
 from branca.element import MacroElement, Template
 
 from gis.errors import OutputError
 from gis.geometry import usable
+from maps.app import add_app
+from maps.basemaps import tile_layers
+from maps.bureau import panel
+from maps.i18n import texts
+from maps.infrastructure import BUREAU_INPUTS, check_infrastructure, infrastructure_layers
 from maps.leaflet import use_leaflet
-from maps.infrastructure import check_infrastructure, infrastructure_layers
-from maps.legend import Legend
-from maps.styles import STANDARDS
-from maps.villages import (check_villages, class_counts, drawn_bounds, fails_counts, fails_layer,
-                           overview_layer, village_geojson)
+from maps.legend import bureau_legend, overview_legend
+from maps.options import MapOptions, make_options
+from maps.styles import BUREAUS, STANDARDS
+from maps.townships import township_outlines
+from maps.villages import (bureau_layer, check_villages, class_counts, drawn_bounds, fails_counts, fails_layer,
+                           overview_layer, subset, verdict_counts, village_geojson)
 
 
 class MetricScale(MacroElement):
@@ -31,51 +40,134 @@ class MetricScale(MacroElement):
     """)
 
 
-def build_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None = None,
-              *, title: str = "", online: bool = False) -> folium.Map:
-    """A Folium map of a coverage result: villages coloured by failed standards, one hidden
-    layer per standard with its failing villages, the infrastructure, a legend and a layer control.
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the maps of one result share, checked, simplified and in lon/lat."""
 
-    ``villages`` is the gap table (one row per village, any CRS); ``infrastructure`` maps
-    "roads", "water", "clinics", "coverage" and "fibre" to frames in any CRS. Villages without
-    a geometry are counted in the legend but not drawn. By default Leaflet is inlined and
-    there is no basemap, so the page makes no network request; ``online=True`` loads Leaflet
-    from its CDN and adds an OpenStreetMap basemap. Raises DataError (CRSError for a frame
-    without CRS) listing the problems of the inputs.
-    """
-    villages = check_villages(villages)
-    frames = check_infrastructure(infrastructure)
+    villages: gpd.GeoDataFrame
+    frames: Mapping[str, gpd.GeoDataFrame]
+    data: dict
+    townships: dict
+    options: MapOptions
 
-    data = village_geojson(villages)
-    m = folium.Map(tiles="OpenStreetMap" if online else None)
+    @property
+    def words(self) -> Mapping[str, str]:
+        return texts(self.options.lang)
+
+
+def prepare(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
+            options: MapOptions) -> Prepared:
+    """Check the inputs (DataError/CRSError listing their problems) and convert them once."""
+    villages = check_villages(villages, options.gcj02)
+    frames = check_infrastructure(infrastructure, options.gcj02)
+    data = village_geojson(villages, options.limits, texts(options.lang))
+    return Prepared(villages, frames, data, township_outlines(villages), options)
+
+
+def _base(prep: Prepared, villages: gpd.GeoDataFrame, title: str) -> folium.Map:
+    m = folium.Map(tiles=None)
+    for layer in tile_layers(prep.options):
+        layer.add_to(m)
     MetricScale().add_to(m)
-    use_leaflet(m, online)
+    use_leaflet(m, prep.options.online)
     if title:
         m.get_root().title = escape(title)
-    overview_layer(data).add_to(m)
-    for key in STANDARDS:
-        fails_layer(data, key).add_to(m)
-    for layer in infrastructure_layers(frames):
-        layer.add_to(m)
-    undrawn = int((~usable(villages.geometry.values)).sum())
-    m.get_root().html.add_child(Legend(class_counts(villages), fails_counts(villages), undrawn, title),
-                                name="legend")
-    folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds(drawn_bounds(villages), padding=(20, 20), max_zoom=16)
     return m
 
 
-def write_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
-              path: str | os.PathLike, *, title: str = "", online: bool = False) -> Path:
-    """Write :func:`build_map`'s map to ``path`` as one HTML file (UTF-8); returns the path.
+def _undrawn(villages: gpd.GeoDataFrame) -> int:
+    return int((~usable(villages.geometry.values)).sum())
 
-    An existing file is replaced: refusing to overwrite is the caller's decision.
+
+def _finish(m: folium.Map, prep: Prepared, village_layers: list, legend, townships: dict, side=None) -> folium.Map:
+    m.get_root().html.add_child(legend, name="legend")
+    control = folium.LayerControl(collapsed=True).add_to(m)
+    add_app(m, village_layers, control, prep.words, townships, prep.townships, side)
+    return m
+
+
+def _note(prep: Prepared) -> str:
+    return prep.words["note.gaode"] if prep.options.gcj02 else ""
+
+
+def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
+                 township: str | None = None) -> folium.Map:
+    """Villages coloured by failed standards, a hidden layer per standard with its failing
+    villages, every infrastructure input (hidden), township outlines and names, legend.
+    With ``township`` (a township_code) only that township's villages and nearby inputs."""
+    villages, data, frames, townships = prep.villages, prep.data, prep.frames, prep.townships
+    if township is not None:
+        villages = villages[villages["township_code"].astype(str) == township]
+        codes = set(villages["village_code"].astype(str))
+        data = subset(data, lambda props: props["village_code"] in codes)
+        townships = {"type": "FeatureCollection",
+                     "features": [f for f in townships["features"] if f["properties"]["code"] == township]}
+        west, south, east, north = villages.total_bounds
+        pad = 0.02  # degrees, about 2 km: inputs just outside the township still show
+        frames = {key: frame.cx[west - pad:east + pad, south - pad:north + pad] for key, frame in frames.items()}
+    words = prep.words
+    m = _base(prep, villages, title)
+    layers = [overview_layer(data, words)] + [fails_layer(data, key, words) for key in STANDARDS]
+    for layer in layers + infrastructure_layers(frames, words):
+        layer.add_to(m)
+    legend = overview_legend(class_counts(villages), fails_counts(villages), _undrawn(villages), words, title,
+                             _note(prep), index_href)
+    return _finish(m, prep, layers, legend, townships)
+
+
+def bureau_map(prep: Prepared, bureau: str, title: str = "", gaps: pd.DataFrame | None = None,
+               index_href: str | None = None) -> folium.Map:
+    """One bureau's standard(s): villages coloured by its verdict, its failing villages outlined,
+    the inputs it owns shown, and its failing villages listed beside the map."""
+    keys, words, villages = BUREAUS[bureau], prep.words, prep.villages
+    m = _base(prep, villages, title)
+    layers = [bureau_layer(prep.data, keys, words)] + [fails_layer(prep.data, key, words, show=True) for key in keys]
+    for layer in layers + infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True):
+        layer.add_to(m)
+    legend = bureau_legend(keys, verdict_counts(villages, keys), fails_counts(villages), _undrawn(villages), words,
+                           title, _note(prep), index_href)
+    drawn = {feature["id"] for feature in prep.data["features"]}
+    return _finish(m, prep, layers, legend, prep.townships, panel(villages, bureau, drawn, words, gaps))
+
+
+def build_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None = None,
+              *, title: str = "", online: bool = False, lang: str = "zh", basemap: str | None = None,
+              tianditu_key: str | None = None, limits: Mapping[str, float] | None = None,
+              bureau: str | None = None, gaps: pd.DataFrame | None = None) -> folium.Map:
+    """A Folium map of a coverage result: the overview, or ``bureau``'s map ("transport",
+    "water", "health", "telecom").
+
+    ``villages`` is the gap table (one row per village, any CRS); ``infrastructure`` maps
+    "roads", "water", "clinics", "coverage" and "fibre" to frames in any CRS. Villages without
+    a geometry are counted in the legend but not drawn. By default Leaflet is inlined and there
+    is no basemap, so the page makes no network request; ``online=True`` loads Leaflet from its
+    CDN and defaults to the OpenStreetMap basemap. ``limits`` (see maps.options.LIMIT_KEYS) are
+    quoted in the popups. Raises DataError (CRSError for a frame without CRS) listing the
+    problems of the inputs, ConfigError for unknown options.
     """
+    options = make_options(online, lang, basemap, tianditu_key, limits)
+    prep = prepare(villages, infrastructure, options)
+    if bureau is None:
+        return overview_map(prep, title)
+    return bureau_map(prep, bureau, title, gaps)
+
+
+def save(m: folium.Map, path: str | os.PathLike) -> Path:
+    """Write a map as one HTML file (UTF-8), replacing an existing file."""
     path = Path(path)
-    html = build_map(villages, infrastructure, title=title, online=online).get_root().render()
     try:
-        path.write_text(html, encoding="utf-8")
+        path.write_text(m.get_root().render(), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the map ({exc.strerror or exc}); "
                           "check that the folder exists and is writable") from exc
     return path
+
+
+def write_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
+              path: str | os.PathLike, **kwargs) -> Path:
+    """Write :func:`build_map`'s map (same keyword arguments) to ``path``; returns the path.
+
+    An existing file is replaced: refusing to overwrite is the caller's decision.
+    """
+    return save(build_map(villages, infrastructure, **kwargs), path)

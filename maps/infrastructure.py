@@ -24,20 +24,14 @@ COLUMNS = {
     "coverage": ("technology",),
     "fibre": ("name",),
 }
-LAYER_NAMES = {
-    "roads_hardened": "Roads: hardened",
-    "roads_other": "Roads: other",
-    "water": "Water service areas",
-    "clinics": "Clinics",
-    "coverage": "4G/5G coverage",
-    "fibre": "Fibre access points",
-}
-_ALIASES = {"name": "Name", "surface": "Surface", "kind": "Kind", "qualifies": "Qualifies",
-            "technology": "Technology"}
+# The inputs each bureau owns, drawn (and shown at first) on its map.
+BUREAU_INPUTS = {"transport": ("roads",), "water": ("water",), "health": ("clinics",),
+                 "telecom": ("coverage", "fibre")}
 
 
-def check_infrastructure(infrastructure: Mapping[str, gpd.GeoDataFrame] | None) -> dict[str, gpd.GeoDataFrame]:
-    """The non-empty inputs in EPSG:4326, or one DataError listing every problem found."""
+def check_infrastructure(infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
+                         gcj02: bool = False) -> dict[str, gpd.GeoDataFrame]:
+    """The non-empty inputs in EPSG:4326 (GCJ-02 if asked), or one DataError listing every problem."""
     infrastructure = dict(infrastructure or {})
     problems = [f"infrastructure: unknown key {key!r}; use {', '.join(COLUMNS)}"
                 for key in infrastructure if key not in COLUMNS]
@@ -45,65 +39,65 @@ def check_infrastructure(infrastructure: Mapping[str, gpd.GeoDataFrame] | None) 
     for key, frame in infrastructure.items():
         if key not in COLUMNS or frame is None or len(frame) == 0:
             continue
-        frames[key] = to_lonlat(frame, f"infrastructure[{key!r}]")
+        frames[key] = to_lonlat(frame, f"infrastructure[{key!r}]", gcj02)
         problems += require_columns(frames[key], COLUMNS[key], f"infrastructure[{key!r}]")
     if problems:
         raise DataError("; ".join(problems))
     return frames
 
 
-def _flag(values: pd.Series) -> pd.Series:
+def _flag(values: pd.Series, words: Mapping[str, str]) -> pd.Series:
     """True/False/missing as the words a reviewer reads."""
-    return values.map({True: "yes", False: "no"}).astype(object).where(values.notna(), "unknown")
+    return values.map({True: words["yes"], False: words["no"]}).astype(object).where(values.notna(), words["unknown"])
 
 
 def _fixed(style: Mapping) -> Callable[[dict], dict]:
     return lambda feature: dict(style)
 
 
-def _layer(frame: gpd.GeoDataFrame, columns: tuple[str, ...], name: str,
+def _layer(frame: gpd.GeoDataFrame, columns: tuple[str, ...], name: str, words: Mapping[str, str], show: bool,
            style_function: Callable[[dict], dict], marker: bool = False) -> folium.GeoJson | None:
     frame = frame.reset_index(drop=True)
     props = pd.DataFrame({column: display_text(frame[column]) for column in columns})
     data = feature_collection(frame, props)
     if not data["features"]:
         return None
-    return folium.GeoJson(data, name=name, show=False, style_function=style_function,
+    return folium.GeoJson(data, name=name, show=show, style_function=style_function,
                           marker=folium.CircleMarker() if marker else None,
                           tooltip=folium.GeoJsonTooltip(fields=list(columns),
-                                                        aliases=[_ALIASES[column] for column in columns]))
+                                                        aliases=[words[f"field.{column}"] for column in columns]))
 
 
-def infrastructure_layers(frames: Mapping[str, gpd.GeoDataFrame]) -> list[folium.GeoJson]:
-    """The layers of the checked inputs, in legend order; an input without drawable rows gives none."""
+def infrastructure_layers(frames: Mapping[str, gpd.GeoDataFrame], words: Mapping[str, str],
+                          keys: tuple[str, ...] | None = None, show: bool = False) -> list[folium.GeoJson]:
+    """The layers of the checked inputs (only ``keys`` when given), in legend order; hidden at
+    first unless ``show``; an input without drawable rows gives none."""
+    wanted = [key for key in COLUMNS if key in frames and (keys is None or key in keys)]
     layers = []
-    if "roads" in frames:
-        layers += _roads(frames["roads"])
-    if "water" in frames:
-        layers.append(_layer(frames["water"], COLUMNS["water"], LAYER_NAMES["water"],
-                             _fixed(INFRASTRUCTURE_STYLES["water"])))
-    if "clinics" in frames:
-        layers.append(_clinics(frames["clinics"]))
-    if "coverage" in frames:
-        layers.append(_layer(frames["coverage"], COLUMNS["coverage"], LAYER_NAMES["coverage"],
-                             _fixed(INFRASTRUCTURE_STYLES["coverage"])))
-    if "fibre" in frames:
-        layers.append(_layer(frames["fibre"], COLUMNS["fibre"], LAYER_NAMES["fibre"],
-                             _fixed(INFRASTRUCTURE_STYLES["fibre"]), marker=True))
+    for key in wanted:
+        if key == "roads":
+            layers += _roads(frames["roads"], words, show)
+        elif key == "clinics":
+            layers.append(_clinics(frames["clinics"], words, show))
+        else:
+            layers.append(_layer(frames[key], COLUMNS[key], words[f"layer.{key}"], words, show,
+                                 _fixed(INFRASTRUCTURE_STYLES[key]), marker=key == "fibre"))
     return [layer for layer in layers if layer is not None]
 
 
-def _roads(roads: gpd.GeoDataFrame) -> list[folium.GeoJson | None]:
+def _roads(roads: gpd.GeoDataFrame, words: Mapping[str, str], show: bool) -> list[folium.GeoJson | None]:
     """Hardened roads apart from the rest (not hardened, or surface unknown)."""
     hardened = roads["hardened"].eq(True).fillna(False).astype(bool).to_numpy()
-    return [_layer(roads[mask], ("name", "surface"), LAYER_NAMES[key], _fixed(INFRASTRUCTURE_STYLES[key]))
+    return [_layer(roads[mask], ("name", "surface"), words[f"layer.{key}"], words, show,
+                   _fixed(INFRASTRUCTURE_STYLES[key]))
             for key, mask in (("roads_hardened", hardened), ("roads_other", ~hardened))]
 
 
-def _clinics(clinics: gpd.GeoDataFrame) -> folium.GeoJson | None:
+def _clinics(clinics: gpd.GeoDataFrame, words: Mapping[str, str], show: bool) -> folium.GeoJson | None:
     """Clinic points, green when they qualify as the village's clinic, grey otherwise."""
     qualifying, other = INFRASTRUCTURE_STYLES["clinic_qualifies"], INFRASTRUCTURE_STYLES["clinic_other"]
-    return _layer(clinics.assign(qualifies=_flag(clinics["qualifies"])), COLUMNS["clinics"],
-                  LAYER_NAMES["clinics"], marker=True,
+    yes = words["yes"]
+    return _layer(clinics.assign(qualifies=_flag(clinics["qualifies"], words)), COLUMNS["clinics"],
+                  words["layer.clinics"], words, show, marker=True,
                   style_function=lambda feature: dict(
-                      qualifying if feature["properties"]["qualifies"] == "yes" else other))
+                      qualifying if feature["properties"]["qualifies"] == yes else other))

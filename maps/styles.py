@@ -12,32 +12,28 @@ from typing import NamedTuple
 
 import numpy as np
 
-# The five standards a village is checked against: key -> (label, responsible bureau).
-# layers/ keeps the authoritative registry; maps/ may not import it, so the labels repeat here.
-STANDARDS = MappingProxyType({
-    "road": ("Hardened road", "transport"),
-    "water": ("Drinking water", "water"),
-    "clinic": ("Village clinic", "health"),
-    "net4g": ("4G coverage", "telecom"),
-    "fibre": ("Fibre broadband", "telecom"),
-})
+# The five standards a village is checked against: key -> responsible bureau (words in maps/i18n.py).
+# layers/ keeps the authoritative registry; the map repeats it to stay a thin reader of the table.
+STANDARDS = MappingProxyType({"road": "transport", "water": "water", "clinic": "health",
+                              "net4g": "telecom", "fibre": "telecom"})
+BUREAUS = MappingProxyType({bureau: tuple(key for key, owner in STANDARDS.items() if owner == bureau)
+                            for bureau in ("transport", "water", "health", "telecom")})
 VERDICTS = ("meets", "basic", "fails", "no_data")
 
 
 class GapClass(NamedTuple):
     key: str
-    label: str
     colour: str
 
 
 # Order of the legend. "no_data" wins over the gap count: a village whose every verdict is
 # no_data has nothing to count, and its missing ledgers are a problem of their own.
 GAP_CLASSES = (
-    GapClass("none", "No failed standard", "#1a9641"),
-    GapClass("one", "1 failed standard", "#ffd92f"),
-    GapClass("two", "2 failed standards", "#fd8d3c"),
-    GapClass("three", "3 or more failed standards", "#d7191c"),
-    GapClass("no_data", "No data for any standard", "#9e9e9e"),
+    GapClass("none", "#1a9641"),
+    GapClass("one", "#ffd92f"),
+    GapClass("two", "#fd8d3c"),
+    GapClass("three", "#d7191c"),
+    GapClass("no_data", "#9e9e9e"),
 )
 _BY_GAPS = np.array(["none", "one", "two", "three"], dtype=object)
 
@@ -60,6 +56,15 @@ VILLAGE_STYLES = MappingProxyType({
     gap.key: checked_style({"color": "#404040", "weight": 1, "fillColor": gap.colour, "fillOpacity": 0.7})
     for gap in GAP_CLASSES
 })
+# Bureau maps colour each village by its verdict for the bureau's standard(s), worst first.
+VERDICT_COLOURS = MappingProxyType({"fails": "#d7191c", "no_data": "#9e9e9e", "basic": "#fdae61",
+                                    "meets": "#1a9641"})
+VERDICT_STYLES = MappingProxyType({
+    verdict: checked_style({"color": "#404040", "weight": 1, "fillColor": colour,
+                            "fillOpacity": 0.75 if verdict == "fails" else 0.45})
+    for verdict, colour in VERDICT_COLOURS.items()
+})
+TOWNSHIP_STYLE = checked_style({"color": "#252525", "weight": 2.5, "opacity": 0.9, "fill": False})
 # Failing villages of one standard: a thick outline over the class colour, no fill of its own.
 FAILS_STYLE = checked_style({"color": "#6a1b9a", "weight": 3, "fillOpacity": 0.0})
 
@@ -75,6 +80,11 @@ INFRASTRUCTURE_STYLES = MappingProxyType({
     "fibre": checked_style({"color": "#7f2704", "weight": 1, "fill": True, "fillColor": "#e66101", "fillOpacity": 0.9,
                        "radius": 4}),
 })
+
+
+def worst_verdict(verdicts: list[str]) -> str:
+    """The verdict a bureau map colours a village by: fails, then no_data, then basic, then meets."""
+    return next(verdict for verdict in VERDICT_COLOURS if verdict in verdicts)
 
 
 def gap_classes(gap_count: np.ndarray, all_no_data: np.ndarray) -> np.ndarray:

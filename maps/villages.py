@@ -1,18 +1,25 @@
-"""The village layers: one overview coloured by failed standards, one layer per standard
-with the villages that fail it. Check the table, then build the GeoJSON, then the layers."""
+"""The village layers: the overview coloured by failed standards, one layer per standard with
+the villages that fail it, and a bureau's view coloured by its own verdict. Check the table,
+then build the GeoJSON, then the layers. Tooltips and popups are bound by the page's script
+(maps/app.py), which inserts every text with textContent: the properties stay plain text."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from gis.errors import DataError
 from gis.geometry import usable
-from maps.geojson import display_text, feature_collection, require_columns, to_lonlat
-from maps.styles import FAILS_STYLE, STANDARDS, VERDICTS, VILLAGE_STYLES, gap_classes
+from maps.geojson import feature_collection, require_columns, to_lonlat
+from maps.popup import evidence
+from maps.simplify import simplify_coverage
+from maps.styles import (FAILS_STYLE, STANDARDS, VERDICT_STYLES, VERDICTS, VILLAGE_STYLES, gap_classes,
+                         worst_verdict)
 
-OVERVIEW_NAME = "Villages by failed standards"
 VERDICT_COLUMNS = tuple(f"{key}_verdict" for key in STANDARDS)
 REASON_COLUMNS = tuple(f"{key}_reason" for key in STANDARDS)
 TEXT_COLUMNS = ("village_code", "village_name", "township_code", "township_name", "seat_source")
@@ -20,13 +27,10 @@ REQUIRED = TEXT_COLUMNS + ("population", "poor_population", "gap_count") + VERDI
 _SHOWN = 5  # village codes named in one problem sentence
 
 
-def fails_layer_name(key: str) -> str:
-    return f"Fails: {STANDARDS[key][0]}"
-
-
-def check_villages(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The villages in EPSG:4326, or one DataError listing every problem found."""
-    villages = to_lonlat(villages, "villages")
+def check_villages(villages: gpd.GeoDataFrame, gcj02: bool = False) -> gpd.GeoDataFrame:
+    """The villages simplified in metres, in EPSG:4326 (GCJ-02 if asked), or one DataError
+    listing every problem found."""
+    to_lonlat(villages, "villages")  # CRSError first when there is no CRS
     problems = require_columns(villages, REQUIRED, "villages")
     if problems:
         raise DataError("; ".join(problems) + "; map the table the gap rules produce")
@@ -48,7 +52,7 @@ def check_villages(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         problems.append("no village has a geometry, so there is nothing to draw")
     if problems:
         raise DataError("villages table cannot be mapped: " + "; ".join(problems))
-    return villages
+    return to_lonlat(simplify_coverage(villages), "villages", gcj02)
 
 
 def village_classes(villages: pd.DataFrame) -> pd.Series:
@@ -58,47 +62,49 @@ def village_classes(villages: pd.DataFrame) -> pd.Series:
                      index=villages.index, name="gap_class")
 
 
-def village_geojson(villages: gpd.GeoDataFrame) -> dict:
-    """Features of the villages with a geometry; id and ``village_code`` are the village code."""
-    props = pd.DataFrame({column: display_text(villages[column]) for column in TEXT_COLUMNS + REASON_COLUMNS})
+def _plain(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), None).map(lambda value: value if value is None else str(value))
+
+
+def village_geojson(villages: gpd.GeoDataFrame, limits: Mapping[str, float], words: Mapping[str, str]) -> dict:
+    """Features of the villages with a geometry; id and ``village_code`` are the village code;
+    ``evidence`` holds the popup rows (maps/popup.py). Text is plain, never HTML."""
+    props = pd.DataFrame({column: _plain(villages[column]) for column in TEXT_COLUMNS})
     for column in ("population", "poor_population", "gap_count"):
         props[column] = villages[column].astype(object).where(villages[column].notna(), None)
     for column in VERDICT_COLUMNS:
         props[column] = villages[column]
     props["gap_class"] = village_classes(villages)
+    props["evidence"] = evidence(villages, limits, words)
     props.index = villages["village_code"].astype(str).to_numpy()
     return feature_collection(villages, props)
 
 
-def _tooltip(fields: list[str]) -> folium.GeoJsonTooltip:
-    aliases = {"village_name": "Village", "village_code": "Code", "township_name": "Township",
-               **{f"{key}_verdict": label for key, (label, _) in STANDARDS.items()},
-               **{f"{key}_reason": label for key, (label, _) in STANDARDS.items()}}
-    return folium.GeoJsonTooltip(fields=fields, aliases=[aliases[field] for field in fields], sticky=True)
+def subset(data: dict, keep) -> dict:
+    """The features of ``data`` for which ``keep(properties)`` is true."""
+    return {"type": "FeatureCollection", "features": [f for f in data["features"] if keep(f["properties"])]}
 
 
-def overview_layer(data: dict) -> folium.GeoJson:
-    """All drawable villages (at least one: ``check_villages`` sees to it), coloured by ``gap_class``."""
-    fields = ["village_name", "village_code", "township_name", *VERDICT_COLUMNS]
-    popup = folium.GeoJsonPopup(fields=["village_name", "village_code", "population", "poor_population",
-                                        *REASON_COLUMNS],
-                                aliases=["Village", "Code", "Population", "Poor population",
-                                         *(label for label, _ in STANDARDS.values())])
-    return folium.GeoJson(data, name=OVERVIEW_NAME,
+def overview_layer(data: dict, words: Mapping[str, str]) -> folium.GeoJson:
+    """All drawable villages, coloured by ``gap_class``."""
+    return folium.GeoJson(data, name=words["layer.overview"],
                           style_function=lambda feature: dict(VILLAGE_STYLES[feature["properties"]["gap_class"]]),
-                          highlight_function=lambda feature: {"weight": 3},
-                          tooltip=_tooltip(fields), popup=popup)
+                          highlight_function=lambda feature: {"weight": 3})
 
 
-def fails_layer(data: dict, key: str) -> folium.GeoJson:
-    """The drawable villages whose verdict for standard ``key`` is "fails"; hidden at first."""
-    column = f"{key}_verdict"
-    features = [feature for feature in data["features"] if feature["properties"][column] == "fails"]
-    subset = {"type": "FeatureCollection", "features": features}
-    fields = ["village_name", "village_code", "township_name", f"{key}_reason"]
-    return folium.GeoJson(subset, name=fails_layer_name(key), show=False,
-                          style_function=lambda feature: dict(FAILS_STYLE),
-                          tooltip=_tooltip(fields) if features else None)  # folium's needs a feature
+def bureau_layer(data: dict, keys: tuple[str, ...], words: Mapping[str, str]) -> folium.GeoJson:
+    """All drawable villages coloured by their worst verdict among ``keys`` (a bureau's standards)."""
+    name = words["layer.bureau"].format(standard=words["list.sep"].join(words[f"standard.{key}"] for key in keys))
+    return folium.GeoJson(data, name=name, highlight_function=lambda feature: {"weight": 3},
+                          style_function=lambda feature: dict(VERDICT_STYLES[worst_verdict(
+                              [feature["properties"][f"{key}_verdict"] for key in keys])]))
+
+
+def fails_layer(data: dict, key: str, words: Mapping[str, str], show: bool = False) -> folium.GeoJson:
+    """The drawable villages whose verdict for standard ``key`` is "fails"; hidden unless ``show``."""
+    failing = subset(data, lambda props: props[f"{key}_verdict"] == "fails")
+    return folium.GeoJson(failing, name=words["layer.fails"].format(standard=words[f"standard.{key}"]), show=show,
+                          style_function=lambda feature: dict(FAILS_STYLE))
 
 
 def fails_counts(villages: pd.DataFrame) -> dict[str, int]:
@@ -110,6 +116,15 @@ def class_counts(villages: pd.DataFrame) -> dict[str, int]:
     """Villages in each colour class, drawn or not."""
     counts = village_classes(villages).value_counts()
     return {key: int(counts.get(key, 0)) for key in VILLAGE_STYLES}
+
+
+def verdict_counts(villages: pd.DataFrame, keys: tuple[str, ...]) -> dict[str, int]:
+    """Villages per worst verdict among ``keys``, drawn or not."""
+    verdicts = villages[[f"{key}_verdict" for key in keys]]
+    order = list(VERDICT_STYLES)  # worst first
+    found = [(verdicts == verdict).any(axis=1).to_numpy() for verdict in order[:-1]]
+    worst = np.select(found, order[:-1], order[-1])
+    return {verdict: int((worst == verdict).sum()) for verdict in order}
 
 
 def drawn_bounds(villages: gpd.GeoDataFrame) -> list[list[float]]:

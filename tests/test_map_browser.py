@@ -58,7 +58,8 @@ _ON_MAP = """() => {
     const map = Object.values(window).find(value => value instanceof L.Map);
     const layers = [];
     map.eachLayer(layer => {
-        if (layer instanceof L.GeoJSON) layers.push(layer.getLayers().map(sub => sub.feature.id));
+        if (layer instanceof L.GeoJSON && layer.options.interactive !== false)  // not the township outlines
+            layers.push(layer.getLayers().map(sub => sub.feature.id));
     });
     return layers;
 }"""
@@ -67,7 +68,7 @@ _PATHS = ".leaflet-overlay-pane path.leaflet-interactive"
 
 @pytest.fixture
 def loaded(tmp_path, offline_page):
-    path = write_map(villages(), infrastructure(), tmp_path / "map.html", title="测试县 coverage")
+    path = write_map(villages(), infrastructure(), tmp_path / "map.html", title="测试县 coverage", lang="en")
     offline_page.page.goto(path.as_uri(), wait_until="load")
     offline_page.page.wait_for_selector(_PATHS)
     return offline_page
@@ -85,7 +86,7 @@ def test_map_loads_offline_and_draws_every_village_with_a_boundary(loaded, scree
     assert [text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()] == [
         "Villages by failed standards", "Fails: Hardened road", "Fails: Drinking water", "Fails: Village clinic",
         "Fails: 4G coverage", "Fails: Fibre broadband", "Roads: hardened", "Roads: other", "Clinics",
-        "Fibre access points"]
+        "Fibre access points", "Township boundaries"]
 
     shot = page.screenshot(path=str(screenshot_dir / "coverage_map.png"))
     assert shot[:8] == b"\x89PNG\r\n\x1a\n"
@@ -127,7 +128,7 @@ def test_reviewer_hovers_clicks_and_switches_layers(loaded):
 
 def test_the_offline_harness_catches_a_map_that_needs_the_network(tmp_path, offline_page):
     """The same page with the CDN version: proof that the checks above can fail."""
-    path = write_map(villages(), None, tmp_path / "online.html", online=True)
+    path = write_map(villages(), None, tmp_path / "online.html", online=True, basemap="none")
     offline_page.page.goto(path.as_uri(), wait_until="load")
     assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js" in offline_page.blocked
     assert any("L is not defined" in error for error in offline_page.page_errors)

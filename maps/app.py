@@ -1,0 +1,57 @@
+"""The page's own script (maps/assets/covermap): binds tooltips and evidence popups to the
+village layers, adds search, full screen, the mini-map, township labels and a bureau's side
+panel. Always inlined, online or not: it is small and ours."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib.resources import files
+
+import folium
+from branca.element import MacroElement, Template
+
+from maps.geojson import script_json
+from maps.leaflet import InlineAssets
+from maps.styles import STANDARDS, TOWNSHIP_STYLE
+
+# The words the script looks up itself; everything else arrives as finished text.
+_WORD_PREFIXES = ("standard.", "verdict.", "popup.", "search.", "control.", "panel.", "layer.townships")
+
+
+@cache
+def _inline_markup() -> str:
+    folder = files("maps") / "assets" / "covermap"
+    js = (folder / "covermap.js").read_text(encoding="utf-8")
+    css = (folder / "covermap.css").read_text(encoding="utf-8")
+    return f"<style>\n{css}\n</style>\n<script>\n{js}\n</script>"
+
+
+class CovermapApp(MacroElement):
+    """Call ``covermapApp`` once every layer exists; add it to the map last."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        covermapApp({{ this._parent.get_name() }}, [{{ this.layers }}], {{ this.control }}, {{ this.config }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, village_layers: Sequence[folium.GeoJson], control: folium.LayerControl | None,
+                 config: Mapping):
+        super().__init__()
+        self._name = "CovermapApp"
+        self.layers = ", ".join(layer.get_name() for layer in village_layers)
+        self.control = control.get_name() if control is not None else "null"
+        self.config = script_json(config)
+
+
+def add_app(m: folium.Map, village_layers: Sequence[folium.GeoJson], control: folium.LayerControl | None,
+            words: Mapping[str, str], townships: dict, minimap: dict, panel: Mapping | None) -> CovermapApp:
+    """Inline the script in the page head and call it for ``m``'s layers."""
+    m.get_root().header.add_child(InlineAssets(_inline_markup()), name="covermap_app")
+    config = {"texts": {key: value for key, value in words.items() if key.startswith(_WORD_PREFIXES)},
+              "standards": list(STANDARDS), "townships": townships, "minimap": minimap,
+              "townshipStyle": dict(TOWNSHIP_STYLE), "panel": panel}
+    app = CovermapApp(village_layers, control, config)
+    app.add_to(m)
+    return app

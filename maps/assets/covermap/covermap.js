@@ -1,0 +1,209 @@
+/* covermap's own page script (MIT, part of covermap): tooltips, evidence popups, search,
+   full screen, mini-map, township labels and the bureau side panel. Every text from the
+   data is inserted with textContent, never as HTML. */
+function covermapApp(map, villageLayers, control, cfg) {
+  "use strict";
+  var T = cfg.texts;
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function number(value) { return value === null || value === undefined ? "" : Math.round(value).toLocaleString(); }
+  function verdictWord(p, key) { return T["verdict." + p[key + "_verdict"]]; }
+
+  function tooltip(p) {
+    var box = el("div", "covermap-tip");
+    box.appendChild(el("strong", null, p.village_name || p.village_code));
+    box.appendChild(el("div", "meta", p.village_code + (p.township_name ? " · " + p.township_name : "")));
+    cfg.standards.forEach(function (key) {
+      box.appendChild(el("div", "v-" + p[key + "_verdict"], T["standard." + key] + ": " + verdictWord(p, key)));
+    });
+    return box;
+  }
+
+  function popup(p) {
+    var box = el("div", "covermap-popup");
+    box.setAttribute("data-code", p.village_code);
+    box.appendChild(el("h4", null, p.village_name || p.village_code));
+    var meta = [T["popup.code"] + ": " + p.village_code];
+    if (p.township_name) meta.push(T["popup.township"] + ": " + p.township_name);
+    if (p.population !== null && p.population !== undefined) meta.push(T["popup.population"] + ": " + number(p.population));
+    if (p.poor_population !== null && p.poor_population !== undefined) meta.push(T["popup.poor"] + ": " + number(p.poor_population));
+    box.appendChild(el("p", "meta", meta.join(" · ")));
+    var table = el("table"), head = el("tr");
+    ["standard", "verdict", "measured", "limit", "facility", "reason"].forEach(function (name) {
+      head.appendChild(el("th", null, T["popup." + name]));
+    });
+    table.appendChild(head);
+    p.evidence.forEach(function (row) {
+      var key = row[0], verdict = p[key + "_verdict"], tr = el("tr");
+      tr.setAttribute("data-standard", key);
+      tr.setAttribute("data-verdict", verdict);
+      tr.appendChild(el("th", null, T["standard." + key]));
+      tr.appendChild(el("td", "verdict v-" + verdict, T["verdict." + verdict]));
+      tr.appendChild(el("td", "measured", row[1]));
+      tr.appendChild(el("td", "limit", row[2]));
+      tr.appendChild(el("td", "facility", row[3]));
+      tr.appendChild(el("td", "reason", row[4]));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    return box;
+  }
+
+  var main = villageLayers[0], index = {};
+  villageLayers.forEach(function (layer) {
+    layer.eachLayer(function (sub) {
+      var p = sub.feature.properties;
+      sub.bindTooltip(function () { return tooltip(p); }, {sticky: true});
+      sub.bindPopup(function () { return popup(p); }, {maxWidth: 640, minWidth: 420});
+      if (layer === main) index[p.village_code] = sub;
+    });
+  });
+
+  function zoomTo(code) {
+    var layer = index[code];
+    if (!layer) return false;
+    if (!map.hasLayer(main)) map.addLayer(main);
+    map.fitBounds(layer.getBounds(), {maxZoom: 15, padding: [40, 40], animate: false});
+    layer.openPopup();
+    return true;
+  }
+
+  // Township boundaries and names, one overlay.
+  if (cfg.townships && cfg.townships.features.length) {
+    var group = L.layerGroup();
+    L.geoJSON(cfg.townships, {style: cfg.townshipStyle, interactive: false}).addTo(group);
+    cfg.townships.features.forEach(function (f) {
+      var label = el("div", null, f.properties.name);
+      L.marker([f.properties.label[1], f.properties.label[0]], {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "covermap-township-label", html: label, iconSize: null})
+      }).addTo(group);
+    });
+    group.addTo(map);
+    if (control) control.addOverlay(group, T["layer.townships"]);
+  }
+
+  // Search by village name or code.
+  var Search = L.Control.extend({
+    options: {position: "topleft"},
+    onAdd: function () {
+      var box = el("div", "covermap-search leaflet-bar"), input = el("input"), list = el("ul");
+      input.type = "search";
+      input.placeholder = T["search.placeholder"];
+      input.setAttribute("aria-label", T["search.placeholder"]);
+      box.appendChild(input);
+      box.appendChild(list);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      function matches(query) {
+        query = query.trim().toLowerCase();
+        var found = [];
+        if (!query) return found;
+        Object.keys(index).some(function (code) {
+          var p = index[code].feature.properties;
+          if (String(p.village_name || "").toLowerCase().indexOf(query) >= 0 || code.indexOf(query) === 0) found.push(p);
+          return found.length >= 10;
+        });
+        return found;
+      }
+      function choose(p) { list.textContent = ""; input.value = p.village_name || p.village_code; zoomTo(p.village_code); }
+      input.addEventListener("input", function () {
+        list.textContent = "";
+        var found = matches(input.value);
+        if (!found.length && input.value.trim()) list.appendChild(el("li", "none", T["search.none"]));
+        found.forEach(function (p) {
+          var li = el("li", null, (p.village_name || "") + " · " + (p.township_name || "") + " · " + p.village_code);
+          li.setAttribute("data-code", p.village_code);
+          li.addEventListener("click", function () { choose(p); });
+          list.appendChild(li);
+        });
+      });
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          var found = matches(input.value);
+          if (found.length) choose(found[0]);
+        }
+      });
+      return box;
+    }
+  });
+  new Search().addTo(map);
+
+  // Full screen: the whole page (map, legend and panel together).
+  var Fullscreen = L.Control.extend({
+    options: {position: "topleft"},
+    onAdd: function () {
+      var box = el("div", "leaflet-bar covermap-fullscreen"), button = el("a", null, "⤢");
+      button.href = "#";
+      button.title = T["control.fullscreen"];
+      button.setAttribute("role", "button");
+      box.appendChild(button);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.on(button, "click", function (event) {
+        L.DomEvent.preventDefault(event);
+        var page = document.documentElement;
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        else if (page.requestFullscreen) { page.requestFullscreen().catch(function () {}); }
+      });
+      document.addEventListener("fullscreenchange", function () {
+        document.body.classList.toggle("covermap-is-fullscreen", !!document.fullscreenElement);
+        map.invalidateSize();
+      });
+      return box;
+    }
+  });
+  new Fullscreen().addTo(map);
+
+  // Mini-map: the county's township outlines (no tiles, so it works offline) and the view.
+  if (cfg.minimap && cfg.minimap.features.length) {
+    var Mini = L.Control.extend({
+      options: {position: "bottomright"},
+      onAdd: function () {
+        var box = el("div", "covermap-minimap");
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    var miniControl = new Mini().addTo(map);
+    var mini = L.map(miniControl.getContainer(), {attributionControl: false, zoomControl: false, dragging: false,
+      touchZoom: false, scrollWheelZoom: false, doubleClickZoom: false, boxZoom: false, keyboard: false, zoomSnap: 0.1});
+    var outline = L.geoJSON(cfg.minimap, {style: {color: "#555", weight: 1, fillColor: "#bbb", fillOpacity: 0.5},
+                                          interactive: false}).addTo(mini);
+    mini.fitBounds(outline.getBounds(), {padding: [4, 4]});
+    map.whenReady(function () {
+      var view = L.rectangle(map.getBounds(), {color: "#d7191c", weight: 2, fill: false, interactive: false}).addTo(mini);
+      map.on("moveend", function () { view.setBounds(map.getBounds()); });
+    });
+    mini.on("click", function (event) { map.panTo(event.latlng); });
+    window.covermapMinimap = mini;
+  }
+
+  // A bureau's failing villages, in priority order, beside the map.
+  if (cfg.panel) {
+    var panel = el("div", "covermap-panel");
+    panel.appendChild(el("h4", null, cfg.panel.title));
+    if (!cfg.panel.items.length) panel.appendChild(el("p", null, T["panel.none"]));
+    var list = el("ol");
+    cfg.panel.items.forEach(function (item) {
+      var li = el("li");
+      li.setAttribute("data-code", item.code);
+      var name = el(item.drawn ? "a" : "span", "name", item.name || item.code);
+      if (item.drawn) {
+        name.href = "#";
+        name.addEventListener("click", function (event) { event.preventDefault(); zoomTo(item.code); });
+      }
+      li.appendChild(name);
+      li.appendChild(el("span", "where", " " + (item.township || "") + (item.drawn ? "" : " " + T["panel.undrawn"])));
+      li.appendChild(el("div", "reason", T["standard." + item.standard] + ": " + item.reason));
+      list.appendChild(li);
+    });
+    panel.appendChild(list);
+    document.body.appendChild(panel);
+  }
+  window.covermap = {map: map, zoomTo: zoomTo, index: index};
+}

@@ -1,0 +1,105 @@
+"""The folder of maps a run publishes: map.html (overview), map_<bureau>.html, one map per
+township in townships/ when the county is large enough, and index.html linking them.
+
+``atlas_writers`` gives one writer per output name, for layers.pipeline.publish's ``extras``
+(which writes them in a staging folder, then moves them into place); ``write_atlas`` writes
+them straight into a folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from gis.errors import OutputError
+from maps.coverage_map import Prepared, bureau_map, overview_map, prepare, save
+from maps.index import index_html
+from maps.options import MapOptions
+from maps.styles import BUREAUS
+from maps.villages import fails_counts
+
+TOWNSHIP_MAPS_ABOVE = 100  # villages; a smaller county's overview is readable on its own
+TOWNSHIP_FOLDER = "townships"
+
+
+def bureau_file(bureau: str) -> str:
+    return f"map_{bureau}.html"
+
+
+def township_file(code: str) -> str:
+    """A file name for a township code, safe on every file system."""
+    return re.sub(r"[^0-9A-Za-z_-]", "_", code or "unknown") + ".html"
+
+
+def _townships(villages: pd.DataFrame) -> list[tuple[str, str, int, int]]:
+    """(code, name, villages, villages with gaps) of every township, in code order."""
+    codes = villages["township_code"].astype(object).where(villages["township_code"].notna(), "").astype(str)
+    table = pd.DataFrame({"code": codes, "name": villages["township_name"].astype(object),
+                          "gaps": villages["gap_count"] > 0})
+    grouped = table.groupby("code", sort=True).agg(name=("name", "first"), villages=("gaps", "size"),
+                                                  gaps=("gaps", "sum"))
+    return [(code, str(row.name) if pd.notna(row.name) else code, int(row.villages), int(row.gaps))
+            for code, row in grouped.iterrows()]
+
+
+def atlas_writers(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
+                  options: MapOptions, *, title: str = "", gaps: pd.DataFrame | None = None,
+                  township_maps_above: int = TOWNSHIP_MAPS_ABOVE) -> dict[str, Callable[[Path], None]]:
+    """Output name -> writer(path). The inputs are checked and converted once, on first use."""
+    prepared: Callable[[], Prepared] = cache(lambda: prepare(villages, infrastructure, options))
+    townships = _townships(villages) if len(villages) > township_maps_above else []
+
+    writers: dict[str, Callable[[Path], None]] = {
+        "map.html": lambda path: save(overview_map(prepared(), title, "index.html"), path)}
+    for bureau in BUREAUS:
+        writers[bureau_file(bureau)] = (lambda b: lambda path: save(
+            bureau_map(prepared(), b, title, gaps, "index.html"), path))(bureau)
+    if townships:
+        writers[TOWNSHIP_FOLDER] = lambda path: _write_townships(prepared(), townships, title, Path(path))
+    writers["index.html"] = lambda path: _write_index(prepared(), townships, title, Path(path))
+    return writers
+
+
+def _write_townships(prep: Prepared, townships, title: str, folder: Path) -> None:
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the township map folder ({exc.strerror})") from exc
+    for code, name, _, _ in townships:
+        heading = f"{title} · {name}" if title else name
+        save(overview_map(prep, heading, "../index.html", township=code), folder / township_file(code))
+
+
+def _write_index(prep: Prepared, townships, title: str, path: Path) -> None:
+    words, villages = prep.words, prep.villages
+    fails = fails_counts(villages)
+    overview = ("map.html", words["index.overview"],
+                words["index.villages"].format(n=len(villages), gaps=int((villages["gap_count"] > 0).sum())))
+    bureaus = [(bureau_file(bureau), words[f"bureau.{bureau}"] + " · " + words["list.sep"].join(
+                    words[f"standard.{key}"] for key in keys),
+                words["index.failing"].format(n=sum(fails[key] for key in keys)))
+               for bureau, keys in BUREAUS.items()]
+    links = [(f"{TOWNSHIP_FOLDER}/{township_file(code)}", name,
+              words["index.villages"].format(n=count, gaps=gap_villages))
+             for code, name, count, gap_villages in townships]
+    try:
+        path.write_text(index_html(title, words, overview, bureaus, links), encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the map index ({exc.strerror or exc})") from exc
+
+
+def write_atlas(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
+                folder: str | os.PathLike, options: MapOptions, **kwargs) -> list[Path]:
+    """Every map and index.html written into ``folder`` (which must exist); the paths written."""
+    folder = Path(folder)
+    written = []
+    for name, writer in atlas_writers(villages, infrastructure, options, **kwargs).items():
+        writer(folder / name)
+        written.append(folder / name)
+    return written

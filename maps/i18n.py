@@ -1,0 +1,89 @@
+"""Every word the maps show, in Chinese (the default) and English. One dictionary, no framework:
+``texts(lang)`` gives the table of one language; a missing entry is a KeyError at once."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from gis.errors import ConfigError
+
+LANGUAGES = ("zh", "en")
+
+_ZH = {
+    "standard.road": "硬化路", "standard.water": "饮水安全", "standard.clinic": "村卫生室",
+    "standard.net4g": "4G覆盖", "standard.fibre": "光纤宽带", "list.sep": "、",
+    "bureau.transport": "交通运输局", "bureau.water": "水利局", "bureau.health": "卫生健康局",
+    "bureau.telecom": "通信管理",
+    "verdict.meets": "达标", "verdict.basic": "基本达标", "verdict.fails": "不达标", "verdict.no_data": "无数据",
+    "class.none": "无不达标项", "class.one": "1项不达标", "class.two": "2项不达标",
+    "class.three": "3项及以上不达标", "class.no_data": "各项均无数据",
+    "layer.overview": "村庄（按不达标项数）", "layer.fails": "不达标：{standard}",
+    "layer.bureau": "村庄：{standard}", "layer.townships": "乡镇界线",
+    "layer.roads_hardened": "硬化道路", "layer.roads_other": "其他道路", "layer.water": "供水工程服务范围",
+    "layer.clinics": "卫生室和卫生院", "layer.coverage": "4G/5G覆盖范围", "layer.fibre": "光纤接入点",
+    "field.name": "名称", "field.surface": "路面", "field.kind": "类型", "field.qualifies": "合格",
+    "field.technology": "制式", "yes": "是", "no": "否", "unknown": "未知",
+    "legend.classes": "村庄（按不达标项数）", "legend.fails": "各标准不达标村数",
+    "legend.verdicts": "{standard}：村庄结论",
+    "legend.undrawn": "{n} 个村无边界，已计数但未绘制。",
+    "popup.code": "代码", "popup.township": "乡镇", "popup.population": "人口", "popup.poor": "脱贫人口",
+    "popup.standard": "标准", "popup.verdict": "结论", "popup.measured": "测量值", "popup.limit": "限值",
+    "popup.facility": "最近设施", "popup.reason": "原因",
+    "measure.metres": "{value} 米", "measure.percent": "{value}%", "measure.clinics": "村内合格卫生室 {value} 个",
+    "limit.at_most_m": "≤ {value} 米", "limit.at_least_pct": "≥ {value}%", "limit.clinic": "≥ 1 个合格卫生室",
+    "facility.at": "{name}，{distance} 米", "facility.project": "{name}",
+    "search.placeholder": "搜索村名或代码", "search.none": "无匹配村庄",
+    "control.fullscreen": "全屏", "control.index": "返回目录",
+    "panel.title": "{bureau}：不达标村（按优先级）", "panel.none": "没有不达标村。", "panel.undrawn": "（无边界）",
+    "note.gaode": "为与高德底图对齐，图上所有数据已由 WGS84 偏移为 GCJ-02 坐标。",
+    "index.title": "地图目录", "index.overview": "总览图", "index.bureaus": "各部门地图",
+    "index.townships": "各乡镇地图", "index.villages": "{n} 个村，{gaps} 个村至少一项不达标",
+    "index.failing": "{n} 个不达标村",
+}
+
+_EN = {
+    "standard.road": "Hardened road", "standard.water": "Drinking water", "standard.clinic": "Village clinic",
+    "standard.net4g": "4G coverage", "standard.fibre": "Fibre broadband", "list.sep": ", ",
+    "bureau.transport": "Transport bureau", "bureau.water": "Water resources bureau",
+    "bureau.health": "Health commission", "bureau.telecom": "Communications administration",
+    "verdict.meets": "meets", "verdict.basic": "basically meets", "verdict.fails": "fails",
+    "verdict.no_data": "no data",
+    "class.none": "No failed standard", "class.one": "1 failed standard", "class.two": "2 failed standards",
+    "class.three": "3 or more failed standards", "class.no_data": "No data for any standard",
+    "layer.overview": "Villages by failed standards", "layer.fails": "Fails: {standard}",
+    "layer.bureau": "Villages: {standard}", "layer.townships": "Township boundaries",
+    "layer.roads_hardened": "Roads: hardened", "layer.roads_other": "Roads: other",
+    "layer.water": "Water service areas", "layer.clinics": "Clinics", "layer.coverage": "4G/5G coverage",
+    "layer.fibre": "Fibre access points",
+    "field.name": "Name", "field.surface": "Surface", "field.kind": "Kind", "field.qualifies": "Qualifies",
+    "field.technology": "Technology", "yes": "yes", "no": "no", "unknown": "unknown",
+    "legend.classes": "Villages by failed standards", "legend.fails": "Villages failing each standard",
+    "legend.verdicts": "{standard}: verdict per village",
+    "legend.undrawn": "{n} village(s) without a boundary are counted but not drawn.",
+    "popup.code": "Code", "popup.township": "Township", "popup.population": "Population",
+    "popup.poor": "Poor population",
+    "popup.standard": "Standard", "popup.verdict": "Verdict", "popup.measured": "Measured",
+    "popup.limit": "Limit", "popup.facility": "Nearest facility", "popup.reason": "Reason",
+    "measure.metres": "{value} m", "measure.percent": "{value}%", "measure.clinics": "{value} qualifying clinic(s) in the village",
+    "limit.at_most_m": "≤ {value} m", "limit.at_least_pct": "≥ {value}%", "limit.clinic": "≥ 1 qualifying clinic",
+    "facility.at": "{name}, {distance} m", "facility.project": "{name}",
+    "search.placeholder": "Search village name or code", "search.none": "No matching village",
+    "control.fullscreen": "Full screen", "control.index": "Back to index",
+    "panel.title": "{bureau}: failing villages (priority order)", "panel.none": "No failing village.",
+    "panel.undrawn": "(no boundary)",
+    "note.gaode": "All drawn data shifted from WGS84 to GCJ-02 to line up with the Gaode basemap.",
+    "index.title": "Map index", "index.overview": "Overview", "index.bureaus": "Maps per bureau",
+    "index.townships": "Maps per township", "index.villages": "{n} villages, {gaps} failing at least one standard",
+    "index.failing": "{n} failing villages",
+}
+
+_TABLES = {"zh": MappingProxyType(_ZH), "en": MappingProxyType(_EN)}
+if set(_ZH) != set(_EN):  # checked on import: a word missing in one language fails at once
+    raise RuntimeError(f"maps/i18n: entries differ between languages: {sorted(set(_ZH) ^ set(_EN))}")
+
+
+def texts(lang: str) -> MappingProxyType:
+    """The words of ``lang`` ("zh" or "en")."""
+    if lang not in _TABLES:
+        raise ConfigError(f"map language {lang!r} is not supported; use one of {', '.join(LANGUAGES)}")
+    return _TABLES[lang]

@@ -1,0 +1,77 @@
+"""The evidence a village's popup shows for every standard: measured value, limit, nearest
+facility and the reason, as plain text (the page inserts it with textContent, never as HTML).
+
+``evidence`` gives, per village, one row per standard: [standard, measured, limit, facility,
+reason]; the verdict travels in ``{standard}_verdict`` and the page looks up the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from maps.styles import STANDARDS
+
+
+def _column(villages: pd.DataFrame, name: str) -> pd.Series:
+    if name in villages.columns:
+        return villages[name]
+    return pd.Series(np.nan, index=villages.index, dtype=float)
+
+
+def _number(values: pd.Series, scale: float, template: str) -> pd.Series:
+    """``template`` filled with the value times ``scale`` (no decimals, thousands grouped); "" when missing."""
+    numbers = pd.to_numeric(values, errors="coerce") * scale
+    text = numbers.map(lambda value: template.format(value=f"{value:,.0f}") if pd.notna(value) else "")
+    return text.astype(object)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), "").map(str)
+
+
+def _limit(limits: Mapping[str, float], key: str, scale: float, template: str) -> str:
+    return template.format(value=f"{limits[key] * scale:,.0f}") if key in limits else ""
+
+
+def _measured(villages: pd.DataFrame, words: Mapping[str, str]) -> dict[str, pd.Series]:
+    return {
+        "road": _number(_column(villages, "road_hardened_m"), 1, words["measure.metres"]),
+        "water": _number(_column(villages, "water_share"), 100, words["measure.percent"]),
+        "clinic": _number(_column(villages, "clinic_count"), 1, words["measure.clinics"]),
+        "net4g": _number(_column(villages, "net4g_share"), 100, words["measure.percent"]),
+        "fibre": _number(_column(villages, "fibre_nearest_m"), 1, words["measure.metres"]),
+    }
+
+
+def _limits(limits: Mapping[str, float], words: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "road": _limit(limits, "road_max_distance_m", 1, words["limit.at_most_m"]),
+        "water": _limit(limits, "water_min_share", 100, words["limit.at_least_pct"]),
+        "clinic": words["limit.clinic"],
+        "net4g": _limit(limits, "net4g_min_share", 100, words["limit.at_least_pct"]),
+        "fibre": _limit(limits, "fibre_max_distance_m", 1, words["limit.at_most_m"]),
+    }
+
+
+def _facilities(villages: pd.DataFrame, words: Mapping[str, str]) -> dict[str, pd.Series]:
+    empty = pd.Series("", index=villages.index, dtype=object)
+    name = _text(_column(villages, "clinic_nearest_name"))
+    distance = _number(_column(villages, "clinic_nearest_m"), 1, "{value}")
+    template = words["facility.at"]
+    clinic = pd.Series([template.format(name=n, distance=d) if n and d else (n or "")
+                        for n, d in zip(name, distance)], index=villages.index, dtype=object)
+    return {"road": empty, "water": _text(_column(villages, "water_project")), "clinic": clinic,
+            "net4g": empty, "fibre": empty}
+
+
+def evidence(villages: pd.DataFrame, limits: Mapping[str, float], words: Mapping[str, str]) -> pd.Series:
+    """Per village (aligned to ``villages``), the popup rows of the five standards."""
+    measured, limit, facility = _measured(villages, words), _limits(limits, words), _facilities(villages, words)
+    columns = [list(zip([key] * len(villages), measured[key], [limit[key]] * len(villages), facility[key],
+                        _text(_column(villages, f"{key}_reason"))))
+               for key in STANDARDS]
+    rows = [[list(row) for row in per_village] for per_village in zip(*columns)]
+    return pd.Series(rows, index=villages.index, dtype=object)

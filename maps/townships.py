@@ -1,0 +1,29 @@
+"""Township outlines: the villages (already simplified as one coverage) dissolved by
+township_code, with a label point for the name. Drawn on the maps and in the mini-map."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis.geometry import usable
+from maps.geojson import feature_collection
+
+
+def township_outlines(villages: gpd.GeoDataFrame) -> dict:
+    """A FeatureCollection (EPSG:4326, like ``villages``) with one feature per township that has
+    a drawable village: properties ``code``, ``name`` and ``label`` ([lon, lat] inside it)."""
+    drawn = villages[usable(villages.geometry.values)]
+    if drawn.empty:
+        return {"type": "FeatureCollection", "features": []}
+    codes = drawn["township_code"].astype(object).where(drawn["township_code"].notna(), "")
+    frame = gpd.GeoDataFrame({"code": codes.astype(str), "name": drawn["township_name"].astype(object)},
+                             geometry=drawn.geometry.values, crs=villages.crs)
+    dissolved = frame.dissolve("code", aggfunc="first").reset_index()
+    points = shapely.get_coordinates(dissolved.geometry.representative_point().values)
+    names = dissolved["name"].where(dissolved["name"].notna(), dissolved["code"]).astype(str)
+    props = pd.DataFrame({"code": dissolved["code"].to_numpy(), "name": names.to_numpy(),
+                          "label": np.round(points, 5).tolist()}, index=dissolved.index)
+    return feature_collection(dissolved, props)
