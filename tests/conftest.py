@@ -84,3 +84,16 @@ def offline_page(browser):
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory) -> Path:
+    """`covermap demo` run once per test session (Chinese, no basemap): the folder of outputs."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    out = tmp_path_factory.mktemp("demo-maps") / "out"
+    result = CliRunner().invoke(main, ["-q", "demo", str(out)])
+    assert result.exit_code == 0, result.output
+    return out

@@ -133,3 +133,56 @@ def test_the_offline_harness_catches_a_map_that_needs_the_network(tmp_path, offl
     assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js" in offline_page.blocked
     assert any("L is not defined" in error for error in offline_page.page_errors)
     assert offline_page.page.locator(_PATHS).count() == 0
+
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def test_a_village_named_like_html_shows_as_text_and_runs_nothing(tmp_path, offline_page):
+    """The name reaches the tooltip, popup, search list, side panel and township label: all text."""
+    table = villages()
+    table.loc[table["village_code"] == "520101001002", "village_name"] = XSS
+    table["township_name"] = XSS
+    dialogs = []
+    offline_page.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    path = write_map(table, None, tmp_path / "xss.html", title=XSS, bureau="health")
+    page = offline_page.page
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector(_PATHS)
+    assert page.locator(".covermap-panel li .name", has_text=XSS).count() == 1
+    page.locator(".covermap-panel li a", has_text=XSS).click()
+    assert page.locator(".covermap-popup h4").inner_text() == XSS
+    search = page.locator(".covermap-search input")
+    search.fill("img")
+    assert XSS in page.locator(".covermap-search li").first.inner_text()
+    assert XSS in page.locator(".covermap-legend h4").inner_text()
+    assert XSS in page.locator(".covermap-township-label").first.inner_text()
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => document.querySelectorAll('img[src=x], img[onerror]').length") == 0
+    assert dialogs == []
+    assert offline_page.problems() == []
+
+
+def test_gaode_basemap_moves_the_drawn_data_by_the_gcj02_offset(tmp_path, offline_page):
+    """A clinic at the published test point (116.404, 39.915) WGS84 is drawn at coordtransform's
+    GCJ-02 value; Gaode's tiles are the only requests (blocked here) and the map says so."""
+    clinic = gpd.GeoDataFrame({"name": ["测试卫生室"], "kind": ["village_clinic"], "qualifies": [True]},
+                              geometry=[Point(116.404, 39.915)], crs="EPSG:4326")
+    table = villages().to_crs("EPSG:4326")
+    table["geometry"] = table.geometry.translate(116.404 - 105.0, 39.915 - 26.2)  # near the test point
+    path = write_map(table, {"clinics": clinic}, tmp_path / "gaode.html", basemap="gaode")
+    page = offline_page.page
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector(_PATHS)
+    page.locator(".leaflet-control-layers").hover()
+    page.locator(".leaflet-control-layers-overlays label", has_text="卫生室和卫生院").locator("input").check()
+    lat, lon = page.evaluate("""() => { let found = null; covermap.map.eachLayer(layer => {
+        if (layer instanceof L.CircleMarker) { const p = layer.getLatLng(); found = [p.lat, p.lng]; } });
+        return found; }""")
+    assert lon == pytest.approx(116.41024449916938, abs=1e-5) and lat == pytest.approx(39.91640428150164, abs=1e-5)
+    assert abs(lon - 116.404) > 5e-3  # moved by the offset (about 530 m), not left in place
+    assert "GCJ-02" in page.locator(".covermap-note").inner_text()
+    assert "高德" in page.locator(".leaflet-control-attribution").inner_text()
+    assert offline_page.blocked and all("autonavi.com" in url for url in offline_page.blocked)
+    assert offline_page.console_errors == [] or all("ERR_FAILED" in text for text in offline_page.console_errors)
+    assert offline_page.page_errors == []

@@ -1,0 +1,171 @@
+"""The demo's maps in chromium with the network cut off, checked against the demo's own
+tables (villages.csv, gaps.csv): overview, a bureau map, a township map and the index load
+without a single failed request or console error, and answer a reviewer's click, search and
+layer switch with the evidence the tables hold."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.browser
+
+_PATHS = ".leaflet-overlay-pane path.leaflet-interactive"
+VERDICT_ZH = {"meets": "达标", "basic": "基本达标", "fails": "不达标", "no_data": "无数据"}
+STANDARD_ZH = {"road": "硬化路", "water": "饮水安全", "clinic": "村卫生室", "net4g": "4G覆盖", "fibre": "光纤宽带"}
+
+
+def _table(folder, name) -> pd.DataFrame:
+    return pd.read_csv(folder / name, dtype={"village_code": str, "township_code": str}, encoding="utf-8-sig")
+
+
+@pytest.fixture(scope="module")
+def tables(demo_output):
+    villages = gpd.read_file(demo_output / "coverage.gpkg", layer="villages")
+    villages["village_code"] = villages["village_code"].astype(str)
+    return villages, _table(demo_output, "villages.csv"), _table(demo_output, "gaps.csv")
+
+
+def _open(offline_page, path):
+    page = offline_page.page
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector(_PATHS)
+    return page
+
+
+def _drawn(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return villages[villages.geometry.notna() & ~villages.geometry.is_empty]
+
+
+def _screen_point(page, lon: float, lat: float) -> tuple[float, float]:
+    return tuple(page.evaluate("""([lon, lat]) => {
+        const map = covermap.map, point = map.latLngToContainerPoint([lat, lon]);
+        const box = map.getContainer().getBoundingClientRect();
+        return [box.left + point.x, box.top + point.y];
+    }""", [lon, lat]))
+
+
+def _popup_rows(page) -> dict[str, dict[str, str]]:
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        '.leaflet-popup-content tr[data-standard]')].map(tr => [tr.dataset.standard, {
+            verdict: tr.dataset.verdict, word: tr.querySelector('.verdict').textContent,
+            reason: tr.querySelector('.reason').textContent, limit: tr.querySelector('.limit').textContent,
+            facility: tr.querySelector('.facility').textContent}]))""")
+
+
+def test_overview_loads_offline_with_legend_counts_from_the_tables(demo_output, tables, offline_page,
+                                                                   screenshot_dir):
+    villages, table, _ = tables
+    page = _open(offline_page, demo_output / "map.html")
+    assert page.locator(_PATHS).count() == len(_drawn(villages))
+    legend = page.locator(".covermap-legend")
+    assert legend.is_visible()
+    fails = {key: int((table[f"{key}_verdict"] == "fails").sum()) for key in STANDARD_ZH}
+    shown = {key: int(legend.locator(f'[data-standard="{key}"]').get_attribute("data-count")) for key in fails}
+    assert shown == fails
+    assert int(legend.locator('[data-class="none"]').get_attribute("data-count")) == int(
+        ((table["gap_count"] == 0) & (table["no_data_count"] < 5)).sum())
+    assert "硬化路" in legend.inner_text() and "3项及以上不达标" in legend.inner_text()
+    # township names, scale bar, mini-map and full-screen button are there
+    labels = page.locator(".covermap-township-label").all_inner_texts()
+    assert sorted(labels) == sorted(table["township_name"].dropna().unique())
+    assert page.locator(".leaflet-control-scale-line").is_visible()
+    assert page.locator(".covermap-minimap path").count() == len(labels) + 1  # outlines and the view frame
+    assert page.locator(".covermap-fullscreen a").is_visible()
+    page.screenshot(path=str(screenshot_dir / "overview.png"))
+    assert offline_page.problems() == []
+
+
+@pytest.fixture(scope="module")
+def failing(tables):
+    """The first clinic gap of the gap list whose village has a boundary: its row in villages.csv."""
+    villages, table, gaps = tables
+    drawn = set(_drawn(villages)["village_code"])
+    clinic = gaps[(gaps["standard"] == "clinic") & gaps["village_code"].isin(drawn)].sort_values("priority")
+    code = clinic["village_code"].iloc[0]
+    point = villages.set_index("village_code").loc[code].geometry.representative_point()
+    return table.set_index("village_code").loc[code], (point.x, point.y)
+
+
+def test_clicking_a_failing_village_shows_its_verdicts_and_reasons(demo_output, offline_page, failing):
+    row, (lon, lat) = failing
+    page = _open(offline_page, demo_output / "map.html")
+    page.evaluate("([lon, lat]) => covermap.map.setView([lat, lon], 14, {animate: false})", [lon, lat])
+    page.mouse.click(*_screen_point(page, lon, lat))
+    page.wait_for_selector(".leaflet-popup-content tr[data-standard]")
+    assert page.locator(".leaflet-popup-content h4").inner_text() == row["village_name"]
+    rows = _popup_rows(page)
+    assert {key: value["verdict"] for key, value in rows.items()} == {key: row[f"{key}_verdict"] for key in STANDARD_ZH}
+    assert {key: value["word"] for key, value in rows.items()} == {
+        key: VERDICT_ZH[row[f"{key}_verdict"]] for key in STANDARD_ZH}
+    assert {key: value["reason"] for key, value in rows.items()} == {key: row[f"{key}_reason"] for key in STANDARD_ZH}
+    assert rows["clinic"]["word"] == "不达标"
+    assert rows["road"]["limit"] == "≤ 500 米" and rows["fibre"]["limit"] == "≤ 1,000 米"  # the sample profile
+    assert rows["clinic"]["facility"] == f"{row['clinic_nearest_name']}，{row['clinic_nearest_m']:,.0f} 米"
+    assert offline_page.problems() == []
+
+
+def test_searching_a_name_zooms_to_the_village_and_opens_its_popup(demo_output, offline_page, failing):
+    row, (lon, lat) = failing
+    page = _open(offline_page, demo_output / "map.html")
+    before = page.evaluate("() => covermap.map.getZoom()")
+    assert not page.evaluate("([lon, lat]) => covermap.map.getBounds().pad(-0.45).contains([lat, lon])", [lon, lat])
+    search = page.locator(".covermap-search input")
+    search.fill(row["village_name"])
+    assert page.locator(".covermap-search li").first.get_attribute("data-code") == row.name
+    search.press("Enter")
+    page.wait_for_selector(f'.leaflet-popup-content[data-code="{row.name}"], .covermap-popup[data-code="{row.name}"]')
+    assert page.evaluate("() => covermap.map.getZoom()") > before
+    assert page.evaluate("([lon, lat]) => covermap.map.getBounds().contains([lat, lon])", [lon, lat])
+    assert offline_page.problems() == []
+
+
+def test_health_bureau_map_lists_failing_villages_in_priority_order_and_toggles(demo_output, tables, offline_page,
+                                                                                screenshot_dir):
+    villages, _, gaps = tables
+    page = _open(offline_page, demo_output / "map_health.html")
+    expected = gaps[gaps["standard"] == "clinic"].sort_values("priority")["village_code"].tolist()
+    assert page.locator(".covermap-panel li").evaluate_all("items => items.map(li => li.dataset.code)") == expected
+    assert "卫生健康局" in page.locator(".covermap-panel h4").inner_text()
+    labels = [text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+    assert labels[:3] == ["村庄：村卫生室", "不达标：村卫生室", "卫生室和卫生院"]
+    page.screenshot(path=str(screenshot_dir / "bureau_health.png"))
+
+    drawn = set(_drawn(villages)["village_code"])
+    failing_drawn = len([code for code in expected if code in drawn])
+    clinics = page.evaluate("""() => { let n = 0; covermap.map.eachLayer(l => {
+        if (l instanceof L.CircleMarker) n += 1; }); return n; }""")
+    total = page.locator(_PATHS).count()
+    assert total == len(drawn) + failing_drawn + clinics
+    page.locator(".leaflet-control-layers").hover()
+    page.locator(".leaflet-control-layers-overlays label", has_text="不达标：村卫生室").locator("input").uncheck()
+    assert page.locator(_PATHS).count() == total - failing_drawn
+
+    first = page.locator(".covermap-panel li a").first
+    code = first.evaluate("a => a.parentElement.dataset.code")
+    first.click()
+    page.wait_for_selector(f'.covermap-popup[data-code="{code}"]')
+    assert offline_page.problems() == []
+
+
+def test_township_map_and_index_work_from_the_folder(demo_output, tables, offline_page):
+    villages, table, _ = tables
+    township = sorted(table["township_code"].unique())[0]
+    page = _open(offline_page, demo_output / "townships" / f"{township}.html")
+    in_township = _drawn(villages)[_drawn(villages)["township_code"].astype(str) == township]
+    assert page.locator(_PATHS).count() == len(in_township)
+    assert page.locator(".covermap-legend").is_visible()
+    assert offline_page.problems() == []
+
+    page.goto((demo_output / "index.html").as_uri(), wait_until="load")
+    hrefs = page.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert hrefs[:5] == ["map.html", "map_transport.html", "map_water.html", "map_health.html", "map_telecom.html"]
+    assert len(hrefs) == 5 + table["township_code"].nunique()
+    for href in hrefs:
+        assert not href.startswith(("/", "file:", "http")) and (demo_output / href).is_file()
+    page.locator("a", has_text="卫生健康局").click()
+    page.wait_for_selector(".covermap-panel")
+    page.locator("a.covermap-index").click()
+    page.wait_for_selector("h1")
+    assert offline_page.problems() == []
