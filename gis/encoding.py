@@ -24,6 +24,8 @@ _LATIN1_HIGH = "[\u00c0-\u00ff][\u0080-\u00bf]"
 # GBK; two of them in one cell are a sign of garbling, not of a real place name.
 _UTF8_AS_GBK = "[潙闀鍘涔鏉鎵鐢绀姘娌斿憳浼鍙鐨鎴銆锛]"
 
+_SUSPECT = "[\ufffd\u00c0-\u00ff" + _UTF8_AS_GBK[1:-1] + "锟烫屯]"
+
 # How many records are enough to decide.
 _SAMPLE_RECORDS = 20000
 
@@ -100,9 +102,8 @@ def dbf_text(dbf: Path) -> bytes:
 def garbled(series: pd.Series) -> np.ndarray:
     """Mask of text cells that look garbled: replacement characters or typical mojibake."""
     text = series.astype("string")
-    mask = pd.Series(False, index=series.index)
-    for mark in MOJIBAKE_MARKS:
-        mask |= text.str.contains(mark, regex=False).fillna(False)
-    mask |= text.str.contains(_LATIN1_HIGH, regex=True).fillna(False)
-    mask |= (text.str.count(_UTF8_AS_GBK) >= 2).fillna(False)
+    if not text.str.contains(_SUSPECT, regex=True).fillna(False).any():
+        return np.zeros(len(series), dtype=bool)
+    marks = "|".join([*MOJIBAKE_MARKS, _LATIN1_HIGH])
+    mask = text.str.contains(marks, regex=True).fillna(False) | (text.str.count(_UTF8_AS_GBK) >= 2).fillna(False)
     return mask.to_numpy(dtype=bool)

@@ -61,11 +61,12 @@ def _timed(seconds: dict[str, float], step: str):
     log.info("%s: %.2f s", step, seconds[step])
 
 
-def assess(profile: Profile) -> Result:
-    """Read the profile's inputs and decide every standard for every village."""
+def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
+    """Read the profile's inputs (unless given, already read) and decide every standard
+    for every village."""
     seconds: dict[str, float] = {}
     with _timed(seconds, "read"):
-        inputs = load_inputs(profile)
+        inputs = inputs if inputs is not None else load_inputs(profile)
     log.info("%d villages, working CRS %s", len(inputs.villages), inputs.crs.to_string())
     rules = profile.standards
     steps = {"road": lambda: roads.assess(inputs, rules.roads),
