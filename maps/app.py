@@ -13,6 +13,7 @@ from branca.element import MacroElement, Template
 
 from maps.geojson import script_json
 from maps.leaflet import InlineAssets
+from maps.popup import measure_texts
 from maps.styles import STANDARDS, TOWNSHIP_STYLE
 
 # The words the script looks up itself; everything else arrives as finished text.
@@ -46,12 +47,17 @@ class CovermapApp(MacroElement):
 
 
 def add_app(m: folium.Map, village_layers: Sequence[folium.GeoJson], control: folium.LayerControl | None,
-            words: Mapping[str, str], townships: dict, minimap: dict, panel: Mapping | None) -> CovermapApp:
-    """Inline the script in the page head and call it for ``m``'s layers."""
+            words: Mapping[str, str], limits: Mapping[str, str], townships: dict, minimap: dict,
+            panel: Mapping | None) -> CovermapApp:
+    """Inline the script in the page head and call it for ``m``'s layers: the first is the one
+    holding the villages' features, the others (fails layers) are filled from it by id.
+    ``limits`` is the limit text of each standard, shown in every popup."""
     m.get_root().header.add_child(InlineAssets(_inline_markup()), name="covermap_app")
     config = {"texts": {key: value for key, value in words.items() if key.startswith(_WORD_PREFIXES)},
-              "standards": list(STANDARDS), "townships": townships, "minimap": minimap,
-              "townshipStyle": dict(TOWNSHIP_STYLE), "panel": panel}
+              "standards": list(STANDARDS), "limits": dict(limits), "measures": measure_texts(words), "townships": townships,
+              "minimap": None if minimap is townships else minimap,  # the same outlines: sent once
+              "townshipStyle": dict(TOWNSHIP_STYLE), "panel": panel,
+              "fill": [[feature["id"] for feature in layer.data["features"]] for layer in village_layers[1:]]}
     app = CovermapApp(village_layers, control, config)
     app.add_to(m)
     return app

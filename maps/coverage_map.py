@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -24,6 +25,7 @@ from maps.infrastructure import BUREAU_INPUTS, check_infrastructure, infrastruct
 from maps.leaflet import use_leaflet
 from maps.legend import bureau_legend, overview_legend
 from maps.options import MapOptions, make_options
+from maps.popup import limit_texts
 from maps.styles import BUREAUS, STANDARDS
 from maps.townships import township_outlines
 from maps.villages import (bureau_layer, check_villages, class_counts, drawn_bounds, fails_counts, fails_layer,
@@ -60,7 +62,7 @@ def prepare(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoData
     """Check the inputs (DataError/CRSError listing their problems) and convert them once."""
     villages = check_villages(villages, options.gcj02)
     frames = check_infrastructure(infrastructure, options.gcj02)
-    data = village_geojson(villages, options.limits, texts(options.lang))
+    data = village_geojson(villages, texts(options.lang))
     return Prepared(villages, frames, data, township_outlines(villages), options)
 
 
@@ -83,7 +85,8 @@ def _undrawn(villages: gpd.GeoDataFrame) -> int:
 def _finish(m: folium.Map, prep: Prepared, village_layers: list, legend, townships: dict, side=None) -> folium.Map:
     m.get_root().html.add_child(legend, name="legend")
     control = folium.LayerControl(collapsed=True).add_to(m)
-    add_app(m, village_layers, control, prep.words, townships, prep.townships, side)
+    add_app(m, village_layers, control, prep.words, limit_texts(prep.options.limits, prep.words), townships,
+            prep.townships, side)
     return m
 
 
@@ -153,11 +156,31 @@ def build_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDa
     return bureau_map(prep, bureau, title, gaps)
 
 
+@contextmanager
+def _compact_json(m: folium.Map):
+    """While rendering, Jinja's ``tojson`` (which folium uses for the GeoJSON) writes no
+    spaces and keeps non-ASCII text as it is: about a tenth smaller for the villages. It
+    still escapes < > & ' so no text can close the script block."""
+    policies = m._template.environment.policies
+    before = policies["json.dumps_kwargs"]
+    policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
+    try:
+        yield
+    finally:
+        policies["json.dumps_kwargs"] = before
+
+
+def render(m: folium.Map) -> str:
+    """The map's whole HTML page."""
+    with _compact_json(m):
+        return m.get_root().render()
+
+
 def save(m: folium.Map, path: str | os.PathLike) -> Path:
     """Write a map as one HTML file (UTF-8), replacing an existing file."""
     path = Path(path)
     try:
-        path.write_text(m.get_root().render(), encoding="utf-8")
+        path.write_text(render(m), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the map ({exc.strerror or exc}); "
                           "check that the folder exists and is writable") from exc

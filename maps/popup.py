@@ -1,8 +1,10 @@
 """The evidence a village's popup shows for every standard: measured value, limit, nearest
 facility and the reason, as plain text (the page inserts it with textContent, never as HTML).
 
-``evidence`` gives, per village, one row per standard: [standard, measured, limit, facility,
-reason]; the verdict travels in ``{standard}_verdict`` and the page looks up the words.
+``evidence`` gives, per village, one row per standard: [standard, measured value (a whole
+number, in metres, percent or clinics; the page adds the unit), facility, reason];
+the verdict travels in ``{standard}_verdict`` and the page looks up the words; the limits,
+the same for every village, travel once (``limit_texts``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,23 @@ def _number(values: pd.Series, scale: float, template: str) -> pd.Series:
     return text.astype(object)
 
 
+def _rounded(values: pd.Series, scale: float) -> pd.Series:
+    """The value times ``scale`` as a whole number, None when missing (the page adds the unit)."""
+    numbers = (pd.to_numeric(values, errors="coerce") * scale).round()
+    return numbers.astype(object).where(numbers.notna(), None).map(lambda v: v if v is None else int(v))
+
+
+# How the page words each standard's measured value: scale here, template there.
+MEASURES = {"road": ("road_hardened_m", 1, "measure.metres"), "water": ("water_share", 100, "measure.percent"),
+            "clinic": ("clinic_count", 1, "measure.clinics"), "net4g": ("net4g_share", 100, "measure.percent"),
+            "fibre": ("fibre_nearest_m", 1, "measure.metres")}
+
+
+def measure_texts(words: Mapping[str, str]) -> dict[str, str]:
+    """The template of each standard's measured value, "{value}" standing for the number."""
+    return {key: words[template] for key, (_, _, template) in MEASURES.items()}
+
+
 def _text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").map(str)
 
@@ -36,17 +55,12 @@ def _limit(limits: Mapping[str, float], key: str, scale: float, template: str) -
     return template.format(value=f"{limits[key] * scale:,.0f}") if key in limits else ""
 
 
-def _measured(villages: pd.DataFrame, words: Mapping[str, str]) -> dict[str, pd.Series]:
-    return {
-        "road": _number(_column(villages, "road_hardened_m"), 1, words["measure.metres"]),
-        "water": _number(_column(villages, "water_share"), 100, words["measure.percent"]),
-        "clinic": _number(_column(villages, "clinic_count"), 1, words["measure.clinics"]),
-        "net4g": _number(_column(villages, "net4g_share"), 100, words["measure.percent"]),
-        "fibre": _number(_column(villages, "fibre_nearest_m"), 1, words["measure.metres"]),
-    }
+def _measured(villages: pd.DataFrame) -> dict[str, pd.Series]:
+    return {key: _rounded(_column(villages, column), scale) for key, (column, scale, _) in MEASURES.items()}
 
 
-def _limits(limits: Mapping[str, float], words: Mapping[str, str]) -> dict[str, str]:
+def limit_texts(limits: Mapping[str, float], words: Mapping[str, str]) -> dict[str, str]:
+    """The limit of each standard as the popups show it; "" when not given."""
     return {
         "road": _limit(limits, "road_max_distance_m", 1, words["limit.at_most_m"]),
         "water": _limit(limits, "water_min_share", 100, words["limit.at_least_pct"]),
@@ -67,11 +81,10 @@ def _facilities(villages: pd.DataFrame, words: Mapping[str, str]) -> dict[str, p
             "net4g": empty, "fibre": empty}
 
 
-def evidence(villages: pd.DataFrame, limits: Mapping[str, float], words: Mapping[str, str]) -> pd.Series:
+def evidence(villages: pd.DataFrame, words: Mapping[str, str]) -> pd.Series:
     """Per village (aligned to ``villages``), the popup rows of the five standards."""
-    measured, limit, facility = _measured(villages, words), _limits(limits, words), _facilities(villages, words)
-    columns = [list(zip([key] * len(villages), measured[key], [limit[key]] * len(villages), facility[key],
-                        _text(_column(villages, f"{key}_reason"))))
+    measured, facility = _measured(villages), _facilities(villages, words)
+    columns = [list(zip([key] * len(villages), measured[key], facility[key], _text(_column(villages, f"{key}_reason"))))
                for key in STANDARDS]
     rows = [[list(row) for row in per_village] for per_village in zip(*columns)]
     return pd.Series(rows, index=villages.index, dtype=object)

@@ -9,7 +9,7 @@ import shapely
 
 from gis.geometry import usable
 
-TOLERANCE_M = 10.0  # half a pixel at zoom 14; the county and township views need far less
+TOLERANCE_M = 15.0  # under 2 pixels at zoom 14 (a township in view); a county view (zoom 10-11) needs far less
 
 
 def metric_crs(frame: gpd.GeoDataFrame):

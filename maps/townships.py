@@ -10,6 +10,9 @@ import shapely
 
 from gis.geometry import usable
 from maps.geojson import feature_collection
+from maps.simplify import simplify_coverage
+
+OUTLINE_TOLERANCE_M = 30.0  # township lines are drawn thick and seen at county scale
 
 
 def township_outlines(villages: gpd.GeoDataFrame) -> dict:
@@ -22,6 +25,7 @@ def township_outlines(villages: gpd.GeoDataFrame) -> dict:
     frame = gpd.GeoDataFrame({"code": codes.astype(str), "name": drawn["township_name"].astype(object)},
                              geometry=drawn.geometry.values, crs=villages.crs)
     dissolved = frame.dissolve("code", aggfunc="first").reset_index()
+    dissolved = simplify_coverage(dissolved, OUTLINE_TOLERANCE_M)
     points = shapely.get_coordinates(dissolved.geometry.representative_point().values)
     names = dissolved["name"].where(dissolved["name"].notna(), dissolved["code"]).astype(str)
     props = pd.DataFrame({"code": dissolved["code"].to_numpy(), "name": names.to_numpy(),

@@ -23,6 +23,7 @@ from maps.styles import (FAILS_STYLE, STANDARDS, VERDICT_STYLES, VERDICTS, VILLA
 VERDICT_COLUMNS = tuple(f"{key}_verdict" for key in STANDARDS)
 REASON_COLUMNS = tuple(f"{key}_reason" for key in STANDARDS)
 TEXT_COLUMNS = ("village_code", "village_name", "township_code", "township_name", "seat_source")
+SHOWN_COLUMNS = ("village_code", "village_name", "township_name")  # what the page reads
 REQUIRED = TEXT_COLUMNS + ("population", "poor_population", "gap_count") + VERDICT_COLUMNS + REASON_COLUMNS
 _SHOWN = 5  # village codes named in one problem sentence
 
@@ -66,16 +67,16 @@ def _plain(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), None).map(lambda value: value if value is None else str(value))
 
 
-def village_geojson(villages: gpd.GeoDataFrame, limits: Mapping[str, float], words: Mapping[str, str]) -> dict:
+def village_geojson(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> dict:
     """Features of the villages with a geometry; id and ``village_code`` are the village code;
     ``evidence`` holds the popup rows (maps/popup.py). Text is plain, never HTML."""
-    props = pd.DataFrame({column: _plain(villages[column]) for column in TEXT_COLUMNS})
-    for column in ("population", "poor_population", "gap_count"):
+    props = pd.DataFrame({column: _plain(villages[column]) for column in SHOWN_COLUMNS})
+    for column in ("population", "poor_population"):
         props[column] = villages[column].astype(object).where(villages[column].notna(), None)
     for column in VERDICT_COLUMNS:
         props[column] = villages[column]
     props["gap_class"] = village_classes(villages)
-    props["evidence"] = evidence(villages, limits, words)
+    props["evidence"] = evidence(villages, words)
     props.index = villages["village_code"].astype(str).to_numpy()
     return feature_collection(villages, props)
 
@@ -101,8 +102,15 @@ def bureau_layer(data: dict, keys: tuple[str, ...], words: Mapping[str, str]) ->
 
 
 def fails_layer(data: dict, key: str, words: Mapping[str, str], show: bool = False) -> folium.GeoJson:
-    """The drawable villages whose verdict for standard ``key`` is "fails"; hidden unless ``show``."""
-    failing = subset(data, lambda props: props[f"{key}_verdict"] == "fails")
+    """The drawable villages whose verdict for standard ``key`` is "fails"; hidden unless ``show``.
+
+    Its features carry the id alone, no geometry: the page script fills the layer with the
+    overview's own features (maps/app.py), so the page does not hold every outline twice.
+    """
+    failing = {"type": "FeatureCollection",
+               "features": [{"type": "Feature", "id": f["id"], "properties": {"village_code": f["id"]},
+                             "geometry": None}
+                            for f in data["features"] if f["properties"][f"{key}_verdict"] == "fails"]}
     return folium.GeoJson(failing, name=words["layer.fails"].format(standard=words[f"standard.{key}"]), show=show,
                           style_function=lambda feature: dict(FAILS_STYLE))
 

@@ -18,6 +18,7 @@ from shapely.geometry import LineString, Point, box
 
 from gis.errors import CRSError, DataError, OutputError
 from maps import build_map, write_map
+from maps.coverage_map import render
 from maps.styles import checked_style
 
 STANDARD_KEYS = ("road", "water", "clinic", "net4g", "fibre")
@@ -82,7 +83,7 @@ def sample_infrastructure() -> dict[str, gpd.GeoDataFrame]:
 def built():
     m = build_map(sample_villages(), sample_infrastructure(), title="<script>alert(1)</script> {{ 7*7 }} county",
                   lang="en", limits=LIMITS)
-    return m, m.get_root().render()
+    return m, render(m)
 
 
 def geojson_layers(m: folium.Map) -> dict[str, folium.GeoJson]:
@@ -138,13 +139,18 @@ def test_popup_evidence_for_every_standard(built):
     v2 = next(f for f in geojson_layers(m)[OVERVIEW].data["features"] if f["id"] == "520101001002")
     rows = {row[0]: row[1:] for row in v2["properties"]["evidence"]}
     assert list(rows) == list(STANDARD_KEYS)
-    # [measured, limit, nearest facility, reason]
-    assert rows["road"] == ["", "≤ 500 m", "", "road is fails in 乙村"]  # distance not measured (NaN)
-    assert rows["water"] == ["50%", "≥ 50%", "WP-1", "water is basic in 乙村"]
-    assert rows["clinic"] == ["1 qualifying clinic(s) in the village", "≥ 1 qualifying clinic", "",
-                              "clinic is fails in 乙村"]
-    assert rows["fibre"] == ["120 m", "≤ 1,000 m", "", "fibre is meets in 乙村"]
+    # [measured (whole number, the page adds the unit), nearest facility, reason]
+    assert rows["road"] == [None, "", "road is fails in 乙村"]  # distance not measured (NaN)
+    assert rows["water"] == [50, "WP-1", "water is basic in 乙村"]  # share 0.5 as percent
+    assert rows["clinic"] == [1, "", "clinic is fails in 乙村"]
+    assert rows["fibre"] == [120, "", "fibre is meets in 乙村"]
     assert v2["properties"]["road_verdict"] == "fails"
+    config = json.loads(re.search(r"covermapApp\([^,]+, \[[^\]]*\], \w+, (\{.*\})\);", html).group(1))
+    assert config["limits"] == {"road": "≤ 500 m", "water": "≥ 50%", "clinic": "≥ 1 qualifying clinic",
+                                "net4g": "≥ 90%", "fibre": "≤ 1,000 m"}
+    assert config["measures"]["road"] == "{value} m" and config["measures"]["water"] == "{value}%"
+    # the fails layers arrive as ids and are drawn from the overview's features
+    assert config["fill"][0] == sorted(codes(geojson_layers(m)[FAILS_NAMES["road"]]))
     # the page script binds tooltips and popups to the overview and the fails layers
     layers = geojson_layers(m)
     call = re.search(r"covermapApp\((map_\w+), \[([^\]]*)\], (layer_control_\w+), ", html)
@@ -209,6 +215,8 @@ def test_coordinates_are_lonlat_rounded_to_five_decimals(built):
     assert np.abs(np.asarray(v5["geometry"]["coordinates"][0]) - SW_CORNER_V5).max(axis=1).min() <= 5e-6
     for collection in embedded_collections(html).values():
         for feature in collection["features"]:
+            if feature["geometry"] is None:  # a fails layer: ids only, drawn from the overview's features
+                continue
             values = np.asarray(_flatten(feature["geometry"]["coordinates"]))
             assert np.array_equal(values, np.round(values, 5))
             lon, lat = values[0::2], values[1::2]
@@ -246,7 +254,7 @@ def test_text_from_the_data_and_the_title_is_escaped(built):
     m, html = built
     v5 = next(f for f in geojson_layers(m)[OVERVIEW].data["features"] if f["id"] == "520101002002")
     assert v5["properties"]["village_name"] == "戊<b>&村"  # plain text, inserted with textContent
-    assert "\\u620a\\u003cb\\u003e\\u0026\\u6751" in html and "<b>&" not in html  # JSON-escaped in the page
+    assert "戊\\u003cb\\u003e\\u0026村" in html and "<b>&" not in html  # JSON-escaped in the page
     assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} county</title>" in html
     assert "<h4>&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} county</h4>" in html
     assert "<script>alert(1)" not in html and "49 county" not in html
@@ -326,7 +334,7 @@ def test_maps_imports_only_gis_and_libraries():
                 assert top in allowed or top in _STDLIB, f"{source.name} imports {name}"
 
 
-_STDLIB = {"__future__", "base64", "collections", "dataclasses", "functools", "html", "importlib", "json", "os",
+_STDLIB = {"__future__", "base64", "collections", "contextlib", "dataclasses", "functools", "html", "importlib", "json", "os",
            "pathlib", "re", "types", "typing", "urllib"}
 
 
@@ -334,3 +342,35 @@ def _flatten(coords) -> list[float]:
     if isinstance(coords, (int, float)):
         return [coords]
     return [value for item in coords for value in _flatten(item)]
+
+
+def test_simplified_villages_still_share_their_edges():
+    """Two villages whose shared edge wiggles every 5 m (amplitude 3 m, under the tolerance):
+    simplified together, the edge loses its vertices but stays one edge of both."""
+    from maps.simplify import TOLERANCE_M, simplify_coverage
+    from shapely.geometry import Polygon
+
+    xs = np.arange(0, 1001, 5.0)
+    edge = [(500_000 + 1000, 2_900_000 + x) for x in xs]
+    edge = [(x + (3.0 if i % 2 else -3.0), y) for i, (x, y) in enumerate(edge)]
+    left = Polygon([(500_000, 2_900_000), *edge, (500_000, 2_901_000)])
+    right = Polygon([*edge, (502_000, 2_901_000), (502_000, 2_900_000)])
+    frame = gpd.GeoDataFrame({"id": [1, 2, 3]}, geometry=[left, right, None], crs="EPSG:32648")
+    out = simplify_coverage(frame)
+    assert TOLERANCE_M > 3.0 and out.geometry.iloc[2] is None and len(out) == 3
+    a, b = out.geometry.iloc[0], out.geometry.iloc[1]
+    assert len(a.exterior.coords) < 10 < len(left.exterior.coords)
+    assert a.intersection(b).area == pytest.approx(0.0, abs=1e-6)  # no overlap
+    assert a.intersection(b).length == pytest.approx(1000.0, rel=1e-2)  # still one shared edge
+    assert a.union(b).area == pytest.approx(left.union(right).area, rel=1e-3)  # no gap opened
+
+
+def test_township_outlines_dissolve_the_villages(built):
+    m, html = built
+    config = json.loads(re.search(r"covermapApp\([^,]+, \[[^\]]*\], \w+, (\{.*\})\);", html).group(1))
+    townships = {f["properties"]["code"]: f for f in config["townships"]["features"]}
+    assert set(townships) == {"520101001", "520101002"}
+    assert townships["520101001"]["properties"]["name"] == "一镇"
+    lon, lat = townships["520101002"]["properties"]["label"]
+    assert 105.0 < lon < 105.031 and 26.219 < lat < 26.238
+    assert config["minimap"] is None  # the overview's mini-map reuses the township outlines

@@ -10,7 +10,9 @@ function covermapApp(map, villageLayers, control, cfg) {
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
-  function number(value) { return value === null || value === undefined ? "" : Math.round(value).toLocaleString(); }
+  function number(value) {  // grouped by thousands with commas, whatever the browser's locale
+    return value === null || value === undefined ? "" : String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
   function verdictWord(p, key) { return T["verdict." + p[key + "_verdict"]]; }
 
   function tooltip(p) {
@@ -43,10 +45,10 @@ function covermapApp(map, villageLayers, control, cfg) {
       tr.setAttribute("data-verdict", verdict);
       tr.appendChild(el("th", null, T["standard." + key]));
       tr.appendChild(el("td", "verdict v-" + verdict, T["verdict." + verdict]));
-      tr.appendChild(el("td", "measured", row[1]));
-      tr.appendChild(el("td", "limit", row[2]));
-      tr.appendChild(el("td", "facility", row[3]));
-      tr.appendChild(el("td", "reason", row[4]));
+      tr.appendChild(el("td", "measured", row[1] === null ? "" : cfg.measures[key].replace("{value}", number(row[1]))));
+      tr.appendChild(el("td", "limit", cfg.limits[key] || ""));
+      tr.appendChild(el("td", "facility", row[2]));
+      tr.appendChild(el("td", "reason", row[3]));
       table.appendChild(tr);
     });
     box.appendChild(table);
@@ -54,12 +56,16 @@ function covermapApp(map, villageLayers, control, cfg) {
   }
 
   var main = villageLayers[0], index = {};
+  main.eachLayer(function (sub) { index[sub.feature.properties.village_code] = sub; });
+  // The other layers (a standard's failing villages) arrive as ids: drawn from the main layer's features.
+  cfg.fill.forEach(function (codes, i) {
+    villageLayers[i + 1].addData(codes.map(function (code) { return index[code].feature; }));
+  });
   villageLayers.forEach(function (layer) {
     layer.eachLayer(function (sub) {
       var p = sub.feature.properties;
       sub.bindTooltip(function () { return tooltip(p); }, {sticky: true});
       sub.bindPopup(function () { return popup(p); }, {maxWidth: 640, minWidth: 420});
-      if (layer === main) index[p.village_code] = sub;
     });
   });
 
@@ -159,7 +165,8 @@ function covermapApp(map, villageLayers, control, cfg) {
   new Fullscreen().addTo(map);
 
   // Mini-map: the county's township outlines (no tiles, so it works offline) and the view.
-  if (cfg.minimap && cfg.minimap.features.length) {
+  var outlines = cfg.minimap || cfg.townships;
+  if (outlines && outlines.features.length) {
     var Mini = L.Control.extend({
       options: {position: "bottomright"},
       onAdd: function () {
@@ -172,7 +179,7 @@ function covermapApp(map, villageLayers, control, cfg) {
     var miniControl = new Mini().addTo(map);
     var mini = L.map(miniControl.getContainer(), {attributionControl: false, zoomControl: false, dragging: false,
       touchZoom: false, scrollWheelZoom: false, doubleClickZoom: false, boxZoom: false, keyboard: false, zoomSnap: 0.1});
-    var outline = L.geoJSON(cfg.minimap, {style: {color: "#555", weight: 1, fillColor: "#bbb", fillOpacity: 0.5},
+    var outline = L.geoJSON(outlines, {style: {color: "#555", weight: 1, fillColor: "#bbb", fillOpacity: 0.5},
                                           interactive: false}).addTo(mini);
     mini.fitBounds(outline.getBounds(), {padding: [4, 4]});
     map.whenReady(function () {
