@@ -1,0 +1,1 @@
+"""Synthetic-country generator and benchmark harness (not installed with the package)."""

@@ -1,0 +1,294 @@
+"""covermap against DuckDB spatial and plain geopandas on synthetic countries.
+
+    python -m benchmarks.run_benchmark --quick          # 10,000 and 100,000 villages
+    python -m benchmarks.run_benchmark --villages 490000
+    python -m benchmarks.run_benchmark --villages 10000 --data /tmp/covermap-bench
+
+For every scale (each in a fresh subprocess, so that peak memory is that scale's own):
+
+1. makes the synthetic country (benchmarks/make_country.py) unless it is already in
+   ``--data``;
+2. runs covermap's pipeline (read, road, water, clinic, net4g, fibre, gaps, write tables;
+   the maps are not written) and records seconds and peak resident memory per step, as
+   run.json does;
+3. does the same spatial work with plain geopandas (``read_file``, ``sjoin_nearest``,
+   ``sjoin``, ``overlay`` + ``dissolve``) and with DuckDB's spatial extension (``ST_Read``,
+   spatial joins; the extension is loaded from the PyPI package
+   ``duckdb-extension-spatial``'s installed file, never downloaded), and covermap's own
+   primitive for each (``gis.geometry``);
+4. checks that the engines agree: pair counts exactly, distances to 1e-6 m, shares to
+   1e-9; mismatches are printed (and make the exit code 1);
+5. prints a table of seconds and the ratio covermap / fastest other engine.
+
+Needs the ``bench`` extra (``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HARDENED = ("asphalt", "concrete", "水泥")
+COUNTING = ("4G", "5G")
+ROAD_SEARCH_M = 3000.0      # DuckDB has no nearest-neighbour join: nearest within this radius
+FIBRE_LIMIT_M = 1000.0
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _clock(timings: dict, key: str, func):
+    start = time.perf_counter()
+    value = func()
+    timings[key] = time.perf_counter() - start
+    return value
+
+
+def duckdb_connection():
+    """DuckDB with the spatial extension loaded from the installed PyPI package."""
+    import duckdb
+    import duckdb_extension_spatial
+
+    found = sorted(Path(duckdb_extension_spatial.__file__).parent.glob("extensions/*/spatial.duckdb_extension"))
+    if not found:
+        raise SystemExit("duckdb-extension-spatial is installed but holds no spatial.duckdb_extension file")
+    con = duckdb.connect()
+    con.execute("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false")
+    con.execute(f"LOAD '{found[-1]}'")
+    return con
+
+
+def one_scale(folder: Path, outdir: Path) -> dict:
+    """Everything for one synthetic country; returns figures and mismatches."""
+    import geopandas as gpd
+    import shapely
+
+    from gis import geometry
+    from layers.pipeline import assess, publish
+    from layers.profile import load_profile
+
+    figures: dict = {"covermap_steps": {}, "joins": {}, "mismatches": []}
+    rss: dict[str, float] = {}
+    result = assess(load_profile(folder / "profile.toml"))
+    publish(result, outdir, overwrite=True)
+    figures["covermap_steps"] = dict(result.seconds)
+    figures["covermap_peak_mb"] = peak_mb()
+    figures["villages"] = len(result.villages)
+    rss["covermap"] = peak_mb()
+    inputs = result.inputs
+    n = len(inputs.villages)
+    vill = inputs.villages.geometry.to_numpy()
+    seats = inputs.seats.to_numpy()
+    seated = np.flatnonzero(geometry.usable(seats))
+    roads = inputs.roads
+    hardened = roads.geometry.to_numpy()[roads["surface"].isin(HARDENED).to_numpy()]
+    cover = inputs.coverage.geometry.to_numpy()[inputs.coverage["technology"].isin(COUNTING).to_numpy()]
+    water = inputs.water.geometry.to_numpy()
+    clinics_g = inputs.clinics.geometry.to_numpy()
+    fibre = inputs.fibre.geometry.to_numpy()
+    joins = figures["joins"]
+
+    def record(name: str, engine: str, seconds: float) -> None:
+        joins.setdefault(name, {})[engine] = seconds
+
+    def mismatch(text: str) -> None:
+        figures["mismatches"].append(text)
+
+    # ---- covermap's primitives (the work inside each step) ----
+    t: dict = {}
+    _, cm_road = _clock(t, "road", lambda: geometry.nearest(seats[seated], hardened))
+    cm_clinic = _clock(t, "clinic", lambda: geometry.pairs_intersecting(clinics_g, vill))
+    cm_fibre = _clock(t, "fibre", lambda: geometry.pairs_within_distance(seats[seated], fibre, FIBRE_LIMIT_M))
+    cm_net4g = _clock(t, "net4g", lambda: geometry.covered_share(vill, cover))
+    cm_water = _clock(t, "water", lambda: geometry.covered_share(vill, water))
+    for key, seconds in t.items():
+        record(key, "covermap", seconds)
+
+    # ---- plain geopandas ----
+    t = {}
+    files = {name: folder / f"{name}.fgb" for name in ("villages", "roads", "water", "clinics", "coverage", "fibre")}
+    _clock(t, "read", lambda: {name: gpd.read_file(path, engine="pyogrio") for name, path in files.items()})
+    crs = inputs.crs
+    g_v = gpd.GeoDataFrame({"vid": np.arange(n)}, geometry=vill, crs=crs)
+    g_s = gpd.GeoDataFrame({"vid": seated}, geometry=seats[seated], crs=crs)
+    g_h = gpd.GeoDataFrame(geometry=hardened, crs=crs)
+    g_c = gpd.GeoDataFrame({"cid": np.arange(len(clinics_g))}, geometry=clinics_g, crs=crs)
+    g_f = gpd.GeoDataFrame(geometry=fibre, crs=crs)
+    g_cov = gpd.GeoDataFrame(geometry=cover, crs=crs)
+    g_w = gpd.GeoDataFrame(geometry=water, crs=crs)
+    near = _clock(t, "road", lambda: gpd.sjoin_nearest(g_s, g_h, distance_col="d"))
+    gp_road = near.groupby("vid")["d"].min().reindex(seated).to_numpy()
+    gp_clinic = _clock(t, "clinic", lambda: gpd.sjoin(g_c, g_v, predicate="intersects"))
+    gp_fibre = _clock(t, "fibre", lambda: gpd.sjoin(g_s, g_f, predicate="dwithin", distance=FIBRE_LIMIT_M))
+
+    def gp_share(layer):
+        pieces = gpd.overlay(g_v, layer, how="intersection", keep_geom_type=True)
+        area = pieces.dissolve("vid").area
+        return (area.reindex(np.arange(n)).fillna(0.0) / g_v.area).clip(0, 1).to_numpy()
+
+    gp_net4g = _clock(t, "net4g", lambda: gp_share(g_cov))
+    gp_water = _clock(t, "water", lambda: gp_share(g_w))
+    for key, seconds in t.items():
+        record(key, "geopandas", seconds)
+    rss["geopandas"] = peak_mb()
+
+    # ---- DuckDB spatial ----
+    t = {}
+    con = duckdb_connection()
+
+    def duck_read():
+        for name, path in files.items():
+            con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS SELECT * FROM ST_Read('{path}')")
+    _clock(t, "read", duck_read)
+    # the same geometries covermap holds, so that the joins compare like with like
+    def table(name, geoms, **columns):
+        frame = pd.DataFrame({**columns, "wkb": shapely.to_wkb(geoms)})
+        con.register("frame", frame)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * EXCLUDE (wkb), ST_GeomFromWKB(wkb) AS geom "
+                    "FROM frame")
+        con.unregister("frame")
+    table("v", vill, vid=np.arange(n))
+    table("s", seats[seated], vid=seated)
+    table("h", hardened, hid=np.arange(len(hardened)))
+    table("c", clinics_g, cid=np.arange(len(clinics_g)))
+    table("f", fibre, fid=np.arange(len(fibre)))
+    table("cov", cover, gid=np.arange(len(cover)))
+    table("w", water, gid=np.arange(len(water)))
+    dk_road = _clock(t, "road", lambda: con.execute(
+        f"SELECT s.vid, min(ST_Distance(s.geom, h.geom)) AS d FROM s JOIN h ON ST_DWithin(s.geom, h.geom, "
+        f"{ROAD_SEARCH_M}) GROUP BY s.vid").df())
+    dk_clinic = _clock(t, "clinic", lambda: con.execute(
+        "SELECT c.cid, v.vid FROM c JOIN v ON ST_Intersects(c.geom, v.geom)").df())
+    dk_fibre = _clock(t, "fibre", lambda: con.execute(
+        f"SELECT s.vid, f.fid FROM s JOIN f ON ST_DWithin(s.geom, f.geom, {FIBRE_LIMIT_M})").df())
+
+    def dk_share(layer):
+        return con.execute(
+            f"SELECT v.vid, least(1.0, ST_Area(ST_Union_Agg(ST_Intersection(v.geom, x.geom))) / ST_Area(any_value(v.geom))) "
+            f"AS share FROM v JOIN {layer} x ON ST_Intersects(v.geom, x.geom) GROUP BY v.vid").df()
+    dk_net4g = _clock(t, "net4g", lambda: dk_share("cov"))
+    dk_water = _clock(t, "water", lambda: dk_share("w"))
+    for key, seconds in t.items():
+        record(key, "duckdb", seconds)
+    rss["duckdb"] = peak_mb()
+    record("read", "covermap", result.seconds["read"])
+
+    # ---- the engines must agree ----
+    def same_distances(name, ours, other, engine):
+        bad = ~(np.isclose(ours, other, rtol=0, atol=1e-6) | (np.isnan(ours) & np.isnan(other)))
+        if bad.any():
+            mismatch(f"{name}: {engine} differs for {int(bad.sum())} villages (first: ours {ours[bad][0]!r}, "
+                     f"{engine} {other[bad][0]!r})")
+
+    same_distances("road nearest", cm_road, gp_road, "geopandas")
+    within = np.where(cm_road <= ROAD_SEARCH_M, cm_road, np.nan)
+    dk = pd.Series(dk_road["d"].to_numpy(), index=dk_road["vid"].to_numpy()).reindex(seated).to_numpy()
+    same_distances(f"road nearest within {ROAD_SEARCH_M:.0f} m", within, dk, "duckdb")
+
+    def same_pairs(name, ours, other, engine):
+        a = set(zip(*(np.asarray(x).tolist() for x in ours)))
+        b = set(zip(*(np.asarray(x).tolist() for x in other)))
+        if a != b:
+            mismatch(f"{name}: {len(a)} pairs (covermap) vs {len(b)} ({engine}); {len(a - b)} only ours, "
+                     f"{len(b - a)} only {engine}")
+
+    same_pairs("clinic in village", cm_clinic, (gp_clinic["cid"], gp_clinic["vid"]), "geopandas")
+    same_pairs("clinic in village", cm_clinic, (dk_clinic["cid"], dk_clinic["vid"]), "duckdb")
+    cm_f = (seated[cm_fibre[0]], cm_fibre[1])
+    same_pairs("fibre within 1000 m", cm_f, (gp_fibre["vid"], gp_fibre["index_right"]), "geopandas")
+    same_pairs("fibre within 1000 m", cm_f, (dk_fibre["vid"], dk_fibre["fid"]), "duckdb")
+
+    def same_shares(name, ours, other, engine):
+        bad = ~np.isclose(ours, other, rtol=0, atol=1e-9)
+        if bad.any():
+            mismatch(f"{name}: {engine} differs for {int(bad.sum())} villages (max difference "
+                     f"{np.nanmax(np.abs(ours - other)):.3g})")
+
+    for name, ours, gp, dk in (("net4g share", cm_net4g, gp_net4g, dk_net4g), ("water share", cm_water, gp_water,
+                                                                               dk_water)):
+        same_shares(name, ours, gp, "geopandas")
+        dks = pd.Series(dk["share"].to_numpy(), index=dk["vid"].to_numpy()).reindex(np.arange(n)).fillna(0.0)
+        same_shares(name, ours, dks.to_numpy(), "duckdb")
+    figures["peak_mb"] = rss
+    figures["pairs"] = {"clinic": int(len(cm_clinic[0])), "fibre": int(len(cm_fibre[0])),
+                        "net4g_covered_villages": int((cm_net4g > 0).sum())}
+    return figures
+
+
+def print_table(figures: dict) -> None:
+    n = figures["villages"]
+    steps = figures["covermap_steps"]
+    total = sum(steps.values())
+    print(f"\n== {n:,} villages: covermap pipeline {total:.1f} s, peak {figures['covermap_peak_mb']:,.0f} MB "
+          "(maps not written)")
+    print("   " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
+    print(f"   {'join (step)':<12} {'covermap':>9} {'geopandas':>10} {'duckdb':>9} {'ratio':>7}")
+    for name, row in figures["joins"].items():
+        others = [row[k] for k in ("geopandas", "duckdb") if k in row]
+        ratio = row["covermap"] / min(others) if others else float("nan")
+        print(f"   {name:<12} {row['covermap']:>9.2f} {row.get('geopandas', float('nan')):>10.2f} "
+              f"{row.get('duckdb', float('nan')):>9.2f} {ratio:>6.2f}x")
+    print("   peak MB after each engine: " + ", ".join(f"{k} {v:,.0f}" for k, v in figures["peak_mb"].items()))
+    if figures["mismatches"]:
+        for line in figures["mismatches"]:
+            print(f"   MISMATCH {line}")
+    else:
+        print("   results identical across engines (pairs exactly, distances to 1e-6 m, shares to 1e-9)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 villages")
+    parser.add_argument("--villages", type=int, action="append", help="a scale (repeatable), e.g. 490000")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "covermap-bench",
+                        help="where synthetic countries are kept between runs")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="also write all figures to this file")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        folder = args.data / f"country-{args.one}-{args.seed}"
+        with tempfile.TemporaryDirectory() as out:
+            print(json.dumps(one_scale(folder, Path(out))))
+        return 0
+    scales = args.villages or ([10_000, 100_000] if args.quick else [10_000])
+    collected = []
+    for count in scales:
+        folder = args.data / f"country-{count}-{args.seed}"
+        if not (folder / "profile.toml").exists():
+            from benchmarks.make_country import make_country
+
+            start = time.perf_counter()
+            make_country(folder, count, args.seed)
+            print(f"generated {folder} in {time.perf_counter() - start:.1f} s", flush=True)
+        done = subprocess.run([sys.executable, "-m", "benchmarks.run_benchmark", "--one", str(count),
+                               "--data", str(args.data), "--seed", str(args.seed)],
+                              capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return 1
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        collected.append(figures)
+        print_table(figures)
+    if len(collected) > 1:
+        first, last = collected[0], collected[-1]
+        growth = sum(last["covermap_steps"].values()) / sum(first["covermap_steps"].values())
+        print(f"\ngrowth {first['villages']:,} -> {last['villages']:,} villages: {growth:.2f}x time for "
+              f"{last['villages'] / first['villages']:.1f}x villages")
+    if args.json:
+        args.json.write_text(json.dumps(collected, indent=2))
+    return 1 if any(f["mismatches"] for f in collected) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
