@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
@@ -118,7 +119,8 @@ def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = Fals
     extras = extras or {}
     names = [*TABLES, *extras, "run.json"]
     outdir = io.prepare_output_dir(outdir, names, overwrite)
-    with tempfile.TemporaryDirectory(prefix=".covermap-", dir=outdir) as tmp:
+    _remove_stale_staging(outdir)
+    with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=outdir) as tmp:
         staging = Path(tmp)
         with _timed(result.seconds, "write tables"):
             _write_tables(result, staging)
@@ -135,6 +137,30 @@ def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = Fals
         except OSError as exc:
             raise OutputError(f"{outdir}: cannot move outputs into place ({exc.strerror})") from exc
     return outdir
+
+
+STAGING_PREFIX = ".covermap-"
+
+
+def _remove_stale_staging(outdir: Path) -> None:
+    """Delete staging folders left by runs that were killed (their process is gone);
+    folders of runs still going, and anything else, are left alone."""
+    for entry in outdir.glob(f"{STAGING_PREFIX}*"):
+        pid = entry.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if not entry.is_dir() or not pid.isdigit() or _alive(int(pid)):
+            continue
+        log.info("removing %s, left by a run that was stopped", entry)
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write_tables(result: Result, folder: Path) -> None:
