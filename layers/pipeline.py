@@ -22,6 +22,11 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+try:  # peak resident memory of this process (Linux: kilobytes)
+    import resource
+except ImportError:  # Windows
+    resource = None
+
 from gis import geometry, io
 from gis.errors import OutputError
 from layers import clinics, gaps, network, roads, water
@@ -44,6 +49,7 @@ class Result:
     no_data: pd.DataFrame
     townships: gpd.GeoDataFrame
     seconds: dict[str, float] = field(default_factory=dict)
+    peak_memory_mb: dict[str, float] = field(default_factory=dict)  # process peak RSS after each step
 
     def infrastructure(self) -> dict[str, gpd.GeoDataFrame]:
         """The input layers as the map draws them (working CRS)."""
@@ -55,10 +61,12 @@ class Result:
 
 
 @contextmanager
-def _timed(seconds: dict[str, float], step: str):
+def _timed(seconds: dict[str, float], step: str, peaks: dict[str, float] | None = None):
     start = time.perf_counter()
     yield
     seconds[step] = round(time.perf_counter() - start, 3)
+    if peaks is not None:
+        peaks[step] = peak_memory_mb()
     log.info("%s: %.2f s", step, seconds[step])
 
 
@@ -66,7 +74,8 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
     """Read the profile's inputs (unless given, already read) and decide every standard
     for every village."""
     seconds: dict[str, float] = {}
-    with _timed(seconds, "read"):
+    peaks: dict[str, float] = {}
+    with _timed(seconds, "read", peaks):
         inputs = inputs if inputs is not None else load_inputs(profile)
     log.info("%d villages, working CRS %s", len(inputs.villages), inputs.crs.to_string())
     rules = profile.standards
@@ -77,12 +86,12 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
              "fibre": lambda: network.assess_fibre(inputs, rules.network)}
     parts = []
     for key, step in steps.items():
-        with _timed(seconds, key):
+        with _timed(seconds, key, peaks):
             parts.append(step())
-    with _timed(seconds, "gaps"):
+    with _timed(seconds, "gaps", peaks):
         villages = _village_table(inputs, parts)
         result = Result(profile, inputs, villages, gaps.gap_list(villages), gaps.no_data_list(villages),
-                        _townships(villages), seconds)
+                        _townships(villages), seconds, peaks)
     return result
 
 
@@ -122,10 +131,10 @@ def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = Fals
     _remove_stale_staging(outdir)
     with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=outdir) as tmp:
         staging = Path(tmp)
-        with _timed(result.seconds, "write tables"):
+        with _timed(result.seconds, "write tables", result.peak_memory_mb):
             _write_tables(result, staging)
         for name, writer in extras.items():
-            with _timed(result.seconds, f"write {name}"):
+            with _timed(result.seconds, f"write {name}", result.peak_memory_mb):
                 writer(staging / name)
         (staging / "run.json").write_text(json.dumps(run_record(result), ensure_ascii=False, indent=2,
                                                      default=str), encoding="utf-8")
@@ -191,8 +200,16 @@ def run_record(result: Result) -> dict:
         "gaps": len(result.gaps),
         "no_data": len(result.no_data),
         "seconds": dict(result.seconds),
+        "peak_memory_mb": dict(result.peak_memory_mb),
         "versions": _versions(),
     }
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MB (NaN where the OS does not say)."""
+    if resource is None:
+        return float("nan")
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
 
 
 def _versions() -> dict[str, str]:
