@@ -44,8 +44,8 @@ def _townships(villages: pd.DataFrame) -> list[tuple[str, str, int, int]]:
                           "gaps": villages["gap_count"] > 0})
     grouped = table.groupby("code", sort=True).agg(name=("name", "first"), villages=("gaps", "size"),
                                                   gaps=("gaps", "sum"))
-    return [(code, str(row.name) if pd.notna(row.name) else code, int(row.villages), int(row.gaps))
-            for code, row in grouped.iterrows()]
+    return [(code, str(name) if pd.notna(name) else code, int(count), int(gaps))
+            for code, name, count, gaps in zip(grouped.index, grouped["name"], grouped["villages"], grouped["gaps"])]
 
 
 def atlas_writers(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None,

@@ -162,6 +162,7 @@ def test_township_map_and_index_work_from_the_folder(demo_output, tables, offlin
     hrefs = page.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs[:5] == ["map.html", "map_transport.html", "map_water.html", "map_health.html", "map_telecom.html"]
     assert len(hrefs) == 5 + table["township_code"].nunique()
+    assert set(table["township_name"]) <= set(page.locator("a").all_inner_texts())  # named, not coded
     for href in hrefs:
         assert not href.startswith(("/", "file:", "http")) and (demo_output / href).is_file()
     page.locator("a", has_text="卫生健康局").click()

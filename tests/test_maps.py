@@ -374,3 +374,26 @@ def test_township_outlines_dissolve_the_villages(built):
     lon, lat = townships["520101002"]["properties"]["label"]
     assert 105.0 < lon < 105.031 and 26.219 < lat < 26.238
     assert config["minimap"] is None  # the overview's mini-map reuses the township outlines
+
+
+def test_atlas_writes_relative_links_and_escapes_the_index(tmp_path):
+    from maps import make_options, write_atlas
+
+    villages = sample_villages()
+    villages.loc[0, "township_name"] = "<b>一镇</b>"
+    written = write_atlas(villages, None, tmp_path, make_options(lang="en"), title="<i>T</i>",
+                          township_maps_above=5)  # six villages: township maps too
+    names = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*.html"))
+    assert names == ["index.html", "map.html", "map_health.html", "map_telecom.html", "map_transport.html",
+                     "map_water.html", "townships/520101001.html", "townships/520101002.html"]
+    assert len(written) == 7  # the townships folder counts once
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"]+)"', index) == [
+        "map.html", "map_transport.html", "map_water.html", "map_health.html", "map_telecom.html",
+        "townships/520101001.html", "townships/520101002.html"]
+    assert "&lt;b&gt;一镇&lt;/b&gt;" in index and "<b>" not in index and "&lt;i&gt;T&lt;/i&gt;" in index
+    assert "6 villages, 3 failing at least one standard" in index  # 乙村, 丙村, 戊村
+    township = (tmp_path / "townships" / "520101001.html").read_text(encoding="utf-8")
+    assert 'href="../index.html"' in township
+    drawn = [{f["id"] for f in c["features"] if f["geometry"]} for c in embedded_collections(township).values()]
+    assert drawn[0] == {"520101001001", "520101001002"}  # 甲村 and 乙村; 丙村 has no boundary
