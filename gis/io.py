@@ -66,6 +66,9 @@ def read_vector(path: str | os.PathLike, layer: str | None = None,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             frame = gpd.read_file(path, engine="pyogrio", **kwargs)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: its text is not {encoding or exc.encoding} ({exc.reason}); set 'encoding' in "
+                        "the profile (e.g. roads.encoding = \"GBK\") or correct the .cpg file") from exc
     except Exception as exc:
         where = f"{path}" + (f" layer {layer!r}" if layer else "")
         raise DataError(f"{where}: cannot be read ({_first_line(exc)})") from exc

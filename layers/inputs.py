@@ -204,9 +204,11 @@ def _unshift(frame: gpd.GeoDataFrame, shift: str) -> gpd.GeoDataFrame:
 def _require_columns(source: Source, frame: pd.DataFrame, columns: list[str]) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
-        have = ", ".join(str(c) for c in frame.columns if c != "geometry")
+        have = [str(c) for c in frame.columns if c != "geometry"]
+        hint = (f"; those names look garbled: the text encoding is wrong, set {source.key}.encoding (e.g. \"GBK\" "
+                "or \"UTF-8\")" if encoding.garbled(pd.Series(have, dtype=object)).any() else "")
         raise DataError(f"{source.where}: no column {', '.join(map(repr, missing))} (mapped in profile "
-                        f"[{source.key}]); its columns are: {have}")
+                        f"[{source.key}]); its columns are: {', '.join(have)}{hint}")
 
 
 def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], findings: Findings) -> None:
