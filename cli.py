@@ -89,14 +89,20 @@ def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
 
 
 def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None,
-                 lang: str | None = None, basemap: str | None = None, online: bool = False) -> None:
+                 lang: str | None = None, basemap: str | None = None, online: bool = False,
+                 workers: int | None = None, scheduler: str | None = None) -> None:
     from layers.pipeline import assess, counts, publish
     from layers.profile import load_profile
     from maps import atlas_writers
 
     profile = load_profile(profile_path)
     options = _map_settings(profile, lang, basemap, online)
-    result = assess(profile)
+    if workers or scheduler:
+        from layers.distributed import assess_distributed
+
+        result = assess_distributed(profile, workers=workers, scheduler=scheduler)
+    else:
+        result = assess(profile)
     title = title or profile.name
     extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
                            township_maps_above=profile.map.township_maps_above_villages)
@@ -113,19 +119,29 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
               help="Folder for coverage.gpkg, the CSV tables, map.html and run.json.")
 @overwrite_option
 @map_options
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Partition the work by county over a local Dask cluster of N worker processes "
+                   "(needs the cluster extra).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Partition the work by county over an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @_fail_cleanly
-def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool) -> None:
+def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool,
+        workers: int | None, scheduler: str | None) -> None:
     """Assess every village in PROFILE and write the results.
 
     \b
     Example:
         covermap run county.toml -o results --overwrite
+        covermap run province.toml -o results --workers 2
     Writes coverage.gpkg (layers villages, gaps, no_data, townships), villages.csv,
     gaps.csv, no_data.csv, townships.csv (UTF-8 with BOM), run.json and the maps:
     index.html, map.html (overview), map_transport/water/health/telecom.html and, for a
     county of more than map.township_maps_above_villages villages, townships/*.html.
     """
-    _run_profile(profile, outdir, overwrite, lang=lang, basemap=basemap, online=online)
+    if workers and scheduler:
+        raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")
+    _run_profile(profile, outdir, overwrite, lang=lang, basemap=basemap, online=online, workers=workers,
+                 scheduler=scheduler)
 
 
 @main.command()

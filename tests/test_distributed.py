@@ -1,0 +1,91 @@
+"""The county-partitioned run on a real (small, in-process) dask.distributed cluster gives
+exactly the single-process results, including features near county borders."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from benchmarks.make_country import make_country
+from layers import distributed
+from layers.inputs import load_inputs
+from layers.pipeline import assess
+from layers.profile import load_profile
+
+VILLAGES = 700  # the first 700 codes span several Beijing districts (counties)
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("country")
+    make_country(folder, VILLAGES, seed=11)
+    # Border cases a careless partitioning gets wrong: clinics exactly on vertices that
+    # villages of two counties share (each counts once, for the lower code), and only
+    # three fibre points in the whole country (nearest ones lie far outside any county).
+    villages = gpd.read_file(folder / "villages.fgb")
+    county = villages["code"].str[:6].to_numpy()
+    left, right = shapely.STRtree(villages.geometry.to_numpy()).query(villages.geometry.to_numpy(),
+                                                                      predicate="touches")
+    across = (county[left] < county[right])
+    shared = shapely.intersection(villages.boundary.to_numpy()[left[across]],
+                                  villages.boundary.to_numpy()[right[across]])
+    corners = shapely.get_parts(shapely.extract_unique_points(shared))[:40]
+    clinics = gpd.read_file(folder / "clinics.fgb")
+    border = gpd.GeoDataFrame({"name": [f"border clinic {i}" for i in range(len(corners))], "type": "村卫生室",
+                               "standardized": "是", "doctors": 2.0}, geometry=corners, crs=clinics.crs)
+    pyogrio.write_dataframe(pd.concat([clinics, border], ignore_index=True), folder / "clinics.fgb",
+                            driver="FlatGeobuf")
+    fibre = gpd.read_file(folder / "fibre.fgb")
+    pyogrio.write_dataframe(fibre.iloc[[0, len(fibre) // 2, len(fibre) - 1]], folder / "fibre.fgb",
+                            driver="FlatGeobuf")
+    return load_profile(folder / "profile.toml")
+
+
+@pytest.fixture(scope="module")
+def single(profile):
+    return assess(profile)
+
+
+def test_partitions_are_counties_and_reach_across_their_borders(profile):
+    inputs = load_inputs(profile)
+    parts = distributed.partitions(inputs, profile.standards)
+    counties = [county for county, _, _ in parts]
+    assert len(counties) >= 3 and counties == sorted(counties)
+    assert counties == sorted(set(inputs.villages["code"].str[:6]))
+    codes = inputs.villages["code"].str[:6].to_numpy()
+    own = np.concatenate([rows[codes[rows] == county] for county, rows, _ in parts])
+    assert sorted(own.tolist()) == list(range(VILLAGES))  # every village kept by exactly one partition
+    for county, rows, part in parts:
+        others = part.villages["code"].str[:6] != county
+        assert others.any()  # neighbours across the border come along as context
+        assert len(part.roads) < len(inputs.roads)  # but not the whole country
+
+
+def test_local_cluster_gives_the_single_process_villages_table(profile, single):
+    result = distributed.assess_distributed(profile, workers=2, processes=False)
+    ours, theirs = single.villages, result.villages
+    assert list(theirs["village_code"]) == list(ours["village_code"])
+    text = [c for c in ours.columns if ours[c].dtype == object and c != ours.geometry.name]
+    pd.testing.assert_frame_equal(pd.DataFrame(theirs[text]), pd.DataFrame(ours[text]))
+    numbers = [c for c in ours.columns if c not in text and c != ours.geometry.name]
+    pd.testing.assert_frame_equal(pd.DataFrame(theirs[numbers]), pd.DataFrame(ours[numbers]),
+                                  check_exact=False, rtol=0, atol=1e-9)
+    assert shapely.equals_exact(theirs.geometry.to_numpy(), ours.geometry.to_numpy(), tolerance=0).all()
+    pd.testing.assert_frame_equal(result.gaps.reset_index(drop=True), single.gaps.reset_index(drop=True),
+                                  check_exact=False, rtol=0, atol=1e-9)
+    pd.testing.assert_frame_equal(pd.DataFrame(result.townships.drop(columns="geometry")),
+                                  pd.DataFrame(single.townships.drop(columns="geometry")))
+    assert {"read", "partition", "assess (distributed)", "gaps"} <= set(result.seconds)
+    # the run met the border cases: far nearest fibre, partly covered villages
+    assert ours["fibre_nearest_m"].max() > 20_000
+    assert ((ours["net4g_share"] > 0) & (ours["net4g_share"] < 1)).any()
+
+
+def test_a_scheduler_that_is_not_there_is_a_one_line_error(profile):
+    with pytest.raises(distributed.ConfigError, match="cannot reach the Dask scheduler"):
+        distributed.assess_distributed(profile, scheduler="tcp://127.0.0.1:9",
+                                         connect_timeout="2s")
