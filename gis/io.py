@@ -134,7 +134,9 @@ def write_gpkg_layers(path: str | os.PathLike, layers: dict[str, pd.DataFrame]) 
     if path.exists():
         path.unlink()
     for name, frame in layers.items():
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+        empty_geo = isinstance(frame, gpd.GeoDataFrame) and len(frame) == 0
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
+                                **({"geometry_type": "Unknown"} if empty_geo else {}))
 
 
 def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:

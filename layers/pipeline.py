@@ -29,14 +29,14 @@ except ImportError:  # Windows
 
 from gis import geometry, io
 from gis.errors import OutputError
-from layers import clinics, gaps, network, roads, water
+from layers import clinics, consistency, gaps, network, roads, water
 from layers.inputs import Inputs, load_inputs
 from layers.profile import Profile
 from layers.verdicts import STANDARDS, VERDICTS
 
 log = logging.getLogger(__name__)
 
-TABLES = ("coverage.gpkg", "villages.csv", "gaps.csv", "no_data.csv", "townships.csv")
+TABLES = ("coverage.gpkg", "villages.csv", "gaps.csv", "no_data.csv", "townships.csv", "consistency.csv")
 OUTPUTS = (*TABLES, "map.html", "run.json")
 
 
@@ -50,6 +50,7 @@ class Result:
     townships: gpd.GeoDataFrame
     seconds: dict[str, float] = field(default_factory=dict)
     peak_memory_mb: dict[str, float] = field(default_factory=dict)  # process peak RSS after each step
+    consistency: gpd.GeoDataFrame | None = None   # ledger vs geometry disagreements (consistency.csv)
 
     def infrastructure(self) -> dict[str, gpd.GeoDataFrame]:
         """The input layers as the map draws them (working CRS)."""
@@ -92,7 +93,15 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
         villages = _village_table(inputs, parts)
         result = Result(profile, inputs, villages, gaps.gap_list(villages), gaps.no_data_list(villages),
                         _townships(villages), seconds, peaks)
+    with _timed(seconds, "consistency", peaks):
+        result.consistency = _consistency(inputs, profile, villages)
     return result
+
+
+def _consistency(inputs: Inputs, profile: Profile, villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    found = consistency.mismatches(inputs, profile)
+    geoms = villages.geometry.to_numpy()[found["row"].to_numpy(dtype=np.int64)]
+    return gpd.GeoDataFrame(found.drop(columns=["row"]), geometry=geoms, crs=villages.crs)
 
 
 def _village_table(inputs: Inputs, parts: list[pd.DataFrame]) -> gpd.GeoDataFrame:
@@ -175,7 +184,9 @@ def _alive(pid: int) -> bool:
 def _write_tables(result: Result, folder: Path) -> None:
     villages = _plain(result.villages)
     io.write_gpkg_layers(folder / "coverage.gpkg", {"villages": villages, "gaps": result.gaps,
-                                                    "no_data": result.no_data, "townships": result.townships})
+                                                    "no_data": result.no_data, "townships": result.townships,
+                                                    "consistency": result.consistency})
+    io.write_csv(folder / "consistency.csv", result.consistency)
     io.write_csv(folder / "villages.csv", villages)
     io.write_csv(folder / "gaps.csv", result.gaps)
     io.write_csv(folder / "no_data.csv", result.no_data)

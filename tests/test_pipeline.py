@@ -72,11 +72,11 @@ def test_township_counts(result):
 def test_published_files(result, tmp_path):
     out = publish(result, tmp_path / "out")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["coverage.gpkg", "gaps.csv", "no_data.csv", "run.json", "townships.csv", "villages.csv"]
+    assert names == ["consistency.csv", "coverage.gpkg", "gaps.csv", "no_data.csv", "run.json", "townships.csv", "villages.csv"]
     raw = (out / "villages.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and "甲村".encode() in raw
     layers = set(gpd.list_layers(out / "coverage.gpkg")["name"])
-    assert layers == {"villages", "gaps", "no_data", "townships"}
+    assert layers == {"villages", "gaps", "no_data", "townships", "consistency"}
     back = gpd.read_file(out / "coverage.gpkg", layer="villages")
     assert len(back) == 5 and back["village_code"].tolist()[4] == "522326100205"
     assert back.crs.to_epsg() == 4490

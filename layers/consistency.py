@@ -1,0 +1,109 @@
+"""Ledgers against geometry (账实相符): where a ledger column says one thing and the
+map another, one row per village and disagreement, with the bureau that owns it.
+
+- ``water_served_list``: a water project's served-village list names a village its
+  service area does not reach (neither the polygon nor, without one, the seat).
+- ``clinic_recorded``: the villages layer's ``has_clinic`` says yes but no clinic point
+  lies inside the village, or says no while one does.
+- ``road_recorded_hardened``: the villages layer's ``road_hardened`` says yes but no
+  hardened road lies within ``standards.roads.max_distance_m`` of the village.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis import geometry
+from layers import clinics
+from layers.inputs import Inputs
+from layers.profile import Profile
+
+COLUMNS = ["village_code", "village_name", "township_code", "township_name", "bureau", "check", "ledger",
+           "map", "source"]
+
+
+def mismatches(inputs: Inputs, profile: Profile) -> pd.DataFrame:
+    """Every disagreement between a ledger column and the geometry, ordered by bureau,
+    check and village code; ``row`` is the village's position in the villages layer."""
+    parts = [_water(inputs, profile), _clinics(inputs, profile), _roads(inputs, profile)]
+    rows = pd.concat([part for part in parts if len(part)] or [pd.DataFrame(columns=["row", *COLUMNS[4:]])],
+                     ignore_index=True)
+    v = inputs.villages
+    out = pd.DataFrame({"row": rows["row"].to_numpy(dtype=np.int64)})
+    out["village_code"] = v["code"].to_numpy(dtype=object)[out["row"]]
+    out["village_name"] = v["name"].to_numpy(dtype=object)[out["row"]]
+    out["township_code"] = v["township_code"].to_numpy(dtype=object)[out["row"]]
+    out["township_name"] = v["township_name"].to_numpy(dtype=object)[out["row"]]
+    for column in COLUMNS[4:]:
+        out[column] = rows[column].to_numpy(dtype=object)
+    return out.sort_values(["bureau", "check", "village_code"], ignore_index=True)[["row", *COLUMNS]]
+
+
+def _targets(inputs: Inputs) -> np.ndarray:
+    """The village polygon, or its seat where it has no polygon (None: neither)."""
+    polygons = inputs.villages.geometry.to_numpy()
+    return np.where(geometry.usable(polygons), polygons, inputs.seats.to_numpy())
+
+
+def _water(inputs: Inputs, profile: Profile) -> pd.DataFrame:
+    water = inputs.water
+    if water is None or "served_codes" not in profile.water.source.columns:
+        return pd.DataFrame()
+    listed = water["served_codes"].map(sorted).explode().dropna()
+    rows = pd.Series(np.arange(len(inputs.villages)), index=inputs.villages["code"].to_numpy())
+    listed = listed[listed.isin(rows.index)]
+    project = listed.index.to_numpy()
+    village = rows.loc[listed.to_numpy()].to_numpy()
+    targets = _targets(inputs)[village]
+    areas = water.geometry.to_numpy()[project]
+    known = geometry.usable(targets) & geometry.usable(areas)
+    missed = known & ~shapely.intersects(np.where(known, areas, None), np.where(known, targets, None))
+    names = water["name"].astype(object).where(water["name"].notna(), None).to_numpy()[project[missed]]
+    return pd.DataFrame({
+        "row": village[missed], "bureau": "water", "check": "water_served_list",
+        "ledger": [f"project {name or f'row {p + 1}'} lists the village as served"
+                   for name, p in zip(names, project[missed])],
+        "map": "its service area does not reach the village", "source": str(profile.water.source.path)})
+
+
+def _clinics(inputs: Inputs, profile: Profile) -> pd.DataFrame:
+    v = inputs.villages
+    if "has_clinic" not in v or inputs.clinics is None:
+        return pd.DataFrame()
+    polygons = v.geometry.to_numpy()
+    home = clinics.home_village(inputs)  # a clinic on a shared boundary counts once, as for the verdicts
+    home = home[(home >= 0) & inputs.clinics["kind"].notna().to_numpy()]
+    inside = np.bincount(home, minlength=len(v)) > 0
+    recorded = v["has_clinic"]
+    known = recorded.notna().to_numpy() & geometry.usable(polygons)
+    says_yes = known & recorded.fillna(False).to_numpy(dtype=bool)
+    says_no = known & ~recorded.fillna(True).to_numpy(dtype=bool)
+    yes_missing, no_present = np.flatnonzero(says_yes & ~inside), np.flatnonzero(says_no & inside)
+    column = profile.villages.source.columns["has_clinic"]
+    return pd.DataFrame({
+        "row": np.r_[yes_missing, no_present], "bureau": "health", "check": "clinic_recorded",
+        "ledger": [f"{column} says the village has a clinic"] * len(yes_missing)
+        + [f"{column} says the village has no clinic"] * len(no_present),
+        "map": ["no clinic point inside the village"] * len(yes_missing)
+        + ["a clinic point lies inside the village"] * len(no_present),
+        "source": str(profile.villages.source.path)})
+
+
+def _roads(inputs: Inputs, profile: Profile) -> pd.DataFrame:
+    v = inputs.villages
+    if "road_hardened" not in v or inputs.roads is None:
+        return pd.DataFrame()
+    limit = profile.standards.roads.max_distance_m
+    hardened = inputs.roads.geometry.to_numpy()[inputs.roads["hardened"].fillna(False).to_numpy(dtype=bool)]
+    _, distance = geometry.nearest(_targets(inputs), hardened)
+    says_yes = v["road_hardened"].fillna(False).to_numpy(dtype=bool) & geometry.usable(_targets(inputs))
+    missing = np.flatnonzero(says_yes & ~(distance <= limit))
+    column = profile.villages.source.columns["road_hardened"]
+    return pd.DataFrame({
+        "row": missing, "bureau": "transport", "check": "road_recorded_hardened",
+        "ledger": f"{column} says a hardened road reaches the village",
+        "map": [f"no hardened road within {limit:,.0f} m" + ("" if np.isnan(d) else f" (nearest {d:,.0f} m)")
+                for d in distance[missing]],
+        "source": str(profile.villages.source.path)})
