@@ -23,15 +23,20 @@ from gis.geometry import usable
 DECIMALS = 5
 
 
-def to_lonlat(frame: gpd.GeoDataFrame, where: str, gcj02: bool = False) -> gpd.GeoDataFrame:
-    """``frame`` in EPSG:4326; CRSError when it has no CRS to start from. With ``gcj02`` the
-    coordinates are then shifted to GCJ-02, so they line up with a Gaode basemap."""
+def require_crs(frame: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
+    """``frame`` itself; DataError when it is no GeoDataFrame, CRSError when it has no CRS."""
     if not isinstance(frame, gpd.GeoDataFrame):
         raise DataError(f"{where}: expected a GeoDataFrame, got {type(frame).__name__}")
     if frame.crs is None:
         raise CRSError(f"{where}: has no CRS, so it cannot be placed on the map; "
                        "give it one with frame.set_crs(...) (for example \"EPSG:4490\") before mapping")
-    frame = frame.to_crs("EPSG:4326")
+    return frame
+
+
+def to_lonlat(frame: gpd.GeoDataFrame, where: str, gcj02: bool = False) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:4326; CRSError when it has no CRS to start from. With ``gcj02`` the
+    coordinates are then shifted to GCJ-02, so they line up with a Gaode basemap."""
+    frame = require_crs(frame, where).to_crs("EPSG:4326")
     if gcj02:
         frame = frame.copy()
         frame[frame.geometry.name] = gpd.GeoSeries(

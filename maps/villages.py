@@ -14,7 +14,7 @@ import pandas as pd
 
 from gis.errors import DataError
 from gis.geometry import usable
-from maps.geojson import feature_collection, require_columns, to_lonlat
+from maps.geojson import feature_collection, require_columns, require_crs, to_lonlat
 from maps.popup import evidence
 from maps.simplify import simplify_coverage
 from maps.styles import (FAILS_STYLE, STANDARDS, VERDICT_STYLES, VERDICTS, VILLAGE_STYLES, gap_classes,
@@ -31,7 +31,7 @@ _SHOWN = 5  # village codes named in one problem sentence
 def check_villages(villages: gpd.GeoDataFrame, gcj02: bool = False) -> gpd.GeoDataFrame:
     """The villages simplified in metres, in EPSG:4326 (GCJ-02 if asked), or one DataError
     listing every problem found."""
-    to_lonlat(villages, "villages")  # CRSError first when there is no CRS
+    require_crs(villages, "villages")
     problems = require_columns(villages, REQUIRED, "villages")
     if problems:
         raise DataError("; ".join(problems) + "; map the table the gap rules produce")
