@@ -74,6 +74,11 @@ def test_overview_loads_offline_with_legend_counts_from_the_tables(demo_output, 
     assert page.locator(".covermap-minimap path").count() == len(labels) + 1  # outlines and the view frame
     assert page.locator(".covermap-fullscreen a").is_visible()
     page.screenshot(path=str(screenshot_dir / "overview.png"))
+    page.locator(".covermap-fullscreen a").click()
+    page.wait_for_function("() => document.fullscreenElement === document.documentElement")
+    assert page.evaluate("() => document.body.classList.contains('covermap-is-fullscreen')")
+    page.locator(".covermap-fullscreen a").click()
+    page.wait_for_function("() => document.fullscreenElement === null")
     assert offline_page.problems() == []
 
 
