@@ -74,6 +74,12 @@ def test_overview_loads_offline_with_legend_counts_from_the_tables(demo_output, 
     assert page.locator(".covermap-minimap path").count() == len(labels) + 1  # outlines and the view frame
     assert page.locator(".covermap-fullscreen a").is_visible()
     page.screenshot(path=str(screenshot_dir / "overview.png"))
+    # a click on the mini-map's corner moves the main map there
+    before = page.evaluate("() => covermap.map.getCenter()")
+    box = page.locator(".covermap-minimap").bounding_box()
+    page.mouse.click(box["x"] + 20, box["y"] + 20)
+    page.wait_for_function("([lat, lng]) => { const c = covermap.map.getCenter(); "
+                           "return c.lat > lat + 0.01 && c.lng < lng - 0.01; }", arg=[before["lat"], before["lng"]])
     page.locator(".covermap-fullscreen a").click()
     page.wait_for_function("() => document.fullscreenElement === document.documentElement")
     assert page.evaluate("() => document.body.classList.contains('covermap-is-fullscreen')")
