@@ -282,6 +282,9 @@ def _report_cells(raw: pd.Series, bad: np.ndarray, name: str, source: Source, fi
 def _read_villages(profile: Profile, findings: Findings, records: list[InputRecord]) -> gpd.GeoDataFrame:
     source = profile.villages.source
     frame = _read_source(source, POLYGONS, records, findings)
+    if frame.empty:
+        raise DataError(f"{source.where}: holds no villages; point [villages] at the file and layer with the "
+                        "village boundaries")
     column = source.columns["code"]
     frame["code"] = values.codes(frame["code"])
     if frame["code"].isna().any():
