@@ -68,7 +68,7 @@ def duckdb_connection():
     return con
 
 
-def one_scale(folder: Path, outdir: Path) -> dict:
+def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     """Everything for one synthetic country; returns figures and mismatches."""
     import geopandas as gpd
     import shapely
@@ -85,6 +85,9 @@ def one_scale(folder: Path, outdir: Path) -> dict:
     figures["covermap_peak_mb"] = peak_mb()
     figures["villages"] = len(result.villages)
     rss["covermap"] = peak_mb()
+    if not engines:
+        figures["peak_mb"] = rss
+        return figures
     inputs = result.inputs
     n = len(inputs.villages)
     vill = inputs.villages.geometry.to_numpy()
@@ -232,6 +235,9 @@ def print_table(figures: dict) -> None:
     print(f"\n== {n:,} villages: covermap pipeline {total:.1f} s, peak {figures['covermap_peak_mb']:,.0f} MB "
           "(maps not written)")
     print("   " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()))
+    if not figures["joins"]:
+        print("   peak MB: " + ", ".join(f"{k} {v:,.0f}" for k, v in figures["peak_mb"].items()))
+        return
     print(f"   {'join (step)':<12} {'covermap':>9} {'geopandas':>10} {'duckdb':>9} {'ratio':>7}")
     for name, row in figures["joins"].items():
         others = [row[k] for k in ("geopandas", "duckdb") if k in row]
@@ -254,12 +260,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="where synthetic countries are kept between runs")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
+    parser.add_argument("--covermap-only", action="store_true",
+                        help="time covermap's pipeline only (no geopandas or DuckDB joins)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         folder = args.data / f"country-{args.one}-{args.seed}"
         with tempfile.TemporaryDirectory() as out:
-            print(json.dumps(one_scale(folder, Path(out))))
+            print(json.dumps(one_scale(folder, Path(out), engines=not args.covermap_only)))
         return 0
     scales = args.villages or ([10_000, 100_000] if args.quick else [10_000])
     collected = []
@@ -272,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
             make_country(folder, count, args.seed)
             print(f"generated {folder} in {time.perf_counter() - start:.1f} s", flush=True)
         done = subprocess.run([sys.executable, "-m", "benchmarks.run_benchmark", "--one", str(count),
-                               "--data", str(args.data), "--seed", str(args.seed)],
+                               "--data", str(args.data), "--seed", str(args.seed)]
+                              + (["--covermap-only"] if args.covermap_only else []),
                               capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
         if done.returncode != 0:
             print(done.stderr, file=sys.stderr)
