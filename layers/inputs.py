@@ -377,12 +377,13 @@ def _check_villages(inputs: Inputs, profile: Profile, findings: Findings) -> Non
     """Villages against each other: overlaps, gaps inside townships, seats outside."""
     source, tolerances = profile.villages.source, profile.checks
     villages = inputs.villages
-    for row in checks.village_overlaps(villages, tolerances.overlap_tolerance_m2).itertuples():
+    suspect = checks.coverage_suspects(villages.geometry.to_numpy())
+    for row in checks.village_overlaps(villages, tolerances.overlap_tolerance_m2, suspect).itertuples():
         findings.warn(f"villages {row.code_a} and {row.code_b} overlap by {row.area_m2:,.0f} m² "
                       f"(tolerance {tolerances.overlap_tolerance_m2:g} m²)",
                       fix="fix the shared boundary, or raise checks.overlap_tolerance_m2", code=row.code_a,
                       check="overlap", **where(source))
-    for row in checks.township_gaps(villages, tolerances.gap_tolerance_m2).itertuples():
+    for row in checks.township_gaps(villages, tolerances.gap_tolerance_m2, suspect).itertuples():
         findings.warn(f"township {row.township_code} has a gap of {row.area_m2:,.0f} m² that no village covers "
                       f"(around x={row.x:,.0f}, y={row.y:,.0f} in {inputs.crs.to_string()})",
                       fix="close the gap between the neighbouring villages, or raise checks.gap_tolerance_m2",
@@ -438,10 +439,10 @@ def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> gpd
     geoms[points] = shapely.buffer(geoms[points], radius.to_numpy()[points])
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
     if "served_codes" in frame:
-        separator = spec.served_codes_separator
-        frame["served_codes"] = frame["served_codes"].map(
-            lambda cell: frozenset() if pd.isna(cell) else frozenset(
-                values.codes(pd.Series(str(cell).split(separator))).dropna()))
+        parts = frame["served_codes"].astype("string").str.split(spec.served_codes_separator, regex=False)
+        parts = values.codes(parts.explode().astype("string")).dropna()
+        grouped = parts.groupby(level=0).agg(frozenset)
+        frame["served_codes"] = [grouped.get(i, frozenset()) for i in frame.index]
     for name in ("lpcd", "reliability_pct", "access_min"):
         if name in frame:
             frame[name] = _numbers(frame, name, source, findings)
