@@ -95,6 +95,20 @@ def test_overlapping_cover_counts_once_even_when_split_over_threads(monkeypatch)
     assert share.max() == 1.0 and share[(xs.ravel() == 10) & (ys.ravel() == 10)][0] == 1.0
 
 
+def test_pairs_overlapping_are_the_pairs_sharing_area(country):
+    villages = gpd.read_file(country / "villages.fgb").geometry.to_numpy()
+    water = gpd.read_file(country / "water.fgb").geometry.to_numpy()
+    li, ri = geometry.pairs_intersecting(villages, water)
+    sharing = shapely.area(shapely.intersection(villages[li], water[ri])) > 0
+    oi, ori = geometry.pairs_overlapping(villages, water)
+    assert sorted(zip(oi.tolist(), ori.tolist())) == sorted(zip(li[sharing].tolist(), ri[sharing].tolist()))
+    # neighbouring villages touch along an edge: they intersect but do not overlap
+    vi, vj = geometry.pairs_overlapping(villages, villages)
+    assert (vi == vj).all() and len(vi) == len(villages)
+    ti, tj = geometry.pairs_intersecting(villages, villages)
+    assert (ti != tj).sum() > 2 * len(villages)
+
+
 def test_run_json_records_seconds_and_peak_memory_per_step(country, tmp_path):
     result = assess(load_profile(country / "profile.toml"))
     publish(result, tmp_path / "out")
