@@ -118,7 +118,10 @@ def _frames(nx, ny, kinds, seed, sizes):
     villages = gpd.GeoDataFrame({
         "code": codes, "name": [f"村{k}" for k in range(len(codes))],
         "town": [f"5223261{j:02d}" for _, j in cells], "town_name": [f"镇{j}" for _, j in cells],
-        "pop": rng.choice([np.nan, 300.0, 900.0], len(codes)), "poor": rng.choice([np.nan, 10.0, 50.0], len(codes)),
+        # population as a ledger types it: numbers, blanks, and now and then text or a negative number
+        # (reported, treated as not recorded)
+        "pop": rng.choice(["", "300", "900", "n/a", "-5"] if rng.random() < 0.3 else ["", "300", "900"], len(codes)),
+        "poor": rng.choice([np.nan, 10.0, 50.0], len(codes)),
         "sx": [p.x if p else np.nan for p in seats], "sy": [p.y if p else np.nan for p in seats],
     }, geometry=[_village_geometry(k, i, j, rng) for k, (i, j) in zip(kinds, cells)], crs=CRS)
     w, h = nx * CELL, ny * CELL
@@ -200,6 +203,9 @@ def test_every_village_once_shares_bounded_and_shuffle_invariant(county):
         assert list(written["village_code"]) == codes
         back = gpd.read_file(tmp / "coverage.gpkg", layer="villages")
         assert list(back["village_code"]) == codes
+        typed = pd.to_numeric(villages["pop"], errors="coerce")
+        expected_pop = typed.where(typed >= 0).to_numpy()
+        np.testing.assert_array_equal(result.villages["population"].to_numpy(dtype=float), expected_pop)
         assert set(result.gaps["village_code"]) <= set(codes)
         assert set(result.no_data["village_code"]) <= set(codes)
         assert int(result.townships["villages"].sum()) == len(codes)
