@@ -171,3 +171,15 @@ def swapped_lonlat(x: np.ndarray, y: np.ndarray) -> bool:
     y_lon = ((y >= CHINA_LON[0]) & (y <= CHINA_LON[1])).mean() > 0.9
     x_lon = ((x >= CHINA_LON[0]) & (x <= CHINA_LON[1])).mean() > 0.9
     return bool(x_lat and y_lon and not x_lon)
+
+
+def zone_alternatives(crs: CRS) -> list[CRS]:
+    """The other Gauss-Krüger zones of the same datum and width (without zone number
+    first, nearest central meridian first); empty when ``crs`` is not such a zone."""
+    zone = gk_zone(crs)
+    if zone is None:
+        return []
+    datum, width, _, cm = zone
+    meridians = sorted((75 + k * width for k in range(60 // width + 1)), key=lambda m: abs(m - cm))
+    codes = [gk_code(datum, width, prefixed, m) for prefixed in (False, True) for m in meridians]
+    return [CRS.from_epsg(code) for code in codes if code is not None and code != crs.to_epsg()]

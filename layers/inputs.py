@@ -17,7 +17,8 @@ import shapely
 from pyproj import CRS
 
 from gis import chinacrs, encoding, geometry, io, values
-from gis.crs import WGS84, check_metric, fitting_crs, resolve_crs, swapped_lonlat, working_crs
+from gis.crs import (WGS84, check_metric, fitting_crs, resolve_crs, swapped_lonlat, working_crs,
+                     zone_alternatives)
 from gis.errors import CovermapError, CRSError, DataError
 from layers import checks
 from layers.checks import Finding, Findings, examples, where
@@ -111,10 +112,10 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
                "coverage": profile.network and profile.network.coverage,
                "fibre": profile.network and profile.network.fibre}
     assemble = {"roads": _roads, "water": _water, "clinics": _clinics, "coverage": _coverage, "fibre": _fibre}
-    for key, frame in raw.items():
-        if frame is not None:
-            frame = _to_crs(frame, crs)
-            if attempt(_check_extent, inputs, sources[key], frame, profile, findings):
+    for key, original in raw.items():
+        if original is not None:
+            frame = _to_crs(original, crs)
+            if attempt(_check_extent, inputs, sources[key], frame, profile, findings, original):
                 setattr(inputs, key, attempt(assemble[key], frame, profile, findings))
     inputs.findings = findings.warnings
     if findings.strict:
@@ -398,12 +399,15 @@ def _check_villages(inputs: Inputs, profile: Profile, findings: Findings) -> Non
 
 
 def _check_extent(inputs: Inputs, source: Source, frame: gpd.GeoDataFrame, profile: Profile,
-                  findings: Findings) -> bool:
+                  findings: Findings, original: gpd.GeoDataFrame | None = None) -> bool:
     """A layer must lie where the villages are; features far away are reported."""
     distance = profile.checks.far_outside_m
     if not checks.layer_overlaps_villages(inputs.villages, frame, distance):
+        hint = _fitting_zone(inputs, original, distance) if original is not None else None
         raise CRSError(f"{source.where}: its extent does not overlap the villages (more than {distance:,.0f} m "
-                       f"away), so its CRS is probably wrong; check its .prj or {source.key}.assume_crs")
+                       f"away), so its CRS is probably wrong; "
+                       + (f"its coordinates fit {hint}: correct its .prj or set {source.key}.assume_crs"
+                          if hint else f"check its .prj or {source.key}.assume_crs"))
     far = checks.far_outside(inputs.villages, frame, distance)
     if far.any():
         rows = np.flatnonzero(far) + 1
@@ -411,6 +415,20 @@ def _check_extent(inputs: Inputs, source: Source, frame: gpd.GeoDataFrame, profi
                       f"(rows {examples(rows)})", fix="check their coordinates, or raise checks.far_outside_m",
                       row=int(rows[0]), check="far_outside", **where(source))
     return True
+
+
+def _fitting_zone(inputs: Inputs, original: gpd.GeoDataFrame, distance: float) -> str | None:
+    """The Gauss-Krüger zone (same datum) in which the layer would lie on the villages."""
+    geoms = original.geometry.to_numpy()
+    geoms = geoms[geometry.usable(geoms)]
+    if len(geoms) == 0:
+        return None
+    extent = shapely.box(*shapely.total_bounds(geoms))
+    for candidate in zone_alternatives(CRS(original.crs)):
+        moved = gpd.GeoDataFrame(geometry=[extent], crs=candidate)
+        if checks.layer_overlaps_villages(inputs.villages, _to_crs(moved, inputs.crs), distance):
+            return f"EPSG:{candidate.to_epsg()} ({candidate.name})"
+    return None
 
 
 def _roads(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> gpd.GeoDataFrame:

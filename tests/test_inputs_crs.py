@@ -122,3 +122,17 @@ def test_bd09_points_become_wgs84(tmp_path):
 def test_wgs84_points_are_not_shifted(tmp_path):
     frame = _read_source(_points_profile(tmp_path, "EPSG:4326"), POINTS, [], Findings())
     assert frame.geometry.x.iloc[0] == pytest.approx(116.41024449916938, abs=1e-12)
+
+
+def test_a_layer_in_the_wrong_zone_without_zone_number_gets_the_zone_that_fits(county):
+    # roads written in CM 105E (EPSG:4544) but labelled CM 108E (EPSG:4545): 300 km east of the villages
+    roads = gpd.read_file(county.parent / "roads.shp", encoding="GBK").to_crs("EPSG:4544")
+    roads = roads.set_crs("EPSG:4545", allow_override=True)
+    roads.to_file(county.parent / "roads.gpkg", engine="pyogrio")
+    text = county.read_text(encoding="utf-8").replace('path = "roads.shp"\nencoding = "GBK"', 'path = "roads.gpkg"')
+    county.write_text(text, encoding="utf-8")
+    code, report = check_json(county)
+    assert code == 1
+    [error] = [item for item in report["errors"] if "roads.gpkg" in item["message"]]
+    assert "does not overlap the villages" in error["message"]
+    assert "its coordinates fit EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E)" in error["message"]
