@@ -46,7 +46,8 @@ class Finding:
         return where + self.message + (f"; {self.fix}" if self.fix else "")
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The fields, and ``text``: the whole finding in one line, as ``check`` prints it."""
+        return {**asdict(self), "text": str(self)}
 
 
 @dataclass
@@ -67,10 +68,17 @@ class Findings:
     def warn(self, message: str, **where) -> None:
         self.add(Finding(WARNING, message, **where))
 
-    def exception(self, exc: CovermapError, check: str = "") -> None:
-        """Record an error raised while reading (its message already names the file)."""
-        if not any(item.message == str(exc) for item in self.items):
-            self.items.append(Finding(ERROR, str(exc), check=check or type(exc).__name__))
+    def exception(self, exc: CovermapError, source=None, check: str = "") -> None:
+        """Record an error raised while reading: its message already names the file and
+        ends with the fix after the last '; '."""
+        text = str(exc)
+        if any(str(item) == text for item in self.items):
+            return
+        message, _, fix = text.rpartition("; ")
+        if not message:
+            message, fix = fix, ""
+        self.items.append(Finding(ERROR, message, fix=fix, check=check or type(exc).__name__,
+                                  **(where(source) if source is not None else {})))
 
     @property
     def errors(self) -> list[Finding]:

@@ -78,7 +78,12 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         except CovermapError as exc:
             if findings.strict:
                 raise
-            findings.exception(exc)
+            source = next((arg for arg in args if isinstance(arg, Source)), None)
+            if step is _read_villages:
+                source = profile.villages.source
+            elif step is _attach_seats:
+                source = profile.villages.seats
+            findings.exception(exc, source=source)
             return None
 
     records: list[InputRecord] = []
@@ -116,7 +121,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         if original is not None:
             frame = _to_crs(original, crs)
             if attempt(_check_extent, inputs, sources[key], frame, profile, findings, original):
-                setattr(inputs, key, attempt(assemble[key], frame, profile, findings))
+                setattr(inputs, key, attempt(assemble[key], frame, profile, findings, sources[key]))
     inputs.findings = findings.warnings
     if findings.strict:
         for finding in findings.warnings:
@@ -209,7 +214,8 @@ def _require_columns(source: Source, frame: pd.DataFrame, columns: list[str]) ->
         hint = (f"; those names look garbled: the text encoding is wrong, set {source.key}.encoding (e.g. \"GBK\" "
                 "or \"UTF-8\")" if encoding.garbled(pd.Series(have, dtype=object)).any() else "")
         raise DataError(f"{source.where}: no column {', '.join(map(repr, missing))} (mapped in profile "
-                        f"[{source.key}]); its columns are: {', '.join(have)}{hint}")
+                        f"[{source.key}]); its columns are: {', '.join(have)}{hint}; map [{source.key}.columns] "
+                        "to columns the file has")
 
 
 def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], findings: Findings) -> None:
@@ -431,7 +437,8 @@ def _fitting_zone(inputs: Inputs, original: gpd.GeoDataFrame, distance: float) -
     return None
 
 
-def _roads(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> gpd.GeoDataFrame:
+def _roads(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
+           source: Source | None = None) -> gpd.GeoDataFrame:
     source = profile.roads.source
     surface = values.words(frame["surface"])
     hardened_words = {word.strip().lower() for word in profile.roads.hardened_values}
@@ -440,7 +447,8 @@ def _roads(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> gpd
     return _with_defaults(frame, {"name": pd.NA})
 
 
-def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> gpd.GeoDataFrame:
+def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
+           source: Source | None = None) -> gpd.GeoDataFrame:
     source, spec = profile.water.source, profile.water
     where_ = source.where
     radius = (_numbers(frame, "radius", source, findings) if "radius" in frame
@@ -469,7 +477,8 @@ def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> gpd
     return _with_defaults(frame, {"name": pd.NA, "served_codes": frozenset()})
 
 
-def _clinics(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> gpd.GeoDataFrame:
+def _clinics(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
+             source: Source | None = None) -> gpd.GeoDataFrame:
     spec, where_ = profile.clinics, profile.clinics.source.where
     if "type" in frame:
         kind = values.words(frame["type"])
@@ -490,7 +499,8 @@ def _clinics(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> g
     return _with_defaults(frame, {"name": pd.NA})
 
 
-def _coverage(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> gpd.GeoDataFrame:
+def _coverage(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
+              source: Source | None = None) -> gpd.GeoDataFrame:
     if "technology" in frame:
         tech = values.words(frame["technology"])
         wanted = {word.strip().lower() for word in profile.network.technologies}
@@ -501,7 +511,8 @@ def _coverage(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> 
     return frame
 
 
-def _fibre(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings) -> gpd.GeoDataFrame:
+def _fibre(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
+           source: Source | None = None) -> gpd.GeoDataFrame:
     return _with_defaults(frame, {"name": pd.NA})
 
 

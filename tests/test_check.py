@@ -63,15 +63,18 @@ def test_many_problems_in_one_report(county):
     [dupe] = by_check(report, "duplicate_code")
     assert dupe["severity"] == "error" and dupe["code"] == hd.CODES["A"] and dupe["row"] == 1
     assert dupe["column"] == "村代码" and dupe["file"].endswith("villages.gpkg") and dupe["layer"] == "villages"
-    assert "rows 1, 2" in dupe["message"] and "merge or correct" in dupe["fix"]
+    assert "rows 1, 2" in dupe["text"] and "merge or correct" in dupe["fix"]
     [odd] = by_check(report, "code_format")
     assert odd["code"] == "52232610020" and odd["row"] == 4 and odd["severity"] == "warning"
     [bowtie] = by_check(report, "invalid_geometry")
-    assert bowtie["row"] == 3 and "make_valid" in bowtie["message"]
+    assert bowtie["row"] == 3 and "make_valid" in bowtie["text"]
     [bad] = by_check(report, "bad_value")
-    assert bad["column"] == "人口" and "'一千二'" in bad["message"] and bad["code"] == hd.CODES["A"]
-    missing = [item for item in report["errors"] if "'医生人数'" in item["message"]]
-    assert len(missing) == 1 and "clinics.csv" in missing[0]["message"]
+    assert bad["column"] == "人口" and "'一千二'" in bad["text"] and bad["code"] == hd.CODES["A"]
+    missing = [item for item in report["errors"] if "'医生人数'" in item["text"]]
+    assert len(missing) == 1 and "clinics.csv" in missing[0]["text"]
+    assert missing[0]["file"].endswith("clinics.csv") and missing[0]["check"] == "DataError"
+    assert missing[0]["fix"] == "map [clinics.columns] to columns the file has"
+    assert "'医生人数'" in missing[0]["message"] and "its columns are: name, 类型" in missing[0]["message"]
 
     text_report = CliRunner().invoke(main, ["check", str(county)])
     lines = text_report.output.strip().splitlines()
@@ -96,10 +99,10 @@ def test_overlaps_and_township_gaps_with_tolerances(county):
     _grid_villages(county.parent, hole=True, overlap=True)
     _, report = check(county)
     [overlap] = by_check(report, "overlap")
-    assert overlap["code"] == "522326100200" and "522326100201" in overlap["message"]
-    assert "50,000 m²" in overlap["message"] or "49,9" in overlap["message"]
+    assert overlap["code"] == "522326100200" and "522326100201" in overlap["text"]
+    assert "50,000 m²" in overlap["text"] or "49,9" in overlap["text"]
     [gap] = by_check(report, "gap")
-    assert "township 522326100" in gap["message"] and "1,000,000 m²" in gap["message"]
+    assert "township 522326100" in gap["text"] and "1,000,000 m²" in gap["text"]
     county.write_text(county.read_text(encoding="utf-8") + "\n[checks]\noverlap_tolerance_m2 = 60000\n"
                       "gap_tolerance_m2 = 2000000\n", encoding="utf-8")
     _, relaxed = check(county)
@@ -125,7 +128,7 @@ def test_code_list_seat_outside_and_far_features(county):
     clinics.to_csv(county.parent / "clinics.csv", index=False)
     result, report = check(county)
     [listed] = by_check(report, "code_not_in_list")
-    assert "5 village codes are not in the national code list villages_522326.csv" in listed["message"]
+    assert "5 village codes are not in the national code list villages_522326.csv" in listed["text"]
     [outside] = by_check(report, "seat_outside")
     assert outside["code"] == hd.CODES["A"] and outside["file"].endswith("seats.csv")
     [far_away] = by_check(report, "far_outside")
@@ -154,8 +157,8 @@ def test_layer_in_the_wrong_place_is_an_error_naming_the_crs(county):
     county.write_text(county.read_text(encoding="utf-8").replace("water.geojson", "water.fgb"), encoding="utf-8")
     result, report = check(county)
     assert result.exit_code == 1
-    [error] = [item for item in report["errors"] if "water.fgb" in item["message"]]
-    assert "does not overlap the villages" in error["message"] and "CRS is probably wrong" in error["message"]
+    [error] = [item for item in report["errors"] if "water.fgb" in item["text"]]
+    assert "does not overlap the villages" in error["text"] and "CRS is probably wrong" in error["text"]
 
 
 def test_wrong_geometry_type_names_rows(county):
@@ -166,8 +169,8 @@ def test_wrong_geometry_type_names_rows(county):
     county.write_text(text, encoding="utf-8")
     result, report = check(county)
     assert result.exit_code == 1
-    [error] = [item for item in report["errors"] if "fibre.gpkg" in item["message"]]
-    assert "holds LineString geometries (rows 1)" in error["message"] and "[network.fibre]" in error["message"]
+    [error] = [item for item in report["errors"] if "fibre.gpkg" in item["text"]]
+    assert "holds LineString geometries (rows 1)" in error["text"] and "[network.fibre]" in error["text"]
 
 
 def test_empty_geometries_in_a_layer_are_reported(county):
@@ -177,7 +180,7 @@ def test_empty_geometries_in_a_layer_are_reported(county):
     (county.parent / "roads.cpg").unlink(missing_ok=True)
     _, report = check(county)
     [empty] = [item for item in by_check(report, "empty_geometry") if item["file"].endswith("roads.shp")]
-    assert empty["row"] == 2 and "left out" in empty["message"]
+    assert empty["row"] == 2 and "left out" in empty["text"]
 
 
 def test_run_stops_at_the_first_error_and_records_warnings(county, tmp_path):

@@ -65,9 +65,9 @@ def test_coordinates_that_do_not_fit_the_declared_zone(county, written, declared
     villages_in(county, f"EPSG:{written}", f"EPSG:{declared}")
     code, report = check_json(county)
     assert code == 1
-    [error] = [item for item in report["errors"] if "villages.gpkg" in item["message"]]
-    assert hint in error["message"], error["message"]
-    assert "do not fit" in error["message"] or "not longitude/latitude" in error["message"]
+    [error] = [item for item in report["errors"] if "villages.gpkg" in item["text"]]
+    assert hint in error["text"], error["text"]
+    assert "do not fit" in error["text"] or "not longitude/latitude" in error["text"]
 
 
 def test_swapped_latitude_and_longitude_columns(county):
@@ -76,8 +76,8 @@ def test_swapped_latitude_and_longitude_columns(county):
     seats.to_csv(county.parent / "seats.csv", index=False)
     code, report = check_json(county)
     assert code == 1
-    [error] = [item for item in report["errors"] if "seats.csv" in item["message"]]
-    assert "x column 'lon' looks like latitude" in error["message"] and "swap seats.x and seats.y" in error["message"]
+    [error] = [item for item in report["errors"] if "seats.csv" in item["text"]]
+    assert "x column 'lon' looks like latitude" in error["text"] and "swap seats.x and seats.y" in error["text"]
 
 
 def _points_profile(tmp_path, assume: str):
@@ -133,6 +133,6 @@ def test_a_layer_in_the_wrong_zone_without_zone_number_gets_the_zone_that_fits(c
     county.write_text(text, encoding="utf-8")
     code, report = check_json(county)
     assert code == 1
-    [error] = [item for item in report["errors"] if "roads.gpkg" in item["message"]]
-    assert "does not overlap the villages" in error["message"]
-    assert "its coordinates fit EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E)" in error["message"]
+    [error] = [item for item in report["errors"] if "roads.gpkg" in item["text"]]
+    assert "does not overlap the villages" in error["text"]
+    assert "its coordinates fit EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E)" in error["text"]

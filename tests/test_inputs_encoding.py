@@ -59,7 +59,7 @@ def test_encoding_detected_without_cpg(county, written, detected):
     code, report = check_json(county)
     assert code == 0
     [note] = [item for item in report["warnings"] if item["check"] == "encoding"]
-    assert detected in note["message"] and note["file"].endswith("roads.shp")
+    assert detected in note["text"] and note["file"].endswith("roads.shp")
 
 
 def test_cpg_is_honoured_and_the_profile_overrides_it(county):
@@ -69,8 +69,8 @@ def test_cpg_is_honoured_and_the_profile_overrides_it(county):
     # a wrong .cpg (UTF-8 text, .cpg says Latin-1): the column names come out garbled
     write_roads(county.parent, "UTF-8", "ISO-8859-1")
     code, report = check_json(county)
-    [error] = [item for item in report["errors"] if "roads.shp" in item["message"]]
-    assert "no column '路面'" in error["message"] and "set roads.encoding" in error["message"]
+    [error] = [item for item in report["errors"] if "roads.shp" in item["text"]]
+    assert "no column '路面'" in error["text"] and "set roads.encoding" in error["text"]
     # ... and so do the values, when the column names are plain ASCII
     write_roads(county.parent, "UTF-8", "ISO-8859-1", surface="surface")
     county.write_text(county.read_text(encoding="utf-8").replace('surface = "路面"', 'surface = "surface"'),
