@@ -176,6 +176,20 @@ def seats_outside(villages: gpd.GeoDataFrame, seats: gpd.GeoSeries, margin_m: fl
     return outside
 
 
+def isolated(villages: gpd.GeoDataFrame, distance_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of villages farther than ``distance_m`` from every other village (a row in
+    the wrong place), and the distance to the nearest other village."""
+    geoms = villages.geometry.to_numpy()
+    ok = np.flatnonzero(geometry.usable(geoms))
+    nearest = np.full(len(geoms), np.nan)
+    if len(ok) < 2:
+        return np.zeros(len(geoms), dtype=bool), nearest
+    tree = shapely.STRtree(geoms[ok])
+    (src, _), dist = tree.query_nearest(geoms[ok], return_distance=True, exclusive=True, all_matches=False)
+    nearest[ok[src]] = dist
+    return np.nan_to_num(nearest, nan=0.0) > distance_m, nearest
+
+
 def layer_overlaps_villages(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, margin_m: float) -> bool:
     """Does the layer's extent come within ``margin_m`` of the villages' extent?"""
     a = _bounds(villages.geometry.to_numpy())

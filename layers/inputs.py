@@ -395,6 +395,11 @@ def _check_villages(inputs: Inputs, profile: Profile, findings: Findings) -> Non
                       f"(around x={row.x:,.0f}, y={row.y:,.0f} in {inputs.crs.to_string()})",
                       fix="close the gap between the neighbouring villages, or raise checks.gap_tolerance_m2",
                       check="gap", **where(source))
+    alone, nearest = checks.isolated(villages, tolerances.far_outside_m)
+    for i in np.flatnonzero(alone):
+        findings.warn(f"village {villages['code'].iloc[i]} lies {nearest[i]:,.0f} m from any other village",
+                      fix="check its boundary's coordinates (a wrong CRS or a typo?), or raise checks.far_outside_m",
+                      code=str(villages["code"].iloc[i]), row=int(i) + 1, check="far_outside", **where(source))
     outside = checks.seats_outside(villages, inputs.seats)
     if outside.any():
         codes = villages["code"][outside]

@@ -197,3 +197,15 @@ def test_run_json_keeps_the_warnings(county, tmp_path):
     record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
     assert [item["check"] for item in record["warnings"]] == ["empty_geometry"]
     assert record["warnings"][0]["code"] == hd.CODES["E"]
+
+
+def test_a_village_far_from_all_others(county):
+    from shapely import affinity
+
+    rewrite_villages(county, lambda v: v.assign(geometry=[
+        *v.geometry.iloc[:3], affinity.translate(v.geometry.iloc[3], xoff=0.5), v.geometry.iloc[4]]))
+    _, report = check(county)
+    [alone] = [item for item in by_check(report, "far_outside") if item["code"]]
+    assert alone["code"] == hd.CODES["D"] and alone["row"] == 4 and "from any other village" in alone["text"]
+    np.testing.assert_allclose(float(alone["message"].split(" lies ")[1].split(" m")[0].replace(",", "")),
+                               50_000, rtol=0.03)  # half a degree east at 25°N: about 50 km
