@@ -185,8 +185,14 @@ def isolated(villages: gpd.GeoDataFrame, distance_m: float) -> tuple[np.ndarray,
     if len(ok) < 2:
         return np.zeros(len(geoms), dtype=bool), nearest
     tree = shapely.STRtree(geoms[ok])
-    (src, _), dist = tree.query_nearest(geoms[ok], return_distance=True, exclusive=True, all_matches=False)
-    nearest[ok[src]] = dist
+    src, tgt = tree.query(geoms[ok], predicate="intersects")
+    touching = np.bincount(src[src != tgt], minlength=len(ok)) > 0   # most villages have a neighbour
+    nearest[ok[touching]] = 0.0
+    lonely = np.flatnonzero(~touching)
+    if len(lonely):
+        (i, _), dist = tree.query_nearest(geoms[ok[lonely]], return_distance=True, exclusive=True,
+                                          all_matches=False)
+        nearest[ok[lonely[i]]] = dist
     return np.nan_to_num(nearest, nan=0.0) > distance_m, nearest
 
 
