@@ -17,8 +17,8 @@ holds:
 - every water project that lists one of its villages' codes, wherever it lies.
 
 Workers run the five standards on their part; the client joins the village rows in
-input order and builds the gap lists and township table from the whole, as ``assess``
-does.
+input order and finishes with ``pipeline.finish`` (gap lists, township table, consistency
+ledger) on the whole, as ``assess`` does.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import shapely
 
 from gis import geometry
 from gis.errors import ConfigError
-from layers import clinics, gaps, network, pipeline, roads, water
+from layers import clinics, network, pipeline, roads, water
 from layers.inputs import Inputs, load_inputs
 from layers.profile import Profile, Standards
 
@@ -185,10 +185,6 @@ def assess_distributed(profile: Profile, *, workers: int | None = None, schedule
         client.close()
         if cluster is not None:
             cluster.close()
-    start = time.perf_counter()
     villages = gpd.GeoDataFrame(pd.concat(tables).sort_index(), crs=inputs.villages_crs)
     villages.index = inputs.villages.index
-    result = pipeline.Result(profile, inputs, villages, gaps.gap_list(villages), gaps.no_data_list(villages),
-                             pipeline._townships(villages), seconds, peaks)
-    step("gaps", start)
-    return result
+    return pipeline.finish(profile, inputs, villages, seconds, peaks)

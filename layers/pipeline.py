@@ -65,7 +65,7 @@ class Result:
 def _timed(seconds: dict[str, float], step: str, peaks: dict[str, float] | None = None):
     start = time.perf_counter()
     yield
-    seconds[step] = round(time.perf_counter() - start, 3)
+    seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - start, 3)  # a step may come back
     if peaks is not None:
         peaks[step] = peak_memory_mb()
     log.info("%s: %.2f s", step, seconds[step])
@@ -91,6 +91,14 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
             parts.append(step())
     with _timed(seconds, "gaps", peaks):
         villages = _village_table(inputs, parts)
+    return finish(profile, inputs, villages, seconds, peaks)
+
+
+def finish(profile: Profile, inputs: Inputs, villages: gpd.GeoDataFrame, seconds: dict[str, float],
+           peaks: dict[str, float]) -> Result:
+    """Gap lists, township table and consistency ledger from the whole village table;
+    shared by ``assess`` and the county-partitioned run (``layers.distributed``)."""
+    with _timed(seconds, "gaps", peaks):
         result = Result(profile, inputs, villages, gaps.gap_list(villages), gaps.no_data_list(villages),
                         _townships(villages), seconds, peaks)
     with _timed(seconds, "consistency", peaks):

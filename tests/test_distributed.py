@@ -79,7 +79,8 @@ def test_local_cluster_gives_the_single_process_villages_table(profile, single):
                                   check_exact=False, rtol=0, atol=1e-9)
     pd.testing.assert_frame_equal(pd.DataFrame(result.townships.drop(columns="geometry")),
                                   pd.DataFrame(single.townships.drop(columns="geometry")))
-    assert {"read", "partition", "assess (distributed)", "gaps"} <= set(result.seconds)
+    assert {"read", "partition", "assess (distributed)", "gaps", "consistency"} <= set(result.seconds)
+    pd.testing.assert_frame_equal(pd.DataFrame(result.consistency), pd.DataFrame(single.consistency))
     # the run met the border cases: far nearest fibre, partly covered villages
     assert ours["fibre_nearest_m"].max() > 20_000
     assert ((ours["net4g_share"] > 0) & (ours["net4g_share"] < 1)).any()
