@@ -7,6 +7,7 @@ decode as UTF-8, else GB18030 (a superset of GBK) when they decode as that.
 
 from __future__ import annotations
 
+import codecs
 import os
 import struct
 from dataclasses import dataclass
@@ -58,8 +59,7 @@ def shapefile_encoding(path: str | os.PathLike, override: str | None) -> Encodin
     if not cpg.exists():
         cpg = path.with_suffix(".CPG")
     if cpg.exists():
-        text = cpg.read_bytes().decode("ascii", errors="replace").strip()
-        return Encoding(text or None, ".cpg")
+        return Encoding(cpg_codec(cpg.read_bytes().decode("ascii", errors="replace")), ".cpg")
     dbf = path.with_suffix(".dbf")
     if not dbf.exists():
         return Encoding(None, "not a shapefile")
@@ -77,6 +77,21 @@ def shapefile_encoding(path: str | os.PathLike, override: str | None) -> Encodin
     except UnicodeDecodeError:
         raise DataError(f"{dbf}: its text is neither UTF-8 nor GBK/GB18030; set 'encoding' in the profile "
                         "(e.g. \"Big5\") or add a .cpg file naming the encoding") from None
+
+
+def cpg_codec(text: str) -> str | None:
+    """A .cpg's content as a codec name: "UTF-8", "GBK", "936", "ANSI 936", "CP936"...
+    (None: empty or unknown, GDAL decides)."""
+    text = text.strip()
+    if text.upper().startswith("ANSI "):
+        text = text[5:].strip()
+    if text.isdigit():
+        text = f"cp{text}"
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        return None
+    return text or None
 
 
 def dbf_text(dbf: Path) -> bytes:

@@ -114,3 +114,11 @@ def test_text_that_is_not_the_named_encoding_is_an_error_naming_the_key(county):
     result = CliRunner().invoke(main, ["check", str(county)])
     assert result.exit_code == 1
     assert "roads.shp: its text is not UTF-8" in result.output and "roads.encoding" in result.output
+
+
+@pytest.mark.parametrize("cpg", ["936", "ANSI 936", "GBK", "cp936 "])
+def test_cpg_spellings(county, cpg):
+    write_roads(county.parent, "GBK", cpg)
+    choice = shapefile_encoding(county.parent / "roads.shp", None)
+    assert choice.how == ".cpg" and choice.name is not None
+    assert list(load_inputs(load_profile(county)).roads["name"]) == NAMES
