@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from gis import geometry
 from layers.inputs import Inputs
@@ -63,10 +62,7 @@ def serving_pairs(inputs: Inputs, share: np.ndarray, rules: WaterRules) -> tuple
     seats = inputs.seats.to_numpy()
     sv, sp = geometry.pairs_intersecting(seats, areas)
     shared = np.where(share >= rules.min_share, villages.geometry.to_numpy(), None)
-    av, ap = geometry.pairs_intersecting(shared, areas)
-    if len(av):
-        keep = shapely.area(shapely.intersection(shared[av], areas[ap])) > 0
-        av, ap = av[keep], ap[keep]
+    av, ap = geometry.pairs_overlapping(shared, areas)
     pairs = np.unique(np.c_[np.r_[lv, sv, av], np.r_[lp, sp, ap]].astype(np.int64), axis=0)
     return pairs[:, 0], pairs[:, 1]
 

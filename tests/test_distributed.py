@@ -3,6 +3,8 @@ exactly the single-process results, including features near county borders."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,13 +18,15 @@ from layers.inputs import load_inputs
 from layers.pipeline import assess
 from layers.profile import load_profile
 
+# A small extract of the real division codes shipped with the tests (tests/data/README.txt).
+DIVISIONS = Path(__file__).parent / "data" / "divisions"
 VILLAGES = 700  # the first 700 codes span several Beijing districts (counties)
 
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory):
     folder = tmp_path_factory.mktemp("country")
-    make_country(folder, VILLAGES, seed=11)
+    make_country(folder, VILLAGES, seed=11, divisions=DIVISIONS)
     # Border cases a careless partitioning gets wrong: clinics exactly on vertices that
     # villages of two counties share (each counts once, for the lower code), and only
     # three fibre points in the whole country (nearest ones lie far outside any county).

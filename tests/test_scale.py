@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -15,19 +17,21 @@ from gis import geometry
 from layers.pipeline import assess, publish
 from layers.profile import load_profile
 
+# A small extract of the real division codes shipped with the tests (tests/data/README.txt).
+DIVISIONS = Path(__file__).parent / "data" / "divisions"
 VILLAGES = 600
 
 
 @pytest.fixture(scope="module")
 def country(tmp_path_factory):
     folder = tmp_path_factory.mktemp("country")
-    make_country(folder, VILLAGES, seed=3)
+    make_country(folder, VILLAGES, seed=3, divisions=DIVISIONS)
     return folder
 
 
 def test_generator_follows_the_division_hierarchy(country):
     villages = gpd.read_file(country / "villages.fgb").sort_values("code")
-    expected = read_divisions(VILLAGES)
+    expected = read_divisions(VILLAGES, DIVISIONS)
     assert list(villages["code"]) == list(expected["code"])  # the first 600 codes, in code order
     assert villages["code"].iloc[0] == "110101001001"
     assert (villages["code"].str[:9] == villages["town_code"]).all()
@@ -47,8 +51,8 @@ def test_generator_follows_the_division_hierarchy(country):
 
 
 def test_generator_is_deterministic(country, tmp_path):
-    make_country(tmp_path / "again", VILLAGES, seed=3)
-    make_country(tmp_path / "other", VILLAGES, seed=4)
+    make_country(tmp_path / "again", VILLAGES, seed=3, divisions=DIVISIONS)
+    make_country(tmp_path / "other", VILLAGES, seed=4, divisions=DIVISIONS)
     for name in ("villages", "roads", "coverage"):
         a = gpd.read_file(country / f"{name}.fgb")
         b = gpd.read_file(tmp_path / "again" / f"{name}.fgb")
