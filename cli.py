@@ -133,8 +133,9 @@ def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap:
     Example:
         covermap run county.toml -o results --overwrite
         covermap run province.toml -o results --workers 2
-    Writes coverage.gpkg (layers villages, gaps, no_data, townships), villages.csv,
-    gaps.csv, no_data.csv, townships.csv (UTF-8 with BOM), run.json and the maps:
+    Writes coverage.gpkg (layers villages, gaps, no_data, townships, consistency),
+    villages.csv, gaps.csv, no_data.csv, townships.csv, consistency.csv (UTF-8 with BOM),
+    run.json and the maps:
     index.html, map.html (overview), map_transport/water/health/telecom.html and, for a
     county of more than map.township_maps_above_villages villages, townships/*.html.
     """
