@@ -16,29 +16,18 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gis import chinacrs, encoding, geometry, io, values
-from gis.crs import (WGS84, check_metric, fitting_crs, resolve_crs, swapped_lonlat, working_crs,
-                     zone_alternatives)
+from gis import geometry, io, values
+from gis.crs import check_metric, working_crs, zone_alternatives
 from gis.errors import CovermapError, CRSError, DataError
 from layers import checks
+from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _water
 from layers.checks import Finding, Findings, examples, where
 from layers.profile import Profile, Source
+from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs
+
+__all__ = ["Findings", "InputRecord", "Inputs", "load_inputs"]
 
 log = logging.getLogger(__name__)
-
-POLYGONS = {"Polygon", "MultiPolygon"}
-LINES = {"LineString", "MultiLineString"}
-POINTS = {"Point", "MultiPoint"}
-
-
-@dataclass(frozen=True)
-class InputRecord:
-    key: str
-    path: str
-    layer: str | None
-    sha256: str
-    rows: int
-    encoding: str | None = None
 
 
 @dataclass
@@ -127,163 +116,6 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         for finding in findings.warnings:
             log.warning("warning: %s", finding)
     return inputs
-
-
-def _to_crs(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
-    """Reproject; geometries that cannot be reprojected (non-finite) become None."""
-    out = frame.to_crs(crs)
-    geoms = out.geometry.to_numpy()
-    bad = geometry.usable(geoms) & ~np.isfinite(shapely.bounds(geoms)).all(axis=1)
-    if bad.any():
-        out[out.geometry.name] = gpd.GeoSeries(np.where(bad, None, geoms), index=out.index, crs=crs)
-    return out
-
-
-def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
-                 findings: Findings) -> gpd.GeoDataFrame:
-    text_encoding = encoding.Encoding(source.encoding, "profile") if source.encoding else None
-    if source.x:
-        table = io.read_table(source.path, source.layer, source.encoding)
-        _require_columns(source, table, [source.x, source.y])
-        if source.assume_crs is None:
-            raise CRSError(f"{source.where}: a point table has no CRS of its own; set {source.key}.assume_crs "
-                           "(e.g. \"EPSG:4490\" for CGCS2000 longitude/latitude)")
-        points = io.points_from_columns(table, source.x, source.y, source.where)
-        frame = gpd.GeoDataFrame(table.drop(columns=[source.x, source.y]), geometry=points, crs=source.assume_crs)
-        _check_lonlat(source, frame)
-    else:
-        text_encoding = encoding.shapefile_encoding(source.path, source.encoding)
-        frame = io.read_vector(source.path, source.layer, text_encoding.name)
-        frame = resolve_crs(frame, source.assume_crs, source.where, f"{source.key}.assume_crs")
-        if text_encoding.how in ("detected", ".cpg"):
-            log.info("%s: text read as %s", source.where, text_encoding.describe())
-        if text_encoding.how == "detected":
-            findings.warn(f"no .cpg file; text read as {text_encoding.describe()}", check="encoding",
-                          fix=f"add a .cpg file or set {source.key}.encoding if the names look wrong", **where(source))
-    _check_fit(source, frame)
-    if source.datum_shift:
-        frame = _unshift(frame, source.datum_shift)
-    _require_columns(source, frame, list(source.columns.values()))
-    records.append(InputRecord(source.key, str(source.path), source.layer, io.sha256(source.path), len(frame),
-                               text_encoding.describe() if text_encoding else None))
-    frame = frame.rename(columns={column: name for name, column in source.columns.items()})
-    frame = frame[[*source.columns.keys(), frame.geometry.name]].reset_index(drop=True)
-    _check_geometry(source, frame, kinds, findings)
-    _check_text(source, frame, findings)
-    return frame
-
-
-def _check_lonlat(source: Source, frame: gpd.GeoDataFrame) -> None:
-    if not CRS(frame.crs).is_geographic:
-        return
-    x, y = frame.geometry.x.to_numpy(dtype=float), frame.geometry.y.to_numpy(dtype=float)
-    if swapped_lonlat(x, y):
-        raise CRSError(f"{source.where}: x column {source.x!r} looks like latitude and y column {source.y!r} like "
-                       f"longitude; swap {source.key}.x and {source.key}.y in the profile")
-
-
-def _check_fit(source: Source, frame: gpd.GeoDataFrame) -> None:
-    geoms = frame.geometry.to_numpy()
-    geoms = geoms[geometry.usable(geoms)]
-    if len(geoms) == 0:
-        return
-    problem = fitting_crs(CRS(frame.crs), shapely.total_bounds(geoms))
-    if problem:
-        key = f"{source.key}.assume_crs"
-        fix = f"set {key} to it" if source.x else f"correct the file's CRS (.prj), or delete it and set {key}"
-        raise CRSError(f"{source.where}: {problem}; {fix}")
-
-
-def _unshift(frame: gpd.GeoDataFrame, shift: str) -> gpd.GeoDataFrame:
-    """GCJ-02 / BD-09 longitude and latitude to WGS84, before any measurement."""
-    inverse = chinacrs.gcj02_to_wgs84 if shift == "GCJ-02" else (
-        lambda lon, lat: chinacrs.gcj02_to_wgs84(*chinacrs.bd09_to_gcj02(lon, lat)))
-
-    def convert(coords: np.ndarray) -> np.ndarray:
-        lon, lat = inverse(coords[:, 0], coords[:, 1])
-        return np.column_stack([lon, lat])
-
-    geoms = shapely.transform(frame.geometry.to_numpy(), convert)
-    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=WGS84))
-
-
-def _require_columns(source: Source, frame: pd.DataFrame, columns: list[str]) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        have = [str(c) for c in frame.columns if c != "geometry"]
-        hint = (f"; those names look garbled: the text encoding is wrong, set {source.key}.encoding (e.g. \"GBK\" "
-                "or \"UTF-8\")" if encoding.garbled(pd.Series(have, dtype=object)).any() else "")
-        raise DataError(f"{source.where}: no column {', '.join(map(repr, missing))} (mapped in profile "
-                        f"[{source.key}]); its columns are: {', '.join(have)}{hint}; map [{source.key}.columns] "
-                        "to columns the file has")
-
-
-def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], findings: Findings) -> None:
-    geoms, repaired = geometry.repair(frame.geometry.to_numpy())
-    if repaired.any():
-        rows = np.flatnonzero(repaired) + 1
-        findings.warn(f"repaired {len(rows)} invalid geometries with make_valid (rows {examples(rows)})",
-                      fix="check them in a GIS and fix the source", row=int(rows[0]), check="invalid_geometry",
-                      **where(source))
-        frame[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
-    present = geometry.usable(frame.geometry.to_numpy())
-    if source.key != "villages" and not present.all():
-        rows = np.flatnonzero(~present) + 1
-        findings.warn(f"{len(rows)} features have no geometry or an empty one (rows {examples(rows)}); "
-                      "they are left out", fix="draw them or delete the rows", row=int(rows[0]),
-                      check="empty_geometry", **where(source))
-    types = frame.geometry.geom_type.to_numpy(dtype=object)
-    wrong = present & ~np.isin(types, list(kinds | {"GeometryCollection"}))
-    if wrong.any():
-        rows = np.flatnonzero(wrong) + 1
-        found = ", ".join(sorted(set(types[wrong])))
-        raise DataError(f"{source.where}: holds {found} geometries (rows {examples(rows)}) but [{source.key}] needs "
-                        f"{' or '.join(sorted(kinds))}; point the profile at the right file or layer")
-
-
-def _check_text(source: Source, frame: gpd.GeoDataFrame, findings: Findings) -> None:
-    for column in frame.columns:
-        if column == frame.geometry.name or not (pd.api.types.is_object_dtype(frame[column])
-                                                 or pd.api.types.is_string_dtype(frame[column])):
-            continue
-        bad = encoding.garbled(frame[column])
-        if bad.any():
-            rows = np.flatnonzero(bad) + 1
-            findings.warn(f"column {source.columns.get(column, column)!r} looks garbled in {len(rows)} rows "
-                          f"(rows {examples(rows)}, first {frame[column].iloc[rows[0] - 1]!r})",
-                          fix=f"set {source.key}.encoding (\"GBK\" or \"UTF-8\") or add a .cpg file naming the "
-                              "file's encoding", row=int(rows[0]), column=source.columns.get(column, column),
-                          check="garbled_text", **where(source))
-
-
-def _numbers(frame: pd.DataFrame, name: str, source: Source, findings: Findings,
-             labels: pd.Series | None = None, minimum: float | None = 0.0) -> pd.Series:
-    """A numeric column; cells that are not numbers (or negative) are reported and
-    treated as not recorded, so the village gets no_data where it matters, never a drop."""
-    parsed, bad = values.parse_numbers(frame[name], minimum)
-    if bad.any():
-        _report_cells(frame[name], bad, name, source, findings, labels,
-                      "not a number" + (f" or below {minimum:g}" if minimum is not None else ""))
-    return parsed
-
-
-def _flags(frame: pd.DataFrame, name: str, source: Source, findings: Findings,
-           labels: pd.Series | None = None) -> pd.Series:
-    parsed, bad = values.parse_flags(frame[name])
-    if bad.any():
-        _report_cells(frame[name], bad, name, source, findings, labels, "not yes/no (是/否, true/false, 1/0)")
-    return parsed
-
-
-def _report_cells(raw: pd.Series, bad: np.ndarray, name: str, source: Source, findings: Findings,
-                  labels: pd.Series | None, what: str) -> None:
-    rows = np.flatnonzero(bad)
-    column = source.columns.get(name, name)
-    shown = examples(labels.iloc[rows] if labels is not None else rows + 1)
-    findings.warn(f"column {column!r}: {len(rows)} cells are {what} ({'villages' if labels is not None else 'rows'} "
-                  f"{shown}; first {raw.iloc[rows[0]]!r}); treated as not recorded",
-                  fix="correct the cells or leave them empty", row=int(rows[0]) + 1, column=column,
-                  code=None if labels is None else str(labels.iloc[rows[0]]), check="bad_value", **where(source))
 
 
 def _read_villages(profile: Profile, findings: Findings, records: list[InputRecord]) -> gpd.GeoDataFrame:
@@ -440,89 +272,3 @@ def _fitting_zone(inputs: Inputs, original: gpd.GeoDataFrame, distance: float) -
         if checks.layer_overlaps_villages(inputs.villages, _to_crs(moved, inputs.crs), distance):
             return f"EPSG:{candidate.to_epsg()} ({candidate.name})"
     return None
-
-
-def _roads(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
-           source: Source | None = None) -> gpd.GeoDataFrame:
-    source = profile.roads.source
-    surface = values.words(frame["surface"])
-    hardened_words = {word.strip().lower() for word in profile.roads.hardened_values}
-    frame["hardened"] = pd.Series(surface.isin(hardened_words), dtype="boolean").mask(surface.isna())
-    frame["width"] = _numbers(frame, "width", source, findings) if "width" in frame else np.nan
-    return _with_defaults(frame, {"name": pd.NA})
-
-
-def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
-           source: Source | None = None) -> gpd.GeoDataFrame:
-    source, spec = profile.water.source, profile.water
-    where_ = source.where
-    radius = (_numbers(frame, "radius", source, findings) if "radius" in frame
-              else pd.Series(np.nan, index=frame.index))
-    if spec.default_radius_m is not None:
-        radius = radius.fillna(spec.default_radius_m)
-    points = frame.geom_type.isin(list(POINTS)).to_numpy()
-    lacking = points & radius.isna().to_numpy()
-    if lacking.any():
-        raise DataError(f"{where_}: {int(lacking.sum())} point projects have no service radius (first: row "
-                        f"{int(np.flatnonzero(lacking)[0]) + 1}); map water.columns.radius or set "
-                        "water.default_radius_m")
-    geoms = frame.geometry.to_numpy().copy()
-    geoms[points] = shapely.buffer(geoms[points], radius.to_numpy()[points])
-    frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-    if "served_codes" in frame:
-        parts = frame["served_codes"].astype("string").str.split(spec.served_codes_separator, regex=False)
-        parts = values.codes(parts.explode().astype("string")).dropna()
-        grouped = parts.groupby(level=0).agg(frozenset)
-        frame["served_codes"] = [grouped.get(i, frozenset()) for i in frame.index]
-    for name in ("lpcd", "reliability_pct", "access_min"):
-        if name in frame:
-            frame[name] = _numbers(frame, name, source, findings)
-    if "quality_ok" in frame:
-        frame["quality_ok"] = _flags(frame, "quality_ok", source, findings)
-    return _with_defaults(frame, {"name": pd.NA, "served_codes": frozenset()})
-
-
-def _clinics(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
-             source: Source | None = None) -> gpd.GeoDataFrame:
-    spec, where_ = profile.clinics, profile.clinics.source.where
-    if "type" in frame:
-        kind = values.words(frame["type"])
-        village = {word.strip().lower() for word in spec.village_clinic_values}
-        centre = {word.strip().lower() for word in spec.health_centre_values}
-        frame["kind"] = np.where(kind.isin(village).fillna(False), "village_clinic",
-                                 np.where(kind.isin(centre).fillna(False), "health_centre", None))
-        other = kind.notna() & frame["kind"].isna()
-        if other.any():
-            log.info("%s: %d points of other types (first %r) are not clinics here", where_, int(other.sum()),
-                     frame["type"][other].iloc[0])
-    else:
-        frame["kind"] = "village_clinic"
-    if "standardized" in frame:
-        frame["standardized"] = _flags(frame, "standardized", spec.source, findings)
-    if "doctors" in frame:
-        frame["doctors"] = _numbers(frame, "doctors", spec.source, findings)
-    return _with_defaults(frame, {"name": pd.NA})
-
-
-def _coverage(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
-              source: Source | None = None) -> gpd.GeoDataFrame:
-    if "technology" in frame:
-        tech = values.words(frame["technology"])
-        wanted = {word.strip().lower() for word in profile.network.technologies}
-        frame["counts"] = pd.Series(tech.isin(wanted), dtype="boolean").mask(tech.isna())
-    else:
-        frame["technology"] = "4G"
-        frame["counts"] = pd.Series(True, index=frame.index, dtype="boolean")
-    return frame
-
-
-def _fibre(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
-           source: Source | None = None) -> gpd.GeoDataFrame:
-    return _with_defaults(frame, {"name": pd.NA})
-
-
-def _with_defaults(frame: gpd.GeoDataFrame, defaults: dict) -> gpd.GeoDataFrame:
-    for name, default in defaults.items():
-        if name not in frame:
-            frame[name] = [default] * len(frame)
-    return frame

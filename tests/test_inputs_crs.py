@@ -17,8 +17,9 @@ from cli import main
 from county_files import write_county
 from gis.chinacrs import gcj02_to_wgs84
 from layers.checks import Findings
-from layers.inputs import POINTS, _read_source, load_inputs
+from layers.inputs import load_inputs
 from layers.profile import load_profile
+from layers.sources import POINTS, _read_source
 
 
 @pytest.fixture

@@ -1,0 +1,167 @@
+"""Reading one source of the profile: file or point table, its CRS, columns, geometry and text.
+
+``_read_source`` checks as it reads (a point table's longitude/latitude order, whether the
+coordinates fit the declared CRS, the mapped columns, the geometry types, garbled text),
+undoes a GCJ-02 / BD-09 shift, records what was read and returns the frame with covermap's
+column names, still in the source's own CRS.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from gis import chinacrs, encoding, geometry, io
+from gis.crs import WGS84, fitting_crs, resolve_crs, swapped_lonlat
+from gis.errors import CRSError, DataError
+from layers.checks import Findings, examples, where
+from layers.profile import Source
+
+log = logging.getLogger(__name__)
+
+POLYGONS = {"Polygon", "MultiPolygon"}
+LINES = {"LineString", "MultiLineString"}
+POINTS = {"Point", "MultiPoint"}
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    key: str
+    path: str
+    layer: str | None
+    sha256: str
+    rows: int
+    encoding: str | None = None
+
+
+def _to_crs(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """Reproject; geometries that cannot be reprojected (non-finite) become None."""
+    out = frame.to_crs(crs)
+    geoms = out.geometry.to_numpy()
+    bad = geometry.usable(geoms) & ~np.isfinite(shapely.bounds(geoms)).all(axis=1)
+    if bad.any():
+        out[out.geometry.name] = gpd.GeoSeries(np.where(bad, None, geoms), index=out.index, crs=crs)
+    return out
+
+
+def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
+                 findings: Findings) -> gpd.GeoDataFrame:
+    text_encoding = encoding.Encoding(source.encoding, "profile") if source.encoding else None
+    if source.x:
+        table = io.read_table(source.path, source.layer, source.encoding)
+        _require_columns(source, table, [source.x, source.y])
+        if source.assume_crs is None:
+            raise CRSError(f"{source.where}: a point table has no CRS of its own; set {source.key}.assume_crs "
+                           "(e.g. \"EPSG:4490\" for CGCS2000 longitude/latitude)")
+        points = io.points_from_columns(table, source.x, source.y, source.where)
+        frame = gpd.GeoDataFrame(table.drop(columns=[source.x, source.y]), geometry=points, crs=source.assume_crs)
+        _check_lonlat(source, frame)
+    else:
+        text_encoding = encoding.shapefile_encoding(source.path, source.encoding)
+        frame = io.read_vector(source.path, source.layer, text_encoding.name)
+        frame = resolve_crs(frame, source.assume_crs, source.where, f"{source.key}.assume_crs")
+        if text_encoding.how in ("detected", ".cpg"):
+            log.info("%s: text read as %s", source.where, text_encoding.describe())
+        if text_encoding.how == "detected":
+            findings.warn(f"no .cpg file; text read as {text_encoding.describe()}", check="encoding",
+                          fix=f"add a .cpg file or set {source.key}.encoding if the names look wrong", **where(source))
+    _check_fit(source, frame)
+    if source.datum_shift:
+        frame = _unshift(frame, source.datum_shift)
+    _require_columns(source, frame, list(source.columns.values()))
+    records.append(InputRecord(source.key, str(source.path), source.layer, io.sha256(source.path), len(frame),
+                               text_encoding.describe() if text_encoding else None))
+    frame = frame.rename(columns={column: name for name, column in source.columns.items()})
+    frame = frame[[*source.columns.keys(), frame.geometry.name]].reset_index(drop=True)
+    _check_geometry(source, frame, kinds, findings)
+    _check_text(source, frame, findings)
+    return frame
+
+
+def _check_lonlat(source: Source, frame: gpd.GeoDataFrame) -> None:
+    if not CRS(frame.crs).is_geographic:
+        return
+    x, y = frame.geometry.x.to_numpy(dtype=float), frame.geometry.y.to_numpy(dtype=float)
+    if swapped_lonlat(x, y):
+        raise CRSError(f"{source.where}: x column {source.x!r} looks like latitude and y column {source.y!r} like "
+                       f"longitude; swap {source.key}.x and {source.key}.y in the profile")
+
+
+def _check_fit(source: Source, frame: gpd.GeoDataFrame) -> None:
+    geoms = frame.geometry.to_numpy()
+    geoms = geoms[geometry.usable(geoms)]
+    if len(geoms) == 0:
+        return
+    problem = fitting_crs(CRS(frame.crs), shapely.total_bounds(geoms))
+    if problem:
+        key = f"{source.key}.assume_crs"
+        fix = f"set {key} to it" if source.x else f"correct the file's CRS (.prj), or delete it and set {key}"
+        raise CRSError(f"{source.where}: {problem}; {fix}")
+
+
+def _unshift(frame: gpd.GeoDataFrame, shift: str) -> gpd.GeoDataFrame:
+    """GCJ-02 / BD-09 longitude and latitude to WGS84, before any measurement."""
+    inverse = chinacrs.gcj02_to_wgs84 if shift == "GCJ-02" else (
+        lambda lon, lat: chinacrs.gcj02_to_wgs84(*chinacrs.bd09_to_gcj02(lon, lat)))
+
+    def convert(coords: np.ndarray) -> np.ndarray:
+        lon, lat = inverse(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    geoms = shapely.transform(frame.geometry.to_numpy(), convert)
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=WGS84))
+
+
+def _require_columns(source: Source, frame: pd.DataFrame, columns: list[str]) -> None:
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        have = [str(c) for c in frame.columns if c != "geometry"]
+        hint = (f"; those names look garbled: the text encoding is wrong, set {source.key}.encoding (e.g. \"GBK\" "
+                "or \"UTF-8\")" if encoding.garbled(pd.Series(have, dtype=object)).any() else "")
+        raise DataError(f"{source.where}: no column {', '.join(map(repr, missing))} (mapped in profile "
+                        f"[{source.key}]); its columns are: {', '.join(have)}{hint}; map [{source.key}.columns] "
+                        "to columns the file has")
+
+
+def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], findings: Findings) -> None:
+    geoms, repaired = geometry.repair(frame.geometry.to_numpy())
+    if repaired.any():
+        rows = np.flatnonzero(repaired) + 1
+        findings.warn(f"repaired {len(rows)} invalid geometries with make_valid (rows {examples(rows)})",
+                      fix="check them in a GIS and fix the source", row=int(rows[0]), check="invalid_geometry",
+                      **where(source))
+        frame[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
+    present = geometry.usable(frame.geometry.to_numpy())
+    if source.key != "villages" and not present.all():
+        rows = np.flatnonzero(~present) + 1
+        findings.warn(f"{len(rows)} features have no geometry or an empty one (rows {examples(rows)}); "
+                      "they are left out", fix="draw them or delete the rows", row=int(rows[0]),
+                      check="empty_geometry", **where(source))
+    types = frame.geometry.geom_type.to_numpy(dtype=object)
+    wrong = present & ~np.isin(types, list(kinds | {"GeometryCollection"}))
+    if wrong.any():
+        rows = np.flatnonzero(wrong) + 1
+        found = ", ".join(sorted(set(types[wrong])))
+        raise DataError(f"{source.where}: holds {found} geometries (rows {examples(rows)}) but [{source.key}] needs "
+                        f"{' or '.join(sorted(kinds))}; point the profile at the right file or layer")
+
+
+def _check_text(source: Source, frame: gpd.GeoDataFrame, findings: Findings) -> None:
+    for column in frame.columns:
+        if column == frame.geometry.name or not (pd.api.types.is_object_dtype(frame[column])
+                                                 or pd.api.types.is_string_dtype(frame[column])):
+            continue
+        bad = encoding.garbled(frame[column])
+        if bad.any():
+            rows = np.flatnonzero(bad) + 1
+            findings.warn(f"column {source.columns.get(column, column)!r} looks garbled in {len(rows)} rows "
+                          f"(rows {examples(rows)}, first {frame[column].iloc[rows[0] - 1]!r})",
+                          fix=f"set {source.key}.encoding (\"GBK\" or \"UTF-8\") or add a .cpg file naming the "
+                              "file's encoding", row=int(rows[0]), column=source.columns.get(column, column),
+                          check="garbled_text", **where(source))
