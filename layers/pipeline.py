@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 try:  # peak resident memory of this process (Linux: kilobytes)
     import resource
@@ -128,7 +129,11 @@ def _village_table(inputs: Inputs, parts: list[pd.DataFrame]) -> gpd.GeoDataFram
 
 def _townships(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     summary = gaps.township_summary(villages)
-    shapes = villages[["township_code", villages.geometry.name]].dissolve("township_code", dropna=False)
+    # Villages that form a clean coverage (no overlaps, shared edges) dissolve by GEOS'
+    # coverage union, about 10x faster; anything else by the general union.
+    clean = bool(shapely.coverage_is_valid(villages.geometry.to_numpy()))
+    shapes = villages[["township_code", villages.geometry.name]].dissolve(
+        "township_code", dropna=False, method="coverage" if clean else "unary")
     return gpd.GeoDataFrame(summary, geometry=shapes.geometry.reindex(summary["township_code"]).to_numpy(),
                             crs=villages.crs)
 

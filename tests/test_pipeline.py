@@ -67,6 +67,21 @@ def test_township_counts(result):
     assert t.loc["522326100", "road_meets"] == 2 and t.loc["522326100", "road_no_data"] == 1
     assert t.loc["522326101", "fibre_no_data"] == 1
     assert t.geometry.iloc[1] is None or t.geometry.iloc[1].is_empty
+    # The township polygon is the union of its villages: A, B, D side by side form one
+    # 3 x 1 km rectangle, C and its exclave two more parts.
+    parts = t.to_crs(32648).geometry.iloc[0]
+    assert parts.geom_type == "MultiPolygon" and len(parts.geoms) == 3
+    assert abs(parts.area - 4_040_000) < 1.0
+
+
+def test_township_shapes_of_overlapping_villages(result):
+    import shapely
+    from shapely.geometry import box
+    from layers.pipeline import _townships
+    v = result.villages.to_crs(32648).iloc[:2].copy()
+    v.geometry = [box(0, 0, 1000, 1000), box(500, 0, 1500, 1000)]  # not a clean coverage
+    shape = _townships(v).geometry.iloc[0]
+    assert shapely.is_valid(shape) and abs(shape.area - 1_500_000) < 1e-6
 
 
 def test_published_files(result, tmp_path):
