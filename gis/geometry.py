@@ -71,8 +71,8 @@ def nearest(sources: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.nd
     return index, distance
 
 
-def pairs_intersecting(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (left index, right index) pairs whose geometries intersect (boundaries included)."""
+def _pairs(left: np.ndarray, right: np.ndarray, **query) -> tuple[np.ndarray, np.ndarray]:
+    """(left index, right index) pairs from one bulk STRtree query over the usable geometries."""
     left = np.asarray(left, dtype=object)
     right = np.asarray(right, dtype=object)
     ok_right = np.flatnonzero(usable(right))
@@ -80,9 +80,13 @@ def pairs_intersecting(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray,
     if len(ok_right) == 0 or len(ok_left) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    tree = shapely.STRtree(right[ok_right])
-    li, ri = tree.query(left[ok_left], predicate="intersects")
+    li, ri = shapely.STRtree(right[ok_right]).query(left[ok_left], **query)
     return ok_left[li], ok_right[ri]
+
+
+def pairs_intersecting(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All (left index, right index) pairs whose geometries intersect (boundaries included)."""
+    return _pairs(left, right, predicate="intersects")
 
 
 def pairs_overlapping(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,16 +104,7 @@ def pairs_overlapping(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, 
 
 def pairs_within_distance(left: np.ndarray, right: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray]:
     """All (left index, right index) pairs no more than ``distance`` apart."""
-    left = np.asarray(left, dtype=object)
-    right = np.asarray(right, dtype=object)
-    ok_right = np.flatnonzero(usable(right))
-    ok_left = np.flatnonzero(usable(left))
-    if len(ok_right) == 0 or len(ok_left) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    tree = shapely.STRtree(right[ok_right])
-    li, ri = tree.query(left[ok_left], predicate="dwithin", distance=distance)
-    return ok_left[li], ok_right[ri]
+    return _pairs(left, right, predicate="dwithin", distance=distance)
 
 
 # Cover polygons with more vertices than this are cut to the village's box (grown by 1 m,
