@@ -22,7 +22,7 @@ def index_html(title: str, words: Mapping[str, str], overview: tuple[str, str, s
     lang = "zh-CN" if words["list.sep"] == "、" else "en"
     heading = f"{title} · {words['index.title']}" if title else words["index.title"]
     parts = [f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">",
-             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
              f"<title>{escape(heading)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{escape(heading)}</h1><ul>{_links([overview])}</ul>",
              f"<h2>{escape(words['index.bureaus'])}</h2><ul>{_links(bureaus)}</ul>"]

@@ -12,11 +12,11 @@ import pandas as pd
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from shapely.geometry import Point, Polygon, box
+from shapely.geometry import Polygon
 
 import hand_drawn as hd
 from cli import main
-from county_files import PROFILE, write_county
+from county_files import write_county
 
 CODE_LIST = Path(__file__).parent / "data" / "villages_522326.csv"
 

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-import hand_drawn as hd
 from cli import main
 from county_files import write_county
 from gis.chinacrs import gcj02_to_wgs84

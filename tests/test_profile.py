@@ -1,7 +1,5 @@
 """The TOML profile: defaults, paths relative to the profile, errors naming the key."""
 
-from pathlib import Path
-
 import pytest
 
 from gis.errors import ConfigError

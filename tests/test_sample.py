@@ -4,7 +4,6 @@ verdict it has, with near misses on both sides of each limit."""
 
 import json
 
-import numpy as np
 import pytest
 
 from layers.pipeline import assess

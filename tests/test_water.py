@@ -1,7 +1,6 @@
 """Known answers for the drinking-water standard on the hand-drawn villages."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from hand_drawn import CODES, frame, inputs, square
