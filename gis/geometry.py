@@ -18,12 +18,13 @@ THREADS = max(1, min(8, os.cpu_count() or 1))
 _MIN_CHUNK = 2000
 
 
-def _parallel(func, *arrays: np.ndarray) -> np.ndarray:
-    """``func(*arrays)`` for an element-wise shapely function, split over threads."""
+def _parallel(func, *arrays: np.ndarray, min_chunk: int = _MIN_CHUNK) -> np.ndarray:
+    """``func(*arrays)`` for an element-wise shapely function, split over threads (chunks
+    of at least ``min_chunk`` elements: fewer for costlier elements)."""
     n = len(arrays[0])
-    if THREADS == 1 or n < 2 * _MIN_CHUNK:
+    if THREADS == 1 or n < 2 * min_chunk:
         return func(*arrays)
-    edges = np.linspace(0, n, min(THREADS, n // _MIN_CHUNK) + 1).astype(int)
+    edges = np.linspace(0, n, min(THREADS, n // min_chunk) + 1).astype(int)
     with ThreadPoolExecutor(len(edges) - 1) as pool:
         parts = pool.map(lambda k: func(*(a[edges[k]:edges[k + 1]] for a in arrays)), range(len(edges) - 1))
         return np.concatenate(list(parts))
@@ -33,11 +34,40 @@ def repair(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``make_valid`` on the invalid ones; returns the geometries and a mask of repaired rows."""
     geoms = np.asarray(geoms, dtype=object)
     present = ~shapely.is_missing(geoms)
-    invalid = present & ~shapely.is_valid(geoms)
+    invalid = present & ~_parallel(shapely.is_valid, geoms)
     if invalid.any():
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
     return geoms, invalid
+
+
+def coverage_invalid(polygons: np.ndarray) -> np.ndarray:
+    """Mask of the polygons whose edges GEOS coverage validation flags (edges that do not
+    match a neighbour's, overlaps): ``~is_empty(coverage_invalid_edges(polygons))``.
+
+    GEOS validates each polygon against the polygons whose boxes meet its box, so the
+    work is split into strips along x, one per thread, each validated together with
+    every polygon whose box meets one of the strip's: the same answer for every polygon.
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    n = len(polygons)
+    if THREADS == 1 or n < 2 * _MIN_CHUNK:
+        return ~shapely.is_empty(shapely.coverage_invalid_edges(polygons))
+    bounds = shapely.bounds(polygons)
+    order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
+    strips = np.array_split(order, min(THREADS, n // _MIN_CHUNK))
+    tree = shapely.STRtree(polygons)
+
+    def one(strip: np.ndarray) -> np.ndarray:
+        near = np.unique(tree.query(polygons[strip])[1])   # the strip's polygons and their box neighbours
+        flagged = ~shapely.is_empty(shapely.coverage_invalid_edges(polygons[near]))
+        return flagged[np.searchsorted(near, strip)]
+
+    invalid = np.zeros(n, dtype=bool)
+    with ThreadPoolExecutor(len(strips)) as pool:
+        for strip, flagged in zip(strips, pool.map(one, strips)):
+            invalid[strip] = flagged
+    return invalid
 
 
 def usable(geoms: np.ndarray) -> np.ndarray:
@@ -198,7 +228,9 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
         slot = np.arange(len(mp)) - np.repeat(start, size)
         padded = np.full((len(groups), int(size.max())), None, dtype=object)
         padded[np.repeat(np.arange(len(groups)), size), slot] = mpieces
-        covered[groups] = shapely.area(_parallel(lambda rows: shapely.union_all(rows, axis=1), padded))
+        # each row's union costs ~0.5 ms, so even a few hundred rows are worth a thread
+        covered[groups] = shapely.area(_parallel(lambda rows: shapely.union_all(rows, axis=1), padded,
+                                                 min_chunk=200))
     share[rows] = np.clip(covered[rows] / areas[rows], 0.0, 1.0)
     share[full] = 1.0
     return share

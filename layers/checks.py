@@ -121,24 +121,33 @@ def village_overlaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
                          "area_m2": area[big]}).sort_values(["code_a", "code_b"], ignore_index=True)
 
 
-def township_gaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
-                  suspect: np.ndarray | None = None) -> pd.DataFrame:
-    """Holes inside the union of each township's villages larger than ``tolerance_m2``:
-    land inside a township that no village covers. Columns ``township_code``,
-    ``area_m2``, ``x``, ``y`` (a point inside the gap, working CRS)."""
+def township_unions(villages: gpd.GeoDataFrame, suspect: np.ndarray | None = None) -> gpd.GeoSeries | None:
+    """The union of each township's villages (those with a boundary and a township code),
+    indexed by township code in order; None when there are none."""
     keep = geometry.usable(villages.geometry.to_numpy()) & villages["township_code"].notna().to_numpy()
     present = villages[keep]
     if present.empty:
-        return pd.DataFrame(columns=["township_code", "area_m2", "x", "y"])
+        return None
     suspect = coverage_suspects(villages.geometry.to_numpy()) if suspect is None else suspect
     # Townships whose villages form a clean coverage are unioned edge by edge (fast);
     # the others with a full union.
     suspect = pd.Series(suspect[keep], index=present.index)
     messy = suspect.groupby(present["township_code"]).transform("any").to_numpy(dtype=bool)
     frame = present[["township_code", present.geometry.name]]
-    towns = pd.concat([frame[~messy].dissolve("township_code", method="coverage"),
-                       frame[messy].dissolve("township_code")]).sort_index()
-    parts, part_town = shapely.get_parts(towns.geometry.to_numpy(), return_index=True)
+    return pd.concat([frame[~messy].dissolve("township_code", method="coverage"),
+                      frame[messy].dissolve("township_code")]).sort_index().geometry
+
+
+def township_gaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
+                  suspect: np.ndarray | None = None, towns: gpd.GeoSeries | None = None) -> pd.DataFrame:
+    """Holes inside the union of each township's villages larger than ``tolerance_m2``:
+    land inside a township that no village covers. Columns ``township_code``,
+    ``area_m2``, ``x``, ``y`` (a point inside the gap, working CRS). ``towns``: the
+    villages' ``township_unions`` when already made."""
+    towns = township_unions(villages, suspect) if towns is None else towns
+    if towns is None:
+        return pd.DataFrame(columns=["township_code", "area_m2", "x", "y"])
+    parts, part_town = shapely.get_parts(towns.to_numpy(), return_index=True)
     polygons = shapely.get_type_id(parts) == 3
     parts, part_town = parts[polygons], part_town[polygons]
     n_holes = shapely.get_num_interior_rings(parts)
@@ -161,8 +170,7 @@ def coverage_suspects(geoms: np.ndarray) -> np.ndarray:
     polygonal = usable & np.isin(shapely.get_type_id(geoms), [3, 6])
     suspect = usable & ~polygonal
     if polygonal.any():
-        edges = shapely.coverage_invalid_edges(geoms[polygonal])
-        suspect[np.flatnonzero(polygonal)] = ~shapely.is_empty(edges)
+        suspect[np.flatnonzero(polygonal)] = geometry.coverage_invalid(geoms[polygonal])
     return suspect
 
 
@@ -178,22 +186,38 @@ def seats_outside(villages: gpd.GeoDataFrame, seats: gpd.GeoSeries, margin_m: fl
 
 def isolated(villages: gpd.GeoDataFrame, distance_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Mask of villages farther than ``distance_m`` from every other village (a row in
-    the wrong place), and the distance to the nearest other village."""
+    the wrong place), and the distance to the nearest other village for the villages
+    not settled by a close neighbour (NaN for the others; 0 for those touching one)."""
     geoms = villages.geometry.to_numpy()
     ok = np.flatnonzero(geometry.usable(geoms))
     nearest = np.full(len(geoms), np.nan)
     if len(ok) < 2:
         return np.zeros(len(geoms), dtype=bool), nearest
     tree = shapely.STRtree(geoms[ok])
-    src, tgt = tree.query(geoms[ok], predicate="intersects")
-    touching = np.bincount(src[src != tgt], minlength=len(ok)) > 0   # most villages have a neighbour
-    nearest[ok[touching]] = 0.0
-    lonely = np.flatnonzero(~touching)
+    # Two geometries whose boxes meet are at most the sum of their box diagonals apart:
+    # a box neighbour with a short enough sum settles a village (nearly all of them)
+    # without any exact geometry test.
+    src, tgt = tree.query(geoms[ok])
+    other = src != tgt
+    src, tgt = src[other], tgt[other]
+    bounds = shapely.bounds(geoms[ok])
+    diagonal = np.hypot(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+    close = diagonal[src] + diagonal[tgt] <= distance_m
+    settled = np.bincount(src[close], minlength=len(ok)) > 0
+    # The others: touching a neighbour (distance 0), else the exact nearest distance.
+    open_pair = ~settled[src]
+    src, tgt = src[open_pair], tgt[open_pair]
+    touches = shapely.intersects(geoms[ok][src], geoms[ok][tgt]) if len(src) else np.zeros(0, dtype=bool)
+    touching = np.bincount(src[touches], minlength=len(ok)) > 0
+    nearest[ok[touching & ~settled]] = 0.0
+    lonely = np.flatnonzero(~touching & ~settled)
     if len(lonely):
         (i, _), dist = tree.query_nearest(geoms[ok[lonely]], return_distance=True, exclusive=True,
                                           all_matches=False)
         nearest[ok[lonely[i]]] = dist
-    return np.nan_to_num(nearest, nan=0.0) > distance_m, nearest
+    alone = np.zeros(len(geoms), dtype=bool)
+    alone[ok[lonely]] = np.nan_to_num(nearest[ok[lonely]], nan=0.0) > distance_m
+    return alone, nearest
 
 
 def layer_overlaps_villages(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, margin_m: float) -> bool:

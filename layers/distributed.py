@@ -120,7 +120,7 @@ def partitions(inputs: Inputs, rules: Standards) -> list[tuple[str, np.ndarray, 
         rows = np.union1d(own, context[k])
         part = dataclasses.replace(
             inputs, villages=villages.iloc[rows].reset_index(drop=True),
-            seats=inputs.seats.iloc[rows].reset_index(drop=True),
+            seats=inputs.seats.iloc[rows].reset_index(drop=True), village_suspects=None, township_shapes=None,
             **{name: getattr(inputs, name).iloc[chosen[k]].reset_index(drop=True)
                for name, chosen in features.items()})
         parts.append((str(key), rows, part))

@@ -45,6 +45,12 @@ class Inputs:
     fibre: gpd.GeoDataFrame | None = None      # name
     records: list[InputRecord] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)   # warnings found while reading
+    # Villages whose edges do not match their neighbours' (checks.coverage_suspects of
+    # villages.geometry, found while reading); None when not checked.
+    village_suspects: np.ndarray | None = None
+    # The union of each township's villages (checks.township_unions) when every village
+    # has a boundary and a township code and they form a clean coverage; else None.
+    township_shapes: gpd.GeoSeries | None = None
 
     @property
     def origins(self) -> np.ndarray:
@@ -217,12 +223,17 @@ def _check_villages(inputs: Inputs, profile: Profile, findings: Findings) -> Non
     source, tolerances = profile.villages.source, profile.checks
     villages = inputs.villages
     suspect = checks.coverage_suspects(villages.geometry.to_numpy())
+    inputs.village_suspects = suspect
+    towns = checks.township_unions(villages, suspect)
+    if (towns is not None and not suspect.any() and geometry.usable(villages.geometry.to_numpy()).all()
+            and villages["township_code"].notna().all()):
+        inputs.township_shapes = towns
     for row in checks.village_overlaps(villages, tolerances.overlap_tolerance_m2, suspect).itertuples():
         findings.warn(f"villages {row.code_a} and {row.code_b} overlap by {row.area_m2:,.0f} m² "
                       f"(tolerance {tolerances.overlap_tolerance_m2:g} m²)",
                       fix="fix the shared boundary, or raise checks.overlap_tolerance_m2", code=row.code_a,
                       check="overlap", **where(source))
-    for row in checks.township_gaps(villages, tolerances.gap_tolerance_m2, suspect).itertuples():
+    for row in checks.township_gaps(villages, tolerances.gap_tolerance_m2, suspect, towns).itertuples():
         findings.warn(f"township {row.township_code} has a gap of {row.area_m2:,.0f} m² that no village covers "
                       f"(around x={row.x:,.0f}, y={row.y:,.0f} in {inputs.crs.to_string()})",
                       fix="close the gap between the neighbouring villages, or raise checks.gap_tolerance_m2",

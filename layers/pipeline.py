@@ -101,7 +101,7 @@ def finish(profile: Profile, inputs: Inputs, villages: gpd.GeoDataFrame, seconds
     shared by ``assess`` and the county-partitioned run (``layers.distributed``)."""
     with _timed(seconds, "gaps", peaks):
         result = Result(profile, inputs, villages, gaps.gap_list(villages), gaps.no_data_list(villages),
-                        _townships(villages), seconds, peaks)
+                        _townships(villages, *_read_coverage(inputs, villages)), seconds, peaks)
     with _timed(seconds, "consistency", peaks):
         result.consistency = _consistency(inputs, profile, villages)
     return result
@@ -127,14 +127,38 @@ def _village_table(inputs: Inputs, parts: list[pd.DataFrame]) -> gpd.GeoDataFram
     return frame.to_crs(inputs.villages_crs)
 
 
-def _townships(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _read_coverage(inputs: Inputs, villages: gpd.GeoDataFrame) -> tuple[bool | None, gpd.GeoSeries | None]:
+    """What reading found about these villages' polygons, when ``villages`` holds the very
+    geometries read (the same objects: their CRS is the working CRS): True when they form
+    a clean coverage, and then the township unions made for the gap check; else
+    (None, None), to be worked out."""
+    suspect = inputs.village_suspects
+    geoms = villages.geometry.to_numpy()
+    read = inputs.villages.geometry.to_numpy()
+    if (suspect is None or len(suspect) != len(geoms) or len(read) != len(geoms) or suspect.any()
+            or not all(a is b for a, b in zip(geoms, read))):
+        return None, None
+    shapes = inputs.township_shapes
+    if shapes is not None and not villages["township_code"].reset_index(drop=True).equals(
+            inputs.villages["township_code"].reset_index(drop=True)):
+        shapes = None
+    return True, shapes
+
+
+def _townships(villages: gpd.GeoDataFrame, clean: bool | None = None,
+               shapes: gpd.GeoSeries | None = None) -> gpd.GeoDataFrame:
+    """Counts per township and its shape, the union of its villages (``shapes``, indexed
+    by township code, when already made)."""
     summary = gaps.township_summary(villages)
     # Villages that form a clean coverage (no overlaps, shared edges) dissolve by GEOS'
-    # coverage union, about 10x faster; anything else by the general union.
-    clean = bool(shapely.coverage_is_valid(villages.geometry.to_numpy()))
-    shapes = villages[["township_code", villages.geometry.name]].dissolve(
-        "township_code", dropna=False, method="coverage" if clean else "unary")
-    return gpd.GeoDataFrame(summary, geometry=shapes.geometry.reindex(summary["township_code"]).to_numpy(),
+    # coverage union, about 10x faster; anything else by the general union. ``clean``
+    # comes from the check made while reading when it applies to these geometries.
+    if shapes is None:
+        if clean is None:
+            clean = bool(shapely.coverage_is_valid(villages.geometry.to_numpy()))
+        shapes = villages[["township_code", villages.geometry.name]].dissolve(
+            "township_code", dropna=False, method="coverage" if clean else "unary").geometry
+    return gpd.GeoDataFrame(summary, geometry=shapes.reindex(summary["township_code"]).to_numpy(),
                             crs=villages.crs)
 
 

@@ -49,7 +49,7 @@ class Grades:
     def rule(self, mask: np.ndarray, verdict: str, reason: str | np.ndarray) -> None:
         take = np.asarray(mask, dtype=bool) & ~self.decided
         self.verdict[take] = verdict
-        self.reason[take] = reason[take] if isinstance(reason, np.ndarray) else reason
+        self.reason[take] = reason[take] if isinstance(reason, (np.ndarray, Sentences)) else reason
         self.decided |= take
 
     def frame(self, prefix: str, index: pd.Index, **values) -> pd.DataFrame:
@@ -60,8 +60,29 @@ class Grades:
         return pd.DataFrame(columns, index=index)
 
 
-def sentences(template: str, **columns) -> np.ndarray:
-    """One reason sentence per village: ``template.format`` over aligned columns."""
-    names = list(columns)
-    rows = zip(*(np.asarray(columns[name], dtype=object) for name in names))
-    return np.array([template.format(**dict(zip(names, row))) for row in rows], dtype=object)
+class Sentences:
+    """One reason sentence per village, ``template.format`` over aligned columns, written
+    only for the villages a rule takes (``sentences[mask]``): most rules decide few
+    villages, so formatting every row for every rule was most of a step's Python time."""
+
+    def __init__(self, template: str, columns: dict):
+        self.template = template
+        self.names = list(columns)
+        self.columns = [np.asarray(columns[name], dtype=object) for name in self.names]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        template, names = self.template, self.names
+        picked = zip(*(column[rows] for column in self.columns))
+        return np.array([template.format(**dict(zip(names, row))) for row in picked], dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return self[np.arange(len(self))]
+
+
+def sentences(template: str, **columns) -> Sentences:
+    """One reason sentence per village: ``template.format`` over aligned columns (formatted
+    when a rule takes the village)."""
+    return Sentences(template, columns)
