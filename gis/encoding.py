@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ _LATIN1_HIGH = "[\u00c0-\u00ff][\u0080-\u00bf]"
 _UTF8_AS_GBK = "[潙闀鍘涔鏉鎵鐢绀姘娌斿憳浼鍙鐨鎴銆锛]"
 
 _SUSPECT = "[\ufffd\u00c0-\u00ff" + _UTF8_AS_GBK[1:-1] + "锟烫屯]"
+_SUSPECT_RE = re.compile(_SUSPECT)
 
 # How many records are enough to decide.
 _SAMPLE_RECORDS = 20000
@@ -116,6 +118,11 @@ def dbf_text(dbf: Path) -> bytes:
 
 def garbled(series: pd.Series) -> np.ndarray:
     """Mask of text cells that look garbled: replacement characters or typical mojibake."""
+    if isinstance(series.dtype, pd.StringDtype):
+        # every cell a str or missing: one scan over the distinct texts settles most columns
+        distinct = np.asarray(series.dropna().unique(), dtype=object)
+        if not _SUSPECT_RE.search("\n".join(distinct)):
+            return np.zeros(len(series), dtype=bool)
     text = series.astype("string")
     if not text.str.contains(_SUSPECT, regex=True).fillna(False).any():
         return np.zeros(len(series), dtype=bool)

@@ -70,6 +70,22 @@ def coverage_invalid(polygons: np.ndarray) -> np.ndarray:
     return invalid
 
 
+def union_by_group(geoms: np.ndarray, keys: np.ndarray, coverage: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct ``keys`` and the union of each key's geometries (in input
+    order, as ``GeoDataFrame.dissolve`` makes it; ``coverage``: by GEOS coverage union,
+    for polygons that share edges and do not overlap). The groups go over threads."""
+    geoms = np.asarray(geoms, dtype=object)
+    keys = np.asarray(keys, dtype=object)
+    if len(keys) == 0:
+        return keys, np.zeros(0, dtype=object)
+    order = np.argsort(keys, kind="stable")
+    found, start, size = np.unique(keys[order], return_index=True, return_counts=True)
+    padded = np.full((len(found), int(size.max())), None, dtype=object)
+    padded[np.repeat(np.arange(len(found)), size), np.arange(len(order)) - np.repeat(start, size)] = geoms[order]
+    union = shapely.coverage_union_all if coverage else shapely.union_all
+    return found, _parallel(lambda rows: union(rows, axis=1), padded, min_chunk=200)
+
+
 def usable(geoms: np.ndarray) -> np.ndarray:
     """Mask of geometries that are present and not empty."""
     geoms = np.asarray(geoms, dtype=object)

@@ -14,7 +14,7 @@ FALSE_WORDS = frozenset({"false", "no", "n", "f", "0", "0.0", "否", "无", "×"
 
 def blank(series: pd.Series) -> np.ndarray:
     """Mask of missing cells: null, or text that is empty after stripping."""
-    text = series.astype("string").str.strip()
+    text = _per_distinct(series, lambda t: t.str.strip())
     return (series.isna() | (text == "").fillna(True)).to_numpy(dtype=bool)
 
 
@@ -38,6 +38,11 @@ def numbers(series: pd.Series, where: str, column: str, *, minimum: float | None
 def parse_numbers(series: pd.Series, minimum: float | None = None) -> tuple[pd.Series, np.ndarray]:
     """Floats from a column and a mask of the cells that are not numbers (or below
     ``minimum``); those cells become NaN. Blank cells are NaN and not flagged."""
+    if series.dtype in (np.float64, np.int64, np.int32, np.int16, np.int8):
+        # already numbers: the text round trip below gives these very floats (repr is exact)
+        values = pd.Series(series.to_numpy(dtype=float), index=series.index, dtype=float)
+        bad = np.zeros(len(series), dtype=bool) if minimum is None else (values < minimum).to_numpy()
+        return values.mask(bad), bad
     values = pd.to_numeric(series.astype("string").str.strip().replace("", pd.NA), errors="coerce")
     values = pd.Series(values.astype(float).to_numpy(), index=series.index, dtype=float)
     bad = np.isnan(values.to_numpy()) & ~blank(series)
@@ -48,7 +53,7 @@ def parse_numbers(series: pd.Series, minimum: float | None = None) -> tuple[pd.S
 
 def parse_flags(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """True/False/NA from yes-no words and a mask of the cells that are none of them."""
-    text = series.astype("string").str.strip().str.lower()
+    text = _per_distinct(series, lambda t: t.str.strip().str.lower())
     out = pd.Series(pd.NA, index=series.index, dtype="boolean")
     out[text.isin(TRUE_WORDS).fillna(False).to_numpy(dtype=bool)] = True
     out[text.isin(FALSE_WORDS).fillna(False).to_numpy(dtype=bool)] = False
@@ -78,7 +83,19 @@ def codes(series: pd.Series) -> pd.Series:
 
 def words(series: pd.Series) -> pd.Series:
     """Text normalised for matching against profile value lists (stripped, lower case)."""
-    return series.astype("string").str.strip().str.lower().replace("", pd.NA)
+    return _per_distinct(series, lambda t: t.str.strip().str.lower().replace("", pd.NA))
+
+
+def _per_distinct(series: pd.Series, func) -> pd.Series:
+    """``func(series.astype("string"))`` worked out once per distinct value: a text column
+    (pandas' string dtype: every cell a str or missing) of a large layer repeats a few
+    words (surfaces, types, yes/no); other columns are converted cell by cell."""
+    if not isinstance(series.dtype, pd.StringDtype) or len(series) < 1000:
+        return func(series.astype("string"))
+    codes, distinct = pd.factorize(series, use_na_sentinel=True)
+    done = func(pd.Series(distinct, dtype=object).astype("string")).to_numpy(dtype=object, na_value=pd.NA)
+    picked = np.append(done, pd.NA)[codes]      # code -1 (missing) picks the appended NA
+    return pd.Series(pd.array(picked, dtype="string"), index=series.index)
 
 
 def _row(i: int, labels: pd.Series | None) -> str:

@@ -82,8 +82,11 @@ def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
     if "served_codes" in frame:
         parts = frame["served_codes"].astype("string").str.split(spec.served_codes_separator, regex=False)
         parts = values.codes(parts.explode().astype("string")).dropna()
-        grouped = parts.groupby(level=0).agg(frozenset)
-        frame["served_codes"] = [grouped.get(i, frozenset()) for i in frame.index]
+        listed: dict = {}
+        for row, code in zip(parts.index.tolist(), parts.tolist()):
+            listed.setdefault(row, []).append(code)
+        nothing = frozenset()
+        frame["served_codes"] = [frozenset(listed[i]) if i in listed else nothing for i in frame.index]
     for name in ("lpcd", "reliability_pct", "access_min"):
         if name in frame:
             frame[name] = _numbers(frame, name, source, findings)

@@ -133,9 +133,11 @@ def township_unions(villages: gpd.GeoDataFrame, suspect: np.ndarray | None = Non
     # the others with a full union.
     suspect = pd.Series(suspect[keep], index=present.index)
     messy = suspect.groupby(present["township_code"]).transform("any").to_numpy(dtype=bool)
-    frame = present[["township_code", present.geometry.name]]
-    return pd.concat([frame[~messy].dissolve("township_code", method="coverage"),
-                      frame[messy].dissolve("township_code")]).sort_index().geometry
+    codes, geoms = present["township_code"].to_numpy(dtype=object), present.geometry.to_numpy()
+    clean_codes, clean_shapes = geometry.union_by_group(geoms[~messy], codes[~messy], coverage=True)
+    messy_codes, messy_shapes = geometry.union_by_group(geoms[messy], codes[messy])
+    index = pd.Index(np.r_[clean_codes, messy_codes], dtype=present["township_code"].dtype, name="township_code")
+    return gpd.GeoSeries(np.r_[clean_shapes, messy_shapes], index=index, crs=villages.crs).sort_index()
 
 
 def township_gaps(villages: gpd.GeoDataFrame, tolerance_m2: float,

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import box
 
 from benchmarks.make_country import make_country
-from gis import geometry
+from gis import encoding, geometry, values
 from layers import checks, verdicts
 from layers.pipeline import _townships, assess
 from layers.profile import load_profile
@@ -107,3 +108,54 @@ def test_township_shapes_reused_from_reading_are_the_ones_made_afresh(country):
     assert list(afresh.columns) == list(result.townships.columns)
     assert afresh.drop(columns="geometry").equals(result.townships.drop(columns="geometry"))
     assert all(shapely.equals_identical(afresh.geometry.to_numpy(), result.townships.geometry.to_numpy()))
+
+
+def _text_column(n: int, seed: int, dtype) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    pool = np.array([" Asphalt", "asphalt", "水泥 ", "", "  ", "YES", "是", "no", None, "Gravel", "锟斤拷x", "Ã©",
+                     "鍙鐨村", "1", "0.0"], dtype=object)
+    return pd.Series(pool[rng.integers(0, len(pool), n)], dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", ["str", object, "string"])
+def test_text_parsing_per_distinct_value_matches_cell_by_cell(dtype):
+    series = _text_column(5000, 3, dtype)
+    text = series.astype("string")
+    assert values.words(series).equals(text.str.strip().str.lower().replace("", pd.NA))
+    assert np.array_equal(values.blank(series), (series.isna() | (text.str.strip() == "").fillna(True)).to_numpy(bool))
+    flags, bad = values.parse_flags(series)
+    lowered = text.str.strip().str.lower()
+    expected = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    expected[lowered.isin(values.TRUE_WORDS).fillna(False).to_numpy(dtype=bool)] = True
+    expected[lowered.isin(values.FALSE_WORDS).fillna(False).to_numpy(dtype=bool)] = False
+    assert flags.equals(expected) and bad.sum() > 0
+    marks = "|".join([*encoding.MOJIBAKE_MARKS, encoding._LATIN1_HIGH])
+    plain = (text.str.contains(marks, regex=True).fillna(False)
+             | (text.str.count(encoding._UTF8_AS_GBK) >= 2).fillna(False)).to_numpy(dtype=bool)
+    assert np.array_equal(encoding.garbled(series), plain) and plain.any()
+    clean = series.where(~pd.Series(plain, index=series.index), "村")
+    assert not encoding.garbled(clean).any()
+
+
+@pytest.mark.parametrize("raw", [np.array([0.1 + 0.2, 1e-300, 5e-324, np.inf, np.nan, -0.0, 1 / 3, -4.0, 2.5e-7]),
+                                 np.array([1, 2, -3, 2 ** 62, 0], dtype=np.int64)])
+def test_numbers_already_numeric_match_the_text_route(raw):
+    series = pd.Series(raw)
+    parsed, bad = values.parse_numbers(series, minimum=0.0)
+    via_text = pd.to_numeric(series.astype("string").str.strip().replace("", pd.NA), errors="coerce").astype(float)
+    expected_bad = (via_text < 0.0).to_numpy()
+    assert np.array_equal(bad, expected_bad)
+    assert parsed.equals(pd.Series(via_text.to_numpy(), dtype=float).mask(expected_bad))
+
+
+@pytest.mark.parametrize("coverage", [False, True])
+def test_union_by_group_is_dissolve(monkeypatch, coverage):
+    monkeypatch.setattr(geometry, "THREADS", 2)
+    polygons = _grid(12, 4)[:144] if not coverage else np.array(
+        [box(i, j, i + 1, j + 1) for i in range(12) for j in range(12)], dtype=object)
+    keys = np.array([f"t{(i * 7) % 13:02d}" for i in range(len(polygons))], dtype=object)
+    frame = gpd.GeoDataFrame({"key": keys}, geometry=polygons)
+    expected = frame.dissolve("key", method="coverage" if coverage else "unary")
+    found, unions = geometry.union_by_group(polygons, keys, coverage=coverage)
+    assert list(found) == list(expected.index)
+    assert all(shapely.equals_identical(unions, expected.geometry.to_numpy()))
