@@ -1,6 +1,7 @@
 """Size and load time of the maps of a synthetic 1,000-village county.
 
     python -m benchmarks.map_benchmark [--villages 1000] [--seed 7] [--out /tmp/covermap-map-bench]
+    python -m benchmarks.map_benchmark --villages 10001 --compare   # SVG paths against canvas tiles
 
 Villages are the Voronoi cells of random seats in a 60 km square (UTM 48N), their edges
 cut every 25 m and wiggled by a smooth displacement field (so neighbours still share their
@@ -8,7 +9,10 @@ edges, with ~200 vertices per village as surveyed boundaries have); 25 townships
 5 x 5 grid; verdicts drawn at random with the sample county's shares. Writes the overview
 and the health bureau's map (offline, inlined Leaflet), then opens each in headless
 chromium (the system one, network blocked) and prints file size, vertices drawn and the
-time from navigation to the village layer drawn. Needs the ``test`` extra (playwright).
+time from navigation to the village layer drawn (every SVG path, or every canvas tile of the
+view: maps/tiles.py switches above 10,000 villages). ``--compare`` writes the overview both
+ways (``tiled=False`` and ``tiled=True``) and prints them side by side, measured in the same
+run. Needs the ``test`` extra (playwright).
 """
 
 from __future__ import annotations
@@ -66,6 +70,12 @@ def county(n: int, seed: int) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table, geometry=cells, crs="EPSG:32648")
 
 
+# The village layer is drawn: its SVG paths exist, or every canvas tile of the view is done.
+_DRAWN = """() => document.querySelector('.leaflet-overlay-pane path.leaflet-interactive') !== null || (() => {
+    const tiles = document.querySelectorAll('.leaflet-covermapShapes-pane canvas.leaflet-tile');
+    return tiles.length > 0 && [...tiles].every(t => t.classList.contains('leaflet-tile-loaded')); })()"""
+
+
 def load_seconds(paths: list[Path]) -> list[float]:
     from playwright.sync_api import sync_playwright
 
@@ -83,7 +93,7 @@ def load_seconds(paths: list[Path]) -> list[float]:
                 page = context.new_page()
                 start = time.perf_counter()
                 page.goto(path.as_uri(), wait_until="load")
-                page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive")
+                page.wait_for_function(_DRAWN)
                 page.evaluate("() => new Promise(resolve => requestAnimationFrame(() => resolve()))")
                 seconds = time.perf_counter() - start
                 best = seconds if best is None else min(best, seconds)
@@ -98,10 +108,26 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("/tmp/covermap-map-bench"))
+    parser.add_argument("--compare", action="store_true", help="the overview as SVG paths and as canvas tiles")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     villages = county(args.villages, args.seed)
     vertices = int(shapely.get_num_coordinates(villages.geometry.values).sum())
+    if args.compare:
+        paths, written = [], []
+        for tiled in (False, True):
+            start = time.perf_counter()
+            paths.append(write_map(villages, None, args.out / f"map_{'tiles' if tiled else 'svg'}.html",
+                                   title="benchmark", tiled=tiled))
+            written.append(time.perf_counter() - start)
+        loads = load_seconds(paths)
+        print(f"{args.villages} villages, {vertices:,} input vertices; overview drawn both ways, same run:")
+        for path, seconds, load in zip(paths, written, loads):
+            print(f"{path.name}: {path.stat().st_size / 1e6:.2f} MB, written in {seconds:.2f} s, "
+                  f"loaded and drawn in {load:.2f} s (headless chromium, best of 3)")
+        print(f"tiles / SVG: size {paths[1].stat().st_size / paths[0].stat().st_size:.2f}x, "
+              f"writing {written[1] / written[0]:.2f}x, loading {loads[1] / loads[0]:.2f}x")
+        return
     start = time.perf_counter()
     overview = write_map(villages, None, args.out / "map.html", title="benchmark")
     written = time.perf_counter() - start

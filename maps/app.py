@@ -15,6 +15,7 @@ from maps.geojson import script_json
 from maps.leaflet import InlineAssets
 from maps.popup import measure_texts
 from maps.styles import STANDARDS, TOWNSHIP_STYLE
+from maps.tiles import TiledLayer
 
 # The words the script looks up itself; everything else arrives as finished text.
 _WORD_PREFIXES = ("standard.", "verdict.", "popup.", "search.", "control.", "panel.", "layer.townships")
@@ -23,7 +24,7 @@ _WORD_PREFIXES = ("standard.", "verdict.", "popup.", "search.", "control.", "pan
 @cache
 def _inline_markup() -> str:
     folder = files("maps") / "assets" / "covermap"
-    js = (folder / "covermap.js").read_text(encoding="utf-8")
+    js = "\n".join((folder / name).read_text(encoding="utf-8") for name in ("covermap.js", "tiles.js"))
     css = (folder / "covermap.css").read_text(encoding="utf-8")
     return f"<style>\n{css}\n</style>\n<script>\n{js}\n</script>"
 
@@ -37,7 +38,7 @@ class CovermapApp(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, village_layers: Sequence[folium.GeoJson], control: folium.LayerControl | None,
+    def __init__(self, village_layers: Sequence[folium.GeoJson | TiledLayer], control: folium.LayerControl | None,
                  config: Mapping):
         super().__init__()
         self._name = "CovermapApp"
@@ -46,7 +47,14 @@ class CovermapApp(MacroElement):
         self.config = script_json(config)
 
 
-def add_app(m: folium.Map, village_layers: Sequence[folium.GeoJson], control: folium.LayerControl | None,
+def _codes(layer) -> list[str]:
+    """The village codes a fails layer draws: a TiledLayer names them, a GeoJSON layer holds them."""
+    if isinstance(layer, TiledLayer):
+        return list(layer.codes)
+    return [feature["id"] for feature in layer.data["features"]]
+
+
+def add_app(m: folium.Map, village_layers: Sequence[folium.GeoJson | TiledLayer], control: folium.LayerControl | None,
             words: Mapping[str, str], limits: Mapping[str, str], townships: dict, minimap: dict,
             panel: Mapping | None) -> CovermapApp:
     """Inline the script in the page head and call it for ``m``'s layers: the first is the one
@@ -57,7 +65,7 @@ def add_app(m: folium.Map, village_layers: Sequence[folium.GeoJson], control: fo
               "standards": list(STANDARDS), "limits": dict(limits), "measures": measure_texts(words), "townships": townships,
               "minimap": None if minimap is townships else minimap,  # the same outlines: sent once
               "townshipStyle": dict(TOWNSHIP_STYLE), "panel": panel,
-              "fill": [[feature["id"] for feature in layer.data["features"]] for layer in village_layers[1:]]}
+              "fill": [_codes(layer) for layer in village_layers[1:]]}
     app = CovermapApp(village_layers, control, config)
     app.add_to(m)
     return app

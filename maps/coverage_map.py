@@ -28,8 +28,10 @@ from maps.options import MapOptions, make_options
 from maps.popup import limit_texts
 from maps.styles import BUREAUS, STANDARDS
 from maps.townships import township_outlines
+from maps.tiles import ShapeStore, use_tiles
 from maps.villages import (bureau_layer, check_villages, class_counts, drawn_bounds, fails_counts, fails_layer,
-                           overview_layer, subset, verdict_counts, village_geojson)
+                           overview_layer, tiled_bureau_layer, tiled_fails_layer, tiled_overview_layer,
+                           verdict_counts, village_geojson, village_store)
 
 
 class MetricScale(MacroElement):
@@ -48,9 +50,15 @@ class Prepared:
 
     villages: gpd.GeoDataFrame
     frames: Mapping[str, gpd.GeoDataFrame]
-    data: dict
+    data: dict | None  # the villages' GeoJSON; None when they are drawn on tiles
     townships: dict
     options: MapOptions
+    store: str | None = None  # the villages' shape store (maps/tiles.py) when drawn on tiles
+    props: pd.DataFrame | None = None  # the properties of the store's villages, in its order
+
+    @property
+    def tiled(self) -> bool:
+        return self.store is not None
 
     @property
     def words(self) -> Mapping[str, str]:
@@ -62,8 +70,11 @@ def prepare(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoData
     """Check the inputs (DataError/CRSError listing their problems) and convert them once."""
     villages = check_villages(villages, options.gcj02)
     frames = check_infrastructure(infrastructure, options.gcj02)
-    data = village_geojson(villages, texts(options.lang))
-    return Prepared(villages, frames, data, township_outlines(villages), options)
+    words, outlines = texts(options.lang), township_outlines(villages)
+    if use_tiles(int(usable(villages.geometry.values).sum()), options.tiled):
+        store, props = village_store(villages, words)
+        return Prepared(villages, frames, None, outlines, options, store, props)
+    return Prepared(villages, frames, village_geojson(villages, words), outlines, options)
 
 
 def _base(prep: Prepared, villages: gpd.GeoDataFrame, title: str) -> folium.Map:
@@ -100,19 +111,30 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
     villages, every infrastructure input (hidden), township outlines and names, legend.
     With ``township`` (a township_code) only that township's villages and nearby inputs."""
     villages, data, frames, townships = prep.villages, prep.data, prep.frames, prep.townships
+    words, tiled = prep.words, prep.tiled
     if township is not None:
         villages = villages[villages["township_code"].astype(str) == township]
-        codes = set(villages["village_code"].astype(str))
-        data = subset(data, lambda props: props["village_code"] in codes)
+        # a township is small: its own villages as GeoJSON, unless tiles were asked for
+        tiled = prep.options.tiled is True
+        if tiled:
+            store, props = village_store(villages, words)
+        else:
+            data = village_geojson(villages, words)
         townships = {"type": "FeatureCollection",
                      "features": [f for f in townships["features"] if f["properties"]["code"] == township]}
         west, south, east, north = villages.total_bounds
         pad = 0.02  # degrees, about 2 km: inputs just outside the township still show
         frames = {key: frame.cx[west - pad:east + pad, south - pad:north + pad] for key, frame in frames.items()}
-    words = prep.words
+    elif tiled:
+        store, props = prep.store, prep.props
     m = _base(prep, villages, title)
-    layers = [overview_layer(data, words)] + [fails_layer(data, key, words) for key in STANDARDS]
-    for layer in layers + infrastructure_layers(frames, words):
+    if tiled:
+        shapes = ShapeStore(store)
+        layers = [tiled_overview_layer(shapes, props, words)] + [
+            tiled_fails_layer(shapes, props, key, words) for key in STANDARDS]
+    else:
+        layers = [overview_layer(data, words)] + [fails_layer(data, key, words) for key in STANDARDS]
+    for layer in layers + infrastructure_layers(frames, words, tiled=prep.options.tiled):
         layer.add_to(m)
     legend = overview_legend(class_counts(villages), fails_counts(villages), _undrawn(villages), words, title,
                              _note(prep), index_href)
@@ -125,19 +147,28 @@ def bureau_map(prep: Prepared, bureau: str, title: str = "", gaps: pd.DataFrame 
     the inputs it owns shown, and its failing villages listed beside the map."""
     keys, words, villages = BUREAUS[bureau], prep.words, prep.villages
     m = _base(prep, villages, title)
-    layers = [bureau_layer(prep.data, keys, words)] + [fails_layer(prep.data, key, words, show=True) for key in keys]
-    for layer in layers + infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True):
+    if prep.tiled:
+        shapes = ShapeStore(prep.store)
+        layers = [tiled_bureau_layer(shapes, prep.props, keys, words)] + [
+            tiled_fails_layer(shapes, prep.props, key, words, show=True) for key in keys]
+        drawn = set(prep.props.index)
+    else:
+        layers = [bureau_layer(prep.data, keys, words)] + [fails_layer(prep.data, key, words, show=True)
+                                                           for key in keys]
+        drawn = {feature["id"] for feature in prep.data["features"]}
+    for layer in layers + infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True,
+                                                tiled=prep.options.tiled):
         layer.add_to(m)
     legend = bureau_legend(keys, verdict_counts(villages, keys), fails_counts(villages), _undrawn(villages), words,
                            title, _note(prep), index_href)
-    drawn = {feature["id"] for feature in prep.data["features"]}
     return _finish(m, prep, layers, legend, prep.townships, panel(villages, bureau, drawn, words, gaps))
 
 
 def build_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None = None,
               *, title: str = "", online: bool = False, lang: str = "zh", basemap: str | None = None,
               tianditu_key: str | None = None, limits: Mapping[str, float] | None = None,
-              bureau: str | None = None, gaps: pd.DataFrame | None = None) -> folium.Map:
+              bureau: str | None = None, gaps: pd.DataFrame | None = None,
+              tiled: bool | None = None) -> folium.Map:
     """A Folium map of a coverage result: the overview, or ``bureau``'s map ("transport",
     "water", "health", "telecom").
 
@@ -146,10 +177,12 @@ def build_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDa
     a geometry are counted in the legend but not drawn. By default Leaflet is inlined and there
     is no basemap, so the page makes no network request; ``online=True`` loads Leaflet from its
     CDN and defaults to the OpenStreetMap basemap. ``limits`` (see maps.options.LIMIT_KEYS) are
-    quoted in the popups. Raises DataError (CRSError for a frame without CRS) listing the
+    quoted in the popups. ``tiled`` draws the villages and inputs on canvas tiles (True) or as
+    SVG paths (False); by default each layer is tiled above maps.tiles.TILED_ABOVE shapes.
+    Raises DataError (CRSError for a frame without CRS) listing the
     problems of the inputs, ConfigError for unknown options.
     """
-    options = make_options(online, lang, basemap, tianditu_key, limits)
+    options = make_options(online, lang, basemap, tianditu_key, limits, tiled)
     prep = prepare(villages, infrastructure, options)
     if bureau is None:
         return overview_map(prep, title)

@@ -15,6 +15,7 @@ import pandas as pd
 from gis.errors import DataError
 from maps.geojson import display_text, feature_collection, require_columns, to_lonlat
 from maps.styles import INFRASTRUCTURE_STYLES
+from maps.tiles import ShapeStore, TiledLayer, drawable, one_kind, store_json, style_classes, use_tiles
 
 # key -> the columns the layer shows or styles by
 COLUMNS = {
@@ -56,48 +57,77 @@ def _fixed(style: Mapping) -> Callable[[dict], dict]:
 
 
 def _layer(frame: gpd.GeoDataFrame, columns: tuple[str, ...], name: str, words: Mapping[str, str], show: bool,
-           style_function: Callable[[dict], dict], marker: bool = False) -> folium.GeoJson | None:
+           style_function: Callable[[dict], dict], marker: bool = False, tiled: bool | None = None,
+           styles: Mapping[str, Mapping] | None = None,
+           style_keys: pd.Series | None = None) -> folium.GeoJson | TiledLayer | None:
+    """The layer of ``frame``'s drawable rows: GeoJSON (SVG paths), or canvas tiles when
+    ``use_tiles`` says so and the rows are of one kind (``styles``/``style_keys`` then give
+    each row's style, as ``style_function`` does for GeoJSON)."""
     frame = frame.reset_index(drop=True)
+    keep = drawable(frame)
+    if not keep.any():
+        return None
+    fields = [(words[f"field.{column}"], column) for column in columns]
+    if use_tiles(int(keep.sum()), tiled) and one_kind(frame.geometry.values[keep]):
+        rows = frame[keep]
+        props = [{column: _text(value) for column, value in zip(columns, values)}
+                 for values in rows[list(columns)].itertuples(index=False, name=None)]
+        if styles is None:
+            chosen, classes = [style_function({})], None
+        else:
+            chosen, classes = style_classes(style_keys[keep].reset_index(drop=True), styles)
+        return TiledLayer(ShapeStore(store_json(rows.geometry.values, props)), name, chosen, classes,
+                          fields=fields, show=show)
     props = pd.DataFrame({column: display_text(frame[column]) for column in columns})
     data = feature_collection(frame, props)
-    if not data["features"]:
-        return None
     return folium.GeoJson(data, name=name, show=show, style_function=style_function,
                           marker=folium.CircleMarker() if marker else None,
                           tooltip=folium.GeoJsonTooltip(fields=list(columns),
-                                                        aliases=[words[f"field.{column}"] for column in columns]))
+                                                        aliases=[label for label, _ in fields]))
+
+
+def _text(value) -> str | None:
+    """A hover text for a tiled layer: plain (the page inserts it with textContent), None if missing."""
+    return None if pd.isna(value) else str(value)
 
 
 def infrastructure_layers(frames: Mapping[str, gpd.GeoDataFrame], words: Mapping[str, str],
-                          keys: tuple[str, ...] | None = None, show: bool = False) -> list[folium.GeoJson]:
+                          keys: tuple[str, ...] | None = None, show: bool = False,
+                          tiled: bool | None = None) -> list[folium.GeoJson | TiledLayer]:
     """The layers of the checked inputs (only ``keys`` when given), in legend order; hidden at
-    first unless ``show``; an input without drawable rows gives none."""
+    first unless ``show``; an input without drawable rows gives none. ``tiled`` as in
+    maps.tiles.use_tiles, for each layer by its own size."""
     wanted = [key for key in COLUMNS if key in frames and (keys is None or key in keys)]
     layers = []
     for key in wanted:
         if key == "roads":
-            layers += _roads(frames["roads"], words, show)
+            layers += _roads(frames["roads"], words, show, tiled)
         elif key == "clinics":
-            layers.append(_clinics(frames["clinics"], words, show))
+            layers.append(_clinics(frames["clinics"], words, show, tiled))
         else:
             layers.append(_layer(frames[key], COLUMNS[key], words[f"layer.{key}"], words, show,
-                                 _fixed(INFRASTRUCTURE_STYLES[key]), marker=key == "fibre"))
+                                 _fixed(INFRASTRUCTURE_STYLES[key]), marker=key == "fibre", tiled=tiled))
     return [layer for layer in layers if layer is not None]
 
 
-def _roads(roads: gpd.GeoDataFrame, words: Mapping[str, str], show: bool) -> list[folium.GeoJson | None]:
+def _roads(roads: gpd.GeoDataFrame, words: Mapping[str, str], show: bool,
+           tiled: bool | None = None) -> list[folium.GeoJson | TiledLayer | None]:
     """Hardened roads apart from the rest (not hardened, or surface unknown)."""
     hardened = roads["hardened"].eq(True).fillna(False).astype(bool).to_numpy()
     return [_layer(roads[mask], ("name", "surface"), words[f"layer.{key}"], words, show,
-                   _fixed(INFRASTRUCTURE_STYLES[key]))
+                   _fixed(INFRASTRUCTURE_STYLES[key]), tiled=tiled)
             for key, mask in (("roads_hardened", hardened), ("roads_other", ~hardened))]
 
 
-def _clinics(clinics: gpd.GeoDataFrame, words: Mapping[str, str], show: bool) -> folium.GeoJson | None:
+def _clinics(clinics: gpd.GeoDataFrame, words: Mapping[str, str], show: bool,
+             tiled: bool | None = None) -> folium.GeoJson | TiledLayer | None:
     """Clinic points, green when they qualify as the village's clinic, grey otherwise."""
     qualifying, other = INFRASTRUCTURE_STYLES["clinic_qualifies"], INFRASTRUCTURE_STYLES["clinic_other"]
     yes = words["yes"]
-    return _layer(clinics.assign(qualifies=_flag(clinics["qualifies"], words)), COLUMNS["clinics"],
+    flags = _flag(clinics["qualifies"], words).reset_index(drop=True)
+    return _layer(clinics.assign(qualifies=flags.to_numpy()), COLUMNS["clinics"],
                   words["layer.clinics"], words, show, marker=True,
                   style_function=lambda feature: dict(
-                      qualifying if feature["properties"]["qualifies"] == yes else other))
+                      qualifying if feature["properties"]["qualifies"] == yes else other),
+                  tiled=tiled, styles={"qualifies": qualifying, "other": other},
+                  style_keys=flags.eq(yes).map({True: "qualifies", False: "other"}))

@@ -22,6 +22,7 @@ class MapOptions:
     tianditu_key: str | None = None
     online: bool = False
     limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    tiled: bool | None = None  # canvas tiles (True), SVG paths (False), or by layer size (None; maps/tiles.py)
 
     def __post_init__(self):
         if self.lang not in LANGUAGES:
@@ -42,7 +43,8 @@ class MapOptions:
 
 
 def make_options(online: bool = False, lang: str = "zh", basemap: str | None = None,
-                 tianditu_key: str | None = None, limits: Mapping[str, float] | None = None) -> MapOptions:
+                 tianditu_key: str | None = None, limits: Mapping[str, float] | None = None,
+                 tiled: bool | None = None) -> MapOptions:
     """Options with the default basemap: OpenStreetMap online, none offline."""
     return MapOptions(lang=lang, basemap=basemap or ("osm" if online else "none"), tianditu_key=tianditu_key,
-                      online=online, limits=limits or {})
+                      online=online, limits=limits or {}, tiled=tiled)

@@ -11,12 +11,14 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from gis.errors import DataError
 from gis.geometry import usable
-from maps.geojson import feature_collection, require_columns, require_crs, to_lonlat
+from maps.geojson import DECIMALS, feature_collection, require_columns, require_crs, to_lonlat
 from maps.popup import evidence
 from maps.simplify import simplify_coverage
+from maps.tiles import ShapeStore, TiledLayer, store_json, style_classes
 from maps.styles import (FAILS_STYLE, STANDARDS, VERDICT_STYLES, VERDICTS, VILLAGE_STYLES, gap_classes,
                          worst_verdict)
 
@@ -67,9 +69,10 @@ def _plain(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), None).map(lambda value: value if value is None else str(value))
 
 
-def village_geojson(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> dict:
-    """Features of the villages with a geometry; id and ``village_code`` are the village code;
-    ``evidence`` holds the popup rows (maps/popup.py). Text is plain, never HTML."""
+def village_properties(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> pd.DataFrame:
+    """What the page knows of each village, indexed by village code: ``village_code``, name,
+    township, population, verdicts, ``gap_class`` and ``evidence`` (the popup rows,
+    maps/popup.py). Text is plain, never HTML."""
     props = pd.DataFrame({column: _plain(villages[column]) for column in SHOWN_COLUMNS})
     for column in ("population", "poor_population"):
         props[column] = villages[column].astype(object).where(villages[column].notna(), None)
@@ -78,12 +81,24 @@ def village_geojson(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> dic
     props["gap_class"] = village_classes(villages)
     props["evidence"] = evidence(villages, words)
     props.index = villages["village_code"].astype(str).to_numpy()
-    return feature_collection(villages, props)
+    return props
 
 
-def subset(data: dict, keep) -> dict:
-    """The features of ``data`` for which ``keep(properties)`` is true."""
-    return {"type": "FeatureCollection", "features": [f for f in data["features"] if keep(f["properties"])]}
+def village_geojson(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> dict:
+    """Features of the villages with a geometry; id and ``village_code`` are the village code;
+    properties as ``village_properties``."""
+    return feature_collection(villages, village_properties(villages, words))
+
+
+def village_store(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> tuple[str, pd.DataFrame]:
+    """For a tiled map: the shape store's JSON of the villages with a geometry (properties as
+    ``village_properties``, a label point inside each) and those villages' properties, in store order."""
+    keep = usable(villages.geometry.values)
+    drawn = villages[keep]
+    props = village_properties(drawn, words)
+    labels = np.round(shapely.get_coordinates(drawn.geometry.representative_point().values), DECIMALS).tolist()
+    records = [dict(zip(props.columns, row)) for row in props.itertuples(index=False, name=None)]
+    return store_json(drawn.geometry.values, records, labels), props
 
 
 def overview_layer(data: dict, words: Mapping[str, str]) -> folium.GeoJson:
@@ -113,6 +128,30 @@ def fails_layer(data: dict, key: str, words: Mapping[str, str], show: bool = Fal
                             for f in data["features"] if f["properties"][f"{key}_verdict"] == "fails"]}
     return folium.GeoJson(failing, name=words["layer.fails"].format(standard=words[f"standard.{key}"]), show=show,
                           style_function=lambda feature: dict(FAILS_STYLE))
+
+
+def tiled_overview_layer(store: ShapeStore, props: pd.DataFrame, words: Mapping[str, str]) -> TiledLayer:
+    """``overview_layer`` drawn on canvas tiles from ``store`` (the villages of ``props``, in order)."""
+    styles, classes = style_classes(props["gap_class"], VILLAGE_STYLES)
+    return TiledLayer(store, words["layer.overview"], styles, classes)
+
+
+def tiled_bureau_layer(store: ShapeStore, props: pd.DataFrame, keys: tuple[str, ...],
+                       words: Mapping[str, str]) -> TiledLayer:
+    """``bureau_layer`` drawn on canvas tiles from ``store``."""
+    name = words["layer.bureau"].format(standard=words["list.sep"].join(words[f"standard.{key}"] for key in keys))
+    worst = [worst_verdict(list(verdicts)) for verdicts in
+             props[[f"{key}_verdict" for key in keys]].itertuples(index=False, name=None)]
+    styles, classes = style_classes(pd.Series(worst, dtype=object), VERDICT_STYLES)
+    return TiledLayer(store, name, styles, classes)
+
+
+def tiled_fails_layer(store: ShapeStore, props: pd.DataFrame, key: str, words: Mapping[str, str],
+                      show: bool = False) -> TiledLayer:
+    """``fails_layer`` drawn on canvas tiles from ``store``: the codes it draws, no shapes of its own."""
+    codes = props.index[props[f"{key}_verdict"].to_numpy() == "fails"]
+    return TiledLayer(store, words["layer.fails"].format(standard=words[f"standard.{key}"]), [FAILS_STYLE],
+                      codes=list(codes), show=show)
 
 
 def fails_counts(villages: pd.DataFrame) -> dict[str, int]:

@@ -82,7 +82,8 @@ def test_overview_loads_offline_with_legend_counts_from_the_tables(demo_output, 
                            "return c.lat > lat + 0.01 && c.lng < lng - 0.01; }", arg=[before["lat"], before["lng"]])
     page.locator(".covermap-fullscreen a").click()
     page.wait_for_function("() => document.fullscreenElement === document.documentElement")
-    assert page.evaluate("() => document.body.classList.contains('covermap-is-fullscreen')")
+    # the page's fullscreenchange handler marks the body; the event may come a moment later
+    page.wait_for_function("() => document.body.classList.contains('covermap-is-fullscreen')")
     page.locator(".covermap-fullscreen a").click()
     page.wait_for_function("() => document.fullscreenElement === null")
     assert offline_page.problems() == []

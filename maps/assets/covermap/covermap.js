@@ -56,19 +56,85 @@ function covermapApp(map, villageLayers, control, cfg) {
   }
 
   var main = villageLayers[0], index = {};
-  main.eachLayer(function (sub) { index[sub.feature.properties.village_code] = sub; });
-  // The other layers (a standard's failing villages) arrive as ids: drawn from the main layer's features.
-  cfg.fill.forEach(function (codes, i) {
-    villageLayers[i + 1].addData(codes.map(function (code) { return index[code].feature; }));
-  });
-  villageLayers.forEach(function (layer) {
-    layer.eachLayer(function (sub) {
-      var p = sub.feature.properties;
-      sub.bindTooltip(function () { return tooltip(p); }, {sticky: true});
-      sub.bindPopup(function () { return popup(p); }, {maxWidth: 640, minWidth: 420});
+  if (main.covermapTiled) { tiledVillages(); } else {
+    main.eachLayer(function (sub) { index[sub.feature.properties.village_code] = sub; });
+    // The other layers (a standard's failing villages) arrive as ids: drawn from the main layer's features.
+    cfg.fill.forEach(function (codes, i) {
+      villageLayers[i + 1].addData(codes.map(function (code) { return index[code].feature; }));
     });
-  });
+    villageLayers.forEach(function (layer) {
+      layer.eachLayer(function (sub) {
+        var p = sub.feature.properties;
+        sub.bindTooltip(function () { return tooltip(p); }, {sticky: true});
+        sub.bindPopup(function () { return popup(p); }, {maxWidth: 640, minWidth: 420});
+      });
+    });
+  }
 
+  // Villages (and large inputs) drawn on canvas tiles (maps/tiles.py, tiles.js): one store of
+  // outlines; hover and click are looked up in it, since a tile is one picture, not one path a village.
+  function tiledVillages() {
+    var store = main.store, tip = L.tooltip({sticky: true, direction: "auto"}), hovered = null, outline = null;
+    Object.keys(store.byCode).forEach(function (code) {
+      var i = store.byCode[code];
+      index[code] = {feature: {properties: store.props[i]}, shape: i,
+                     getBounds: function () { return store.bounds(i); },
+                     openPopup: function () { openPopup(i, store.label(i)); }};
+    });
+    cfg.fill.forEach(function (codes, j) {
+      villageLayers[j + 1].setShown(codes.map(function (code) { return store.byCode[code]; }));
+    });
+    function openPopup(i, latlng) {
+      L.popup({maxWidth: 640, minWidth: 420}).setLatLng(latlng).setContent(popup(store.props[i])).openOn(map);
+    }
+    function found(latlng) {  // {layer, i}: the topmost drawn shape under the pointer, inputs first
+      var layers = [];
+      map.eachLayer(function (layer) { if (layer.covermapTiled) layers.push(layer); });
+      layers.sort(function (a, b) { return (a.store === store) - (b.store === store); });
+      for (var j = 0; j < layers.length; j++) {
+        var i = layers[j].shapeAt(latlng);
+        if (i >= 0) return {layer: layers[j], i: i};
+      }
+      return null;
+    }
+    function shapeTooltip(hit) {
+      if (hit.layer.store === store) return tooltip(store.props[hit.i]);
+      var box = el("div", "covermap-tip"), p = hit.layer.store.props[hit.i];
+      hit.layer.options.fields.forEach(function (field) {
+        box.appendChild(el("div", null, field[0] + ": " + (p[field[1]] === null || p[field[1]] === undefined ? "" : p[field[1]])));
+      });
+      return box;
+    }
+    function leave() {
+      if (hovered === null) return;
+      map.closeTooltip(tip);
+      if (outline) map.removeLayer(outline);
+      hovered = outline = null;
+      map.getContainer().style.cursor = "";
+    }
+    map.on("mousemove", function (event) {
+      var hit = found(event.latlng);
+      if (!hit) { leave(); return; }
+      var key = L.stamp(hit.layer) + ":" + hit.i;
+      if (key !== hovered) {
+        leave();
+        hovered = key;
+        tip.setContent(shapeTooltip(hit));
+        if (hit.layer.store === store) {
+          outline = L.polygon(store.latlngs(hit.i), {color: "#404040", weight: 3, fill: false, interactive: false})
+            .addTo(map);
+        }
+        map.getContainer().style.cursor = "pointer";
+      }
+      tip.setLatLng(event.latlng);
+      if (!map.hasLayer(tip)) map.openTooltip(tip);
+    });
+    map.on("mouseout", leave);
+    map.on("click", function (event) {
+      var hit = found(event.latlng);
+      if (hit && hit.layer.store === store) { leave(); openPopup(hit.i, event.latlng); }
+    });
+  }
   function zoomTo(code) {
     var layer = index[code];
     if (!layer) return false;
@@ -212,5 +278,5 @@ function covermapApp(map, villageLayers, control, cfg) {
     panel.appendChild(list);
     document.body.appendChild(panel);
   }
-  window.covermap = {map: map, zoomTo: zoomTo, index: index};
+  window.covermap = {map: map, zoomTo: zoomTo, index: index, store: main.store || null};
 }
