@@ -159,3 +159,16 @@ def test_union_by_group_is_dissolve(monkeypatch, coverage):
     found, unions = geometry.union_by_group(polygons, keys, coverage=coverage)
     assert list(found) == list(expected.index)
     assert all(shapely.equals_identical(unions, expected.geometry.to_numpy()))
+
+
+def test_pairs_overlapping_by_touches_matches_the_de9im_pattern():
+    rng = np.random.default_rng(8)
+    corners = rng.integers(0, 20, size=(150, 2)).astype(float)
+    squares = np.array([box(x, y, x + w, y + w) for (x, y), w in zip(corners, rng.integers(1, 4, 150))], dtype=object)
+    lines = np.array([shapely.LineString([(x, y), (x + 3, y)]) for x, y in corners[:40]], dtype=object)
+    for left, right in ((squares, squares[::-1]), (squares, lines), (lines, lines[::-1])):
+        li, ri = geometry.pairs_intersecting(left, right)
+        expected = shapely.relate_pattern(left[li], right[ri], "T********")
+        assert 0 < expected.sum() < len(li)      # both kinds of pairs occur
+        oi, oj = geometry.pairs_overlapping(left, right)
+        assert set(zip(oi.tolist(), oj.tolist())) == set(zip(li[expected].tolist(), ri[expected].tolist()))
