@@ -90,7 +90,7 @@ def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
 
 def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None,
                  lang: str | None = None, basemap: str | None = None, online: bool = False,
-                 workers: int | None = None, scheduler: str | None = None) -> None:
+                 workers: int | None = None, scheduler: str | None = None, maps: bool = True) -> None:
     from layers.pipeline import assess, counts, publish
     from layers.profile import load_profile
     from maps import atlas_writers
@@ -105,7 +105,7 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
         result = assess(profile)
     title = title or profile.name
     extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
-                           township_maps_above=profile.map.township_maps_above_villages)
+                           township_maps_above=profile.map.township_maps_above_villages) if maps else {}
     publish(result, outdir, overwrite=overwrite, extras=extras)
     fails = {key: value["fails"] for key, value in counts(result.villages).items()}
     click.echo(f"{len(result.villages)} villages, {len(result.gaps)} gaps "
@@ -124,9 +124,11 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
                    "(needs the cluster extra).")
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Partition the work by county over an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")
+@click.option("--no-maps", is_flag=True, default=False,
+              help="Write the tables and run.json only, no HTML maps (a province's maps take minutes).")
 @_fail_cleanly
 def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool,
-        workers: int | None, scheduler: str | None) -> None:
+        workers: int | None, scheduler: str | None, no_maps: bool) -> None:
     """Assess every village in PROFILE and write the results.
 
     \b
@@ -137,12 +139,13 @@ def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap:
     villages.csv, gaps.csv, no_data.csv, townships.csv, consistency.csv (UTF-8 with BOM),
     run.json and the maps:
     index.html, map.html (overview), map_transport/water/health/telecom.html and, for a
-    county of more than map.township_maps_above_villages villages, townships/*.html.
+    county of more than map.township_maps_above_villages villages, townships/*.html (for
+    villages in several counties, counties/*.html instead). --no-maps writes no maps.
     """
     if workers and scheduler:
         raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")
     _run_profile(profile, outdir, overwrite, lang=lang, basemap=basemap, online=online, workers=workers,
-                 scheduler=scheduler)
+                 scheduler=scheduler, maps=not no_maps)
 
 
 @main.command()

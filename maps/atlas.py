@@ -1,5 +1,8 @@
 """The folder of maps a run publishes: map.html (overview), map_<bureau>.html, one map per
-township in townships/ when the county is large enough, and index.html linking them.
+township in townships/ when the county is large enough, and index.html linking them. A run
+over several counties (a prefecture, a province) gets one map per county in counties/
+instead: a province has over a thousand townships, and their maps would take longer to
+write than the whole assessment.
 
 ``atlas_writers`` gives one writer per output name, for layers.pipeline.publish's ``extras``
 (which writes them in a staging folder, then moves them into place); ``write_atlas`` writes
@@ -26,6 +29,7 @@ from maps.villages import fails_counts
 
 TOWNSHIP_MAPS_ABOVE = 100  # villages; a smaller county's overview is readable on its own
 TOWNSHIP_FOLDER = "townships"
+COUNTY_FOLDER = "counties"
 
 
 def bureau_file(bureau: str) -> str:
@@ -35,6 +39,27 @@ def bureau_file(bureau: str) -> str:
 def township_file(code: str) -> str:
     """A file name for a township code, safe on every file system."""
     return re.sub(r"[^0-9A-Za-z_-]", "_", code or "unknown") + ".html"
+
+
+def county_codes(villages: pd.DataFrame) -> pd.Series:
+    """The county of each village: the first six digits of a 12-digit division code, else None."""
+    codes = villages["village_code"].astype(str)
+    return codes.str[:6].where(codes.str.fullmatch(r"\d{12}"), None)
+
+
+def _counties(villages: pd.DataFrame) -> list[tuple[str, int, int, int]]:
+    """(code, villages, villages with gaps, townships) of every county, in code order, when the
+    villages span more than one county and every code is a division code; else none."""
+    counties = county_codes(villages)
+    if counties.isna().any() or counties.nunique() < 2:
+        return []
+    table = pd.DataFrame({"county": counties, "gaps": villages["gap_count"] > 0,
+                          "township": villages["township_code"].astype(str)})
+    grouped = table.groupby("county", sort=True).agg(villages=("gaps", "size"), gaps=("gaps", "sum"),
+                                                     townships=("township", "nunique"))
+    return [(code, int(count), int(gaps), int(towns))
+            for code, count, gaps, towns in zip(grouped.index, grouped["villages"], grouped["gaps"],
+                                                grouped["townships"])]
 
 
 def _townships(villages: pd.DataFrame) -> list[tuple[str, str, int, int]]:
@@ -53,7 +78,8 @@ def atlas_writers(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.G
                   township_maps_above: int = TOWNSHIP_MAPS_ABOVE) -> dict[str, Callable[[Path], None]]:
     """Output name -> writer(path). The inputs are checked and converted once, on first use."""
     prepared: Callable[[], Prepared] = cache(lambda: prepare(villages, infrastructure, options))
-    townships = _townships(villages) if len(villages) > township_maps_above else []
+    counties = _counties(villages)
+    townships = _townships(villages) if not counties and len(villages) > township_maps_above else []
 
     writers: dict[str, Callable[[Path], None]] = {
         "map.html": lambda path: save(overview_map(prepared(), title, "index.html"), path)}
@@ -62,21 +88,35 @@ def atlas_writers(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.G
             bureau_map(prepared(), b, title, gaps, "index.html"), path))(bureau)
     if townships:
         writers[TOWNSHIP_FOLDER] = lambda path: _write_townships(prepared(), townships, title, Path(path))
-    writers["index.html"] = lambda path: _write_index(prepared(), townships, title, Path(path))
+    if counties:
+        writers[COUNTY_FOLDER] = lambda path: _write_counties(prepared(), counties, title, Path(path))
+    writers["index.html"] = lambda path: _write_index(prepared(), townships, title, Path(path), counties)
     return writers
 
 
-def _write_townships(prep: Prepared, townships, title: str, folder: Path) -> None:
+def _folder(folder: Path, what: str) -> None:
     try:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{folder}: cannot create the township map folder ({exc.strerror})") from exc
+        raise OutputError(f"{folder}: cannot create the {what} map folder ({exc.strerror})") from exc
+
+
+def _write_townships(prep: Prepared, townships, title: str, folder: Path) -> None:
+    _folder(folder, "township")
     for code, name, _, _ in townships:
         heading = f"{title} · {name}" if title else name
         save(overview_map(prep, heading, "../index.html", township=code), folder / township_file(code))
 
 
-def _write_index(prep: Prepared, townships, title: str, path: Path) -> None:
+def _write_counties(prep: Prepared, counties, title: str, folder: Path) -> None:
+    _folder(folder, "county")
+    for code, _, _, towns in counties:
+        name = prep.words["index.county"].format(code=code, townships=towns)
+        heading = f"{title} · {name}" if title else name
+        save(overview_map(prep, heading, "../index.html", county=code), folder / township_file(code))
+
+
+def _write_index(prep: Prepared, townships, title: str, path: Path, counties=()) -> None:
     words, villages = prep.words, prep.villages
     fails = fails_counts(villages)
     overview = ("map.html", words["index.overview"],
@@ -88,8 +128,11 @@ def _write_index(prep: Prepared, townships, title: str, path: Path) -> None:
     links = [(f"{TOWNSHIP_FOLDER}/{township_file(code)}", name,
               words["index.villages"].format(n=count, gaps=gap_villages))
              for code, name, count, gap_villages in townships]
+    parts = [(f"{COUNTY_FOLDER}/{township_file(code)}", words["index.county"].format(code=code, townships=towns),
+              words["index.villages"].format(n=count, gaps=gap_villages))
+             for code, count, gap_villages, towns in counties]
     try:
-        path.write_text(index_html(title, words, overview, bureaus, links), encoding="utf-8")
+        path.write_text(index_html(title, words, overview, bureaus, links, parts), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the map index ({exc.strerror or exc})") from exc
 

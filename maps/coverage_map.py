@@ -93,11 +93,12 @@ def _undrawn(villages: gpd.GeoDataFrame) -> int:
     return int((~usable(villages.geometry.values)).sum())
 
 
-def _finish(m: folium.Map, prep: Prepared, village_layers: list, legend, townships: dict, side=None) -> folium.Map:
+def _finish(m: folium.Map, prep: Prepared, village_layers: list, legend, townships: dict, side=None,
+            minimap: dict | None = None) -> folium.Map:
     m.get_root().html.add_child(legend, name="legend")
     control = folium.LayerControl(collapsed=True).add_to(m)
     add_app(m, village_layers, control, prep.words, limit_texts(prep.options.limits, prep.words), townships,
-            prep.townships, side)
+            prep.townships if minimap is None else minimap, side)
     return m
 
 
@@ -106,22 +107,31 @@ def _note(prep: Prepared) -> str:
 
 
 def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
-                 township: str | None = None) -> folium.Map:
+                 township: str | None = None, county: str | None = None) -> folium.Map:
     """Villages coloured by failed standards, a hidden layer per standard with its failing
     villages, every infrastructure input (hidden), township outlines and names, legend.
-    With ``township`` (a township_code) only that township's villages and nearby inputs."""
+    With ``township`` (a township_code) only that township's villages and nearby inputs;
+    with ``county`` (the first six digits of village codes) only that county's."""
     villages, data, frames, townships = prep.villages, prep.data, prep.frames, prep.townships
     words, tiled = prep.words, prep.tiled
-    if township is not None:
-        villages = villages[villages["township_code"].astype(str) == township]
-        # a township is small: its own villages as GeoJSON, unless tiles were asked for
-        tiled = prep.options.tiled is True
+    minimap = None
+    if township is not None or county is not None:
+        if township is not None:
+            villages = villages[villages["township_code"].astype(str) == township]
+            keep = lambda code: code == township  # noqa: E731
+        else:
+            villages = villages[villages["village_code"].astype(str).str[:6] == county]
+            keep = lambda code: code[:6] == county  # noqa: E731
+        # a township or a county is small: its own villages as GeoJSON, unless tiles were asked for
+        tiled = use_tiles(int(usable(villages.geometry.values).sum()), prep.options.tiled)
         if tiled:
             store, props = village_store(villages, words)
         else:
             data = village_geojson(villages, words)
         townships = {"type": "FeatureCollection",
-                     "features": [f for f in townships["features"] if f["properties"]["code"] == township]}
+                     "features": [f for f in townships["features"] if keep(f["properties"]["code"])]}
+        if county is not None:
+            minimap = townships  # the county's own townships: sent once
         west, south, east, north = villages.total_bounds
         pad = 0.02  # degrees, about 2 km: inputs just outside the township still show
         frames = {key: frame.cx[west - pad:east + pad, south - pad:north + pad] for key, frame in frames.items()}
@@ -138,7 +148,7 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
         layer.add_to(m)
     legend = overview_legend(class_counts(villages), fails_counts(villages), _undrawn(villages), words, title,
                              _note(prep), index_href)
-    return _finish(m, prep, layers, legend, townships)
+    return _finish(m, prep, layers, legend, townships, minimap=minimap)
 
 
 def bureau_map(prep: Prepared, bureau: str, title: str = "", gaps: pd.DataFrame | None = None,

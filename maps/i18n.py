@@ -37,7 +37,8 @@ _ZH = {
     "panel.title": "{bureau}：不达标村（按优先级）", "panel.none": "没有不达标村。", "panel.undrawn": "（无边界）",
     "note.gaode": "为与高德底图对齐，图上所有数据已由 WGS84 偏移为 GCJ-02 坐标。",
     "index.title": "地图目录", "index.overview": "总览图", "index.bureaus": "各部门地图",
-    "index.townships": "各乡镇地图", "index.villages": "{n} 个村，{gaps} 个村至少一项不达标",
+    "index.townships": "各乡镇地图", "index.counties": "各县地图",
+    "index.county": "县级区划 {code}（{townships} 个乡镇）", "index.villages": "{n} 个村，{gaps} 个村至少一项不达标",
     "index.failing": "{n} 个不达标村",
 }
 
@@ -73,7 +74,8 @@ _EN = {
     "panel.undrawn": "(no boundary)",
     "note.gaode": "All drawn data shifted from WGS84 to GCJ-02 to line up with the Gaode basemap.",
     "index.title": "Map index", "index.overview": "Overview", "index.bureaus": "Maps per bureau",
-    "index.townships": "Maps per township", "index.villages": "{n} villages, {gaps} failing at least one standard",
+    "index.townships": "Maps per township", "index.counties": "Maps per county",
+    "index.county": "County {code} ({townships} townships)", "index.villages": "{n} villages, {gaps} failing at least one standard",
     "index.failing": "{n} failing villages",
 }
 

@@ -1,4 +1,4 @@
-"""index.html: links to the overview, the bureau maps and the township maps, all relative, so
+"""index.html: links to the overview, the bureau maps and the county or township maps, all relative, so
 the folder still works copied to a USB stick and opened from there (file://)."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ def _links(entries: Sequence[tuple[str, str, str]]) -> str:
 
 
 def index_html(title: str, words: Mapping[str, str], overview: tuple[str, str, str],
-               bureaus: Sequence[tuple[str, str, str]], townships: Sequence[tuple[str, str, str]]) -> str:
+               bureaus: Sequence[tuple[str, str, str]], townships: Sequence[tuple[str, str, str]],
+               counties: Sequence[tuple[str, str, str]] = ()) -> str:
     """The page; every entry is (relative href, label, note) and every text is escaped."""
     lang = "zh-CN" if words["list.sep"] == "、" else "en"
     heading = f"{title} · {words['index.title']}" if title else words["index.title"]
@@ -26,6 +27,8 @@ def index_html(title: str, words: Mapping[str, str], overview: tuple[str, str, s
              f"<title>{escape(heading)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{escape(heading)}</h1><ul>{_links([overview])}</ul>",
              f"<h2>{escape(words['index.bureaus'])}</h2><ul>{_links(bureaus)}</ul>"]
+    if counties:
+        parts.append(f"<h2>{escape(words['index.counties'])}</h2><ul>{_links(counties)}</ul>")
     if townships:
         parts.append(f"<h2>{escape(words['index.townships'])}</h2><ul>{_links(townships)}</ul>")
     parts.append("</body></html>\n")

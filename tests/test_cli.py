@@ -46,6 +46,16 @@ def test_run_writes_outputs_and_refuses_to_overwrite(county, tmp_path, monkeypat
     assert "write map.html" in record["seconds"]
 
 
+def test_run_with_no_maps_writes_the_tables_only(county, tmp_path):
+    out = tmp_path / "out"
+    result = invoke("-q", "run", county, "-o", out, "--no-maps")
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in out.iterdir()) == [
+        "consistency.csv", "coverage.gpkg", "gaps.csv", "no_data.csv", "run.json", "townships.csv", "villages.csv"]
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert not any(step.startswith("write map") for step in record["seconds"])
+
+
 def test_usage_errors_exit_2(county, tmp_path):
     assert invoke("run", county).exit_code == 2                 # no -o
     assert invoke("run").exit_code == 2                         # no profile

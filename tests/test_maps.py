@@ -397,3 +397,29 @@ def test_atlas_writes_relative_links_and_escapes_the_index(tmp_path):
     assert 'href="../index.html"' in township
     drawn = [{f["id"] for f in c["features"] if f["geometry"]} for c in embedded_collections(township).values()]
     assert drawn[0] == {"520101001001", "520101001002"}  # 甲村 and 乙村; 丙村 has no boundary
+
+
+def test_villages_of_several_counties_get_county_maps_not_township_maps(tmp_path):
+    """A prefecture or province: one map per county (counties/), each with that county's
+    villages and townships only (its mini-map too); no township maps, whatever their number."""
+    from maps import make_options, write_atlas
+
+    villages = sample_villages()
+    moved = villages["township_code"] == "520101002"  # the second township into another county
+    for column in ("village_code", "township_code"):
+        villages.loc[moved, column] = "520102" + villages.loc[moved, column].str[6:]
+    write_atlas(villages, None, tmp_path, make_options(lang="en"), township_maps_above=0)
+    names = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*.html"))
+    assert names == ["counties/520101.html", "counties/520102.html", "index.html", "map.html", "map_health.html",
+                     "map_telecom.html", "map_transport.html", "map_water.html"]
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="(counties/[^"]+)"', index) == ["counties/520101.html", "counties/520102.html"]
+    assert "County 520102 (1 townships)" in index and "Maps per county" in index
+    page = (tmp_path / "counties" / "520102.html").read_text(encoding="utf-8")
+    drawn = [{f["id"] for f in c["features"] if f["geometry"]} for c in embedded_collections(page).values()]
+    assert drawn[0] == {"520102002001", "520102002002", "520102002003"}
+    config = json.loads(re.search(r"covermapApp\([^,]+, \[[^\]]*\], \w+, (\{.*\})\);", page).group(1))
+    assert [f["properties"]["code"] for f in config["townships"]["features"]] == ["520102002"]
+    assert config["minimap"] is None  # the county's own outlines, sent once
+    assert 'href="../index.html"' in page
+
