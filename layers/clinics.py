@@ -9,7 +9,7 @@ import pandas as pd
 from gis import geometry
 from layers.inputs import Inputs
 from layers.profile import ClinicRules
-from layers.verdicts import FAILS, MEETS, NO_DATA, Grades, sentences
+from layers.verdicts import FAILS, MEETS, NO_DATA, Grades, Texts, sentences
 
 
 def home_village(inputs: Inputs) -> np.ndarray:
@@ -93,6 +93,5 @@ def assess(inputs: Inputs, rules: ClinicRules) -> pd.DataFrame:
     return grades.frame("clinic", index, clinic_count=count, clinic_nearest_m=d, clinic_nearest_name=name.to_numpy())
 
 
-def _distance_text(distance: np.ndarray, names: np.ndarray) -> np.ndarray:
-    return np.array(["none in the layer" if np.isnan(d) else f"{name} at {d:,.0f} m"
-                     for d, name in zip(distance, names)], dtype=object)
+def _distance_text(distance: np.ndarray, names: np.ndarray) -> Texts:
+    return Texts(lambda d, name: "none in the layer" if np.isnan(d) else f"{name} at {d:,.0f} m", distance, names)

@@ -68,7 +68,8 @@ class Sentences:
     def __init__(self, template: str, columns: dict):
         self.template = template
         self.names = list(columns)
-        self.columns = [np.asarray(columns[name], dtype=object) for name in self.names]
+        self.columns = [columns[name] if isinstance(columns[name], Texts) else np.asarray(columns[name], dtype=object)
+                        for name in self.names]
 
     def __getitem__(self, rows) -> np.ndarray:
         template, names = self.template, self.names
@@ -80,6 +81,22 @@ class Sentences:
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         return self[np.arange(len(self))]
+
+
+class Texts:
+    """A column of per-village texts ``func(*values)``, made only for the villages a
+    sentence asks for (``texts[rows]``); a column of ``sentences``."""
+
+    def __init__(self, func, *columns):
+        self.func = func
+        self.columns = [np.asarray(column, dtype=object) for column in columns]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        func = self.func
+        return np.array([func(*row) for row in zip(*(column[rows] for column in self.columns))], dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
 
 
 def sentences(template: str, **columns) -> Sentences:

@@ -9,7 +9,7 @@ import pandas as pd
 from gis import geometry
 from layers.inputs import Inputs
 from layers.profile import WaterRules
-from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, RANK, Grades, sentences
+from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, RANK, Grades, Texts, sentences
 
 STATUS_COLUMNS = ("lpcd", "reliability_pct", "quality_ok", "access_min")
 
@@ -103,7 +103,7 @@ def assess(inputs: Inputs, rules: WaterRules, parts: tuple[np.ndarray, bool] | N
                                                     "reliability are not recorded", p=label))
     grades.rule(np.ones(n, dtype=bool), FAILS,
                 sentences("no water-supply project serves the village; {s} of its area in service areas, "
-                          "limit {m:.0%}", s=np.array([_share_text(s) for s in share], dtype=object),
+                          "limit {m:.0%}", s=Texts(_share_text, share),
                           m=np.full(n, rules.min_share)))
     return grades.frame("water", index, water_share=share, water_project=chosen)
 

@@ -92,6 +92,10 @@ def test_sentences_formatted_on_demand_match_all_rows():
     grades.rule(np.ones(4, dtype=bool), verdicts.MEETS, lazy)
     assert list(grades.reason) == list(eager)
     assert list(grades.verdict) == [verdicts.MEETS, verdicts.FAILS, verdicts.MEETS, verdicts.FAILS]
+    texts = verdicts.Texts(lambda x, c: "none" if np.isnan(x) else f"{c} at {x:,.0f} m", d, names)
+    nested = verdicts.sentences("nearest {t}", t=texts)
+    assert list(nested[np.array([True, True, False, True])]) == ["nearest a at 1,234 m", "nearest none",
+                                                                   "nearest d at 99,999 m"]
 
 
 @pytest.fixture(scope="module")
