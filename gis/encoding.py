@@ -124,8 +124,13 @@ def garbled(series: pd.Series) -> np.ndarray:
         if not _SUSPECT_RE.search("\n".join(distinct)):
             return np.zeros(len(series), dtype=bool)
     text = series.astype("string")
-    if not text.str.contains(_SUSPECT, regex=True).fillna(False).any():
+    suspect = text.str.contains(_SUSPECT, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not suspect.any():
         return np.zeros(len(series), dtype=bool)
+    # every mark below starts with a suspect character, so only those cells can match
+    text = text[suspect]
     marks = "|".join([*MOJIBAKE_MARKS, _LATIN1_HIGH])
-    mask = text.str.contains(marks, regex=True).fillna(False) | (text.str.count(_UTF8_AS_GBK) >= 2).fillna(False)
-    return mask.to_numpy(dtype=bool)
+    found = text.str.contains(marks, regex=True).fillna(False) | (text.str.count(_UTF8_AS_GBK) >= 2).fillna(False)
+    mask = np.zeros(len(series), dtype=bool)
+    mask[suspect] = found.to_numpy(dtype=bool)
+    return mask

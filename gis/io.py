@@ -102,7 +102,9 @@ def points_from_columns(table: pd.DataFrame, x: str, y: str, where: str) -> gpd.
     for column in (x, y):
         raw = table[column]
         values = pd.to_numeric(raw, errors="coerce")
-        bad = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+        bad = values.isna() & raw.notna()
+        if bad.any():   # text only where a cell did not parse (a number column has none)
+            bad &= raw.astype("string").str.strip() != ""
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(f"{where}: column {column!r} row {row + 1} is {raw.iloc[row]!r}, not a number; "
