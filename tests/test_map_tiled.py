@@ -15,7 +15,7 @@ import shapely
 from benchmarks.map_benchmark import county
 from maps import build_map, make_options, write_atlas, write_map
 from maps.coverage_map import render
-from maps.styles import FAILS_STYLE, VILLAGE_STYLES
+from maps.styles import FAILS_STYLE, INFRASTRUCTURE_STYLES, VILLAGE_STYLES
 from maps.tiles import TILED_ABOVE, packed, use_tiles
 
 _PATHS = ".leaflet-overlay-pane path.leaflet-interactive"
@@ -95,20 +95,25 @@ def _loaded(page, path):
     return page
 
 
-def _pixel(page, lat: float, lon: float) -> list[int]:
-    """RGBA of the canvas tile pixel drawn at (lat, lon), read from the canvas itself."""
+def _pixels(page, lat: float, lon: float) -> list[list[int]]:
+    """RGBA of the pixel drawn at (lat, lon) on each canvas tile there (one a shown layer),
+    read from the canvases themselves."""
     return page.evaluate("""([lat, lon, selector]) => {
         const map = covermap.map, p = map.latLngToContainerPoint([lat, lon]);
         const box = map.getContainer().getBoundingClientRect(), x = box.left + p.x, y = box.top + p.y;
-        for (const tile of document.querySelectorAll(selector)) {
-            const r = tile.getBoundingClientRect();
-            if (x >= r.left && x < r.right && y >= r.top && y < r.bottom && getComputedStyle(tile.parentNode.parentNode).display !== 'none') {
-                const ratio = tile.width / r.width;
-                return Array.from(tile.getContext('2d').getImageData(Math.floor((x - r.left) * ratio),
-                                                                    Math.floor((y - r.top) * ratio), 1, 1).data);
-            }
-        }
-        return null; }""", [lat, lon, _TILES])
+        return [...document.querySelectorAll(selector)].filter(t => {
+            const r = t.getBoundingClientRect(); return x >= r.left && x < r.right && y >= r.top && y < r.bottom;
+        }).map(t => { const r = t.getBoundingClientRect(), ratio = t.width / r.width;
+            return Array.from(t.getContext('2d').getImageData(Math.floor((x - r.left) * ratio),
+                                                             Math.floor((y - r.top) * ratio), 1, 1).data); });
+    }""", [lat, lon, _TILES])
+
+
+def _pixel(page, lat: float, lon: float) -> list[int] | None:
+    """RGBA at (lat, lon) of the only tiled layer shown, None where it has no tile."""
+    found = _pixels(page, lat, lon)
+    assert len(found) <= 1, found
+    return found[0] if found else None
 
 
 def _hex(colour: str) -> list[int]:
@@ -225,16 +230,8 @@ def test_tiled_bureau_map_draws_and_hides_the_failing_outlines(tiled_demo, offli
     outline = _hex(FAILS_STYLE["color"])
 
     def purple() -> bool:  # the failing outline's colour on some canvas at that edge
-        colours = page.evaluate("""([lat, lon, selector]) => {
-            const map = covermap.map, p = map.latLngToContainerPoint([lat, lon]);
-            const box = map.getContainer().getBoundingClientRect(), x = box.left + p.x, y = box.top + p.y;
-            return [...document.querySelectorAll(selector)].filter(t => {
-                const r = t.getBoundingClientRect(); return x >= r.left && x < r.right && y >= r.top && y < r.bottom;
-            }).map(t => { const r = t.getBoundingClientRect(), ratio = t.width / r.width;
-                return Array.from(t.getContext('2d').getImageData(Math.floor((x - r.left) * ratio),
-                                                                 Math.floor((y - r.top) * ratio), 1, 1).data); });
-        }""", [vertex[0], vertex[1], _TILES])
-        return any(max(abs(a - b) for a, b in zip(rgba[:3], outline)) <= 3 and rgba[3] > 200 for rgba in colours)
+        return any(max(abs(a - b) for a, b in zip(rgba[:3], outline)) <= 3 and rgba[3] > 200
+                   for rgba in _pixels(page, *vertex))
 
     assert purple()
     page.locator(".leaflet-control-layers").hover()
@@ -253,8 +250,9 @@ def test_tiled_transport_map_names_a_road_on_hover(tiled_demo, offline_page):
     page = _loaded(offline_page.page, folder / "map_transport.html")
     page.evaluate("([lat, lon]) => covermap.map.setView([lat, lon], 16, {animate: false})", [middle.y, middle.x])
     _all_tiles_drawn(page)
-    rgba = _pixel(page, middle.y, middle.x)
-    assert rgba is not None and rgba[3] > 0  # something is drawn on the road
+    blue = _hex(INFRASTRUCTURE_STYLES["roads_hardened"]["color"])
+    assert any(max(abs(a - b) for a, b in zip(rgba[:3], blue)) <= 3 and rgba[3] > 200
+               for rgba in _pixels(page, middle.y, middle.x))  # the road is drawn in its colour
     x, y = _screen(page, middle.y, middle.x)
     page.mouse.move(x - 1, y)
     page.mouse.move(x, y)
