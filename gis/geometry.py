@@ -170,24 +170,7 @@ def _clip_to_boxes(geoms: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     return np.array([clip(g, *b) for g, b in zip(geoms, bounds.tolist())] + [None], dtype=object)[:-1]
 
 
-def cover_parts(cover: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The cover as ``covered_share`` overlays it, and whether it was dissolved: its
-    polygons with area; cover made of small polygons (median vertex count at most
-    ``CLIP_MIN_VERTICES``, e.g. buffered service points) dissolved into disjoint parts."""
-    cover = np.asarray(cover, dtype=object)
-    cover = cover[usable(cover)]
-    cover = cover[shapely.area(cover) > 0] if len(cover) else cover
-    if len(cover) == 0:
-        return cover, False
-    disjoint = bool(np.median(shapely.get_num_coordinates(cover)) <= CLIP_MIN_VERTICES)
-    if disjoint:  # small pieces (service circles): dissolving first is cheap and leaves fewer pairs
-        cover = shapely.get_parts(shapely.union_all(cover))
-        cover = cover[shapely.area(cover) > 0]
-    return cover, disjoint
-
-
-def covered_share(polygons: np.ndarray, cover: np.ndarray,
-                  parts: tuple[np.ndarray, bool] | None = None) -> np.ndarray:
+def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
     """Share of each polygon's area inside the union of ``cover`` (overlaps counted once).
 
     Large cover is never dissolved as a whole (a national 4G layer's union is one huge
@@ -206,18 +189,22 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray,
        are unioned per polygon (one vectorised ``union_all`` over a padded array), so
        overlaps count once.
 
-    Polygons without area give NaN. ``parts``: ``cover_parts(cover)`` when already made.
+    Polygons without area give NaN.
     """
     polygons = np.asarray(polygons, dtype=object)
     areas = np.where(usable(polygons), shapely.area(polygons), 0.0)
     share = np.full(len(polygons), np.nan)
     has_area = areas > 0
     share[has_area] = 0.0
-    if not has_area.any():
+    cover = np.asarray(cover, dtype=object)
+    cover = cover[usable(cover)]
+    cover = cover[shapely.area(cover) > 0] if len(cover) else cover
+    if len(cover) == 0 or not has_area.any():
         return share
-    cover, disjoint = cover_parts(cover) if parts is None else parts
-    if len(cover) == 0:
-        return share
+    disjoint = np.median(shapely.get_num_coordinates(cover)) <= CLIP_MIN_VERTICES
+    if disjoint:  # small pieces (service circles): dissolving first is cheap and leaves fewer pairs
+        cover = shapely.get_parts(shapely.union_all(cover))
+        cover = cover[shapely.area(cover) > 0]
     rows = np.flatnonzero(has_area)
     tree = shapely.STRtree(polygons[rows])
     ci, pi = tree.query(cover, predicate="intersects")

@@ -11,7 +11,6 @@ import platform
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -82,24 +81,17 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
         inputs = inputs if inputs is not None else load_inputs(profile)
     log.info("%d villages, working CRS %s", len(inputs.villages), inputs.crs.to_string())
     rules = profile.standards
-    with ThreadPoolExecutor(1) as background:
-        # Dissolving the water service areas (one GEOS union, on one core) goes on a
-        # second thread while the road, clinic and fibre steps run; the water step then
-        # only waits for what is left of it. Same union, same results.
-        water_parts = background.submit(water.service_parts, inputs) if inputs.water is not None else None
-        steps = {"road": lambda: roads.assess(inputs, rules.roads),
-                 "water": lambda: water.assess(inputs, rules.water, water_parts and water_parts.result()),
-                 "clinic": lambda: clinics.assess(inputs, rules.clinics),
-                 "net4g": lambda: network.assess_4g(inputs, rules.network),
-                 "fibre": lambda: network.assess_fibre(inputs, rules.network)}
-        for key in steps:   # run.json lists the steps in this order whatever order they run in
-            seconds[key], peaks[key] = 0.0, 0.0
-        parts = {}
-        for key in ("road", "clinic", "fibre", "water", "net4g"):
-            with _timed(seconds, key, peaks):
-                parts[key] = steps[key]()
+    steps = {"road": lambda: roads.assess(inputs, rules.roads),
+             "water": lambda: water.assess(inputs, rules.water),
+             "clinic": lambda: clinics.assess(inputs, rules.clinics),
+             "net4g": lambda: network.assess_4g(inputs, rules.network),
+             "fibre": lambda: network.assess_fibre(inputs, rules.network)}
+    parts = []
+    for key, step in steps.items():
+        with _timed(seconds, key, peaks):
+            parts.append(step())
     with _timed(seconds, "gaps", peaks):
-        villages = _village_table(inputs, [parts[key] for key in steps])
+        villages = _village_table(inputs, parts)
     return finish(profile, inputs, villages, seconds, peaks)
 
 

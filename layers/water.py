@@ -14,16 +14,9 @@ from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, RANK, Grades, Texts, s
 STATUS_COLUMNS = ("lpcd", "reliability_pct", "quality_ok", "access_min")
 
 
-def service_parts(inputs: Inputs) -> tuple[np.ndarray, bool]:
-    """The service areas as ``service_share`` overlays them (``geometry.cover_parts``):
-    small ones dissolved, which the pipeline starts early, alongside other steps."""
-    return geometry.cover_parts(inputs.water.geometry.to_numpy())
-
-
-def service_share(inputs: Inputs, parts: tuple[np.ndarray, bool] | None = None) -> pd.Series:
-    """``water_share``: share of each village's area inside the union of service areas
-    (``parts``: ``service_parts(inputs)`` when already made)."""
-    share = geometry.covered_share(inputs.villages.geometry.to_numpy(), inputs.water.geometry.to_numpy(), parts)
+def service_share(inputs: Inputs) -> pd.Series:
+    """``water_share``: share of each village's area inside the union of service areas."""
+    share = geometry.covered_share(inputs.villages.geometry.to_numpy(), inputs.water.geometry.to_numpy())
     return pd.Series(share, index=inputs.villages.index, name="water_share")
 
 
@@ -74,15 +67,14 @@ def serving_pairs(inputs: Inputs, share: np.ndarray, rules: WaterRules) -> tuple
     return pairs[:, 0], pairs[:, 1]
 
 
-def assess(inputs: Inputs, rules: WaterRules, parts: tuple[np.ndarray, bool] | None = None) -> pd.DataFrame:
-    """water_share, water_project, water_verdict, water_reason for every village
-    (``parts``: ``service_parts(inputs)`` when already made)."""
+def assess(inputs: Inputs, rules: WaterRules) -> pd.DataFrame:
+    """water_share, water_project, water_verdict, water_reason for every village."""
     index = inputs.villages.index
     n = len(index)
     grades = Grades(n, "no water layer in the profile")
     if inputs.water is None:
         return grades.frame("water", index, water_share=np.full(n, np.nan), water_project=np.full(n, None))
-    share = service_share(inputs, parts).to_numpy()
+    share = service_share(inputs).to_numpy()
     village, project = serving_pairs(inputs, share, rules)
     grade = project_grades(inputs.water, rules)[project]
     order = np.lexsort((project, -np.array([RANK.get(g, -1) for g in grade]), village))

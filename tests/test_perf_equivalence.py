@@ -15,7 +15,7 @@ from shapely.geometry import box
 
 from benchmarks.make_country import make_country
 from gis import encoding, geometry, values
-from layers import checks, verdicts, water
+from layers import checks, verdicts
 from layers.pipeline import _townships, assess
 from layers.profile import load_profile
 
@@ -176,15 +176,3 @@ def test_pairs_overlapping_by_touches_matches_the_de9im_pattern():
         assert 0 < expected.sum() < len(li)      # both kinds of pairs occur
         oi, oj = geometry.pairs_overlapping(left, right)
         assert set(zip(oi.tolist(), oj.tolist())) == set(zip(li[expected].tolist(), ri[expected].tolist()))
-
-
-def test_steps_listed_in_the_standards_order_while_water_dissolves_early(country):
-    result = assess(load_profile(country / "profile.toml"))
-    assert list(result.seconds) == ["read", "road", "water", "clinic", "net4g", "fibre", "gaps", "consistency"]
-    assert list(result.peak_memory_mb) == list(result.seconds)
-    assert all(result.peak_memory_mb[key] > 0 for key in result.seconds)
-    inputs = result.inputs
-    villages = inputs.villages.geometry.to_numpy()
-    early = geometry.covered_share(villages, inputs.water.geometry.to_numpy(), water.service_parts(inputs))
-    assert np.array_equal(early, geometry.covered_share(villages, inputs.water.geometry.to_numpy()), equal_nan=True)
-    assert np.array_equal(result.villages["water_share"].to_numpy(), early, equal_nan=True)
