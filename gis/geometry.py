@@ -83,7 +83,13 @@ def union_by_group(geoms: np.ndarray, keys: np.ndarray, coverage: bool = False) 
     padded = np.full((len(found), int(size.max())), None, dtype=object)
     padded[np.repeat(np.arange(len(found)), size), np.arange(len(order)) - np.repeat(start, size)] = geoms[order]
     union = shapely.coverage_union_all if coverage else shapely.union_all
-    return found, _parallel(lambda rows: union(rows, axis=1), padded, min_chunk=200)
+    return found, _parallel(lambda rows: _by_blocks(union, rows), padded, min_chunk=200)
+
+
+def _by_blocks(union, rows: np.ndarray, block: int = 64) -> np.ndarray:
+    """``union(rows, axis=1)`` a block of rows at a time: GEOS copies each row's geometries
+    into a collection first, so one call over every row would copy them all at once."""
+    return np.concatenate([union(rows[k:k + block], axis=1) for k in range(0, len(rows), block)])
 
 
 def usable(geoms: np.ndarray) -> np.ndarray:
@@ -248,7 +254,7 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
         padded = np.full((len(groups), int(size.max())), None, dtype=object)
         padded[np.repeat(np.arange(len(groups)), size), slot] = mpieces
         # each row's union costs ~0.5 ms, so even a few hundred rows are worth a thread
-        covered[groups] = shapely.area(_parallel(lambda rows: shapely.union_all(rows, axis=1), padded,
+        covered[groups] = shapely.area(_parallel(lambda rows: _by_blocks(shapely.union_all, rows), padded,
                                                  min_chunk=200))
     share[rows] = np.clip(covered[rows] / areas[rows], 0.0, 1.0)
     share[full] = 1.0
