@@ -240,7 +240,13 @@ def far_outside(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, distance_m:
     if bounds is None:
         return mask
     ok = geometry.usable(geoms)
-    mask[ok] = shapely.distance(geoms[ok], shapely.box(*bounds)) > distance_m
+    # a feature whose own box lies within the villages' box is 0 m from it: only the
+    # others are measured
+    own = shapely.bounds(geoms)
+    within = ((own[:, 0] >= bounds[0]) & (own[:, 1] >= bounds[1]) & (own[:, 2] <= bounds[2])
+              & (own[:, 3] <= bounds[3]))
+    measure = ok & ~within
+    mask[measure] = shapely.distance(geoms[measure], shapely.box(*bounds)) > distance_m
     return mask
 
 

@@ -176,3 +176,17 @@ def test_pairs_overlapping_by_touches_matches_the_de9im_pattern():
         assert 0 < expected.sum() < len(li)      # both kinds of pairs occur
         oi, oj = geometry.pairs_overlapping(left, right)
         assert set(zip(oi.tolist(), oj.tolist())) == set(zip(li[expected].tolist(), ri[expected].tolist()))
+
+
+def test_far_outside_by_boxes_matches_distances():
+    rng = np.random.default_rng(9)
+    villages = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100), box(100, 0, 200, 80)])
+    xy = rng.uniform(-150, 350, size=(400, 2))
+    features = np.array([shapely.LineString([(x, y), (x + dx, y + dy)])
+                         for (x, y), (dx, dy) in zip(xy, rng.uniform(-60, 60, size=(400, 2)))] + [None], dtype=object)
+    layer = gpd.GeoDataFrame(geometry=features)
+    extent = shapely.box(*shapely.total_bounds(villages.geometry.to_numpy()))
+    for distance in (0.0, 10.0, 80.0):
+        expected = np.r_[shapely.distance(features[:-1], extent) > distance, False]
+        assert np.array_equal(checks.far_outside(villages, layer, distance), expected)
+        assert 0 < expected.sum() < len(features) - 1
