@@ -164,6 +164,13 @@ def test_a_big_county_loads_on_tiles_in_class_colours_and_answers_a_click(big, o
         page.wait_for_selector(f'.covermap-popup[data-code="{code}"]')
         assert page.locator(".covermap-popup h4").inner_text() == row["village_name"]
         _close_popup(page)
+    # township names show only where their township is wide enough on screen to hold them
+    shown = """() => [...document.querySelectorAll('.covermap-township-label')]
+        .filter(label => label.style.display !== 'none').length"""
+    page.evaluate("() => { covermap.map.setZoom(6, {animate: false}); }")
+    assert page.evaluate(shown) == 0
+    page.evaluate("() => { covermap.map.setZoom(11, {animate: false}); }")
+    assert page.evaluate(shown) > 0
     assert offline_page.problems() == []
 
 

@@ -146,16 +146,29 @@ function covermapApp(map, villageLayers, control, cfg) {
 
   // Township boundaries and names, one overlay.
   if (cfg.townships && cfg.townships.features.length) {
-    var group = L.layerGroup();
-    L.geoJSON(cfg.townships, {style: cfg.townshipStyle, interactive: false}).addTo(group);
-    cfg.townships.features.forEach(function (f) {
+    var group = L.layerGroup(), labels = [];
+    L.geoJSON(cfg.townships, {style: cfg.townshipStyle, interactive: false, onEachFeature: function (f, outline) {
       var label = el("div", null, f.properties.name);
-      L.marker([f.properties.label[1], f.properties.label[0]], {
+      var marker = L.marker([f.properties.label[1], f.properties.label[0]], {
         interactive: false, keyboard: false,
         icon: L.divIcon({className: "covermap-township-label", html: label, iconSize: null})
       }).addTo(group);
-    });
+      labels.push({marker: marker, outline: outline, bounds: outline.getBounds()});
+    }}).addTo(group);
+    // A name shows once its township is wide enough on screen to hold it, and its outline is
+    // drawn thin until then: a province's thousand names and thick lines would cover the map.
+    function placeLabels() {
+      labels.forEach(function (item) {
+        var west = map.latLngToLayerPoint(item.bounds.getSouthWest()), east = map.latLngToLayerPoint(item.bounds.getNorthEast());
+        var wide = east.x - west.x >= 40, node = item.marker.getElement();
+        if (node) node.style.display = wide ? "" : "none";
+        item.outline.setStyle({weight: wide ? cfg.townshipStyle.weight : 0.8});
+      });
+    }
+    map.on("zoomend", placeLabels);
+    group.on("add", placeLabels);
     group.addTo(map);
+    placeLabels();
     if (control) control.addOverlay(group, T["layer.townships"]);
   }
 

@@ -111,6 +111,7 @@ function covermapStore(data) {
       }
       return -1;
     },
+    width: function (i) { return Math.max(box[4 * i + 2] - box[4 * i], box[4 * i + 3] - box[4 * i + 1]); },
     bounds: function (i) {
       return L.latLngBounds(toLatLng(box[4 * i], box[4 * i + 3]), toLatLng(box[4 * i + 2], box[4 * i + 1]));
     },
@@ -158,6 +159,11 @@ function covermapTiles(store, options) {
         if (this._map) this.redraw();
         return this;
       },
+      // More points than this on one tile are not drawn there (nor hovered): zoom in to see them.
+      crowded: 1000,
+      // Points shrink by a pixel a zoom level below 11 (to 1.5 px): tens of thousands of
+      // clinics at their full size would hide a province's villages.
+      radius: function (radius, zoom) { return Math.max(1.5, Math.min(radius, radius - (11 - zoom))); },
       shows: function (i) { return this.shown === null || this.shown[i] === 1; },
       styleOf: function (i) {
         var s = this.options.styles[this.options.classes ? this.options.classes[i] : 0];
@@ -177,14 +183,15 @@ function covermapTiles(store, options) {
         var scale = size.x * Math.pow(2, coords.z), ox = coords.x * size.x, oy = coords.y * size.y, pad = 12;
         var found = store.query((ox - pad) / scale, (oy - pad) / scale, (ox + size.x + pad) / scale,
                                 (oy + size.y + pad) / scale);
+        if (store.kind === "point" && found.length > this.crowded) return tile;
         for (var j = 0; j < found.length; j++) {
           var i = found[j];
           if (!this.shows(i)) continue;
-          var s = this.styleOf(i);
+          var s = this.styleOf(i), radius = this.radius(s.radius, coords.z);
           ctx.beginPath();
           store.coords[i].forEach(function (ring) {
             var last = ring.length - 2, px = ring[0] * scale - ox, py = ring[1] * scale - oy;
-            if (store.kind === "point") { ctx.moveTo(px + s.radius, py); ctx.arc(px, py, s.radius, 0, 2 * Math.PI); return; }
+            if (store.kind === "point") { ctx.moveTo(px + radius, py); ctx.arc(px, py, radius, 0, 2 * Math.PI); return; }
             ctx.moveTo(px, py);
             for (var a = 2; a <= last; a += 2) {
               var qx = ring[a] * scale - ox, qy = ring[a + 1] * scale - oy;
@@ -196,8 +203,11 @@ function covermapTiles(store, options) {
           if (s.fill && s.fillOpacity > 0) {
             ctx.globalAlpha = s.fillOpacity; ctx.fillStyle = s.fillColor; ctx.fill("evenodd");
           }
-          if (s.weight > 0 && s.opacity > 0) {
-            ctx.globalAlpha = s.opacity; ctx.strokeStyle = s.color; ctx.lineWidth = s.weight;
+          // A polygon a few pixels wide gets a thinner outline (none below ~2 px), or a
+          // province seen whole would be all outline and no colour.
+          var weight = store.kind === "polygon" ? Math.min(s.weight, store.width(i) * scale / 8) : s.weight;
+          if (weight >= 0.25 && s.opacity > 0) {
+            ctx.globalAlpha = s.opacity; ctx.strokeStyle = s.color; ctx.lineWidth = weight;
             ctx.setLineDash(s.dash); ctx.stroke();
           }
         }
@@ -207,8 +217,13 @@ function covermapTiles(store, options) {
       shapeAt: function (latlng) {
         if (!this._map) return -1;
         var m = covermapMercator(latlng.lng, latlng.lat), self = this;
-        var tolerance = (this.store.kind === "polygon" ? 0 : 5 + (this.styleOf(0).radius || 0))
-          / (256 * Math.pow(2, this._map.getZoom()));
+        var zoom = this._map.getZoom();
+        var tolerance = (this.store.kind === "polygon" ? 0 : 5 + (this.store.kind === "point" ? this.radius(this.styleOf(0).radius, zoom) : 0))
+          / (256 * Math.pow(2, zoom));
+        if (this.store.kind === "point") {
+          var half = 128 / (256 * Math.pow(2, zoom));
+          if (this.store.query(m[0] - half, m[1] - half, m[0] + half, m[1] + half).length > this.crowded) return -1;
+        }
         return this.store.hit(m[0], m[1], tolerance, function (i) { return self.shows(i); });
       }
     });
