@@ -51,6 +51,7 @@ class Result:
     townships: gpd.GeoDataFrame
     seconds: dict[str, float] = field(default_factory=dict)
     peak_memory_mb: dict[str, float] = field(default_factory=dict)  # process peak RSS after each step
+    cpu_seconds: dict[str, float] = field(default_factory=dict)     # process CPU time per step, all threads
     consistency: gpd.GeoDataFrame | None = None   # ledger vs geometry disagreements (consistency.csv)
 
     def infrastructure(self) -> dict[str, gpd.GeoDataFrame]:
@@ -63,10 +64,13 @@ class Result:
 
 
 @contextmanager
-def _timed(seconds: dict[str, float], step: str, peaks: dict[str, float] | None = None):
-    start = time.perf_counter()
+def _timed(seconds: dict[str, float], step: str, peaks: dict[str, float] | None = None,
+           cpu: dict[str, float] | None = None):
+    start, start_cpu = time.perf_counter(), time.process_time()
     yield
     seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - start, 3)  # a step may come back
+    if cpu is not None:   # CPU time of all threads: against wall time, how much ran in parallel
+        cpu[step] = round(cpu.get(step, 0.0) + time.process_time() - start_cpu, 3)
     if peaks is not None:
         peaks[step] = peak_memory_mb()
     log.info("%s: %.2f s", step, seconds[step])
@@ -77,7 +81,8 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
     for every village."""
     seconds: dict[str, float] = {}
     peaks: dict[str, float] = {}
-    with _timed(seconds, "read", peaks):
+    cpu: dict[str, float] = {}
+    with _timed(seconds, "read", peaks, cpu):
         inputs = inputs if inputs is not None else load_inputs(profile)
     log.info("%d villages, working CRS %s", len(inputs.villages), inputs.crs.to_string())
     rules = profile.standards
@@ -88,21 +93,23 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
              "fibre": lambda: network.assess_fibre(inputs, rules.network)}
     parts = []
     for key, step in steps.items():
-        with _timed(seconds, key, peaks):
+        with _timed(seconds, key, peaks, cpu):
             parts.append(step())
-    with _timed(seconds, "gaps", peaks):
+    with _timed(seconds, "gaps", peaks, cpu):
         villages = _village_table(inputs, parts)
-    return finish(profile, inputs, villages, seconds, peaks)
+    return finish(profile, inputs, villages, seconds, peaks, cpu)
 
 
 def finish(profile: Profile, inputs: Inputs, villages: gpd.GeoDataFrame, seconds: dict[str, float],
-           peaks: dict[str, float]) -> Result:
+           peaks: dict[str, float], cpu: dict[str, float] | None = None) -> Result:
     """Gap lists, township table and consistency ledger from the whole village table;
     shared by ``assess`` and the county-partitioned run (``layers.distributed``)."""
-    with _timed(seconds, "gaps", peaks):
+    cpu = {} if cpu is None else cpu
+    with _timed(seconds, "gaps", peaks, cpu):
         result = Result(profile, inputs, villages, gaps.gap_list(villages), gaps.no_data_list(villages),
                         _townships(villages, *_read_coverage(inputs, villages)), seconds, peaks)
-    with _timed(seconds, "consistency", peaks):
+    result.cpu_seconds = cpu
+    with _timed(seconds, "consistency", peaks, cpu):
         result.consistency = _consistency(inputs, profile, villages)
     return result
 
@@ -177,7 +184,7 @@ def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = Fals
     _remove_stale_staging(outdir)
     with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=outdir) as tmp:
         staging = Path(tmp)
-        with _timed(result.seconds, "write tables", result.peak_memory_mb):
+        with _timed(result.seconds, "write tables", result.peak_memory_mb, result.cpu_seconds):
             _write_tables(result, staging)
         for name, writer in extras.items():
             with _timed(result.seconds, f"write {name}", result.peak_memory_mb):

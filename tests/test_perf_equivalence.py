@@ -190,3 +190,16 @@ def test_far_outside_by_boxes_matches_distances():
         expected = np.r_[shapely.distance(features[:-1], extent) > distance, False]
         assert np.array_equal(checks.far_outside(villages, layer, distance), expected)
         assert 0 < expected.sum() < len(features) - 1
+
+
+def test_cpu_seconds_per_step_kept_out_of_run_json(country, tmp_path):
+    import json
+
+    from layers.pipeline import publish
+    result = assess(load_profile(country / "profile.toml"))
+    assert list(result.cpu_seconds) == list(result.seconds)
+    assert all(value >= 0 for value in result.cpu_seconds.values()) and sum(result.cpu_seconds.values()) > 0
+    publish(result, tmp_path / "out")
+    assert "write tables" in result.cpu_seconds
+    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert "cpu_seconds" not in record and list(record["seconds"]) == list(result.seconds)
