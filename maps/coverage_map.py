@@ -111,11 +111,12 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
     """Villages coloured by failed standards, a hidden layer per standard with its failing
     villages, every infrastructure input (hidden), township outlines and names, legend.
     With ``township`` (a township_code) only that township's villages and nearby inputs;
-    with ``county`` (the first six digits of village codes) only that county's."""
+    with ``county`` (the first six digits of village codes) only that county's. The whole
+    overview of more than maps.tiles.TILED_ABOVE villages leaves the inputs to the bureau maps."""
     villages, data, frames, townships = prep.villages, prep.data, prep.frames, prep.townships
     words, tiled = prep.words, prep.tiled
-    minimap = None
-    if township is not None or county is not None:
+    minimap, whole = None, township is None and county is None
+    if not whole:
         if township is not None:
             villages = villages[villages["township_code"].astype(str) == township]
             keep = lambda code: code == township  # noqa: E731
@@ -144,6 +145,8 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
             tiled_fails_layer(shapes, props, key, words) for key in STANDARDS]
     else:
         layers = [overview_layer(data, words)] + [fails_layer(data, key, words) for key in STANDARDS]
+    if whole and use_tiles(int(usable(villages.geometry.values).sum()), None):
+        frames = {}  # a province's inputs would double the page: the bureau maps show them
     for layer in layers + infrastructure_layers(frames, words, tiled=prep.options.tiled):
         layer.add_to(m)
     legend = overview_legend(class_counts(villages), fails_counts(villages), _undrawn(villages), words, title,

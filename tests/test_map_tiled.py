@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -74,7 +75,10 @@ def big(tmp_path_factory):
     the default switch: the overview."""
     villages = county(TILED_ABOVE + 201, seed=3)
     folder = tmp_path_factory.mktemp("big-map")
-    return villages, write_map(villages, None, folder / "map.html", title="大县")
+    road = gpd.GeoDataFrame({"hardened": [True], "surface": ["asphalt"], "name": ["X101"]},
+                            geometry=[shapely.LineString(villages.geometry.iloc[0].exterior.coords[:2])],
+                            crs=villages.crs)
+    return villages, write_map(villages, {"roads": road}, folder / "map.html", title="大县")
 
 
 def test_a_map_above_the_threshold_holds_one_store_and_no_village_geojson(big):
@@ -84,6 +88,7 @@ def test_a_map_above_the_threshold_holds_one_store_and_no_village_geojson(big):
     assert not re.search(r"geo_json_\w+_add\(\{\"features\"", html)  # no GeoJSON blob at all
     parts = re.search(r'covermapStore\(\{"kind":"polygon","parts":\[([0-9,]*)\]', html).group(1).split(",")
     assert len(parts) == len(villages)
+    assert "X101" not in html  # the inputs are left to the bureau maps
     small = build_map(villages.iloc[:TILED_ABOVE], title="小县")  # at the threshold: SVG paths
     assert "covermapStore({" not in render(small)
 
