@@ -24,7 +24,11 @@ def township_outlines(villages: gpd.GeoDataFrame) -> dict:
     codes = drawn["township_code"].astype(object).where(drawn["township_code"].notna(), "")
     frame = gpd.GeoDataFrame({"code": codes.astype(str), "name": drawn["township_name"].astype(object)},
                              geometry=drawn.geometry.values, crs=villages.crs)
-    dissolved = frame.dissolve("code", aggfunc="first").reset_index()
+    # The villages were simplified together (simplify_coverage), so they normally still form
+    # a clean coverage, which GEOS unions far faster (30,000 villages: 8.7 s -> under 1 s);
+    # anything else by the general union.
+    clean = bool(shapely.coverage_is_valid(frame.geometry.values))
+    dissolved = frame.dissolve("code", aggfunc="first", method="coverage" if clean else "unary").reset_index()
     dissolved = simplify_coverage(dissolved, OUTLINE_TOLERANCE_M)
     points = shapely.get_coordinates(dissolved.geometry.representative_point().values)
     names = dissolved["name"].where(dissolved["name"].notna(), dissolved["code"]).astype(str)
