@@ -209,7 +209,10 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
         return share
     disjoint = np.median(shapely.get_num_coordinates(cover)) <= CLIP_MIN_VERTICES
     if disjoint:  # small pieces (service circles): dissolving first is cheap and leaves fewer pairs
-        cover = shapely.get_parts(shapely.union_all(cover))
+        # GEOS DisjointSubsetUnion unions each group of mutually touching pieces on its own
+        # (30k villages' water: 3.6 -> 2.6 s CPU); it orders the overlay differently from
+        # union_all, so areas may differ in the last bits (at most ~2.4e-14 in a share)
+        cover = shapely.get_parts(shapely.disjoint_subset_union_all(cover))
         cover = cover[shapely.area(cover) > 0]
     rows = np.flatnonzero(has_area)
     tree = shapely.STRtree(polygons[rows])
