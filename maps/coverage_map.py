@@ -28,7 +28,7 @@ from maps.options import MapOptions, make_options
 from maps.popup import limit_texts
 from maps.styles import BUREAUS, STANDARDS
 from maps.townships import township_outlines
-from maps.tiles import ShapeStore, use_tiles
+from maps.tiles import ShapeStore, one_kind, use_tiles
 from maps.villages import (bureau_layer, check_villages, class_counts, drawn_bounds, fails_counts, fails_layer,
                            overview_layer, tiled_bureau_layer, tiled_fails_layer, tiled_overview_layer,
                            verdict_counts, village_geojson, village_store)
@@ -71,7 +71,8 @@ def prepare(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoData
     villages = check_villages(villages, options.gcj02)
     frames = check_infrastructure(infrastructure, options.gcj02)
     words, outlines = texts(options.lang), township_outlines(villages)
-    if use_tiles(int(usable(villages.geometry.values).sum()), options.tiled):
+    drawn = villages.geometry.values[usable(villages.geometry.values)]
+    if use_tiles(len(drawn), options.tiled) and one_kind(drawn):  # a mix of kinds stays SVG
         store, props = village_store(villages, words)
         return Prepared(villages, frames, None, outlines, options, store, props)
     return Prepared(villages, frames, village_geojson(villages, words), outlines, options)
@@ -124,7 +125,8 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
             villages = villages[villages["village_code"].astype(str).str[:6] == county]
             keep = lambda code: code[:6] == county  # noqa: E731
         # a township or a county is small: its own villages as GeoJSON, unless tiles were asked for
-        tiled = use_tiles(int(usable(villages.geometry.values).sum()), prep.options.tiled)
+        drawn = villages.geometry.values[usable(villages.geometry.values)]
+        tiled = use_tiles(len(drawn), prep.options.tiled) and one_kind(drawn)
         if tiled:
             store, props = village_store(villages, words)
         else:

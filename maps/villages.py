@@ -51,8 +51,15 @@ def check_villages(villages: gpd.GeoDataFrame, gcj02: bool = False) -> gpd.GeoDa
     if wrong.any():
         problems.append(f"gap_count differs from the number of 'fails' verdicts for village(s) "
                         f"{', '.join(codes[wrong].iloc[:_SHOWN])}")
-    if not usable(villages.geometry.values).any():
+    drawn = usable(villages.geometry.values)
+    if not drawn.any():
         problems.append("no village has a geometry, so there is nothing to draw")
+    kinds = shapely.get_type_id(villages.geometry.values)
+    other = drawn & ~np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
+    if other.any():
+        problems.append(f"village boundaries must be polygons; village(s) {', '.join(codes[other].iloc[:_SHOWN])} "
+                        f"are {', '.join(sorted(villages.geometry[other].geom_type.unique()))}; "
+                        "map polygons, or leave the geometry empty for a village without a boundary")
     if problems:
         raise DataError("villages table cannot be mapped: " + "; ".join(problems))
     return to_lonlat(simplify_coverage(villages), "villages", gcj02)

@@ -423,3 +423,10 @@ def test_villages_of_several_counties_get_county_maps_not_township_maps(tmp_path
     assert config["minimap"] is None  # the county's own outlines, sent once
     assert 'href="../index.html"' in page
 
+
+
+def test_a_village_drawn_as_a_point_is_a_data_error_naming_it():
+    villages = sample_villages()
+    villages.loc[villages["village_code"] == "520101002003", "geometry"] = Point(500_500, 2_900_500)
+    with pytest.raises(DataError, match=r"village boundaries must be polygons; village\(s\) 520101002003 are Point"):
+        build_map(villages)
