@@ -220,16 +220,38 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
     if len(pi) == 0:
         return share
     pi = rows[pi]
-    # 1. wholly inside one cover polygon: no overlay at all
+    # 1. wholly inside one cover polygon: no overlay at all (in the query's order, by cover
+    # polygon: a prepared geometry builds its index on first use, which two threads must
+    # not do at once, so each thread's chunk should hold its own cover polygons)
     shapely.prepare(cover)
     inside = _parallel(shapely.contains, cover[ci], polygons[pi])
     full = np.zeros(len(polygons), dtype=bool)
     full[pi[inside]] = True
+    shapely.destroy_prepared(cover)  # the indexes of large cover are big, and cover may be the caller's
     keep = ~full[pi]
     pi, ci = pi[keep], ci[keep]
+    # 2-3 by polygon (stable: each polygon's pieces keep their order), a block of polygons
+    # at a time, so that the clipped pieces of a national layer (510k pairs for 490k
+    # villages' water) are never all held at once
+    order = np.argsort(pi, kind="stable")
+    pi, ci = pi[order], ci[order]
+    covered = np.zeros(len(polygons))
+    cuts = np.unique(np.r_[np.searchsorted(pi, pi[::_SHARE_BLOCK], side="left"), len(pi)]).tolist()
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        _cover_block(polygons, cover, pi[a:b], ci[a:b], disjoint, covered)
+    share[rows] = np.clip(covered[rows] / areas[rows], 0.0, 1.0)
     share[full] = 1.0
-    if len(pi) == 0:
-        return share
+    return share
+
+
+# pairs per block in covered_share (~1.5 kB of clipped piece each)
+_SHARE_BLOCK = 100_000
+
+
+def _cover_block(polygons: np.ndarray, cover: np.ndarray, pi: np.ndarray, ci: np.ndarray, disjoint: bool,
+                 covered: np.ndarray) -> None:
+    """Steps 2-3 of ``covered_share`` for (polygon, cover) pairs sorted by polygon and
+    holding all pairs of each of their polygons: their ``covered`` area."""
     # 2. clip each cover polygon to the village's box, then to the village
     pieces = cover[ci]
     big = shapely.get_num_coordinates(pieces) > CLIP_MIN_VERTICES
@@ -238,15 +260,10 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
         pieces[big] = _clip_to_boxes(pieces[big], shapely.bounds(polygons[pi[big]]) + [-1.0, -1.0, 1.0, 1.0])
     pieces = _parallel(shapely.intersection, pieces, polygons[pi])
     if disjoint:
-        covered = np.bincount(pi, weights=shapely.area(pieces), minlength=len(polygons))
-        share[rows] = np.clip(covered[rows] / areas[rows], 0.0, 1.0)
-        share[full] = 1.0
-        return share
+        covered += np.bincount(pi, weights=shapely.area(pieces), minlength=len(polygons))
+        return
     # 3. one piece: its area; several: union them per polygon first
-    order = np.argsort(pi, kind="stable")
-    pi, pieces = pi[order], pieces[order]
     counts = np.bincount(pi, minlength=len(polygons))
-    covered = np.zeros(len(polygons))
     single = counts[pi] == 1
     covered[pi[single]] = shapely.area(pieces[single])
     multi = ~single
@@ -259,6 +276,3 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
         # each row's union costs ~0.5 ms, so even a few hundred rows are worth a thread
         covered[groups] = shapely.area(_parallel(lambda rows: _by_blocks(shapely.union_all, rows), padded,
                                                  min_chunk=200))
-    share[rows] = np.clip(covered[rows] / areas[rows], 0.0, 1.0)
-    share[full] = 1.0
-    return share
