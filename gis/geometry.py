@@ -220,14 +220,25 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
     if len(pi) == 0:
         return share
     pi = rows[pi]
-    # 1. wholly inside one cover polygon: no overlay at all (in the query's order, by cover
-    # polygon: a prepared geometry builds its index on first use, which two threads must
-    # not do at once, so each thread's chunk should hold its own cover polygons)
-    shapely.prepare(cover)
-    inside = _parallel(shapely.contains, cover[ci], polygons[pi])
+    # 1. wholly inside one cover polygon: no overlay at all. By cover polygon (a prepared
+    # geometry builds its index on first use, which two threads must not do at once, so
+    # each thread's chunk should hold its own cover polygons), prepared a block of about
+    # _PREPARED_VERTICES at a time: the indexes take ~100 bytes a vertex (4G cover for 490k
+    # villages: 1.5 GB all at once), and cover may be the caller's, so none is left prepared
+    order = np.argsort(ci, kind="stable")
+    pi, ci = pi[order], ci[order]
+    inside = np.zeros(len(pi), dtype=bool)
+    load = np.cumsum(shapely.get_num_coordinates(cover))
+    ends = np.unique(np.r_[np.searchsorted(load, np.arange(1, load[-1] // _PREPARED_VERTICES + 1)
+                                           * _PREPARED_VERTICES), len(cover) - 1]) + 1
+    for first, last in zip(np.r_[0, ends[:-1]], ends):
+        block = cover[first:last]
+        shapely.prepare(block)
+        a, b = np.searchsorted(ci, [first, last])
+        inside[a:b] = _parallel(shapely.contains, cover[ci[a:b]], polygons[pi[a:b]])
+        shapely.destroy_prepared(block)
     full = np.zeros(len(polygons), dtype=bool)
     full[pi[inside]] = True
-    shapely.destroy_prepared(cover)  # the indexes of large cover are big, and cover may be the caller's
     keep = ~full[pi]
     pi, ci = pi[keep], ci[keep]
     # 2-3 by polygon (stable: each polygon's pieces keep their order), a block of polygons
@@ -246,6 +257,8 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
 
 # pairs per block in covered_share (~1.5 kB of clipped piece each)
 _SHARE_BLOCK = 100_000
+# cover vertices prepared at a time in covered_share
+_PREPARED_VERTICES = 1_000_000
 
 
 def _cover_block(polygons: np.ndarray, cover: np.ndarray, pi: np.ndarray, ci: np.ndarray, disjoint: bool,

@@ -2,8 +2,8 @@
 split into strips over threads, the isolated-village and far-outside checks by boxes,
 reason sentences and texts made only where a rule applies, township shapes reused from
 reading and unioned by group, text and number columns parsed per distinct value or kept
-as numbers, overlapping pairs by ``touches``, covered shares a block of villages at a
-time; and CPU seconds kept out of run.json."""
+as numbers, overlapping pairs by ``touches``, covered shares a block of villages (and of
+prepared cover) at a time; and CPU seconds kept out of run.json."""
 
 from __future__ import annotations
 
@@ -209,17 +209,22 @@ def test_cpu_seconds_per_step_kept_out_of_run_json(country, tmp_path):
 
 
 def test_covered_share_in_blocks_of_villages_is_one_pass(monkeypatch, country):
-    # blocks of a few pairs (cut only between villages) give the very same shares as one
-    # block, for both kinds of cover; the caller's cover is not left prepared
+    # blocks of a few pairs (cut only between villages), and cover prepared a few vertices
+    # at a time, give the very same shares as one block, for both kinds of cover; the
+    # caller's cover is not left prepared
     monkeypatch.setattr(geometry, "THREADS", 2)
     monkeypatch.setattr(geometry, "_MIN_CHUNK", 50)
     villages = gpd.read_file(country / "villages.fgb").geometry.to_numpy()
+    default = geometry._PREPARED_VERTICES
     for name in ("coverage", "water"):
         cover = gpd.read_file(country / f"{name}.fgb").geometry.to_numpy()
         monkeypatch.setattr(geometry, "_SHARE_BLOCK", 10**9)
         whole = geometry.covered_share(villages, cover)
         assert not shapely.is_prepared(cover).any()
-        for block in (1, 7, 100):
+        for block, prepared in ((1, 1), (7, 500), (100, 10**9)):
             monkeypatch.setattr(geometry, "_SHARE_BLOCK", block)
+            monkeypatch.setattr(geometry, "_PREPARED_VERTICES", prepared)
             assert np.array_equal(geometry.covered_share(villages, cover), whole, equal_nan=True)
+            assert not shapely.is_prepared(cover).any()
+        monkeypatch.setattr(geometry, "_PREPARED_VERTICES", default)
         assert (whole == 0).any() and ((whole > 0) & (whole < 1)).any()
