@@ -41,7 +41,7 @@ def township_file(code: str) -> str:
     return re.sub(r"[^0-9A-Za-z_-]", "_", code or "unknown") + ".html"
 
 
-def county_codes(villages: pd.DataFrame) -> pd.Series:
+def _county_codes(villages: pd.DataFrame) -> pd.Series:
     """The county of each village: the first six digits of a 12-digit division code, else None."""
     codes = villages["village_code"].astype(str)
     return codes.str[:6].where(codes.str.fullmatch(r"\d{12}"), None)
@@ -50,7 +50,7 @@ def county_codes(villages: pd.DataFrame) -> pd.Series:
 def _counties(villages: pd.DataFrame) -> list[tuple[str, int, int, int]]:
     """(code, villages, villages with gaps, townships) of every county, in code order, when the
     villages span more than one county and every code is a division code; else none."""
-    counties = county_codes(villages)
+    counties = _county_codes(villages)
     if counties.isna().any() or counties.nunique() < 2:
         return []
     table = pd.DataFrame({"county": counties, "gaps": villages["gap_count"] > 0,

@@ -28,7 +28,7 @@ from maps.options import MapOptions, make_options
 from maps.popup import limit_texts
 from maps.styles import BUREAUS, STANDARDS
 from maps.townships import township_outlines
-from maps.tiles import ShapeStore, one_kind, use_tiles
+from maps.tiles import ShapeStore, use_tiles
 from maps.villages import (bureau_layer, check_villages, class_counts, drawn_bounds, fails_counts, fails_layer,
                            overview_layer, tiled_bureau_layer, tiled_fails_layer, tiled_overview_layer,
                            verdict_counts, village_geojson, village_store)
@@ -71,11 +71,16 @@ def prepare(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoData
     villages = check_villages(villages, options.gcj02)
     frames = check_infrastructure(infrastructure, options.gcj02)
     words, outlines = texts(options.lang), township_outlines(villages)
-    drawn = villages.geometry.values[usable(villages.geometry.values)]
-    if use_tiles(len(drawn), options.tiled) and one_kind(drawn):  # a mix of kinds stays SVG
+    if _on_tiles(villages, options.tiled):
         store, props = village_store(villages, words)
         return Prepared(villages, frames, None, outlines, options, store, props)
     return Prepared(villages, frames, village_geojson(villages, words), outlines, options)
+
+
+def _on_tiles(villages: gpd.GeoDataFrame, tiled: bool | None) -> bool:
+    """Whether ``villages`` (checked: polygons or none) are drawn on canvas tiles: ``tiled``
+    when given, else when more than maps.tiles.TILED_ABOVE have a boundary."""
+    return use_tiles(int(usable(villages.geometry.values).sum()), tiled)
 
 
 def _base(prep: Prepared, villages: gpd.GeoDataFrame, title: str) -> folium.Map:
@@ -125,8 +130,7 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
             villages = villages[villages["village_code"].astype(str).str[:6] == county]
             keep = lambda code: code[:6] == county  # noqa: E731
         # a township or a county is small: its own villages as GeoJSON, unless tiles were asked for
-        drawn = villages.geometry.values[usable(villages.geometry.values)]
-        tiled = use_tiles(len(drawn), prep.options.tiled) and one_kind(drawn)
+        tiled = _on_tiles(villages, prep.options.tiled)
         if tiled:
             store, props = village_store(villages, words)
         else:
@@ -147,7 +151,7 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
             tiled_fails_layer(shapes, props, key, words) for key in STANDARDS]
     else:
         layers = [overview_layer(data, words)] + [fails_layer(data, key, words) for key in STANDARDS]
-    if whole and use_tiles(int(usable(villages.geometry.values).sum()), None):
+    if whole and _on_tiles(villages, None):
         frames = {}  # a province's inputs would double the page: the bureau maps show them
     for layer in layers + infrastructure_layers(frames, words, tiled=prep.options.tiled):
         layer.add_to(m)

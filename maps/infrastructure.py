@@ -13,9 +13,10 @@ import geopandas as gpd
 import pandas as pd
 
 from gis.errors import DataError
+from gis.geometry import usable
 from maps.geojson import display_text, feature_collection, require_columns, to_lonlat
 from maps.styles import INFRASTRUCTURE_STYLES
-from maps.tiles import ShapeStore, TiledLayer, drawable, one_kind, store_json, style_classes, use_tiles
+from maps.tiles import ShapeStore, TiledLayer, one_kind, store_json, style_classes, use_tiles
 
 # key -> the columns the layer shows or styles by
 COLUMNS = {
@@ -64,7 +65,7 @@ def _layer(frame: gpd.GeoDataFrame, columns: tuple[str, ...], name: str, words: 
     ``use_tiles`` says so and the rows are of one kind (``styles``/``style_keys`` then give
     each row's style, as ``style_function`` does for GeoJSON)."""
     frame = frame.reset_index(drop=True)
-    keep = drawable(frame)
+    keep = usable(frame.geometry.values)
     if not keep.any():
         return None
     fields = [(words[f"field.{column}"], column) for column in columns]

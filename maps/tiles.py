@@ -14,13 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 
-from gis.geometry import usable
 from maps.geojson import DECIMALS, script_json
 
 TILED_ABOVE = 10_000  # shapes in one layer; beyond it the layer is drawn on canvas tiles
@@ -138,8 +136,3 @@ def one_kind(geometries: np.ndarray) -> bool:
     """Whether the (non-empty) geometries are all polygons, all lines or all points: one tiled layer."""
     kinds = {_KINDS.get(int(type_id)) for type_id in np.unique(shapely.get_type_id(geometries))}
     return len(kinds) == 1 and None not in kinds
-
-
-def drawable(frame: gpd.GeoDataFrame) -> np.ndarray:
-    """The boolean mask of rows with a geometry that can be drawn."""
-    return usable(frame.geometry.values)
