@@ -105,7 +105,8 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
         result = assess(profile)
     title = title or profile.name
     extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
-                           township_maps_above=profile.map.township_maps_above_villages) if maps else {}
+                           township_maps_above=profile.map.township_maps_above_villages,
+                           township_frame=result.townships) if maps else {}
     publish(result, outdir, overwrite=overwrite, extras=extras)
     fails = {key: value["fails"] for key, value in counts(result.villages).items()}
     click.echo(f"{len(result.villages)} villages, {len(result.gaps)} gaps "

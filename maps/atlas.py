@@ -2,7 +2,9 @@
 township in townships/ when the county is large enough, and index.html linking them. A run
 over several counties (a prefecture, a province) gets one map per county in counties/
 instead: a province has over a thousand townships, and their maps would take longer to
-write than the whole assessment.
+write than the whole assessment. Its overview and bureau maps then draw aggregates, one
+polygon per township (per county above maps.aggregates.AGGREGATE_TOWNSHIPS_MAX townships)
+linking to its county's map, not every village.
 
 ``atlas_writers`` gives one writer per output name, for layers.pipeline.publish's ``extras``
 (which writes them in a staging folder, then moves them into place); ``write_atlas`` writes
@@ -21,7 +23,9 @@ import geopandas as gpd
 import pandas as pd
 
 from gis.errors import OutputError
-from maps.coverage_map import Prepared, bureau_map, overview_map, prepare, save
+from maps.aggregates import AGGREGATE_TOWNSHIPS_MAX, Areas, make_areas, township_shapes
+from maps.coverage_map import (Prepared, area_bureau_map, area_overview_map, bureau_map, overview_map, prepare,
+                               save)
 from maps.index import index_html
 from maps.options import MapOptions
 from maps.styles import BUREAUS
@@ -75,17 +79,38 @@ def _townships(villages: pd.DataFrame) -> list[tuple[str, str, int, int]]:
 
 def atlas_writers(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
                   options: MapOptions, *, title: str = "", gaps: pd.DataFrame | None = None,
-                  township_maps_above: int = TOWNSHIP_MAPS_ABOVE) -> dict[str, Callable[[Path], None]]:
-    """Output name -> writer(path). The inputs are checked and converted once, on first use."""
-    prepared: Callable[[], Prepared] = cache(lambda: prepare(villages, infrastructure, options))
+                  township_maps_above: int = TOWNSHIP_MAPS_ABOVE, township_frame: gpd.GeoDataFrame | None = None,
+                  aggregate_townships_max: int = AGGREGATE_TOWNSHIPS_MAX) -> dict[str, Callable[[Path], None]]:
+    """Output name -> writer(path). The inputs are checked and converted once, on first use.
+
+    ``township_frame`` (``township_code`` and the union of its villages, as
+    layers.pipeline's Result.townships) shapes the aggregates of a run over several counties;
+    without it they are dissolved from the villages. The aggregate unit is the township up
+    to ``aggregate_townships_max`` townships, else the county."""
     counties = _counties(villages)
+    prepared: Callable[[], Prepared] = cache(lambda: prepare(villages, infrastructure, options, whole=not counties))
     townships = _townships(villages) if not counties and len(villages) > township_maps_above else []
 
-    writers: dict[str, Callable[[Path], None]] = {
-        "map.html": lambda path: save(overview_map(prepared(), title, "index.html"), path)}
-    for bureau in BUREAUS:
-        writers[bureau_file(bureau)] = (lambda b: lambda path: save(
-            bureau_map(prepared(), b, title, gaps, "index.html"), path))(bureau)
+    def county_href(code: str) -> str:
+        return f"{COUNTY_FOLDER}/{township_file(code)}"
+
+    @cache
+    def areas() -> Areas:
+        prep = prepared()  # checks the villages first
+        shapes = township_frame if township_frame is not None else township_shapes(villages)
+        return make_areas(prep.villages, shapes, prep.words, county_href, options.gcj02, aggregate_townships_max)
+
+    writers: dict[str, Callable[[Path], None]] = {}
+    if counties:
+        writers["map.html"] = lambda path: save(area_overview_map(prepared(), areas(), title, "index.html"), path)
+        for bureau in BUREAUS:
+            writers[bureau_file(bureau)] = (lambda b: lambda path: save(
+                area_bureau_map(prepared(), areas(), b, title, "index.html"), path))(bureau)
+    else:
+        writers["map.html"] = lambda path: save(overview_map(prepared(), title, "index.html"), path)
+        for bureau in BUREAUS:
+            writers[bureau_file(bureau)] = (lambda b: lambda path: save(
+                bureau_map(prepared(), b, title, gaps, "index.html"), path))(bureau)
     if townships:
         writers[TOWNSHIP_FOLDER] = lambda path: _write_townships(prepared(), townships, title, Path(path))
     if counties:

@@ -17,16 +17,17 @@ from branca.element import MacroElement, Template
 
 from gis.errors import OutputError
 from gis.geometry import usable
+from maps.aggregates import Areas, area_geojson, area_panel, share_counts
 from maps.app import add_app
 from maps.basemaps import tile_layers
 from maps.bureau import panel
 from maps.i18n import texts
 from maps.infrastructure import BUREAU_INPUTS, check_infrastructure, infrastructure_layers
 from maps.leaflet import use_leaflet
-from maps.legend import bureau_legend, overview_legend
+from maps.legend import area_legend, bureau_legend, overview_legend
 from maps.options import MapOptions, make_options
 from maps.popup import limit_texts
-from maps.styles import BUREAUS, STANDARDS
+from maps.styles import AREA_STYLES, BUREAUS, STANDARDS
 from maps.townships import township_outlines
 from maps.tiles import ShapeStore, use_tiles
 from maps.villages import (bureau_layer, check_villages, class_counts, drawn_bounds, fails_counts, fails_layer,
@@ -66,11 +67,16 @@ class Prepared:
 
 
 def prepare(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
-            options: MapOptions) -> Prepared:
-    """Check the inputs (DataError/CRSError listing their problems) and convert them once."""
+            options: MapOptions, whole: bool = True) -> Prepared:
+    """Check the inputs (DataError/CRSError listing their problems) and convert them once.
+    With ``whole=False`` no map draws all the villages at once (a run over several counties:
+    aggregate overview and bureau maps, one map per county), so their GeoJSON or tiles of
+    the whole are not made."""
     villages = check_villages(villages, options.gcj02)
     frames = check_infrastructure(infrastructure, options.gcj02)
     words, outlines = texts(options.lang), township_outlines(villages)
+    if not whole:
+        return Prepared(villages, frames, None, outlines, options)
     if _on_tiles(villages, options.tiled):
         store, props = village_store(villages, words)
         return Prepared(villages, frames, None, outlines, options, store, props)
@@ -100,11 +106,11 @@ def _undrawn(villages: gpd.GeoDataFrame) -> int:
 
 
 def _finish(m: folium.Map, prep: Prepared, village_layers: list, legend, townships: dict, side=None,
-            minimap: dict | None = None) -> folium.Map:
+            minimap: dict | None = None, areas: dict | None = None) -> folium.Map:
     m.get_root().html.add_child(legend, name="legend")
     control = folium.LayerControl(collapsed=True).add_to(m)
     add_app(m, village_layers, control, prep.words, limit_texts(prep.options.limits, prep.words), townships,
-            prep.townships if minimap is None else minimap, side)
+            prep.townships if minimap is None else minimap, side, areas)
     return m
 
 
@@ -181,6 +187,56 @@ def bureau_map(prep: Prepared, bureau: str, title: str = "", gaps: pd.DataFrame 
     legend = bureau_legend(keys, verdict_counts(villages, keys), fails_counts(villages), _undrawn(villages), words,
                            title, _note(prep), index_href)
     return _finish(m, prep, layers, legend, prep.townships, panel(villages, bureau, drawn, words, gaps))
+
+
+_NO_OUTLINES = {"type": "FeatureCollection", "features": []}  # aggregate maps: the areas are the outlines
+
+
+def _unit(areas: Areas, words) -> str:
+    return words["area.townships" if areas.unit == "township" else "area.counties"]
+
+
+def _area_map(prep: Prepared, areas: Areas, title: str, index_href: str | None, keys: tuple[str, ...],
+              counted: str, layer_name: str, heading: str, counted_label: str, frames, panel=None) -> folium.Map:
+    words, villages, unit = prep.words, prep.villages, _unit(areas, prep.words)
+    m = _base(prep, villages, title)
+    layer = folium.GeoJson(area_geojson(areas, keys, counted), name=layer_name,
+                           style_function=lambda feature: dict(AREA_STYLES[feature["properties"]["share_class"]]),
+                           highlight_function=lambda feature: {"weight": 3})
+    for item in [layer] + frames:
+        item.add_to(m)
+    fails = fails_counts(villages)
+    totals = words["legend.totals"].format(n=len(villages), gaps=int((villages["gap_count"] > 0).sum()))
+    legend = area_legend(heading, share_counts(areas, counted), totals, {key: fails[key] for key in keys},
+                         areas.undrawn, words, title, _note(prep), index_href, unit)
+    config = {"unit": areas.unit, "keys": list(keys), "counted": counted_label,
+              "search": words["search.areas"].format(unit=unit.lower())}
+    return _finish(m, prep, [layer], legend, _NO_OUTLINES, panel, minimap=_NO_OUTLINES, areas=config)
+
+
+def area_overview_map(prep: Prepared, areas: Areas, title: str = "", index_href: str | None = None) -> folium.Map:
+    """The overview of a run over several counties: its townships or counties (maps/aggregates.py)
+    coloured by the share of their villages failing at least one standard, the legend, and the
+    inputs as in ``overview_map``'s (hidden; left to the bureau maps above TILED_ABOVE villages)."""
+    words, unit = prep.words, _unit(areas, prep.words)
+    frames = {} if _on_tiles(prep.villages, None) else prep.frames
+    return _area_map(prep, areas, title, index_href, tuple(STANDARDS), "gaps",
+                     words["layer.areas"].format(unit=unit), words["legend.share"].format(unit=unit),
+                     words["area.gaps"], infrastructure_layers(frames, words, tiled=prep.options.tiled))
+
+
+def area_bureau_map(prep: Prepared, areas: Areas, bureau: str, title: str = "",
+                    index_href: str | None = None) -> folium.Map:
+    """A bureau's map of a run over several counties: the areas coloured by the share of their
+    villages failing at least one of the bureau's standards, its inputs shown, and the areas
+    with failing villages listed beside the map, most first."""
+    keys, words, unit = BUREAUS[bureau], prep.words, _unit(areas, prep.words)
+    standards = words["list.sep"].join(words[f"standard.{key}"] for key in keys)
+    frames = infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True, tiled=prep.options.tiled)
+    return _area_map(prep, areas, title, index_href, keys, f"bureau_{bureau}",
+                     words["layer.areas_bureau"].format(unit=unit, standard=standards),
+                     words["legend.share_bureau"].format(unit=unit, standard=standards),
+                     words["area.failing"].format(standard=standards), frames, area_panel(areas, bureau, words))
 
 
 def build_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None = None,

@@ -40,6 +40,16 @@ _ZH = {
     "index.townships": "各乡镇地图", "index.counties": "各县地图",
     "index.county": "县级区划 {code}（{townships} 个乡镇）", "index.villages": "{n} 个村，{gaps} 个村至少一项不达标",
     "index.failing": "{n} 个不达标村",
+    "area.townships": "乡镇", "area.counties": "县", "area.county": "县级区划 {code}",
+    "area.villages": "村庄数", "area.gaps": "至少一项不达标的村", "area.failing": "{standard}不达标的村",
+    "area.fails": "各标准不达标村数", "area.share": "占 {share}%", "area.county_map": "打开本县地图",
+    "layer.areas": "{unit}（按至少一项不达标的村所占比例）", "layer.areas_bureau": "{unit}（按{standard}不达标的村所占比例）",
+    "legend.share": "{unit}：至少一项不达标的村所占比例", "legend.share_bureau": "{unit}：{standard}不达标的村所占比例",
+    "legend.totals": "共 {n} 个村，{gaps} 个村至少一项不达标",
+    "legend.undrawn_areas": "其中 {n} 个无边界，已计数但未绘制。",
+    "legend.areas_note": "点击{unit}查看各标准不达标村数和本县地图链接。",
+    "panel.areas": "{bureau}：各{unit}不达标村数（从多到少）",
+    "search.areas": "搜索{unit}名称或代码", "area.none": "无匹配结果",
 }
 
 _EN = {
@@ -77,6 +87,19 @@ _EN = {
     "index.townships": "Maps per township", "index.counties": "Maps per county",
     "index.county": "County {code} ({townships} townships)", "index.villages": "{n} villages, {gaps} failing at least one standard",
     "index.failing": "{n} failing villages",
+    "area.townships": "Townships", "area.counties": "Counties", "area.county": "County {code}",
+    "area.villages": "Villages", "area.gaps": "Villages failing at least one standard",
+    "area.failing": "Villages failing {standard}", "area.fails": "Villages failing each standard",
+    "area.share": "{share}%", "area.county_map": "Open the county map",
+    "layer.areas": "{unit} by share of villages failing at least one standard",
+    "layer.areas_bureau": "{unit} by share of villages failing {standard}",
+    "legend.share": "{unit}: share of villages failing at least one standard",
+    "legend.share_bureau": "{unit}: share of villages failing {standard}",
+    "legend.totals": "{n} villages, {gaps} failing at least one standard",
+    "legend.undrawn_areas": "{n} of them without a boundary: counted, not drawn.",
+    "legend.areas_note": "Click one of the {unit} for its villages failing each standard and its county map.",
+    "panel.areas": "{bureau}: {unit} by failing villages, most first",
+    "search.areas": "Search {unit} by name or code", "area.none": "No match",
 }
 
 _TABLES = {"zh": MappingProxyType(_ZH), "en": MappingProxyType(_EN)}

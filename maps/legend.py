@@ -9,7 +9,7 @@ from html import escape
 
 from branca.element import Element, Template
 
-from maps.styles import GAP_CLASSES, VERDICT_COLOURS
+from maps.styles import GAP_CLASSES, SHARE_CLASSES, VERDICT_COLOURS
 
 _CSS = """
 .covermap-legend { position: fixed; bottom: 40px; left: 10px; z-index: 1000; max-width: 19em;
@@ -86,3 +86,19 @@ def bureau_legend(keys: tuple[str, ...], verdict_counts: Mapping[str, int], fail
             f"<strong>{escape(words['legend.fails'])}</strong>"
             f"<ul>{_fails({key: fails_counts[key] for key in keys}, words)}</ul>")
     return _frame(title, body, undrawn, words, note, index_href)
+
+
+def area_legend(heading: str, share_counts: Mapping[str, int], totals: str, fails_counts: Mapping[str, int],
+                undrawn_areas: int, words: Mapping[str, str], title: str = "", note: str = "",
+                index_href: str | None = None, unit: str = "") -> Legend:
+    """Aggregate maps (maps/aggregates.py): areas per share class under ``heading``, the villages'
+    ``totals``, then villages failing each standard of ``fails_counts``."""
+    shares = _swatches(("share", share.key, share.colour, share.label, share_counts[share.key])
+                       for share in SHARE_CLASSES)
+    undrawn = (f'<p data-undrawn-areas="{undrawn_areas}">'
+               f'{escape(words["legend.undrawn_areas"].format(n=undrawn_areas))}</p>' if undrawn_areas else "")
+    body = (f"<strong>{escape(heading)}</strong><ul>{shares}</ul>{undrawn}"
+            f'<p class="covermap-totals">{escape(totals)}</p>'
+            f"<strong>{escape(words['legend.fails'])}</strong><ul>{_fails(fails_counts, words)}</ul>"
+            f"<p>{escape(words['legend.areas_note'].format(unit=unit.lower()))}</p>")
+    return _frame(title, body, 0, words, note, index_href)

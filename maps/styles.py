@@ -64,6 +64,26 @@ VERDICT_STYLES = MappingProxyType({
                             "fillOpacity": 0.75 if verdict == "fails" else 0.45})
     for verdict, colour in VERDICT_COLOURS.items()
 })
+# Aggregate maps (a run over several counties, maps/aggregates.py): each township or county
+# coloured by the share of its villages counted (with a gap; or failing a bureau's standard).
+class ShareClass(NamedTuple):
+    key: str
+    upto_pct: int  # the class holds shares up to this percent (above the previous class's)
+    colour: str
+    label: str
+
+
+SHARE_CLASSES = (
+    ShareClass("none", 0, "#1a9641", "0%"),
+    ShareClass("le10", 10, "#a6d96a", "≤ 10%"),
+    ShareClass("le25", 25, "#ffd92f", "10–25%"),
+    ShareClass("le50", 50, "#fd8d3c", "25–50%"),
+    ShareClass("gt50", 100, "#d7191c", "> 50%"),
+)
+AREA_STYLES = MappingProxyType({
+    share.key: checked_style({"color": "#404040", "weight": 1, "fillColor": share.colour, "fillOpacity": 0.7})
+    for share in SHARE_CLASSES
+})
 TOWNSHIP_STYLE = checked_style({"color": "#252525", "weight": 2.5, "opacity": 0.9, "fill": False})
 # Failing villages of one standard: a thick outline over the class colour, no fill of its own.
 FAILS_STYLE = checked_style({"color": "#6a1b9a", "weight": 3, "fillOpacity": 0.0})
@@ -91,3 +111,10 @@ def gap_classes(gap_count: np.ndarray, all_no_data: np.ndarray) -> np.ndarray:
     """The colour class key of each village: by failed standards, 3+ together, no_data apart."""
     gaps = np.clip(np.asarray(gap_count, dtype=np.int64), 0, 3)
     return np.where(np.asarray(all_no_data, dtype=bool), "no_data", _BY_GAPS[gaps]).astype(object)
+
+
+def share_classes(counted: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """The SHARE_CLASSES key of each area from its counted and total villages (exact, in integers)."""
+    counted, total = np.asarray(counted, dtype=np.int64), np.asarray(total, dtype=np.int64)
+    found = [counted * 100 <= share.upto_pct * total for share in SHARE_CLASSES[:-1]]
+    return np.select(found, [share.key for share in SHARE_CLASSES[:-1]], SHARE_CLASSES[-1].key).astype(object)

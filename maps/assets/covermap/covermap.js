@@ -1,5 +1,6 @@
 /* covermap's own page script (MIT, part of covermap): tooltips, evidence popups, search,
-   full screen, mini-map, township labels and the bureau side panel. Every text from the
+   full screen, mini-map, township labels and the bureau side panel; on an aggregate map the
+   townships' or counties' counts and county links instead of villages. Every text from the
    data is inserted with textContent, never as HTML. */
 function covermapApp(map, villageLayers, control, cfg) {
   "use strict";
@@ -14,6 +15,46 @@ function covermapApp(map, villageLayers, control, cfg) {
     return value === null || value === undefined ? "" : String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   }
   function verdictWord(p, key) { return T["verdict." + p[key + "_verdict"]]; }
+  // An aggregate map (cfg.areas: maps/aggregates.py) holds townships or counties with their
+  // counts, not villages: its own tooltip, popup and search, keyed by the area's code.
+  var areas = cfg.areas;
+  function codeOf(p) { return areas ? p.code : p.village_code; }
+  function nameOf(p) { return areas ? p.name : p.village_name; }
+  function share(p) { return p.villages ? Math.round(100 * p.counted / p.villages) + "%" : ""; }
+
+  function areaTooltip(p) {
+    var box = el("div", "covermap-tip");
+    box.appendChild(el("strong", null, p.name || p.code));
+    box.appendChild(el("div", "meta", p.code));
+    box.appendChild(el("div", null, T["area.villages"] + ": " + number(p.villages)));
+    box.appendChild(el("div", null, areas.counted + ": " + number(p.counted) + " (" + share(p) + ")"));
+    return box;
+  }
+
+  function areaPopup(p) {
+    var box = el("div", "covermap-popup covermap-area");
+    box.setAttribute("data-code", p.code);
+    box.appendChild(el("h4", null, p.name || p.code));
+    box.appendChild(el("p", "meta", T["popup.code"] + ": " + p.code));
+    var table = el("table");
+    function row(label, value, key) {
+      var tr = el("tr");
+      tr.setAttribute("data-count", key);
+      tr.appendChild(el("th", null, label));
+      tr.appendChild(el("td", "count", value));
+      table.appendChild(tr);
+    }
+    row(T["area.villages"], number(p.villages), "villages");
+    row(areas.counted, number(p.counted) + " (" + share(p) + ")", "counted");
+    areas.keys.forEach(function (key) {
+      row(T["area.failing"].replace("{standard}", T["standard." + key]), number(p.fails[key]), key);
+    });
+    box.appendChild(table);
+    var link = el("a", "covermap-county-link", T["area.county_map"]);
+    link.href = p.href;
+    box.appendChild(el("p")).appendChild(link);
+    return box;
+  }
 
   function tooltip(p) {
     var box = el("div", "covermap-tip");
@@ -57,7 +98,7 @@ function covermapApp(map, villageLayers, control, cfg) {
 
   var main = villageLayers[0], index = {};
   if (main.covermapTiled) { tiledVillages(); } else {
-    main.eachLayer(function (sub) { index[sub.feature.properties.village_code] = sub; });
+    main.eachLayer(function (sub) { index[codeOf(sub.feature.properties)] = sub; });
     // The other layers (a standard's failing villages) arrive as ids: drawn from the main layer's features.
     cfg.fill.forEach(function (codes, i) {
       villageLayers[i + 1].addData(codes.map(function (code) { return index[code].feature; }));
@@ -65,8 +106,13 @@ function covermapApp(map, villageLayers, control, cfg) {
     villageLayers.forEach(function (layer) {
       layer.eachLayer(function (sub) {
         var p = sub.feature.properties;
-        sub.bindTooltip(function () { return tooltip(p); }, {sticky: true});
-        sub.bindPopup(function () { return popup(p); }, {maxWidth: 640, minWidth: 420});
+        if (areas) {
+          sub.bindTooltip(function () { return areaTooltip(p); }, {sticky: true});
+          sub.bindPopup(function () { return areaPopup(p); }, {maxWidth: 420, minWidth: 260});
+        } else {
+          sub.bindTooltip(function () { return tooltip(p); }, {sticky: true});
+          sub.bindPopup(function () { return popup(p); }, {maxWidth: 640, minWidth: 420});
+        }
       });
     });
   }
@@ -139,7 +185,7 @@ function covermapApp(map, villageLayers, control, cfg) {
     var layer = index[code];
     if (!layer) return false;
     if (!map.hasLayer(main)) map.addLayer(main);
-    map.fitBounds(layer.getBounds(), {maxZoom: 15, padding: [40, 40], animate: false});
+    map.fitBounds(layer.getBounds(), {maxZoom: areas ? 12 : 15, padding: [40, 40], animate: false});
     layer.openPopup();
     return true;
   }
@@ -178,8 +224,8 @@ function covermapApp(map, villageLayers, control, cfg) {
     onAdd: function () {
       var box = el("div", "covermap-search leaflet-bar"), input = el("input"), list = el("ul");
       input.type = "search";
-      input.placeholder = T["search.placeholder"];
-      input.setAttribute("aria-label", T["search.placeholder"]);
+      input.placeholder = areas ? areas.search : T["search.placeholder"];
+      input.setAttribute("aria-label", input.placeholder);
       box.appendChild(input);
       box.appendChild(list);
       L.DomEvent.disableClickPropagation(box);
@@ -190,19 +236,20 @@ function covermapApp(map, villageLayers, control, cfg) {
         if (!query) return found;
         Object.keys(index).some(function (code) {
           var p = index[code].feature.properties;
-          if (String(p.village_name || "").toLowerCase().indexOf(query) >= 0 || code.indexOf(query) === 0) found.push(p);
+          if (String(nameOf(p) || "").toLowerCase().indexOf(query) >= 0 || code.indexOf(query) === 0) found.push(p);
           return found.length >= 10;
         });
         return found;
       }
-      function choose(p) { list.textContent = ""; input.value = p.village_name || p.village_code; zoomTo(p.village_code); }
+      function choose(p) { list.textContent = ""; input.value = nameOf(p) || codeOf(p); zoomTo(codeOf(p)); }
       input.addEventListener("input", function () {
         list.textContent = "";
         var found = matches(input.value);
-        if (!found.length && input.value.trim()) list.appendChild(el("li", "none", T["search.none"]));
+        if (!found.length && input.value.trim()) list.appendChild(el("li", "none", T[areas ? "area.none" : "search.none"]));
         found.forEach(function (p) {
-          var li = el("li", null, (p.village_name || "") + " · " + (p.township_name || "") + " · " + p.village_code);
-          li.setAttribute("data-code", p.village_code);
+          var li = el("li", null, areas ? (p.name || "") + " · " + p.code
+                                        : (p.village_name || "") + " · " + (p.township_name || "") + " · " + p.village_code);
+          li.setAttribute("data-code", codeOf(p));
           li.addEventListener("click", function () { choose(p); });
           list.appendChild(li);
         });
@@ -244,7 +291,7 @@ function covermapApp(map, villageLayers, control, cfg) {
   new Fullscreen().addTo(map);
 
   // Mini-map: the county's township outlines (no tiles, so it works offline) and the view.
-  var outlines = cfg.minimap || cfg.townships;
+  var outlines = areas ? main.toGeoJSON() : cfg.minimap || cfg.townships;
   if (outlines && outlines.features.length) {
     var Mini = L.Control.extend({
       options: {position: "bottomright"},
@@ -284,7 +331,7 @@ function covermapApp(map, villageLayers, control, cfg) {
         name.addEventListener("click", function (event) { event.preventDefault(); zoomTo(item.code); });
       }
       li.appendChild(name);
-      li.appendChild(el("span", "where", " " + (item.township || "") + (item.drawn ? "" : " " + T["panel.undrawn"])));
+      li.appendChild(el("span", "where", " " + (item.township || "") + (item.drawn || areas ? "" : " " + T["panel.undrawn"])));
       li.appendChild(el("div", "reason", T["standard." + item.standard] + ": " + item.reason));
       list.appendChild(li);
     });
