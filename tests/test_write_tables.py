@@ -1,0 +1,186 @@
+"""The tables a run writes are those of the plain way of writing them: every CSV byte for
+byte what ``DataFrame.to_csv(index=False, encoding="utf-8-sig")`` writes, and the
+GeoPackage, read back, holding the same layers, columns, types, values, geometries,
+CRS and spatial indexes as one written layer by layer with ``pyogrio.write_dataframe``."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.make_country import make_country
+from county_files import write_county
+from gis import io
+from gis.errors import OutputError
+from layers.pipeline import _plain, _write_tables, assess
+from layers.profile import load_profile
+
+DIVISIONS = Path(__file__).parent / "data" / "divisions"
+CSVS = ("villages.csv", "gaps.csv", "no_data.csv", "townships.csv", "consistency.csv")
+
+
+def _reference_csv(path: Path, frame: pd.DataFrame) -> None:
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _reference_tables(result, folder: Path) -> None:
+    """What a run wrote before the tables were written the fast way."""
+    folder.mkdir()
+    villages = _plain(result.villages)
+    layers = {"villages": villages, "gaps": result.gaps, "no_data": result.no_data,
+              "townships": result.townships, "consistency": result.consistency}
+    for name, frame in layers.items():
+        empty_geo = isinstance(frame, gpd.GeoDataFrame) and len(frame) == 0
+        pyogrio.write_dataframe(frame, folder / "coverage.gpkg", layer=name, driver="GPKG",
+                                **({"geometry_type": "Unknown"} if empty_geo else {}))
+    for name, frame in zip(CSVS, (villages, result.gaps, result.no_data, result.townships, result.consistency)):
+        _reference_csv(folder / name, frame)
+
+
+def _gpkg_catalogue(path: Path) -> dict:
+    """The GeoPackage's own tables about its layers (timestamps left out) and its schema."""
+    with sqlite3.connect(path) as db:
+        return {
+            "contents": db.execute("SELECT table_name, data_type, identifier, description, min_x, min_y, "
+                                   "max_x, max_y, srs_id FROM gpkg_contents ORDER BY table_name").fetchall(),
+            "geometry_columns": db.execute("SELECT * FROM gpkg_geometry_columns ORDER BY table_name").fetchall(),
+            "extensions": db.execute("SELECT * FROM gpkg_extensions ORDER BY table_name, extension_name").fetchall(),
+            "counts": db.execute("SELECT * FROM gpkg_ogr_contents ORDER BY table_name").fetchall(),
+            "schema": db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").fetchall(),
+            "rtree_rows": {name: db.execute(f'SELECT * FROM "{name}" ORDER BY id').fetchall()
+                           for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                     "AND name LIKE 'rtree_%' AND sql LIKE '%VIRTUAL%'")},
+        }
+
+
+def _assert_same_gpkg(got: Path, expected: Path) -> None:
+    assert pyogrio.list_layers(got).tolist() == pyogrio.list_layers(expected).tolist()
+    assert _gpkg_catalogue(got) == _gpkg_catalogue(expected)
+    for layer, _ in pyogrio.list_layers(expected):
+        info_got, info_expected = pyogrio.read_info(got, layer=layer), pyogrio.read_info(expected, layer=layer)
+        for key in ("crs", "fields", "dtypes", "geometry_type", "features", "total_bounds"):
+            assert np.array_equal(np.asarray(info_got[key]), np.asarray(info_expected[key])), (layer, key)
+        a = pyogrio.read_dataframe(got, layer=layer)
+        b = pyogrio.read_dataframe(expected, layer=layer)
+        if isinstance(b, gpd.GeoDataFrame):
+            assert a.crs == b.crs
+            assert shapely.to_wkb(a.geometry.to_numpy()).tolist() == shapely.to_wkb(b.geometry.to_numpy()).tolist()
+            a, b = pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def _results(tmp_path_factory):
+    country = tmp_path_factory.mktemp("country")
+    make_country(country, 600, seed=3, divisions=DIVISIONS)
+    county = write_county(tmp_path_factory.mktemp("county"))
+    return {"country": assess(load_profile(country / "profile.toml")), "county": assess(load_profile(county))}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    return _results(tmp_path_factory)
+
+
+@pytest.mark.parametrize("which", ["country", "county"])
+def test_tables_are_those_of_the_plain_writers(results, which, tmp_path):
+    result = results[which]
+    assert len(result.gaps) and len(result.no_data)   # the comparison covers every table with rows
+    _reference_tables(result, tmp_path / "expected")
+    (tmp_path / "got").mkdir()
+    _write_tables(result, tmp_path / "got")
+    for name in CSVS:
+        assert (tmp_path / "got" / name).read_bytes() == (tmp_path / "expected" / name).read_bytes(), name
+    _assert_same_gpkg(tmp_path / "got" / "coverage.gpkg", tmp_path / "expected" / "coverage.gpkg")
+    with sqlite3.connect(tmp_path / "got" / "coverage.gpkg") as db:   # QGIS finds a spatial index per layer
+        indexed = {row[0] for row in db.execute("SELECT table_name FROM gpkg_extensions "
+                                                "WHERE extension_name = 'gpkg_rtree_index'")}
+    assert indexed == {"villages", "townships", "consistency"}
+
+
+EDGE_FLOATS = [0.0, -0.0, 0.1, 1 / 3, 1e16, 1e16 - 2, 9999999999999998.0, 1e-4, 9.999999999999999e-05,
+               1e-5, 5e-324, 1.7976931348623157e308, np.inf, -np.inf, np.nan, 736.007275, 1e15, 2.5e-7, -12.5]
+
+
+def _edge_frame() -> pd.DataFrame:
+    n = len(EDGE_FLOATS)
+    text = ["plain", "", "a,b", 'say "hi"', "two\nlines", "carriage\rreturn", "both\r\n", " padded ",
+            "上车牛沟村民委员会", "1,045 m; limit 500 m", '"', ",", "tab\there", "semi;colon", "'single'",
+            "nul\x00byte", "\u2028sep", "x", "end,"]
+    return pd.DataFrame({
+        "float": EDGE_FLOATS,
+        "float32": np.array([v if abs(v) < 1e38 else np.copysign(np.inf, v) for v in EDGE_FLOATS], dtype=np.float32),
+        "int": np.arange(n, dtype=np.int64) * -(10 ** 15),
+        "uint": np.arange(n, dtype=np.uint64) * np.uint64(2 ** 62),
+        "bool": np.arange(n) % 3 == 0,
+        "str": pd.array([None if i % 5 == 4 else t for i, t in enumerate(text)], dtype="str"),
+        "string": pd.array([None if i % 4 == 1 else t for i, t in enumerate(text)], dtype="string"),
+        "object": pd.Series([None if i % 6 == 2 else (np.nan if i % 6 == 3 else t) for i, t in enumerate(text)],
+                            dtype=object),
+        "all_missing": pd.Series([None] * n, dtype=object),
+        "yes_no": pd.Series([["yes", "no", None][i % 3] for i in range(n)], dtype=object),
+        "a, label": text,
+    })
+
+
+def test_edge_values_are_written_as_pandas_writes_them(tmp_path):
+    frame = _edge_frame()
+    assert io._csv_columns(frame) is not None   # every column above takes the fast way
+    io.write_csv(tmp_path / "got.csv", frame)
+    _reference_csv(tmp_path / "expected.csv", frame)
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
+
+
+def test_rows_in_several_blocks_and_a_geometry_left_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(io, "_CSV_ROWS", 4)
+    frame = gpd.GeoDataFrame(_edge_frame(), geometry=shapely.points(np.arange(len(EDGE_FLOATS)), 0),
+                             crs="EPSG:4490")
+    io.write_csv(tmp_path / "got.csv", frame)
+    _reference_csv(tmp_path / "expected.csv", frame)
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"only": ["", "a", None]}),                                 # a lone empty cell is quoted
+    pd.DataFrame({"when": pd.to_datetime(["2026-01-01", None]), "n": [1, 2]}),
+    pd.DataFrame({"kind": pd.Categorical(["a", None]), "n": [1, 2]}),
+    pd.DataFrame({"mixed": ["a", 1.5], "n": [1, 2]}),
+    pd.DataFrame({"nullable": pd.array([1, None], dtype="Int64"), "n": [1, 2]}),
+    pd.DataFrame({"maybe": pd.array([True, None], dtype="boolean"), "n": [1, 2]}),
+    pd.DataFrame({1: ["a", "b"], "n": [1, 2]}),
+    pd.DataFrame({"empty": pd.Series([], dtype="str"), "n": pd.Series([], dtype=float)}),
+    pd.DataFrame(),
+])
+def test_other_tables_as_pandas_writes_them(frame, tmp_path):
+    io.write_csv(tmp_path / "got.csv", frame)
+    _reference_csv(tmp_path / "expected.csv", frame)
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet=st.sampled_from(list(',"\r\n ;\'x村\t')), max_size=6) | st.none(),
+                          st.floats(allow_nan=True, allow_infinity=True),
+                          st.integers(min_value=-2 ** 63, max_value=2 ** 63 - 1)), max_size=30))
+def test_random_tables_as_pandas_writes_them(tmp_path_factory, rows):
+    frame = pd.DataFrame(rows, columns=["text", "number", "count"]).astype(
+        {"text": "str", "number": float, "count": np.int64})
+    folder = tmp_path_factory.mktemp("random")
+    io.write_csv(folder / "got.csv", frame)
+    _reference_csv(folder / "expected.csv", frame)
+    assert (folder / "got.csv").read_bytes() == (folder / "expected.csv").read_bytes()
+
+
+def test_a_csv_that_cannot_be_written_is_one_error_naming_it(tmp_path):
+    target = tmp_path / "missing" / "villages.csv"
+    with pytest.raises(OutputError, match=r"missing/villages\.csv: cannot be written"):
+        io.write_csv(target, _edge_frame())
