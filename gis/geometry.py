@@ -188,12 +188,12 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
     e.g. buffered service points) is dissolved first into disjoint parts, which is cheap
     for such pieces and leaves fewer pairs; large jagged cover is never dissolved.
 
-    2. every other (polygon, cover) pair that intersects is clipped, first to the
-       polygon's bounding box (cheap, and it bounds the vertex count of the piece),
-       then to the polygon itself;
-    3. where one piece covers a polygon its area is the answer; where several do they
-       are unioned per polygon (one vectorised ``union_all`` over a padded array), so
-       overlaps count once.
+    2. every other (polygon, cover) pair that intersects is clipped to the polygon's
+       bounding box (cheap, and it bounds the vertex count of the piece);
+    3. where one piece meets a polygon (or the cover is disjoint) the area of its
+       intersection with the polygon is the answer (summed); where several overlapping
+       pieces do, they are cut away from the polygon one after another and the covered
+       area is what went, so overlaps count once.
 
     Polygons without area give NaN.
     """
@@ -259,6 +259,8 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
 _SHARE_BLOCK = 100_000
 # cover vertices prepared at a time in covered_share
 _PREPARED_VERTICES = 1_000_000
+# relative difference of two areas below which they are the same area computed twice
+_SAME_AREA = 1e-12
 
 
 def _cover_block(polygons: np.ndarray, cover: np.ndarray, pi: np.ndarray, ci: np.ndarray, disjoint: bool,
@@ -271,21 +273,27 @@ def _cover_block(polygons: np.ndarray, cover: np.ndarray, pi: np.ndarray, ci: np
     if big.any():
         pieces = pieces.copy()
         pieces[big] = _clip_to_boxes(pieces[big], shapely.bounds(polygons[pi[big]]) + [-1.0, -1.0, 1.0, 1.0])
-    pieces = _parallel(shapely.intersection, pieces, polygons[pi])
-    if disjoint:
+    if disjoint:  # pieces of one cover do not overlap: their areas add up
+        pieces = _parallel(shapely.intersection, pieces, polygons[pi])
         covered += np.bincount(pi, weights=shapely.area(pieces), minlength=len(polygons))
         return
-    # 3. one piece: its area; several: union them per polygon first
+    # 3. one piece: the area of its intersection with the polygon. Several (overlapping
+    # cover): what is left of the polygon once each piece is cut away in turn, one overlay
+    # a piece, where intersecting each and unioning the results took two (100k villages'
+    # 4G: 10.1 -> 4.0 s CPU); the covered area is the polygon's less what is left
     counts = np.bincount(pi, minlength=len(polygons))
     single = counts[pi] == 1
-    covered[pi[single]] = shapely.area(pieces[single])
+    covered[pi[single]] = shapely.area(_parallel(shapely.intersection, pieces[single], polygons[pi[single]]))
     multi = ~single
     if multi.any():
         mp, mpieces = pi[multi], pieces[multi]
         groups, start, size = np.unique(mp, return_index=True, return_counts=True)
-        slot = np.arange(len(mp)) - np.repeat(start, size)
-        padded = np.full((len(groups), int(size.max())), None, dtype=object)
-        padded[np.repeat(np.arange(len(groups)), size), slot] = mpieces
-        # each row's union costs ~0.5 ms, so even a few hundred rows are worth a thread
-        covered[groups] = shapely.area(_parallel(lambda rows: _by_blocks(shapely.union_all, rows), padded,
-                                                 min_chunk=200))
+        left = polygons[groups]
+        for k in range(int(size.max())):
+            rows = np.flatnonzero(size > k)
+            left[rows] = _parallel(shapely.difference, left[rows], mpieces[start[rows] + k])
+        whole = shapely.area(polygons[groups])
+        cut = whole - shapely.area(left)
+        # a polygon the pieces only touch comes back redrawn, its area equal to the last
+        # bits (the pieces' own intersection would be empty): nothing is covered
+        covered[groups] = np.where(cut > _SAME_AREA * whole, cut, 0.0)

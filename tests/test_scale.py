@@ -99,6 +99,37 @@ def test_overlapping_cover_counts_once_even_when_split_over_threads(monkeypatch)
     assert share.max() == 1.0 and share[(xs.ravel() == 10) & (ys.ravel() == 10)][0] == 1.0
 
 
+def test_several_overlapping_pieces_cut_away_in_turn():
+    # villages met by two or more cover polygons each. 40 irregular villages each touched
+    # along two runs of their own edges by two covers: nothing covered, exactly 0 (cutting
+    # a touching piece away redraws the village, whose area then differs in the last bits
+    # about one time in six); one square covered by two overlapping pieces (exactly 1),
+    # one half covered by two overlapping pieces (the overlap counted once)
+    rng = np.random.default_rng(3)
+    villages, cover = [], []
+    for k in range(40):
+        angle = np.sort(rng.uniform(0, 2 * np.pi, 60))
+        ring = np.c_[3000 * k + 400 * np.cos(angle), 400 * np.sin(angle)]
+        villages.append(shapely.Polygon(ring))
+        for first in (5, 35):   # outward from five consecutive vertices: a far side of 300
+            theta = np.linspace(angle[first], angle[first + 4], 300)
+            radius = 800 + 5 * np.sin(np.linspace(0, 90, 300))
+            far = np.c_[3000 * k + radius * np.cos(theta), radius * np.sin(theta)]
+            cover.append(shapely.Polygon(np.r_[ring[first:first + 5][::-1], far]))
+    villages += [shapely.box(-10, -2000, -9, -1999), shapely.box(-20, -2000, -19, -1999)]
+    cover += [shapely.box(-10.5, -2001, -9.4, -1998), shapely.box(-9.6, -2001, -8, -1998),
+              shapely.box(-20, -2001, -19.5, -1999.5), shapely.box(-19.8, -2001, -19.5, -1999.5)]
+    # jagged cover (many vertices): no dissolving first, each piece clipped to its village's box
+    villages, cover = np.array(villages, dtype=object), np.array(cover, dtype=object)
+    hits = np.bincount(shapely.STRtree(cover).query(villages, predicate="intersects")[0], minlength=len(villages))
+    assert (hits >= 2).all() and shapely.is_valid(cover).all()
+    assert np.median(shapely.get_num_coordinates(cover)) > geometry.CLIP_MIN_VERTICES
+    assert (shapely.area(shapely.intersection(villages[:40, None], cover[None, :80])) == 0).all()
+    share = geometry.covered_share(villages, cover)
+    assert (share[:40] == 0).all()
+    assert share[40] == 1.0 and share[41] == pytest.approx(0.25, abs=1e-12)
+
+
 def test_pairs_overlapping_are_the_pairs_sharing_area(country):
     villages = gpd.read_file(country / "villages.fgb").geometry.to_numpy()
     water = gpd.read_file(country / "water.fgb").geometry.to_numpy()
