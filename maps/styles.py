@@ -77,8 +77,9 @@ SHARE_CLASSES = (
     ShareClass("none", 0, "#1a9641", "0%"),
     ShareClass("le10", 10, "#a6d96a", "≤ 10%"),
     ShareClass("le25", 25, "#ffd92f", "10–25%"),
-    ShareClass("le50", 50, "#fd8d3c", "25–50%"),
-    ShareClass("gt50", 100, "#d7191c", "> 50%"),
+    ShareClass("le50", 50, "#fdae61", "25–50%"),
+    ShareClass("le75", 75, "#e34a33", "50–75%"),
+    ShareClass("gt75", 100, "#99000d", "> 75%"),
 )
 AREA_STYLES = MappingProxyType({
     share.key: checked_style({"color": "#404040", "weight": 1, "fillColor": share.colour, "fillOpacity": 0.7})

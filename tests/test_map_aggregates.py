@@ -57,7 +57,7 @@ def expected(villages: pd.DataFrame, by: pd.Series, keys: tuple[str, ...]) -> pd
                                     **{key: (key, "sum") for key in keys})
     share = out["counted"] / out["villages"]
     out["share_class"] = np.where(out["counted"] == 0, "none", np.where(share <= 0.10, "le10", np.where(
-        share <= 0.25, "le25", np.where(share <= 0.50, "le50", "gt50"))))
+        share <= 0.25, "le25", np.where(share <= 0.50, "le50", np.where(share <= 0.75, "le75", "gt75")))))
     return out
 
 
@@ -266,3 +266,38 @@ def test_in_chromium_an_area_answers_hover_click_search_and_links_its_county(atl
     assert page.evaluate("() => Object.keys(covermap.index).length") == int(
         (villages["village_code"].str[:6] == "520103").sum())
     assert offline_page.problems() == []
+
+
+# ---------------------------------------------------------------- a whole run, as `covermap run` makes it
+
+def test_a_run_over_several_counties_maps_the_pipeline_townships(tmp_path):
+    """make_country's first 600 villages (real division codes, several counties), run by the CLI:
+    the overview's townships carry the counts of townships.csv (the pipeline's own summary)
+    and the shapes of its township table (Result.townships)."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from benchmarks.make_country import make_country
+    from cli import main
+
+    make_country(tmp_path / "in", 600, seed=5, divisions=Path(__file__).parent / "data" / "divisions")
+    result = CliRunner().invoke(main, ["-q", "run", str(tmp_path / "in" / "profile.toml"), "-o", str(tmp_path / "out"),
+                                       "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    summary = pd.read_csv(out / "townships.csv", dtype={"township_code": str}, encoding="utf-8-sig")
+    villages = pd.read_csv(out / "villages.csv", dtype={"village_code": str}, encoding="utf-8-sig")
+    assert villages["village_code"].str[:6].nunique() > 1
+    html = (out / "map.html").read_text(encoding="utf-8")
+    features = {f["id"]: f for f in embedded(html)[0]["features"]}
+    assert sorted(features) == sorted(summary["township_code"])
+    for code, total, gaps in zip(summary["township_code"], summary["villages"], summary["villages_with_gaps"]):
+        assert (features[code]["properties"]["villages"], features[code]["properties"]["counted"]) == (total, gaps)
+    shapes = gpd.read_file(out / "coverage.gpkg", layer="townships").to_crs("EPSG:4326").set_index("township_code")
+    for code, feature in features.items():
+        drawn, table = shape(feature["geometry"]), shapes.geometry[code]
+        assert abs(drawn.area - table.area) / table.area < 0.05, code
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for county_code in sorted(villages["village_code"].str[:6].unique()):
+        assert f'href="counties/{county_code}.html"' in index and (out / "counties" / f"{county_code}.html").is_file()
