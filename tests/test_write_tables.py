@@ -184,3 +184,15 @@ def test_a_csv_that_cannot_be_written_is_one_error_naming_it(tmp_path):
     target = tmp_path / "missing" / "villages.csv"
     with pytest.raises(OutputError, match=r"missing/villages\.csv: cannot be written"):
         io.write_csv(target, _edge_frame())
+
+
+def test_a_geopackage_that_cannot_be_written_is_one_error_naming_it_and_gdal_is_left_as_it_was(tmp_path):
+    before = {key: pyogrio.get_gdal_config_option(key) for key in io.GPKG_WRITE_CONFIG}
+    frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(0, 0)], crs="EPSG:4490")
+    with pytest.raises(OutputError, match=r"missing/coverage\.gpkg layer 'villages': cannot be written \("):
+        io.write_gpkg_layers(tmp_path / "missing" / "coverage.gpkg", {"villages": frame})
+    assert {key: pyogrio.get_gdal_config_option(key) for key in io.GPKG_WRITE_CONFIG} == before
+    io.write_gpkg_layers(tmp_path / "coverage.gpkg", {"villages": frame})
+    assert {key: pyogrio.get_gdal_config_option(key) for key in io.GPKG_WRITE_CONFIG} == before
+    with sqlite3.connect(tmp_path / "coverage.gpkg") as db:   # the larger pages were used
+        assert db.execute("PRAGMA page_size").fetchone() == (16384,)
