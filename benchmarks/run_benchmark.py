@@ -79,6 +79,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
 
     figures: dict = {"covermap_steps": {}, "joins": {}, "mismatches": []}
     rss: dict[str, float] = {}
+    geometry.limit_malloc_arenas()   # as the covermap command does
     result = assess(load_profile(folder / "profile.toml"))
     publish(result, outdir, overwrite=True)
     figures["covermap_steps"] = dict(result.seconds)

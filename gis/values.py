@@ -86,6 +86,19 @@ def words(series: pd.Series) -> pd.Series:
     return _per_distinct(series, lambda t: t.str.strip().str.lower().replace("", pd.NA))
 
 
+def shared_text(series: pd.Series) -> pd.Series:
+    """A text column whose equal cells are one object: GDAL hands every cell its own str
+    (~60 bytes), and a national road layer repeats half a dozen surfaces three million
+    times. Same values, dtype and index; other columns, and text that seldom repeats,
+    are returned as they are."""
+    if not isinstance(series.dtype, pd.StringDtype) or len(series) < 1000:
+        return series
+    codes, distinct = pd.factorize(series, use_na_sentinel=True)
+    if len(distinct) > len(series) // 2:
+        return series
+    return pd.Series(distinct.take(codes, allow_fill=True), index=series.index, name=series.name)
+
+
 def _per_distinct(series: pd.Series, func) -> pd.Series:
     """``func(series.astype("string"))`` worked out once per distinct value: a text column
     (pandas' string dtype: every cell a str or missing) of a large layer repeats a few

@@ -144,6 +144,46 @@ def test_text_parsing_per_distinct_value_matches_cell_by_cell(dtype):
     assert not encoding.garbled(clean).any()
 
 
+@pytest.mark.parametrize("dtype", ["str", "string"])
+def test_shared_text_holds_equal_cells_once_with_the_same_values(dtype):
+    # cells made one by one, as GDAL makes them: equal text, distinct objects
+    series = pd.Series([None if v is None else "".join(list(v)) for v in _text_column(5000, 4, object)],
+                       dtype=dtype, index=np.arange(5000) * 3, name="surface")
+    shared = values.shared_text(series)
+    assert shared.equals(series) and shared.dtype == series.dtype and shared.name == "surface"
+    assert shared.index.equals(series.index) and shared.isna().sum() == series.isna().sum() > 0
+    objects = {id(v) for v in shared if isinstance(v, str)}
+    assert len(objects) == series.dropna().nunique() < len({id(v) for v in series if isinstance(v, str)})
+    unique = pd.Series([f"name {i}" for i in range(5000)], dtype=dtype)   # seldom repeats: left as it is
+    assert values.shared_text(unique) is unique
+
+
+def test_text_read_from_a_layer_is_shared(country):
+    from layers.inputs import load_inputs
+    roads = load_inputs(load_profile(country / "profile.toml")).roads
+    surfaces = roads["surface"].dropna()
+    assert len(surfaces) > 1000 and len({id(v) for v in surfaces}) == surfaces.nunique()
+
+
+def test_malloc_arenas_limited_unless_the_user_chose(monkeypatch):
+    calls = []
+
+    class LibC:
+        def mallopt(self, option, value):
+            calls.append((option, value))
+            return 1
+
+    monkeypatch.setattr(geometry.ctypes, "CDLL", lambda name: LibC())
+    monkeypatch.setattr(geometry.sys, "platform", "linux")
+    monkeypatch.setattr(geometry, "THREADS", 4)
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    geometry.limit_malloc_arenas()
+    assert calls == [(-8, 4)]
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "16")
+    geometry.limit_malloc_arenas()
+    assert calls == [(-8, 4)]
+
+
 @pytest.mark.parametrize("raw", [np.array([0.1 + 0.2, 1e-300, 5e-324, np.inf, np.nan, -0.0, 1 / 3, -4.0, 2.5e-7]),
                                  np.array([1, 2, -3, 2 ** 62, 0], dtype=np.int64)])
 def test_numbers_already_numeric_match_the_text_route(raw):
