@@ -197,13 +197,13 @@ def _unit(areas: Areas, words) -> str:
 
 
 def _area_map(prep: Prepared, areas: Areas, title: str, index_href: str | None, keys: tuple[str, ...],
-              counted: str, layer_name: str, heading: str, counted_label: str, frames, panel=None) -> folium.Map:
+              counted: str, layer_name: str, heading: str, counted_label: str, inputs: list, panel=None) -> folium.Map:
     words, villages, unit = prep.words, prep.villages, _unit(areas, prep.words)
     m = _base(prep, villages, title)
     layer = folium.GeoJson(area_geojson(areas, keys, counted), name=layer_name,
                            style_function=lambda feature: dict(AREA_STYLES[feature["properties"]["share_class"]]),
                            highlight_function=lambda feature: {"weight": 3})
-    for item in [layer] + frames:
+    for item in [layer] + inputs:
         item.add_to(m)
     fails = fails_counts(villages)
     totals = words["legend.totals"].format(n=len(villages), gaps=int((villages["gap_count"] > 0).sum()))
@@ -232,11 +232,11 @@ def area_bureau_map(prep: Prepared, areas: Areas, bureau: str, title: str = "",
     with failing villages listed beside the map, most first."""
     keys, words, unit = BUREAUS[bureau], prep.words, _unit(areas, prep.words)
     standards = words["list.sep"].join(words[f"standard.{key}"] for key in keys)
-    frames = infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True, tiled=prep.options.tiled)
+    inputs = infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True, tiled=prep.options.tiled)
     return _area_map(prep, areas, title, index_href, keys, f"bureau_{bureau}",
                      words["layer.areas_bureau"].format(unit=unit, standard=standards),
                      words["legend.share_bureau"].format(unit=unit, standard=standards),
-                     words["area.failing"].format(standard=standards), frames, area_panel(areas, bureau, words))
+                     words["area.failing"].format(standard=standards), inputs, area_panel(areas, bureau, words))
 
 
 def build_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None = None,

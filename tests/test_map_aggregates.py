@@ -106,7 +106,8 @@ def test_overview_has_one_feature_per_township_with_its_counts(atlas):
 
 def test_each_township_polygon_covers_its_villages(atlas):
     villages, folder = atlas
-    features = {f["id"]: shape(f["geometry"]) for f in embedded((folder / "map.html").read_text("utf-8"))[0]["features"]}
+    page = (folder / "map.html").read_text("utf-8")
+    features = {f["id"]: shape(f["geometry"]) for f in embedded(page)[0]["features"]}
     points = villages.geometry.representative_point().to_crs("EPSG:4326")
     inside = [features[code].buffer(0.002).contains(point) for code, point in zip(villages["township_code"], points)]
     assert all(inside)
@@ -177,7 +178,8 @@ def test_the_township_frame_shapes_the_areas(tmp_path):
                                geometry=[shapely.box(104 + i * 0.1, 26, 104.09 + i * 0.1, 26.09) for i in range(25)],
                                crs="EPSG:4326")
     write_atlas(villages, None, tmp_path, make_options(lang="en"), township_frame=squares)
-    features = {f["id"]: shape(f["geometry"]) for f in embedded((tmp_path / "map.html").read_text("utf-8"))[0]["features"]}
+    page = (tmp_path / "map.html").read_text("utf-8")
+    features = {f["id"]: shape(f["geometry"]) for f in embedded(page)[0]["features"]}
     for i, code in enumerate(codes):
         assert features[code].equals_exact(shapely.box(104 + i * 0.1, 26, 104.09 + i * 0.1, 26.09), 1e-5)
 
@@ -211,7 +213,8 @@ def test_a_single_county_run_still_draws_every_village(tmp_path):
 # ---------------------------------------------------------------- in chromium, network cut off
 
 def _screen(page, lat: float, lon: float) -> tuple[float, float]:
-    return tuple(page.evaluate("""([lat, lon]) => { const map = covermap.map, p = map.latLngToContainerPoint([lat, lon]);
+    return tuple(page.evaluate("""([lat, lon]) => {
+        const map = covermap.map, p = map.latLngToContainerPoint([lat, lon]);
         const box = map.getContainer().getBoundingClientRect(); return [box.left + p.x, box.top + p.y]; }""",
                                [lat, lon]))
 
