@@ -304,3 +304,18 @@ def test_a_run_over_several_counties_maps_the_pipeline_townships(tmp_path):
     index = (out / "index.html").read_text(encoding="utf-8")
     for county_code in sorted(villages["village_code"].str[:6].unique()):
         assert f'href="counties/{county_code}.html"' in index and (out / "counties" / f"{county_code}.html").is_file()
+
+
+def test_with_the_gaode_basemap_the_areas_shift_with_the_villages(tmp_path):
+    """GCJ-02: the township polygons are shifted once, like the villages of the county maps."""
+    villages = province(200)
+    write_atlas(villages, None, tmp_path, make_options(lang="en", basemap="gaode"), township_maps_above=0)
+    areas = {f["id"]: shape(f["geometry"]) for f in embedded((tmp_path / "map.html").read_text("utf-8"))[0]["features"]}
+    for code in sorted(villages["village_code"].str[:6].unique()):
+        page = (tmp_path / "counties" / f"{code}.html").read_text(encoding="utf-8")
+        for feature in embedded(page)[0]["features"]:
+            point = shape(feature["geometry"]).representative_point()
+            township = villages.loc[villages["village_code"] == feature["id"], "township_code"].item()
+            assert areas[township].buffer(0.0005).contains(point), feature["id"]
+    plain = shapely.union_all(villages.to_crs("EPSG:4326").geometry.values)
+    assert not shapely.union_all(list(areas.values())).buffer(0.001).contains(plain)  # shifted, not as read
