@@ -319,3 +319,23 @@ def test_with_the_gaode_basemap_the_areas_shift_with_the_villages(tmp_path):
             assert areas[township].buffer(0.0005).contains(point), feature["id"]
     plain = shapely.union_all(villages.to_crs("EPSG:4326").geometry.values)
     assert not shapely.union_all(list(areas.values())).buffer(0.001).contains(plain)  # shifted, not as read
+
+
+@pytest.mark.browser
+def test_in_chromium_a_bureau_panel_entry_opens_its_township(atlas, offline_page):
+    villages, folder = atlas
+    page = offline_page.page
+    page.goto((folder / "map_telecom.html").as_uri(), wait_until="load")
+    page.wait_for_function("() => window.covermap && Object.keys(covermap.index).length === 25")
+    want = expected(villages, villages["township_code"], BUREAUS["telecom"])
+    first = want[want["net4g"] > 0].sort_values("net4g", ascending=False, kind="stable").index[0]
+    entry = page.locator(".covermap-panel li").first
+    assert entry.get_attribute("data-code") == first
+    entry.locator("a.name").click()
+    popup = page.wait_for_selector(f'.covermap-popup[data-code="{first}"]')
+    cells = {row.get_attribute("data-count"): row.query_selector("td").inner_text()
+             for row in popup.query_selector_all("tr")}
+    assert set(cells) == {"villages", "counted", "net4g", "fibre"}
+    assert int(cells["net4g"]) == want.loc[first, "net4g"] and int(cells["fibre"]) == want.loc[first, "fibre"]
+    assert cells["counted"].startswith(f"{want.loc[first, 'counted']} (")
+    assert offline_page.problems() == []
