@@ -172,43 +172,43 @@ def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
     """UTF-8 with a BOM so that Excel shows Chinese text; geometry left out.
 
     The bytes are those of ``frame.to_csv(path, index=False, encoding="utf-8-sig")``;
-    columns of numbers, text and booleans are formatted a block of rows at a time by
-    numpy and joined directly (about 3x faster than pandas' row-by-row csv writer),
-    any other column type goes through pandas itself.
+    columns of numbers, text and booleans are formatted a block of rows at a time and
+    joined directly (about 2.5x faster than pandas' row-by-row csv writer), any other
+    column type goes through pandas itself. Rows end as pandas ends them (``os.linesep``).
     """
     if isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     path = Path(path)
+    end = os.linesep
     try:
-        columns = _csv_columns(frame)
+        columns = _csv_columns(frame, end)
         if columns is None:
             frame.to_csv(path, index=False, encoding="utf-8-sig")
             return
         with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-            fh.write(_csv_line([str(label) for label in frame.columns]))
+            fh.write(_csv_line([str(label) for label in frame.columns], end))
             for start in range(0, len(frame), _CSV_ROWS):
                 cells = [convert(start, start + _CSV_ROWS) for convert in columns]
-                fh.write("\n".join(map(",".join, zip(*cells))) + "\n")
+                fh.write(end.join(map(",".join, zip(*cells))) + end)
     except OSError as exc:
         raise OutputError(f"{path}: cannot be written ({exc.strerror or _first_line(exc)})") from exc
 
 
 _CSV_ROWS = 4096   # rows formatted at a time: no more memory than pandas, and faster than larger blocks
-_CSV_SPECIAL = (",", '"', "\n", "\r")   # a cell holding one of these is quoted
 
 
-def _csv_line(cells: list[str]) -> str:
+def _csv_line(cells: list[str], end: str) -> str:
     """One row exactly as pandas' csv writer (the standard csv module) writes it."""
     buffer = StringIO()
-    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, quotechar='"',
+    csv.writer(buffer, lineterminator=end, quoting=csv.QUOTE_MINIMAL, quotechar='"',
                doublequote=True).writerow(cells)
     return buffer.getvalue()
 
 
-def _csv_quoted(cells: list[str]) -> list[str]:
-    """Quote the cells the csv module quotes (QUOTE_MINIMAL, doubled quote marks); a cell
-    with a carriage return goes through the csv module itself (its rule for it changed in
-    Python 3.12)."""
+def _csv_quoted(cells: list[str], end: str) -> list[str]:
+    """Quote the cells the csv module quotes (QUOTE_MINIMAL, doubled quote marks: a cell
+    with a comma, quote mark or newline); a cell with a carriage return goes through the
+    csv module itself, whose rule for it depends on the line end and the Python version."""
     text = "".join(cells)
     if "," not in text and '"' not in text and "\n" not in text and "\r" not in text:
         return cells
@@ -217,14 +217,14 @@ def _csv_quoted(cells: list[str]) -> list[str]:
     quoted = []
     for cell in cells:
         if "\r" in cell:
-            cell = _csv_line([cell, ""])[:-2]   # a second empty cell: never the lone-empty-cell rule
+            cell = _csv_line([cell, ""], end)[:-1 - len(end)]   # a second, empty cell: never a lone empty cell
         elif "," in cell or '"' in cell or "\n" in cell:
             cell = '"' + cell.replace('"', '""') + '"'
         quoted.append(cell)
     return quoted
 
 
-def _csv_columns(frame: pd.DataFrame):
+def _csv_columns(frame: pd.DataFrame, end: str):
     """Per column, a function giving the cells of rows [start, stop) as pandas writes them;
     None when a column is of a type left to pandas (dates, categories, mixed objects...),
     when a label is not text, or for a single column (the csv module quotes a lone empty cell)."""
@@ -240,7 +240,7 @@ def _csv_columns(frame: pd.DataFrame):
             converters.append(_number_cells(column.to_numpy()))
         elif isinstance(dtype, pd.StringDtype) or (
                 dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")):
-            converters.append(_text_cells(column.array))
+            converters.append(_text_cells(column.array, end))
         else:
             return None
     return converters
@@ -271,9 +271,9 @@ def _number_cells(values: np.ndarray):
     return cells
 
 
-def _text_cells(values: pd.api.extensions.ExtensionArray):
+def _text_cells(values: pd.api.extensions.ExtensionArray, end: str):
     """Text as written, missing values empty; converted a block at a time (no whole-column copy)."""
-    return lambda start, stop: _csv_quoted(values[start:stop].to_numpy(dtype=object, na_value="").tolist())
+    return lambda start, stop: _csv_quoted(values[start:stop].to_numpy(dtype=object, na_value="").tolist(), end)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -5,6 +5,7 @@ CRS and spatial indexes as one written layer by layer with ``pyogrio.write_dataf
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -135,7 +136,7 @@ def _edge_frame() -> pd.DataFrame:
 
 def test_edge_values_are_written_as_pandas_writes_them(tmp_path):
     frame = _edge_frame()
-    assert io._csv_columns(frame) is not None   # every column above takes the fast way
+    assert io._csv_columns(frame, "\n") is not None   # every column above takes the fast way
     io.write_csv(tmp_path / "got.csv", frame)
     _reference_csv(tmp_path / "expected.csv", frame)
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
@@ -196,3 +197,12 @@ def test_a_geopackage_that_cannot_be_written_is_one_error_naming_it_and_gdal_is_
     assert {key: pyogrio.get_gdal_config_option(key) for key in io.GPKG_WRITE_CONFIG} == before
     with sqlite3.connect(tmp_path / "coverage.gpkg") as db:   # the larger pages were used
         assert db.execute("PRAGMA page_size").fetchone() == (16384,)
+
+
+def test_windows_line_ends_as_pandas_writes_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "linesep", "\r\n")   # pandas ends rows with os.linesep, read when it writes
+    frame = _edge_frame()
+    io.write_csv(tmp_path / "got.csv", frame)
+    _reference_csv(tmp_path / "expected.csv", frame)
+    assert b"\r\n" in (tmp_path / "expected.csv").read_bytes()
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
