@@ -21,17 +21,20 @@ _MIN_CHUNK = 2000
 
 
 def limit_malloc_arenas() -> None:
-    """One glibc malloc arena per worker thread, as ``covermap`` (the command) sets up.
+    """One glibc malloc arena per thread that works (the main one and ``THREADS`` in the
+    pools), as ``covermap`` (the command) sets up.
 
     glibc gives new threads arenas of their own (up to 8 per core) and keeps what is freed
     in each; the short-lived thread pools of the overlays then leave freed memory spread
-    over many arenas (100,000 villages: peak 1,455 -> 1,404 MB with ``THREADS`` arenas).
+    over many arenas (100,000 villages, two runs each: peak 1,381 and 1,451 MB with 8
+    arenas, 1,348 and 1,404 MB with 3). Fewer arenas than threads costs time: with 2 on
+    2 cores the threads wait on each other's allocations (reading 11 s -> 20 s).
     A ``MALLOC_ARENA_MAX`` set by the user wins; other C libraries are left alone."""
     if "MALLOC_ARENA_MAX" in os.environ or not sys.platform.startswith("linux"):
         return
     try:
         libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(_M_ARENA_MAX, max(2, THREADS))
+        libc.mallopt(_M_ARENA_MAX, THREADS + 1)
     except (OSError, AttributeError):   # not glibc (musl has neither the file nor mallopt)
         return
 
