@@ -178,10 +178,10 @@ def test_malloc_arenas_limited_unless_the_user_chose(monkeypatch):
     monkeypatch.setattr(geometry, "THREADS", 4)
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     geometry.limit_malloc_arenas()
-    assert calls == [(-8, 4)]
+    assert calls == [(-8, 5)]   # the main thread and four in the pools
     monkeypatch.setenv("MALLOC_ARENA_MAX", "16")
     geometry.limit_malloc_arenas()
-    assert calls == [(-8, 4)]
+    assert calls == [(-8, 5)]
 
 
 @pytest.mark.parametrize("raw", [np.array([0.1 + 0.2, 1e-300, 5e-324, np.inf, np.nan, -0.0, 1 / 3, -4.0, 2.5e-7]),
@@ -268,3 +268,42 @@ def test_covered_share_in_blocks_of_villages_is_one_pass(monkeypatch, country):
             assert not shapely.is_prepared(cover).any()
         monkeypatch.setattr(geometry, "_PREPARED_VERTICES", default)
         assert (whole == 0).any() and ((whole > 0) & (whole < 1)).any()
+
+
+def test_water_in_a_child_process_gives_the_single_process_tables(monkeypatch, country, caplog):
+    import logging
+
+    from layers import pipeline
+    from layers.child import fork_available
+    if not fork_available():
+        pytest.fail("this test needs Linux and two cores (fork)")   # CI runs there: never skipped silently
+    profile = load_profile(country / "profile.toml")
+    monkeypatch.setattr(pipeline, "FORK_ABOVE", 10**9)
+    alone = assess(profile)
+    monkeypatch.setattr(pipeline, "FORK_ABOVE", 0)
+    with caplog.at_level(logging.INFO, logger="layers.pipeline"):
+        forked = assess(profile)
+    assert "water (in a child process" in caplog.text
+    pd.testing.assert_frame_equal(pd.DataFrame(forked.villages), pd.DataFrame(alone.villages))
+    pd.testing.assert_frame_equal(forked.gaps, alone.gaps)
+    assert list(forked.seconds) == list(alone.seconds) == list(forked.cpu_seconds)
+    assert forked.seconds["water"] > 0 and forked.peak_memory_mb["water"] >= forked.peak_memory_mb["read"]
+
+
+def test_a_child_process_error_reaches_the_caller_as_raised():
+    from gis.errors import CovermapError, DataError
+    from layers.child import Child
+
+    def bad():
+        raise DataError("water.gpkg: column 'lpcd' row 3 holds 'x', not a number")
+
+    with pytest.raises(DataError, match="row 3 holds 'x'"):
+        Child(bad, "water").outcome()
+
+    def killed():
+        import os
+        os._exit(9)
+
+    with pytest.raises(CovermapError, match="water step's process stopped without an answer .exit code 9"):
+        Child(killed, "water").outcome()
+    assert Child(lambda: pd.DataFrame({"a": [1, 2]}), "water").outcome().value["a"].tolist() == [1, 2]

@@ -1,0 +1,117 @@
+"""One step of the pipeline run in a forked child process while the parent goes on.
+
+The overlays already spread their GEOS work over both cores, but tree queries, per-pair
+loops and pandas hold Python's lock; two processes keep both cores busy where two
+threads would wait on each other. A forked child starts with the parent's inputs in
+place (copy-on-write: nothing is sent), and only the step's result table comes back,
+pickled through a pipe.
+
+Only where ``fork`` is safe and useful: Linux with more than one core. Elsewhere
+``fork_available`` is False and the pipeline runs every step in its own process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
+from gis import geometry
+from gis.errors import CovermapError
+
+
+def fork_available() -> bool:
+    """Linux, more than one core, and a process allowed children (a daemonic one, such as
+    a multiprocessing pool worker, is not)."""
+    return (sys.platform.startswith("linux") and geometry.THREADS > 1 and resource is not None
+            and not multiprocessing.current_process().daemon)
+
+
+@dataclass
+class Outcome:
+    value: Any
+    seconds: float        # wall time in the child
+    cpu_seconds: float    # CPU time of the child's threads
+    extra_mb: float       # memory the child added to the machine's: its peak growth plus copied pages
+
+
+class Child:
+    """``func()`` started in a forked child; ``outcome()`` waits for it."""
+
+    def __init__(self, func: Callable[[], Any], what: str):
+        self.what = what
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        at_fork = _resident_mb()
+
+        def run() -> None:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            try:
+                value = func()
+                extra = _peak_mb() - at_fork + _copied_mb(at_fork)
+                send.send(("done", Outcome(value, time.perf_counter() - start, time.process_time() - start_cpu,
+                                           round(max(extra, 0.0), 1))))
+            except BaseException as exc:   # a CovermapError goes to the user as raised; anything else too
+                send.send(("failed", exc))
+            finally:
+                send.close()
+
+        self._process = context.Process(target=run, name=f"covermap {what}", daemon=True)
+        self._process.start()
+        send.close()
+
+    def outcome(self) -> Outcome:
+        try:
+            kind, payload = self._receive.recv()
+        except EOFError:
+            self._process.join()
+            raise CovermapError(f"the {self.what} step's process stopped without an answer (exit code "
+                                f"{self._process.exitcode}); was it killed for lack of memory? Run again "
+                                "with fewer other jobs on the machine") from None
+        finally:
+            self._receive.close()
+        self._process.join()
+        if kind == "failed":
+            raise payload
+        return payload
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _resident_mb() -> float:
+    return _status_kb("VmRSS") / 1024.0
+
+
+def _copied_mb(at_fork: float) -> float:
+    """Pages that were the parent's at the fork and are now this child's alone (copied on
+    write by either process): private pages beyond those the child added since."""
+    private = _rollup_kb("Private_Clean") + _rollup_kb("Private_Dirty")
+    return max(0.0, private / 1024.0 - max(0.0, _resident_mb() - at_fork))
+
+
+def _status_kb(field: str) -> float:
+    return _field_kb("/proc/self/status", field)
+
+
+def _rollup_kb(field: str) -> float:
+    return _field_kb("/proc/self/smaps_rollup", field)
+
+
+def _field_kb(path: str, field: str) -> float:
+    try:
+        with open(path, encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return 0.0
