@@ -93,42 +93,53 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
              "net4g": lambda: network.assess_4g(inputs, rules.network),
              "fibre": lambda: network.assess_fibre(inputs, rules.network)}
     forking = FORK_ABOVE < len(inputs.villages) <= FORK_UP_TO and fork_available()
-    parts = _run_steps(steps, APART if forking else None, seconds, peaks, cpu)
+    parts = _run_steps(steps, APART if forking else (), seconds, peaks, cpu)
     with _timed(seconds, "gaps", peaks, cpu):
         villages = _village_table(inputs, parts)
     return finish(profile, inputs, villages, seconds, peaks, cpu)
 
 
-# Between these many villages the water step runs in a forked child process while this
-# one does the other four (layers.child): 30k villages 10.8-11.0 -> 9.7-9.9 s for +110-125
-# MB (both processes' memory, sampled). Their transient memory adds up, so larger runs keep
-# to one: the whole country (490k) would gain 17 s (207 -> 191 s) for +1.0 GB (5.8 -> 6.8 GB).
-APART = "water"
+# Between these many villages the water, clinic and fibre steps run in a forked child
+# process while this one does roads and 4G (layers.child): 30k villages 10.7-11.1 -> 9.1-9.2
+# s for +125-129 MB (both processes' memory, sampled). Their transient memory adds up, so
+# larger runs keep to one process: the whole country (490k, water alone apart) gained 17 s
+# (207 -> 191 s) for +1.0 GB (5.8 -> 6.8 GB).
+APART = ("water", "clinic", "fibre")
 FORK_ABOVE = 10_000
 FORK_UP_TO = 200_000
 
 
-def _run_steps(steps: dict[str, Callable[[], pd.DataFrame]], apart: str | None, seconds: dict[str, float],
+def _run_steps(steps: dict[str, Callable[[], pd.DataFrame]], apart: tuple[str, ...], seconds: dict[str, float],
                peaks: dict[str, float], cpu: dict[str, float]) -> list[pd.DataFrame]:
-    """Every step's table, in the order of ``steps``; ``apart`` (a key) in a child process
-    meanwhile. Its seconds and CPU seconds are the child's own; its peak memory is this
-    process's peak while it ran plus what the child added."""
-    child = Child(steps[apart], apart) if apart else None
+    """Every step's table, in the order of ``steps``; those named in ``apart`` one after
+    another in a child process meanwhile. Their seconds and CPU seconds are the child's
+    own; their peak memory is this process's peak while they ran plus what the child added."""
+    child = Child(lambda: _one_by_one(steps, apart), ", ".join(apart)) if apart else None
     done = {}
     for key, step in steps.items():
-        if key == apart:   # its place in the records, filled in when it is back
+        if key in apart:   # its place in the records, filled in when it is back
             seconds[key], cpu[key], peaks[key] = 0.0, 0.0, 0.0
             continue
         with _timed(seconds, key, peaks, cpu):
             done[key] = step()
     if child is not None:
         outcome = child.outcome()
-        done[apart] = outcome.value
-        seconds[apart] = round(outcome.seconds, 3)
-        cpu[apart] = round(outcome.cpu_seconds, 3)
-        peaks[apart] = round(peak_memory_mb() + outcome.extra_mb, 1)
-        log.info("%s (in a child process, alongside the others): %.2f s", apart, seconds[apart])
+        for key, (table, wall, used) in outcome.value.items():
+            done[key] = table
+            seconds[key], cpu[key] = round(wall, 3), round(used, 3)
+            peaks[key] = round(peak_memory_mb() + outcome.extra_mb, 1)
+            log.info("%s (in a child process, alongside the others): %.2f s", key, seconds[key])
     return [done[key] for key in steps]
+
+
+def _one_by_one(steps: dict[str, Callable[[], pd.DataFrame]], keys: tuple[str, ...]) -> dict:
+    """key -> (table, wall seconds, CPU seconds) of each step in ``keys``, run in turn."""
+    found = {}
+    for key in keys:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        table = steps[key]()
+        found[key] = (table, time.perf_counter() - start, time.process_time() - start_cpu)
+    return found
 
 
 def finish(profile: Profile, inputs: Inputs, villages: gpd.GeoDataFrame, seconds: dict[str, float],

@@ -270,7 +270,7 @@ def test_covered_share_in_blocks_of_villages_is_one_pass(monkeypatch, country):
         assert (whole == 0).any() and ((whole > 0) & (whole < 1)).any()
 
 
-def test_water_in_a_child_process_gives_the_single_process_tables(monkeypatch, country, caplog):
+def test_steps_in_a_child_process_give_the_single_process_tables(monkeypatch, country, caplog):
     import logging
 
     from layers import pipeline
@@ -283,11 +283,12 @@ def test_water_in_a_child_process_gives_the_single_process_tables(monkeypatch, c
     monkeypatch.setattr(pipeline, "FORK_ABOVE", 0)
     with caplog.at_level(logging.INFO, logger="layers.pipeline"):
         forked = assess(profile)
-    assert "water (in a child process" in caplog.text
+    assert all(f"{key} (in a child process" in caplog.text for key in ("water", "clinic", "fibre"))
     pd.testing.assert_frame_equal(pd.DataFrame(forked.villages), pd.DataFrame(alone.villages))
     pd.testing.assert_frame_equal(forked.gaps, alone.gaps)
     assert list(forked.seconds) == list(alone.seconds) == list(forked.cpu_seconds)
     assert forked.seconds["water"] > 0 and forked.peak_memory_mb["water"] >= forked.peak_memory_mb["read"]
+    assert "road (in a child" not in caplog.text and "net4g (in a child" not in caplog.text
 
 
 def test_a_child_process_error_reaches_the_caller_as_raised():
@@ -304,6 +305,6 @@ def test_a_child_process_error_reaches_the_caller_as_raised():
         import os
         os._exit(9)
 
-    with pytest.raises(CovermapError, match="water step's process stopped without an answer .exit code 9"):
+    with pytest.raises(CovermapError, match="child process running water stopped without an answer .exit code 9"):
         Child(killed, "water").outcome()
     assert Child(lambda: pd.DataFrame({"a": [1, 2]}), "water").outcome().value["a"].tolist() == [1, 2]
