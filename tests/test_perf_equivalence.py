@@ -308,3 +308,37 @@ def test_a_child_process_error_reaches_the_caller_as_raised():
     with pytest.raises(CovermapError, match="child process running water stopped without an answer .exit code 9"):
         Child(killed, "water").outcome()
     assert Child(lambda: pd.DataFrame({"a": [1, 2]}), "water").outcome().value["a"].tolist() == [1, 2]
+
+
+def _nearest_plain(sources: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One unbounded query_nearest for every usable source; ties to the lowest target index."""
+    index, distance = np.full(len(sources), -1), np.full(len(sources), np.nan)
+    ok_s, ok_t = np.flatnonzero(geometry.usable(sources)), np.flatnonzero(geometry.usable(targets))
+    (s, t), d = shapely.STRtree(targets[ok_t]).query_nearest(sources[ok_s], return_distance=True, all_matches=True)
+    for source, target, dist in sorted(zip(ok_s[s].tolist(), ok_t[t].tolist(), d.tolist()), reverse=True):
+        index[source], distance[source] = target, dist
+    return index, distance
+
+
+def test_nearest_by_boxes_first_matches_one_unbounded_query():
+    # 6,000 sources (points, polygons, missing, empty, some far from every target) against
+    # lines and points with exact ties (duplicates, and targets mirrored about a source)
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 10_000, (6000, 2))
+    xy[40:60] = np.round(xy[40:60])     # whole metres: the mirrored targets below are exactly as far
+    sources = shapely.points(xy).astype(object)
+    sources[::7] = shapely.buffer(sources[::7], 40.0)
+    sources[5::97] = None
+    sources[6::97] = shapely.Point()
+    sources[:30] = shapely.points(rng.uniform(50_000, 60_000, (30, 2)))     # nothing within the spacing
+    start = rng.uniform(0, 10_000, (3000, 2))
+    targets = shapely.linestrings(np.stack([start, start + rng.uniform(-80, 80, (3000, 2))], axis=1)).astype(object)
+    targets = np.r_[targets, targets[:200], shapely.points(xy[40:60] + [25.0, 0.0]), shapely.points(xy[40:60] - [25.0, 0.0])]
+    targets[3100] = None
+    index, distance = geometry.nearest(sources, targets)
+    expected_index, expected_distance = _nearest_plain(sources, targets)
+    assert np.array_equal(index, expected_index) and np.array_equal(distance, expected_distance, equal_nan=True)
+    assert (index[102::97] == -1).all() and (distance[:30] > 30_000).all()
+    tied = np.flatnonzero(distance[40:60] == 25.0) + 40    # the lower of two equally near targets
+    assert len(tied) >= 10 and (index[tied] == 3200 + tied - 40).all()
+    assert np.isin(index, np.arange(200)).sum() > 0 and not np.isin(index, np.arange(3000, 3200)).any()
