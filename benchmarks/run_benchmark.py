@@ -241,7 +241,7 @@ def print_table(figures: dict) -> None:
     print(f"\n== {n:,} villages: covermap pipeline {total:.1f} s, peak {figures['covermap_peak_mb']:,.0f} MB "
           "(maps not written)")
     print("   " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items())
-          + (" (steps overlap: water runs in a child process beside road, clinic, net4g and fibre)"
+          + (" (steps overlap: water, clinic and fibre ran in a child process beside road and net4g)"
              if sum(steps.values()) > total + 0.5 else ""))
     if figures.get("covermap_cpu"):
         cpu = figures["covermap_cpu"]
