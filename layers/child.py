@@ -67,6 +67,12 @@ class Child:
         self._process.start()
         send.close()
 
+    def stop(self) -> None:
+        """End the child without its answer (the parent failed meanwhile)."""
+        self._process.terminate()
+        self._process.join()
+        self._receive.close()
+
     def outcome(self) -> Outcome:
         try:
             kind, payload = self._receive.recv()

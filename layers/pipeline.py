@@ -116,12 +116,17 @@ def _run_steps(steps: dict[str, Callable[[], pd.DataFrame]], apart: tuple[str, .
     own; their peak memory is this process's peak while they ran plus what the child added."""
     child = Child(lambda: _one_by_one(steps, apart), ", ".join(apart)) if apart else None
     done = {}
-    for key, step in steps.items():
-        if key in apart:   # its place in the records, filled in when it is back
-            seconds[key], cpu[key], peaks[key] = 0.0, 0.0, 0.0
-            continue
-        with _timed(seconds, key, peaks, cpu):
-            done[key] = step()
+    try:
+        for key, step in steps.items():
+            if key in apart:   # its place in the records, filled in when it is back
+                seconds[key], cpu[key], peaks[key] = 0.0, 0.0, 0.0
+                continue
+            with _timed(seconds, key, peaks, cpu):
+                done[key] = step()
+    except BaseException:   # an error here (or Ctrl-C) ends the child too
+        if child is not None:
+            child.stop()
+        raise
     if child is not None:
         outcome = child.outcome()
         for key, (table, wall, used) in outcome.value.items():

@@ -342,3 +342,24 @@ def test_nearest_by_boxes_first_matches_one_unbounded_query():
     tied = np.flatnonzero(distance[40:60] == 25.0) + 40    # the lower of two equally near targets
     assert len(tied) >= 10 and (index[tied] == 3200 + tied - 40).all()
     assert np.isin(index, np.arange(200)).sum() > 0 and not np.isin(index, np.arange(3000, 3200)).any()
+
+
+def test_an_error_beside_the_child_process_ends_it(monkeypatch):
+    import time
+
+    from gis.errors import DataError
+    from layers import pipeline
+    from layers.child import Child
+
+    def slow():
+        time.sleep(60)
+        return pd.DataFrame()
+
+    def bad():
+        raise DataError("roads.shp: column 'width' row 2 holds 'wide', not a number")
+
+    started = []
+    monkeypatch.setattr(pipeline, "Child", lambda *args: started.append(Child(*args)) or started[-1])
+    with pytest.raises(DataError, match="row 2 holds 'wide'"):
+        pipeline._run_steps({"road": bad, "water": slow}, ("water",), {}, {}, {})
+    assert len(started) == 1 and not started[0]._process.is_alive()
