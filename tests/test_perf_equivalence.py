@@ -223,6 +223,26 @@ def test_pairs_overlapping_by_touches_matches_the_de9im_pattern(monkeypatch):
         assert np.array_equal(oi, li[expected]) and np.array_equal(oj, ri[expected])   # same pairs, same order
 
 
+def test_points_paired_by_box_then_tested_match_the_tree_predicate(monkeypatch):
+    # points (some on polygon edges and corners, some missing or empty) against polygons
+    # and lines: the pairs, in order, of one tree query with the intersects predicate
+    monkeypatch.setattr(geometry, "THREADS", 2)
+    monkeypatch.setattr(geometry, "_MIN_CHUNK", 50)
+    rng = np.random.default_rng(9)
+    corners = rng.integers(0, 30, size=(200, 2)).astype(float)
+    squares = np.array([box(x, y, x + 2, y + 2) for x, y in corners], dtype=object)
+    lines = np.array([shapely.LineString([(x, y), (x + 3, y + 1)]) for x, y in corners[:60]], dtype=object)
+    points = shapely.points(np.r_[rng.uniform(0, 32, (900, 2)), corners[:50], corners[50:100] + [1.0, 0.0]])
+    points = points.astype(object)
+    points[::97], points[1::97] = None, shapely.Point()
+    for right in (squares, lines):
+        li, ri = geometry.pairs_intersecting(points, right)
+        expected = geometry._pairs(points, right, predicate="intersects")
+        assert len(li) > 50 and np.array_equal(li, expected[0]) and np.array_equal(ri, expected[1])
+    on_corner = geometry.pairs_intersecting(points[900:950], squares)   # each on its own square's corner
+    assert len(np.unique(on_corner[0])) == 50
+
+
 def test_far_outside_by_boxes_matches_distances():
     rng = np.random.default_rng(9)
     villages = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 100), box(100, 0, 200, 80)])
