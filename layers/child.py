@@ -1,20 +1,19 @@
-"""One step of the pipeline run in a forked child process while the parent goes on.
+"""Steps of the pipeline run in a forked child process while the parent goes on.
 
 The overlays already spread their GEOS work over both cores, but tree queries, per-pair
 loops and pandas hold Python's lock; two processes keep both cores busy where two
 threads would wait on each other. A forked child starts with the parent's inputs in
-place (copy-on-write: nothing is sent), and only the step's result table comes back,
-pickled through a pipe.
+place (copy-on-write: nothing is sent), and only what it returns (the steps' result
+tables) comes back, pickled through a pipe.
 
 Only where ``fork`` is safe and useful: Linux with more than one core. Elsewhere
-``fork_available`` is False and the pipeline runs every step in its own process.
+``fork_available`` is False and the pipeline runs every step in the one process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import sys
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -37,8 +36,6 @@ def fork_available() -> bool:
 @dataclass
 class Outcome:
     value: Any
-    seconds: float        # wall time in the child
-    cpu_seconds: float    # CPU time of the child's threads
     extra_mb: float       # memory the child added to the machine's: its peak growth plus copied pages
 
 
@@ -52,12 +49,10 @@ class Child:
         at_fork = _resident_mb()
 
         def run() -> None:
-            start, start_cpu = time.perf_counter(), time.process_time()
             try:
                 value = func()
                 extra = _peak_mb() - at_fork + _copied_mb(at_fork)
-                send.send(("done", Outcome(value, time.perf_counter() - start, time.process_time() - start_cpu,
-                                           round(max(extra, 0.0), 1))))
+                send.send(("done", Outcome(value, round(max(extra, 0.0), 1))))
             except BaseException as exc:   # a CovermapError goes to the user as raised; anything else too
                 send.send(("failed", exc))
             finally:
