@@ -212,6 +212,12 @@ def test_a_single_county_run_still_draws_every_village(tmp_path):
 
 # ---------------------------------------------------------------- in chromium, network cut off
 
+def _open(page, path) -> None:
+    """Load an aggregate map and wait until its 25 townships are indexed."""
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_function("() => window.covermap && Object.keys(covermap.index).length === 25")
+
+
 def _screen(page, lat: float, lon: float) -> tuple[float, float]:
     return tuple(page.evaluate("""([lat, lon]) => {
         const map = covermap.map, p = map.latLngToContainerPoint([lat, lon]);
@@ -223,8 +229,7 @@ def _screen(page, lat: float, lon: float) -> tuple[float, float]:
 def test_in_chromium_an_area_answers_hover_click_search_and_links_its_county(atlas, offline_page):
     villages, folder = atlas
     page = offline_page.page
-    page.goto((folder / "map.html").as_uri(), wait_until="load")
-    page.wait_for_function("() => window.covermap && Object.keys(covermap.index).length === 25")
+    _open(page, folder / "map.html")
     assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 25
     feature = next(f for f in embedded((folder / "map.html").read_text("utf-8"))[0]["features"]
                    if f["id"] == "520103102")
@@ -325,8 +330,7 @@ def test_with_the_gaode_basemap_the_areas_shift_with_the_villages(tmp_path):
 def test_in_chromium_a_bureau_panel_entry_opens_its_township(atlas, offline_page):
     villages, folder = atlas
     page = offline_page.page
-    page.goto((folder / "map_telecom.html").as_uri(), wait_until="load")
-    page.wait_for_function("() => window.covermap && Object.keys(covermap.index).length === 25")
+    _open(page, folder / "map_telecom.html")
     want = expected(villages, villages["township_code"], BUREAUS["telecom"])
     first = want[want["net4g"] > 0].sort_values("net4g", ascending=False, kind="stable").index[0]
     entry = page.locator(".covermap-panel li").first
