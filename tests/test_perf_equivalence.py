@@ -385,3 +385,21 @@ def test_an_error_beside_the_child_process_ends_it(monkeypatch):
     with pytest.raises(DataError, match="row 2 holds 'wide'"):
         pipeline._run_steps({"road": bad, "water": slow}, ("water",), {}, {}, {})
     assert len(started) == 1 and not started[0]._process.is_alive()
+
+
+@pytest.mark.parametrize(("keys", "chunks"), [(np.repeat(np.arange(40), 30)[:1000], 4), (np.arange(1000), 4),
+                                              (np.repeat([0, 1, 2], [10, 970, 20]), 2), (np.zeros(1000, int), 1)])
+def test_parallel_chunks_keep_runs_of_keys_together(monkeypatch, keys, chunks):
+    # covered_share tests each cover polygon prepared: all its pairs in one thread's chunk
+    monkeypatch.setattr(geometry, "THREADS", 4)
+    calls = []
+
+    def func(k: np.ndarray, x: np.ndarray) -> np.ndarray:
+        calls.append(np.unique(k))
+        return x * 2
+
+    x = np.arange(len(keys), dtype=float)
+    assert np.array_equal(geometry._parallel(func, keys, x, min_chunk=100, keys=keys), x * 2)
+    seen = np.concatenate(calls)
+    assert len(seen) == len(np.unique(keys))   # no key in two chunks
+    assert len(calls) == chunks
