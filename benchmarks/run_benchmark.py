@@ -18,7 +18,8 @@ For every scale (each in a fresh subprocess, so that peak memory is that scale's
    primitive for each (``gis.geometry``);
 4. checks that the engines agree: pair counts exactly, distances to 1e-6 m, shares to
    1e-9; mismatches are printed (and make the exit code 1);
-5. prints a table of seconds and the ratio covermap / fastest other engine.
+5. prints a table of seconds and the ratio covermap / fastest other engine (a join that
+   takes under a second is timed three times, every engine alike, and the quickest kept).
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``).
 """
@@ -48,10 +49,22 @@ def peak_mb() -> float:
 
 
 def _clock(timings: dict, key: str, func):
+    """Seconds of ``func()``; a call under ``REPEAT_UNDER`` s is made twice more and the
+    quickest kept (a single run of a few hundredths of a second is mostly noise on a
+    shared machine). Every engine's join builds its own index inside ``func``."""
     start = time.perf_counter()
     value = func()
-    timings[key] = time.perf_counter() - start
+    best = time.perf_counter() - start
+    if best < REPEAT_UNDER:
+        for _ in range(2):
+            start = time.perf_counter()
+            func()
+            best = min(best, time.perf_counter() - start)
+    timings[key] = best
     return value
+
+
+REPEAT_UNDER = 1.0
 
 
 def duckdb_connection():
@@ -117,7 +130,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     t: dict = {}
     _, cm_road = _clock(t, "road", lambda: geometry.nearest(seats[seated], hardened))
     cm_clinic = _clock(t, "clinic", lambda: geometry.pairs_intersecting(clinics_g, vill))
-    cm_fibre = _clock(t, "fibre", lambda: geometry.pairs_within_distance(seats[seated], fibre, FIBRE_LIMIT_M))
+    _, cm_fibre = _clock(t, "fibre", lambda: geometry.nearest(seats[seated], fibre))
     cm_net4g = _clock(t, "net4g", lambda: geometry.covered_share(vill, cover))
     cm_water = _clock(t, "water", lambda: geometry.covered_share(vill, water))
     for key, seconds in t.items():
@@ -128,22 +141,27 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     files = {name: folder / f"{name}.fgb" for name in ("villages", "roads", "water", "clinics", "coverage", "fibre")}
     _clock(t, "read", lambda: {name: gpd.read_file(path, engine="pyogrio") for name, path in files.items()})
     crs = inputs.crs
-    g_v = gpd.GeoDataFrame({"vid": np.arange(n)}, geometry=vill, crs=crs)
-    g_s = gpd.GeoDataFrame({"vid": seated}, geometry=seats[seated], crs=crs)
-    g_h = gpd.GeoDataFrame(geometry=hardened, crs=crs)
-    g_c = gpd.GeoDataFrame({"cid": np.arange(len(clinics_g))}, geometry=clinics_g, crs=crs)
-    g_f = gpd.GeoDataFrame(geometry=fibre, crs=crs)
-    g_cov = gpd.GeoDataFrame(geometry=cover, crs=crs)
-    g_w = gpd.GeoDataFrame(geometry=water, crs=crs)
-    near = _clock(t, "road", lambda: gpd.sjoin_nearest(g_s, g_h, distance_col="d"))
+
+    def frame(geoms, **columns):   # made inside each timed join: geopandas keeps a frame's index once built
+        return lambda: gpd.GeoDataFrame(columns, geometry=geoms, crs=crs)
+    g_v = frame(vill, vid=np.arange(n))
+    g_s = frame(seats[seated], vid=seated)
+    g_h = frame(hardened)
+    g_c = frame(clinics_g, cid=np.arange(len(clinics_g)))
+    g_f = frame(fibre)
+    g_cov = frame(cover)
+    g_w = frame(water)
+    near = _clock(t, "road", lambda: gpd.sjoin_nearest(g_s(), g_h(), distance_col="d"))
     gp_road = near.groupby("vid")["d"].min().reindex(seated).to_numpy()
-    gp_clinic = _clock(t, "clinic", lambda: gpd.sjoin(g_c, g_v, predicate="intersects"))
-    gp_fibre = _clock(t, "fibre", lambda: gpd.sjoin(g_s, g_f, predicate="dwithin", distance=FIBRE_LIMIT_M))
+    gp_clinic = _clock(t, "clinic", lambda: gpd.sjoin(g_c(), g_v(), predicate="intersects"))
+    near = _clock(t, "fibre", lambda: gpd.sjoin_nearest(g_s(), g_f(), distance_col="d"))
+    gp_fibre = near.groupby("vid")["d"].min().reindex(seated).to_numpy()
 
     def gp_share(layer):
-        pieces = gpd.overlay(g_v, layer, how="intersection", keep_geom_type=True)
+        villages = g_v()
+        pieces = gpd.overlay(villages, layer(), how="intersection", keep_geom_type=True)
         area = pieces.dissolve("vid").area
-        return (area.reindex(np.arange(n)).fillna(0.0) / g_v.area).clip(0, 1).to_numpy()
+        return (area.reindex(np.arange(n)).fillna(0.0) / villages.area).clip(0, 1).to_numpy()
 
     gp_net4g = _clock(t, "net4g", lambda: gp_share(g_cov))
     gp_water = _clock(t, "water", lambda: gp_share(g_w))
@@ -179,7 +197,8 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     dk_clinic = _clock(t, "clinic", lambda: con.execute(
         "SELECT c.cid, v.vid FROM c JOIN v ON ST_Intersects(c.geom, v.geom)").df())
     dk_fibre = _clock(t, "fibre", lambda: con.execute(
-        f"SELECT s.vid, f.fid FROM s JOIN f ON ST_DWithin(s.geom, f.geom, {FIBRE_LIMIT_M})").df())
+        f"SELECT s.vid, min(ST_Distance(s.geom, f.geom)) AS d FROM s JOIN f ON ST_DWithin(s.geom, f.geom, "
+        f"{FIBRE_LIMIT_M}) GROUP BY s.vid").df())
 
     def dk_share(layer):
         return con.execute(
@@ -199,10 +218,12 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
             mismatch(f"{name}: {engine} differs for {int(bad.sum())} villages (first: ours {ours[bad][0]!r}, "
                      f"{engine} {other[bad][0]!r})")
 
-    same_distances("road nearest", cm_road, gp_road, "geopandas")
-    within = np.where(cm_road <= ROAD_SEARCH_M, cm_road, np.nan)
-    dk = pd.Series(dk_road["d"].to_numpy(), index=dk_road["vid"].to_numpy()).reindex(seated).to_numpy()
-    same_distances(f"road nearest within {ROAD_SEARCH_M:.0f} m", within, dk, "duckdb")
+    for name, ours, gp, dk, radius in (("road", cm_road, gp_road, dk_road, ROAD_SEARCH_M),
+                                       ("fibre", cm_fibre, gp_fibre, dk_fibre, FIBRE_LIMIT_M)):
+        same_distances(f"{name} nearest", ours, gp, "geopandas")
+        within = np.where(ours <= radius, ours, np.nan)
+        dk = pd.Series(dk["d"].to_numpy(), index=dk["vid"].to_numpy()).reindex(seated).to_numpy()
+        same_distances(f"{name} nearest within {radius:.0f} m", within, dk, "duckdb")
 
     def same_pairs(name, ours, other, engine):
         a = set(zip(*(np.asarray(x).tolist() for x in ours)))
@@ -213,9 +234,6 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
 
     same_pairs("clinic in village", cm_clinic, (gp_clinic["cid"], gp_clinic["vid"]), "geopandas")
     same_pairs("clinic in village", cm_clinic, (dk_clinic["cid"], dk_clinic["vid"]), "duckdb")
-    cm_f = (seated[cm_fibre[0]], cm_fibre[1])
-    same_pairs("fibre within 1000 m", cm_f, (gp_fibre["vid"], gp_fibre["index_right"]), "geopandas")
-    same_pairs("fibre within 1000 m", cm_f, (dk_fibre["vid"], dk_fibre["fid"]), "duckdb")
 
     def same_shares(name, ours, other, engine):
         bad = ~np.isclose(ours, other, rtol=0, atol=1e-9)
@@ -229,7 +247,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
         dks = pd.Series(dk["share"].to_numpy(), index=dk["vid"].to_numpy()).reindex(np.arange(n)).fillna(0.0)
         same_shares(name, ours, dks.to_numpy(), "duckdb")
     figures["peak_mb"] = rss
-    figures["pairs"] = {"clinic": int(len(cm_clinic[0])), "fibre": int(len(cm_fibre[0])),
+    figures["pairs"] = {"clinic": int(len(cm_clinic[0])), "fibre_within_limit": int((cm_fibre <= FIBRE_LIMIT_M).sum()),
                         "net4g_covered_villages": int((cm_net4g > 0).sum())}
     return figures
 

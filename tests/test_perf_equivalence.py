@@ -366,6 +366,41 @@ def test_nearest_by_boxes_first_matches_one_unbounded_query():
     assert np.isin(index, np.arange(200)).sum() > 0 and not np.isin(index, np.arange(3000, 3200)).any()
 
 
+@pytest.mark.parametrize("spread", [10_000, 3])
+def test_nearest_points_to_points_match_one_unbounded_query(spread):
+    # to points (fibre, clinics): ties (duplicates, targets mirrored about a source, a target
+    # a hair farther but earlier), sources on the corners of squares of the mean spacing,
+    # polygon, missing, empty and far sources; at two spreads of coordinates
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(0, spread, (6000, 2))
+    unit = 2.0 ** np.floor(np.log2(spread / 1000))     # a power of two: mirrored targets exactly as far
+    xy[40:60] = np.round(xy[40:60] / unit) * unit
+    sources = shapely.points(xy).astype(object)
+    sources[::7] = shapely.buffer(sources[::7], 40.0)
+    sources[5::97] = None
+    sources[6::97] = shapely.Point()
+    sources[:30] = shapely.points(rng.uniform(5 * spread, 6 * spread, (30, 2)))
+    start = rng.uniform(0, spread, (3000, 2))
+    targets = shapely.points(start).astype(object)
+    spacing = spread / np.sqrt(3000)
+    sources[60:80] = shapely.points(np.floor(start[:20] / spacing) * spacing)     # on the corners
+    targets = np.r_[targets, targets[:200], shapely.points(xy[40:60] + [unit / 2, 0.0]),
+                    shapely.points(xy[40:60] - [unit / 2, 0.0])]
+    targets[3100] = None
+    # a target a hair (1e-7) farther than another, but earlier in the list: the nearer wins
+    targets[200:220] = shapely.points(xy[80:100] + [unit * (1 + 1e-7), 0.0])
+    targets = np.r_[targets, shapely.points(xy[80:100] + [0.0, unit])]
+    index, distance = geometry.nearest(sources, targets)
+    expected_index, expected_distance = _nearest_plain(sources, targets)
+    assert np.array_equal(index, expected_index) and np.array_equal(distance, expected_distance, equal_nan=True)
+    assert (index[102::97] == -1).all() and (distance[:30] > 3 * spread).all()
+    tied = np.flatnonzero(distance[40:60] == unit / 2) + 40
+    assert len(tied) >= 10 and (index[tied] == 3200 + tied - 40).all()
+    hair = np.flatnonzero(shapely.get_type_id(sources[80:100]) == 0) + 80
+    assert len(hair) > 10 and (index[hair] == 3240 + hair - 80).all()
+    assert not np.isin(index, np.arange(3000, 3200)).any()    # a duplicate never beats its lower original
+
+
 def test_an_error_beside_the_child_process_ends_it(monkeypatch):
     import time
 
