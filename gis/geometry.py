@@ -284,8 +284,9 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
     if disjoint:  # small pieces (service circles): dissolving first is cheap and leaves fewer pairs
         # GEOS DisjointSubsetUnion unions each group of mutually touching pieces on its own
         # (30k villages' water: 3.6 -> 2.6 s CPU); it orders the overlay differently from
-        # union_all, so areas may differ in the last bits (at most ~2.4e-14 in a share)
-        cover = shapely.get_parts(shapely.disjoint_subset_union_all(cover))
+        # union_all, so areas may differ in the last bits (at most ~2.4e-14 in a share); in
+        # strips on threads (_dissolve)
+        cover = _dissolve(cover)
         cover = cover[shapely.area(cover) > 0]
     rows = np.flatnonzero(has_area)
     # pairs whose boxes meet; which of them intersect is tested below with the cover
@@ -339,6 +340,45 @@ def _meets_within(cover: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     meets = found[:, 0]
     found[meets, 1] = shapely.contains(cover[meets], polygons[meets])
     return found
+
+
+def _dissolve(polygons: np.ndarray) -> np.ndarray:
+    """The parts of ``disjoint_subset_union_all(polygons)``: disjoint polygons covering
+    what they cover. The polygons are split into strips along x, one per thread, each
+    strip dissolved on its own; then the parts that meet across strips are unioned (100k
+    villages' 50k water areas: 1.35-1.43 -> 0.85-0.94 s). The parts may come in another
+    order than one call gives them, and a part unioned in two steps may differ in the last
+    bits (100k villages' water shares: 247 differ, by at most 9.4e-15)."""
+    polygons = np.asarray(polygons, dtype=object)
+    if THREADS == 1 or len(polygons) < 2 * _MIN_CHUNK:
+        return shapely.get_parts(shapely.disjoint_subset_union_all(polygons))
+    bounds = shapely.bounds(polygons)
+    strips = np.array_split(np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable"),
+                            min(THREADS, len(polygons) // _MIN_CHUNK))
+    with ThreadPoolExecutor(len(strips)) as pool:
+        unions = list(pool.map(lambda strip: shapely.disjoint_subset_union_all(polygons[strip]), strips))
+    parts, strip = shapely.get_parts(np.array(unions, dtype=object), return_index=True)
+    a, b = shapely.STRtree(parts).query(parts, predicate="intersects")
+    across = strip[a] < strip[b]
+    if not across.any():
+        return parts
+    # parts meeting across a strip edge, in groups of parts that meet (one union each)
+    group = np.arange(len(parts))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i, j in zip(a[across].tolist(), b[across].tolist()):
+        group[max(root(i), root(j))] = min(root(i), root(j))
+    joined = np.unique(np.r_[a[across], b[across]])
+    roots = np.array([root(i) for i in joined])
+    _, merged = union_by_group(parts[joined], roots)
+    rest = np.ones(len(parts), dtype=bool)
+    rest[joined] = False
+    return np.r_[parts[rest], shapely.get_parts(merged)]
 
 
 # pairs per block in covered_share (~1.5 kB of clipped piece each)

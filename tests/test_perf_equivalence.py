@@ -438,3 +438,28 @@ def test_parallel_chunks_keep_runs_of_keys_together(monkeypatch, keys, chunks):
     seen = np.concatenate(calls)
     assert len(seen) == len(np.unique(keys))   # no key in two chunks
     assert len(calls) == chunks
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_dissolve_in_strips_gives_the_parts_of_one_disjoint_subset_union(monkeypatch, country, threads):
+    # the synthetic water areas, plus chains of circles running across every strip edge and
+    # pairs touching in a single point (they stay two parts)
+    monkeypatch.setattr(geometry, "THREADS", threads)
+    monkeypatch.setattr(geometry, "_MIN_CHUNK", 50)
+    water = gpd.read_file(country / "water.fgb").to_crs(32649).geometry.to_numpy()
+    x0, y0, x1, y1 = shapely.total_bounds(water)
+    centres = shapely.points(np.linspace(x0, x1, 400), np.full(400, y1 + 5000.0))
+    chain = shapely.buffer(centres, 0.75 * (x1 - x0) / 399)     # each overlaps the next
+    corners = np.r_[shapely.box(np.linspace(x0, x1, 50), y1 + 9000, np.linspace(x0, x1, 50) + 40, y1 + 9040),
+                    shapely.box(np.linspace(x0, x1, 50) + 40, y1 + 9040, np.linspace(x0, x1, 50) + 80, y1 + 9080)]
+    polygons = np.r_[water, chain, corners]
+    ours = geometry._dissolve(polygons)
+    one = shapely.get_parts(shapely.disjoint_subset_union_all(polygons))
+    assert len(ours) == len(one)
+    whole = ours[shapely.intersects(ours, centres[0])]
+    assert len(whole) == 1 and shapely.contains(whole[0], centres).all()     # the chain is one part
+    # part by part: the same shapes (matched by a point inside), areas to the last bits
+    inside = shapely.STRtree(one).query(shapely.point_on_surface(ours), predicate="within")
+    assert np.array_equal(np.sort(inside[1]), np.arange(len(one)))
+    assert np.allclose(shapely.area(ours[inside[0]]), shapely.area(one[inside[1]]), rtol=1e-12, atol=0)
+    assert shapely.area(shapely.symmetric_difference(shapely.union_all(ours), shapely.union_all(one))) < 1e-6
