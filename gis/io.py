@@ -11,6 +11,7 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
@@ -28,12 +29,36 @@ TABLE_SUFFIXES = {".csv", ".xlsx", ".xls", ".ods"}
 
 
 def sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file; for a Shapefile only the .shp itself."""
+    """Hex sha256 of a file; for a Shapefile only the .shp itself; for a folder dataset (a
+    FileGDB) every file in it, in order of their paths, each path hashed before its bytes."""
+    path = Path(path)
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if file != path:
+            digest.update(file.relative_to(path).as_posix().encode("utf-8") + b"\0")
+        with open(file, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
+
+
+class Digests:
+    """``sha256`` of files, worked out on a thread of their own from the start (hashlib lets
+    go of Python's lock), so that hashing overlaps reading: ``digests(path)`` waits for
+    that file's (a file not named at the start is hashed there and then)."""
+
+    def __init__(self, paths):
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="covermap-sha256")
+        self._started = {Path(path): self._pool.submit(sha256, path) for path in dict.fromkeys(paths)}
+
+    def __call__(self, path: str | os.PathLike) -> str:
+        started = self._started.get(Path(path))
+        return started.result() if started is not None else sha256(path)
+
+    def close(self) -> None:
+        """Stop: files not yet hashed are not."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def list_layers(path: str | os.PathLike) -> list[str]:

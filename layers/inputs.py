@@ -8,7 +8,9 @@ fatal problem; ``check`` passes a ``Findings`` collector and reads on.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -82,21 +84,28 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
             return None
 
     records: list[InputRecord] = []
-    villages = attempt(_read_villages, profile, findings, records)
-    seats_frame = None
-    if profile.villages.seats:
-        seats_frame = attempt(_read_source, profile.villages.seats, POINTS, records, findings)
-    raw = {}
-    if profile.roads:
-        raw["roads"] = attempt(_read_source, profile.roads.source, LINES, records, findings)
-    if profile.water:
-        raw["water"] = attempt(_read_source, profile.water.source, POLYGONS | POINTS, records, findings)
-    if profile.clinics:
-        raw["clinics"] = attempt(_read_source, profile.clinics.source, POINTS, records, findings)
-    if profile.network and profile.network.coverage:
-        raw["coverage"] = attempt(_read_source, profile.network.coverage, POLYGONS, records, findings)
-    if profile.network and profile.network.fibre:
-        raw["fibre"] = attempt(_read_source, profile.network.fibre, POINTS, records, findings)
+    given = [profile.villages.source, profile.villages.seats, profile.roads and profile.roads.source,
+             profile.water and profile.water.source, profile.clinics and profile.clinics.source,
+             profile.network and profile.network.coverage, profile.network and profile.network.fibre]
+    digests = io.Digests(source.path for source in given if source)   # hashed while the files are read
+    try:
+        villages = attempt(_read_villages, profile, findings, records, digests)
+        seats_frame = None
+        if profile.villages.seats:
+            seats_frame = attempt(_read_source, profile.villages.seats, POINTS, records, findings, digests)
+        raw = {}
+        if profile.roads:
+            raw["roads"] = attempt(_read_source, profile.roads.source, LINES, records, findings, digests)
+        if profile.water:
+            raw["water"] = attempt(_read_source, profile.water.source, POLYGONS | POINTS, records, findings, digests)
+        if profile.clinics:
+            raw["clinics"] = attempt(_read_source, profile.clinics.source, POINTS, records, findings, digests)
+        if profile.network and profile.network.coverage:
+            raw["coverage"] = attempt(_read_source, profile.network.coverage, POLYGONS, records, findings, digests)
+        if profile.network and profile.network.fibre:
+            raw["fibre"] = attempt(_read_source, profile.network.fibre, POINTS, records, findings, digests)
+    finally:
+        digests.close()
     if villages is None:
         raise DataError(str(findings.errors[0]))
     crs = profile.working_crs or attempt(working_crs, [villages])
@@ -124,9 +133,10 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     return inputs
 
 
-def _read_villages(profile: Profile, findings: Findings, records: list[InputRecord]) -> gpd.GeoDataFrame:
+def _read_villages(profile: Profile, findings: Findings, records: list[InputRecord],
+                   digest: Callable[[Path], str] = io.sha256) -> gpd.GeoDataFrame:
     source = profile.villages.source
-    frame = _read_source(source, POLYGONS, records, findings)
+    frame = _read_source(source, POLYGONS, records, findings, digest)
     if frame.empty:
         raise DataError(f"{source.where}: holds no villages; point [villages] at the file and layer with the "
                         "village boundaries")

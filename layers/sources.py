@@ -9,7 +9,9 @@ column names, still in the source's own CRS.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -51,7 +53,7 @@ def _to_crs(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
 
 
 def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
-                 findings: Findings) -> gpd.GeoDataFrame:
+                 findings: Findings, digest: Callable[[Path], str] = io.sha256) -> gpd.GeoDataFrame:
     text_encoding = encoding.Encoding(source.encoding, "profile") if source.encoding else None
     if source.x:
         table = io.read_table(source.path, source.layer, source.encoding)
@@ -75,7 +77,7 @@ def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
     if source.datum_shift:
         frame = _unshift(frame, source.datum_shift)
     _require_columns(source, frame, list(source.columns.values()))
-    records.append(InputRecord(source.key, str(source.path), source.layer, io.sha256(source.path), len(frame),
+    records.append(InputRecord(source.key, str(source.path), source.layer, digest(source.path), len(frame),
                                text_encoding.describe() if text_encoding else None))
     frame = frame.rename(columns={column: name for name, column in source.columns.items()})
     frame = frame[[*source.columns.keys(), frame.geometry.name]].reset_index(drop=True)

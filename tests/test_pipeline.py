@@ -104,3 +104,49 @@ def test_published_files(result, tmp_path):
     assert {"read", "road", "water", "clinic", "net4g", "fibre", "gaps", "write tables"} <= set(record["seconds"])
     gaps = pd.read_csv(out / "gaps.csv", dtype={"village_code": str}, encoding="utf-8-sig")
     assert len(gaps) == 9 and gaps["village_code"].str.len().eq(12).all()
+
+
+def test_villages_in_a_filegdb_folder(tmp_path, result):
+    # a FileGDB is a folder: read like any file, and run.json's sha256 covers every file in it
+    import hashlib
+
+    import pyogrio
+
+    from gis import io
+
+    profile = write_county(tmp_path)
+    villages = pyogrio.read_dataframe(tmp_path / "villages.gpkg", layer="villages")
+    pyogrio.write_dataframe(villages, tmp_path / "villages.gdb", layer="villages", driver="OpenFileGDB",
+                            geometry_type="MultiPolygon", promote_to_multi=True)
+    profile.write_text(profile.read_text(encoding="utf-8").replace('path = "villages.gpkg"', 'path = "villages.gdb"'),
+                       encoding="utf-8")
+    gdb = assess(load_profile(profile))
+    # the same table (FileGDB keeps 64-bit integers as reals, and coordinates on a grid of about
+    # 0.1 mm: a distance of 0 may come back as 0.05 mm)
+    pd.testing.assert_frame_equal(gdb.villages.drop(columns="geometry"), result.villages.drop(columns="geometry"),
+                                  check_dtype=False, rtol=1e-9, atol=1e-3)
+    record = next(r for r in gdb.inputs.records if r.key == "villages")
+    assert record.path.endswith("villages.gdb") and record.sha256 == io.sha256(tmp_path / "villages.gdb")
+    files = sorted(p for p in (tmp_path / "villages.gdb").rglob("*") if p.is_file())
+    assert len(files) > 1 and record.sha256 != hashlib.sha256(files[0].read_bytes()).hexdigest()
+    before = record.sha256
+    with open(files[-1], "ab") as fh:   # any file of the folder changed: another hash
+        fh.write(b"\0")
+    assert io.sha256(tmp_path / "villages.gdb") != before
+
+
+def test_input_hashes_worked_out_beside_reading_are_the_files_own(tmp_path, result):
+    import hashlib
+
+    from gis import io
+
+    for record in result.inputs.records:
+        assert record.sha256 == hashlib.sha256(open(record.path, "rb").read()).hexdigest(), record.key
+    extra = tmp_path / "extra.bin"
+    extra.write_bytes(b"covermap" * 1000)
+    digests = io.Digests([result.inputs.records[0].path])
+    try:   # a file not named at the start is hashed when asked for
+        assert digests(extra) == hashlib.sha256(extra.read_bytes()).hexdigest()
+        assert digests(result.inputs.records[0].path) == result.inputs.records[0].sha256
+    finally:
+        digests.close()
