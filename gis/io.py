@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from gis.errors import DataError, OutputError
 
@@ -160,18 +161,47 @@ def prepare_output_dir(outdir: str | os.PathLike, names: list[str], overwrite: b
 
 
 def write_gpkg_layers(path: str | os.PathLike, layers: dict[str, pd.DataFrame]) -> None:
-    """Write several layers (GeoDataFrames or plain tables) into one new GeoPackage."""
+    """Write several layers (GeoDataFrames or plain tables) into one new GeoPackage.
+
+    Each layer goes in blocks of ``GPKG_ROWS`` rows, appended in turn, so that only one
+    block's geometries are ever held as WKB (490k villages: +817 MB at once, +146 MB in
+    blocks), with the layer's geometry type worked out once for all of its rows, as
+    pyogrio would for the whole frame."""
     path = Path(path)
     if path.exists():
         path.unlink()
     with _gdal_config(GPKG_WRITE_CONFIG):
         for name, frame in layers.items():
-            empty_geo = isinstance(frame, gpd.GeoDataFrame) and len(frame) == 0
+            kinds = _geometry_type(frame) if isinstance(frame, gpd.GeoDataFrame) else {}
             try:
-                pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
-                                        **({"geometry_type": "Unknown"} if empty_geo else {}))
+                for start in range(0, max(len(frame), 1), GPKG_ROWS):
+                    pyogrio.write_dataframe(frame.iloc[start:start + GPKG_ROWS], path, layer=name, driver="GPKG",
+                                            append=start > 0, **kinds)
             except (OSError, RuntimeError) as exc:   # pyogrio's errors are RuntimeErrors
                 raise OutputError(f"{path} layer {name!r}: cannot be written ({_first_line(exc)})") from exc
+
+
+GPKG_ROWS = 50_000
+
+_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+               6: "MultiPolygon", 7: "GeometryCollection"}
+_MULTI = {frozenset({"Point", "MultiPoint"}): "MultiPoint",
+          frozenset({"LineString", "MultiLineString"}): "MultiLineString",
+          frozenset({"Polygon", "MultiPolygon"}): "MultiPolygon"}
+
+
+def _geometry_type(frame: gpd.GeoDataFrame) -> dict:
+    """``geometry_type`` and ``promote_to_multi`` for pyogrio, as it infers them for the
+    whole frame when writing a GeoPackage: the one type there is; single and multi of one
+    kind as multi (singles promoted); anything else, and an empty frame, Unknown."""
+    geoms = frame.geometry.to_numpy()
+    kinds = frozenset(pd.Series(shapely.get_type_id(geoms)).map(_TYPE_NAMES).dropna())   # empty ones too
+    promote = kinds in _MULTI
+    kind = _MULTI[kinds] if promote else next(iter(kinds)) if len(kinds) == 1 else "Unknown"
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if kind != "Unknown" and shapely.has_z(geoms[present]).any():
+        kind += " Z"
+    return {"geometry_type": kind, "promote_to_multi": promote}
 
 
 # While a GeoPackage is written: no fsync (outputs are staged and moved into place, as the

@@ -7,6 +7,8 @@ prepared cover) at a time; and CPU seconds kept out of run.json."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -182,6 +184,29 @@ def test_malloc_arenas_limited_unless_the_user_chose(monkeypatch):
     monkeypatch.setenv("MALLOC_ARENA_MAX", "16")
     geometry.limit_malloc_arenas()
     assert calls == [(-8, 5)]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim: Linux only")
+def test_memory_freed_by_a_step_goes_back_to_the_system():
+    # 256 MB in 64 kB blocks (glibc serves those from its heap, not mmap); every 50th kept,
+    # so that freed memory lies in holes between blocks still in use, as after a step
+    script = """
+import numpy as np
+from gis import geometry
+def rss():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) // 1024 for line in fh if line.startswith("VmRSS:"))
+blocks = [np.ones(8000) for _ in range(4000)]
+keep = blocks[::50]
+del blocks
+before = rss()
+geometry.release_free_memory()
+print(before, rss())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parent.parent)
+    before, after = map(int, done.stdout.split())
+    assert before - after > 200, (before, after)
 
 
 @pytest.mark.parametrize("raw", [np.array([0.1 + 0.2, 1e-300, 5e-324, np.inf, np.nan, -0.0, 1 / 3, -4.0, 2.5e-7]),

@@ -93,8 +93,11 @@ def results(tmp_path_factory):
     return _results(tmp_path_factory)
 
 
-@pytest.mark.parametrize("which", ["country", "county"])
-def test_tables_are_those_of_the_plain_writers(results, which, tmp_path):
+@pytest.mark.parametrize(("which", "block"), [("country", None), ("county", None), ("country", 7)])
+def test_tables_are_those_of_the_plain_writers(results, which, block, tmp_path, monkeypatch):
+    # block: the GeoPackage layers written a few rows at a time (a national run: 50,000)
+    if block:
+        monkeypatch.setattr(io, "GPKG_ROWS", block)
     result = results[which]
     assert len(result.gaps) and len(result.no_data)   # the comparison covers every table with rows
     _reference_tables(result, tmp_path / "expected")
@@ -107,6 +110,25 @@ def test_tables_are_those_of_the_plain_writers(results, which, tmp_path):
         indexed = {row[0] for row in db.execute("SELECT table_name FROM gpkg_extensions "
                                                 "WHERE extension_name = 'gpkg_rtree_index'")}
     assert indexed == {"villages", "townships", "consistency"}
+
+
+@pytest.mark.parametrize("geoms", [
+    ["POLYGON ((0 0, 1 0, 1 1, 0 0))", "POLYGON ((2 0, 3 0, 3 1, 2 0))", None, "POLYGON EMPTY",
+     "MULTIPOLYGON (((5 5, 6 5, 6 6, 5 5)), ((7 7, 8 7, 8 8, 7 7)))", "POLYGON ((9 9, 10 9, 10 10, 9 9))"],
+    ["POINT (0 0)", "POINT (1 1)", "LINESTRING (0 0, 1 1)", None, "POINT (2 2)"],
+    ["POINT Z (0 0 1)", "POINT Z (1 1 2)", None, "POINT Z (2 2 3)"],
+    ["LINESTRING (0 0, 1 1)", "LINESTRING (1 1, 2 2)", "GEOMETRYCOLLECTION EMPTY", "MULTILINESTRING ((3 3, 4 4))"],
+])
+def test_layers_written_in_blocks_are_one_plain_write(geoms, tmp_path, monkeypatch):
+    # the first block may hold only single polygons (or points) while a later one holds a
+    # multi or another kind: the layer's type is the whole frame's, as one write makes it
+    monkeypatch.setattr(io, "GPKG_ROWS", 2)
+    frame = gpd.GeoDataFrame({"n": range(len(geoms)), "name": [f"v{i}" for i in range(len(geoms))]},
+                             geometry=gpd.GeoSeries.from_wkt(geoms), crs="EPSG:4490")
+    io.write_gpkg_layers(tmp_path / "got.gpkg", {"villages": frame, "gaps": pd.DataFrame({"a": range(5)})})
+    for name, table in {"villages": frame, "gaps": pd.DataFrame({"a": range(5)})}.items():
+        pyogrio.write_dataframe(table, tmp_path / "expected.gpkg", layer=name, driver="GPKG")
+    _assert_same_gpkg(tmp_path / "got.gpkg", tmp_path / "expected.gpkg")
 
 
 EDGE_FLOATS = [0.0, -0.0, 0.1, 1 / 3, 1e16, 1e16 - 2, 9999999999999998.0, 1e-4, 9.999999999999999e-05,
