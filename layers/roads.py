@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from gis import geometry
 from layers.inputs import Inputs
@@ -34,7 +33,7 @@ def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float) -> tu
     sv, sr = geometry.pairs_within_distance(np.where(has_seat, seats, None), roads[chosen], limit_m)
     polygons = np.where(has_seat, None, inputs.villages.geometry.to_numpy())
     pv, pr = geometry.pairs_intersecting(polygons, roads[chosen])
-    inside = shapely.length(shapely.intersection(polygons[pv], roads[chosen][pr])) if len(pv) else np.zeros(0)
+    inside = geometry.length_inside(roads[chosen][pr], polygons[pv])
     enters = inside > ENTER_MIN_LENGTH_M
     return np.r_[sv, pv[enters]], chosen[np.r_[sr, pr[enters]]]
 

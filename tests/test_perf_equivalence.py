@@ -488,3 +488,16 @@ def test_dissolve_in_strips_gives_the_parts_of_one_disjoint_subset_union(monkeyp
     assert np.array_equal(np.sort(inside[1]), np.arange(len(one)))
     assert np.allclose(shapely.area(ours[inside[0]]), shapely.area(one[inside[1]]), rtol=1e-12, atol=0)
     assert shapely.area(shapely.symmetric_difference(shapely.union_all(ours), shapely.union_all(one))) < 1e-6
+
+
+def test_length_of_roads_inside_villages_over_threads_is_the_plain_overlay(monkeypatch):
+    monkeypatch.setattr(geometry, "THREADS", 2)
+    monkeypatch.setattr(geometry, "_MIN_CHUNK", 50)
+    rng = np.random.default_rng(3)
+    start = rng.uniform(0, 1000, (400, 2))
+    lines = shapely.linestrings(np.stack([start, start + rng.uniform(-300, 300, (400, 2))], axis=1))
+    polygons = shapely.buffer(shapely.points(start + rng.uniform(-150, 150, (400, 2))), rng.uniform(10, 200, 400))
+    lines[::37], polygons[5::41] = None, shapely.Polygon()
+    got = geometry.length_inside(lines, polygons)
+    assert np.array_equal(got, shapely.length(shapely.intersection(polygons, lines)), equal_nan=True)
+    assert (got > 0).sum() > 150 and np.isnan(got[::37]).all()
