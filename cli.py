@@ -143,7 +143,9 @@ def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap:
     run.json and the maps:
     index.html, map.html (overview), map_transport/water/health/telecom.html and, for a
     county of more than map.township_maps_above_villages villages, townships/*.html (for
-    villages in several counties, counties/*.html instead). --no-maps writes no maps.
+    villages in several counties, counties/*.html instead, and the overview and bureau
+    maps draw one polygon per township, or per county above 5,000 townships, rather than
+    every village). --no-maps writes no maps.
     """
     if workers and scheduler:
         raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")

@@ -135,3 +135,10 @@ def test_console_script_runs_as_installed(county, tmp_path):
     assert bad.returncode == 1
     assert bad.stderr.strip().startswith("Error:") and "Traceback" not in bad.stderr
     assert "covermap init" in bad.stderr
+
+
+def test_run_help_names_the_aggregate_limit_the_maps_use():
+    from maps.aggregates import AGGREGATE_TOWNSHIPS_MAX
+
+    text = " ".join(invoke("run", "--help").output.split())
+    assert f"or per county above {AGGREGATE_TOWNSHIPS_MAX:,} townships" in text
