@@ -84,14 +84,17 @@ def _check_layer(path: Path, layer: str | None) -> None:
                         "set 'layer' in the profile to the one to use")
 
 
-def read_vector(path: str | os.PathLike, layer: str | None = None,
-                encoding: str | None = None) -> gpd.GeoDataFrame:
-    """Read a vector layer with its CRS as declared by the file (possibly None)."""
+def read_vector(path: str | os.PathLike, layer: str | None = None, encoding: str | None = None,
+                columns: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Read a vector layer with its CRS as declared by the file (possibly None); with
+    ``columns``, only those of them the layer has (and the geometry)."""
     path = Path(path)
     _check_layer(path, layer)
     kwargs = {"layer": layer} if layer is not None else {}
     if encoding:
         kwargs["encoding"] = encoding
+    if columns is not None:
+        kwargs["columns"] = list(dict.fromkeys(columns))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -106,6 +109,14 @@ def read_vector(path: str | os.PathLike, layer: str | None = None,
         raise DataError(f"{path}: has no geometry column; for a point table (CSV/XLSX) set 'x' and 'y' "
                         "to its longitude and latitude columns in the profile")
     return frame
+
+
+def field_names(path: str | os.PathLike, layer: str | None = None, encoding: str | None = None) -> list[str]:
+    """The layer's attribute column names, read from its schema alone."""
+    kwargs = {"layer": layer} if layer is not None else {}
+    if encoding:
+        kwargs["encoding"] = encoding
+    return [str(name) for name in pyogrio.read_info(path, **kwargs)["fields"]]
 
 
 def read_table(path: str | os.PathLike, layer: str | None = None,

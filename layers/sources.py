@@ -66,7 +66,8 @@ def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
         _check_lonlat(source, frame)
     else:
         text_encoding = encoding.shapefile_encoding(source.path, source.encoding)
-        frame = io.read_vector(source.path, source.layer, text_encoding.name)
+        # only the mapped columns: a bureau's layer may carry dozens more
+        frame = io.read_vector(source.path, source.layer, text_encoding.name, list(source.columns.values()))
         frame = resolve_crs(frame, source.assume_crs, source.where, f"{source.key}.assume_crs")
         if text_encoding.how in ("detected", ".cpg"):
             log.info("%s: text read as %s", source.where, text_encoding.describe())
@@ -76,7 +77,8 @@ def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
     _check_fit(source, frame)
     if source.datum_shift:
         frame = _unshift(frame, source.datum_shift)
-    _require_columns(source, frame, list(source.columns.values()))
+    _require_columns(source, frame, list(source.columns.values()),
+                     None if source.x else lambda: io.field_names(source.path, source.layer, text_encoding.name))
     records.append(InputRecord(source.key, str(source.path), source.layer, digest(source.path), len(frame),
                                text_encoding.describe() if text_encoding else None))
     frame = frame.rename(columns={column: name for name, column in source.columns.items()})
@@ -122,10 +124,12 @@ def _unshift(frame: gpd.GeoDataFrame, shift: str) -> gpd.GeoDataFrame:
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=WGS84))
 
 
-def _require_columns(source: Source, frame: pd.DataFrame, columns: list[str]) -> None:
+def _require_columns(source: Source, frame: pd.DataFrame, columns: list[str],
+                     all_columns: Callable[[], list[str]] | None = None) -> None:
+    """``all_columns``: the file's columns, where ``frame`` holds only those asked for."""
     missing = [column for column in columns if column not in frame.columns]
     if missing:
-        have = [str(c) for c in frame.columns if c != "geometry"]
+        have = all_columns() if all_columns else [str(c) for c in frame.columns if c != "geometry"]
         hint = (f"; those names look garbled: the text encoding is wrong, set {source.key}.encoding (e.g. \"GBK\" "
                 "or \"UTF-8\")" if encoding.garbled(pd.Series(have, dtype=object)).any() else "")
         raise DataError(f"{source.where}: no column {', '.join(map(repr, missing))} (mapped in profile "

@@ -150,3 +150,29 @@ def test_input_hashes_worked_out_beside_reading_are_the_files_own(tmp_path, resu
         assert digests(result.inputs.records[0].path) == result.inputs.records[0].sha256
     finally:
         digests.close()
+
+
+def test_only_mapped_columns_are_read_and_a_missing_one_names_them_all(tmp_path, result):
+    # a bureau's layer with columns the profile does not map: the same inputs; a mapped
+    # column the layer lacks: the error lists every column the file has
+    import pyogrio
+
+    from gis.errors import DataError
+    from layers.inputs import load_inputs
+
+    profile = write_county(tmp_path)
+    roads = pyogrio.read_dataframe(tmp_path / "roads.shp", encoding="GBK")
+    for k in range(30):
+        roads[f"extra{k}"] = [f"备注{k}"] * len(roads)
+    pyogrio.write_dataframe(roads, tmp_path / "roads.shp", encoding="GBK")
+    (tmp_path / "roads.cpg").unlink(missing_ok=True)
+    read = load_inputs(load_profile(profile))
+    assert list(read.roads.columns) == list(result.inputs.roads.columns)
+    pd.testing.assert_frame_equal(pd.DataFrame(read.roads.drop(columns="geometry")),
+                                  pd.DataFrame(result.inputs.roads.drop(columns="geometry")))
+    profile.write_text(profile.read_text(encoding="utf-8").replace('width = "width"', 'width = "宽度"'),
+                       encoding="utf-8")
+    with pytest.raises(DataError) as error:
+        load_inputs(load_profile(profile))
+    assert "no column '宽度'" in str(error.value)
+    assert "its columns are: name, 路面, width, extra0, extra1" in str(error.value) and "extra29" in str(error.value)
