@@ -501,3 +501,27 @@ def test_length_of_roads_inside_villages_over_threads_is_the_plain_overlay(monke
     got = geometry.length_inside(lines, polygons)
     assert np.array_equal(got, shapely.length(shapely.intersection(polygons, lines)), equal_nan=True)
     assert (got > 0).sum() > 150 and np.isnan(got[::37]).all()
+
+
+@pytest.mark.parametrize("ufunc", [True, False])
+def test_clips_by_each_own_box_are_those_of_one_call_a_geometry(monkeypatch, ufunc):
+    # covered_share cuts cover polygons to each village's box: in one call per thread where
+    # shapely's ufunc takes a box per geometry, else one call a geometry; the same pieces
+    monkeypatch.setattr(geometry, "THREADS", 2)
+    monkeypatch.setattr(geometry, "_MIN_CHUNK", 50)
+    if not ufunc:
+        def scalar_only(*args):
+            raise TypeError("xmin/ymin/xmax/ymax only accepts scalar values")
+        monkeypatch.setattr(geometry, "_clip_each", scalar_only)
+    rng = np.random.default_rng(2)
+    centres = rng.uniform(0, 1000, (300, 2))
+    geoms = shapely.buffer(shapely.points(centres), rng.uniform(20, 200, 300), quad_segs=64).astype(object)
+    geoms[::17] = shapely.multipolygons([[g, shapely.affinity.translate(g, 500, 0)] for g in geoms[::17]])
+    geoms[5::41] = shapely.Polygon()
+    lows = centres + rng.uniform(-150, 50, (300, 2))
+    bounds = np.c_[lows, lows + rng.uniform(10, 300, (300, 2))]
+    bounds[7::29] += 5000.0                                   # boxes far from their geometry
+    got = geometry._clip_to_boxes(geoms, bounds)
+    expected = [shapely.clip_by_rect(g, *b) for g, b in zip(geoms, bounds.tolist())]
+    assert shapely.to_wkb(got).tolist() == shapely.to_wkb(np.array(expected, dtype=object)).tolist()
+    assert shapely.is_empty(got[7::29]).all() and (shapely.area(got) > 0).sum() > 200
