@@ -86,7 +86,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     import geopandas as gpd
     import shapely
 
-    from gis import geometry
+    from gis import geometry, shares
     from layers.pipeline import assess, publish
     from layers.profile import load_profile
 
@@ -131,8 +131,8 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     _, cm_road = _clock(t, "road", lambda: geometry.nearest(seats[seated], hardened))
     cm_clinic = _clock(t, "clinic", lambda: geometry.pairs_intersecting(clinics_g, vill))
     _, cm_fibre = _clock(t, "fibre", lambda: geometry.nearest(seats[seated], fibre))
-    cm_net4g = _clock(t, "net4g", lambda: geometry.covered_share(vill, cover))
-    cm_water = _clock(t, "water", lambda: geometry.covered_share(vill, water))
+    cm_net4g = _clock(t, "net4g", lambda: shares.covered_share(vill, cover))
+    cm_water = _clock(t, "water", lambda: shares.covered_share(vill, water))
     for key, seconds in t.items():
         record(key, "covermap", seconds)
 

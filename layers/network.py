@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gis import geometry
+from gis import geometry, shares
 from layers.inputs import Inputs
 from layers.profile import NetworkRules
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, Grades, sentences
@@ -15,7 +15,7 @@ from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, Grades, sentences
 def coverage_share(inputs: Inputs, mask: np.ndarray) -> pd.Series:
     """``net4g_share``: share of each village's area inside the chosen coverage polygons."""
     cover = inputs.coverage.geometry.to_numpy()[mask]
-    share = geometry.covered_share(inputs.villages.geometry.to_numpy(), cover)
+    share = shares.covered_share(inputs.villages.geometry.to_numpy(), cover)
     return pd.Series(share, index=inputs.villages.index, name="net4g_share")
 
 
@@ -41,7 +41,7 @@ def assess_4g(inputs: Inputs, rules: NetworkRules) -> pd.DataFrame:
     counts = inputs.coverage["counts"]
     share = coverage_share(inputs, counts.fillna(False).to_numpy(dtype=bool)).to_numpy()
     seat = seat_covered(inputs, counts.fillna(False).to_numpy(dtype=bool))
-    unknown_share = geometry.covered_share(inputs.villages.geometry.to_numpy(),
+    unknown_share = shares.covered_share(inputs.villages.geometry.to_numpy(),
                                            inputs.coverage.geometry.to_numpy()[counts.isna().to_numpy()])
     unknown_seat = seat_covered(inputs, counts.isna().to_numpy()).fillna(False).to_numpy(dtype=bool)
     unknown = (np.nan_to_num(unknown_share) > 0) | unknown_seat

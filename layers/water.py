@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gis import geometry
+from gis import geometry, shares
 from layers.inputs import Inputs
 from layers.profile import WaterRules
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, RANK, Grades, Texts, sentences
@@ -16,7 +16,7 @@ STATUS_COLUMNS = ("lpcd", "reliability_pct", "quality_ok", "access_min")
 
 def service_share(inputs: Inputs) -> pd.Series:
     """``water_share``: share of each village's area inside the union of service areas."""
-    share = geometry.covered_share(inputs.villages.geometry.to_numpy(), inputs.water.geometry.to_numpy())
+    share = shares.covered_share(inputs.villages.geometry.to_numpy(), inputs.water.geometry.to_numpy())
     return pd.Series(share, index=inputs.villages.index, name="water_share")
 
 

@@ -19,7 +19,7 @@ import shapely
 from shapely.geometry import box
 
 from benchmarks.make_country import make_country
-from gis import encoding, geometry, values
+from gis import encoding, geometry, shares, values
 from layers import checks, verdicts
 from layers.pipeline import _townships, assess
 from layers.profile import load_profile
@@ -302,18 +302,18 @@ def test_covered_share_in_blocks_of_villages_is_one_pass(monkeypatch, country):
     monkeypatch.setattr(geometry, "THREADS", 2)
     monkeypatch.setattr(geometry, "_MIN_CHUNK", 50)
     villages = gpd.read_file(country / "villages.fgb").geometry.to_numpy()
-    default = geometry._PREPARED_VERTICES
+    default = shares._PREPARED_VERTICES
     for name in ("coverage", "water"):
         cover = gpd.read_file(country / f"{name}.fgb").geometry.to_numpy()
-        monkeypatch.setattr(geometry, "_SHARE_BLOCK", 10**9)
-        whole = geometry.covered_share(villages, cover)
+        monkeypatch.setattr(shares, "_SHARE_BLOCK", 10**9)
+        whole = shares.covered_share(villages, cover)
         assert not shapely.is_prepared(cover).any()
         for block, prepared in ((1, 1), (7, 500), (100, 10**9)):
-            monkeypatch.setattr(geometry, "_SHARE_BLOCK", block)
-            monkeypatch.setattr(geometry, "_PREPARED_VERTICES", prepared)
-            assert np.array_equal(geometry.covered_share(villages, cover), whole, equal_nan=True)
+            monkeypatch.setattr(shares, "_SHARE_BLOCK", block)
+            monkeypatch.setattr(shares, "_PREPARED_VERTICES", prepared)
+            assert np.array_equal(shares.covered_share(villages, cover), whole, equal_nan=True)
             assert not shapely.is_prepared(cover).any()
-        monkeypatch.setattr(geometry, "_PREPARED_VERTICES", default)
+        monkeypatch.setattr(shares, "_PREPARED_VERTICES", default)
         assert (whole == 0).any() and ((whole > 0) & (whole < 1)).any()
 
 
@@ -478,7 +478,7 @@ def test_dissolve_in_strips_gives_the_parts_of_one_disjoint_subset_union(monkeyp
     corners = np.r_[shapely.box(np.linspace(x0, x1, 50), y1 + 9000, np.linspace(x0, x1, 50) + 40, y1 + 9040),
                     shapely.box(np.linspace(x0, x1, 50) + 40, y1 + 9040, np.linspace(x0, x1, 50) + 80, y1 + 9080)]
     polygons = np.r_[water, chain, corners]
-    ours = geometry._dissolve(polygons)
+    ours = shares._dissolve(polygons)
     one = shapely.get_parts(shapely.disjoint_subset_union_all(polygons))
     assert len(ours) == len(one)
     whole = ours[shapely.intersects(ours, centres[0])]
@@ -512,7 +512,7 @@ def test_clips_by_each_own_box_are_those_of_one_call_a_geometry(monkeypatch, ufu
     if not ufunc:
         def scalar_only(*args):
             raise TypeError("xmin/ymin/xmax/ymax only accepts scalar values")
-        monkeypatch.setattr(geometry, "_clip_each", scalar_only)
+        monkeypatch.setattr(shares, "_clip_each", scalar_only)
     rng = np.random.default_rng(2)
     centres = rng.uniform(0, 1000, (300, 2))
     geoms = shapely.buffer(shapely.points(centres), rng.uniform(20, 200, 300), quad_segs=64).astype(object)
@@ -521,7 +521,7 @@ def test_clips_by_each_own_box_are_those_of_one_call_a_geometry(monkeypatch, ufu
     lows = centres + rng.uniform(-150, 50, (300, 2))
     bounds = np.c_[lows, lows + rng.uniform(10, 300, (300, 2))]
     bounds[7::29] += 5000.0                                   # boxes far from their geometry
-    got = geometry._clip_to_boxes(geoms, bounds)
+    got = shares._clip_to_boxes(geoms, bounds)
     expected = [shapely.clip_by_rect(g, *b) for g, b in zip(geoms, bounds.tolist())]
     assert shapely.to_wkb(got).tolist() == shapely.to_wkb(np.array(expected, dtype=object)).tolist()
     assert shapely.is_empty(got[7::29]).all() and (shapely.area(got) > 0).sum() > 200

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from benchmarks.make_country import make_country, read_divisions
-from gis import geometry
+from gis import geometry, shares
 from layers.pipeline import assess, publish
 from layers.profile import load_profile
 
@@ -73,10 +73,10 @@ def test_covered_share_matches_the_dissolve_definition_on_jagged_cover(country):
     coverage = gpd.read_file(country / "coverage.fgb").geometry.to_numpy()
     water = gpd.read_file(country / "water.fgb").geometry.to_numpy()
     for cover in (coverage, water):  # large jagged polygons (per pair) and small circles (dissolved first)
-        share = geometry.covered_share(villages, cover)
+        share = shares.covered_share(villages, cover)
         expected = _share_by_dissolving(villages, cover)
         np.testing.assert_allclose(share, expected, rtol=0, atol=1e-9)
-    share = geometry.covered_share(villages, coverage)
+    share = shares.covered_share(villages, coverage)
     # the sample must exercise every branch: wholly inside, partly covered by one and by several, uncovered
     inside_one = np.zeros(len(villages), dtype=bool)
     ci, vi = shapely.STRtree(villages).query(coverage, predicate="contains")
@@ -94,7 +94,7 @@ def test_overlapping_cover_counts_once_even_when_split_over_threads(monkeypatch)
     t = np.linspace(0, 1, 400)
     ring = np.r_[np.c_[t * 60, -0.5 + 0.2 * np.sin(t * 300)], np.c_[60 + 0 * t, t * 60], [[0, 60]], [[0, -0.5]]]
     cover = np.array([shapely.Polygon(ring), shapely.Polygon(ring + [0.3, 0])], dtype=object)
-    share = geometry.covered_share(squares, cover)
+    share = shares.covered_share(squares, cover)
     np.testing.assert_allclose(share, _share_by_dissolving(squares, cover), rtol=0, atol=1e-9)
     assert share.max() == 1.0 and share[(xs.ravel() == 10) & (ys.ravel() == 10)][0] == 1.0
 
@@ -123,9 +123,9 @@ def test_several_overlapping_pieces_cut_away_in_turn():
     villages, cover = np.array(villages, dtype=object), np.array(cover, dtype=object)
     hits = np.bincount(shapely.STRtree(cover).query(villages, predicate="intersects")[0], minlength=len(villages))
     assert (hits >= 2).all() and shapely.is_valid(cover).all()
-    assert np.median(shapely.get_num_coordinates(cover)) > geometry.CLIP_MIN_VERTICES
+    assert np.median(shapely.get_num_coordinates(cover)) > shares.CLIP_MIN_VERTICES
     assert (shapely.area(shapely.intersection(villages[:40, None], cover[None, :80])) == 0).all()
-    share = geometry.covered_share(villages, cover)
+    share = shares.covered_share(villages, cover)
     assert (share[:40] == 0).all()
     assert share[40] == 1.0 and share[41] == pytest.approx(0.25, abs=1e-12)
 
