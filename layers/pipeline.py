@@ -70,12 +70,12 @@ def _timed(seconds: dict[str, float], step: str, peaks: dict[str, float] | None 
     start, start_cpu = time.perf_counter(), time.process_time()
     yield
     seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - start, 3)  # a step may come back
-    geometry.release_free_memory()
     if cpu is not None:   # CPU time of all threads: against wall time, how much ran in parallel
         cpu[step] = round(cpu.get(step, 0.0) + time.process_time() - start_cpu, 3)
     if peaks is not None:
         peaks[step] = peak_memory_mb()
     log.info("%s: %.2f s", step, seconds[step])
+    geometry.release_free_memory()   # what the step freed, back to the system before the next
 
 
 def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
