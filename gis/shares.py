@@ -1,10 +1,10 @@
 """Share of each polygon's area inside a cover layer (4G coverage, water service areas),
 overlaps counted once, on shapely 2 arrays in a projected CRS (metres).
 
-The one algorithm of covermap that is not a single GEOS call: pairs by box, a prepared
-``contains`` for polygons wholly inside, cover cut to each polygon's box, and one overlay
-per remaining pair (or a chain of differences where several overlapping pieces meet a
-polygon), the GEOS work split over threads as ``gis.geometry`` does.
+Pairs by box, a prepared ``contains`` for polygons wholly inside, cover cut to each
+polygon's box, and one overlay per remaining pair (or a chain of differences where several
+overlapping pieces meet a polygon), the GEOS work split over threads as ``gis.geometry``
+does; the 4G and water steps spend most of their time here.
 """
 
 from __future__ import annotations
