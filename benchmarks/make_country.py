@@ -1,13 +1,14 @@
 """A synthetic country for benchmarks: real division codes and names, generated geometry.
 
-    python -m benchmarks.make_country OUTDIR --villages 100000 [--seed 7]
+    python -m benchmarks.make_country OUTDIR --villages 100000 [--seed 7] [--format gpkg]
 
 Takes the National Bureau of Statistics 2023 village-level units (../shared/data/divisions)
 in code order (so whole counties in code order; the last county is cut at the count asked
 for) and lays them on a plane in a metric CRS (EPSG:32649 coordinates, extended beyond the
 zone: a flat benchmark plane, not real places), cell by cell along a Hilbert curve so that
-each township and county is a compact block. Writes FlatGeobuf files (our GDAL has no
-Parquet driver) and ``profile.toml`` that reads them:
+each township and county is a compact block. Writes FlatGeobuf files (``--format gpkg``:
+GeoPackage; GeoParquet would need GDAL's Parquet driver, which pyogrio's GDAL lacks) and
+``profile.toml`` that reads them:
 
 - villages.fgb: one polygon per village (~100 vertices: a jittered lattice cell whose four
   edges are densified and wiggled, edges shared exactly with the neighbours), code, name,
@@ -55,7 +56,7 @@ name = "synthetic country ({villages} villages)"
 working_crs = "{crs}"
 
 [villages]
-path = "villages.fgb"
+path = "villages.{ext}"
 seat_crs = "{crs}"
 [villages.columns]
 code = "code"
@@ -68,14 +69,14 @@ seat_x = "seat_x"
 seat_y = "seat_y"
 
 [roads]
-path = "roads.fgb"
+path = "roads.{ext}"
 [roads.columns]
 surface = "surface"
 width = "width"
 name = "name"
 
 [water]
-path = "water.fgb"
+path = "water.{ext}"
 [water.columns]
 name = "name"
 served_codes = "served"
@@ -85,7 +86,7 @@ quality_ok = "quality_ok"
 access_min = "access_min"
 
 [clinics]
-path = "clinics.fgb"
+path = "clinics.{ext}"
 [clinics.columns]
 name = "name"
 type = "type"
@@ -93,12 +94,12 @@ standardized = "standardized"
 doctors = "doctors"
 
 [network.coverage]
-path = "coverage.fgb"
+path = "coverage.{ext}"
 [network.coverage.columns]
 technology = "tech"
 
 [network.fibre]
-path = "fibre.fgb"
+path = "fibre.{ext}"
 [network.fibre.columns]
 name = "name"
 
@@ -210,8 +211,16 @@ def _jagged(rng: np.random.Generator, centres: np.ndarray, vertices: int = 1000)
     return shapely.polygons(ring)
 
 
-def make_country(outdir: Path, villages: int, seed: int = 7, divisions: Path = DIVISIONS) -> dict[str, int]:
-    """Write the synthetic country into ``outdir``; returns feature counts per file."""
+# --format: file suffix -> GDAL driver and its options. GeoParquet would need GDAL's Parquet
+# driver, which the GDAL in pyogrio's wheels lacks.
+FORMATS = {"fgb": ("FlatGeobuf", {"SPATIAL_INDEX": "YES"}), "gpkg": ("GPKG", {})}
+
+
+def make_country(outdir: Path, villages: int, seed: int = 7, divisions: Path = DIVISIONS,
+                 fmt: str = "fgb") -> dict[str, int]:
+    """Write the synthetic country into ``outdir`` as ``fmt`` files (a key of ``FORMATS``,
+    one file per layer); returns feature counts per file."""
+    driver, options = FORMATS[fmt]
     rng = np.random.default_rng(seed)
     outdir.mkdir(parents=True, exist_ok=True)
     table = read_divisions(villages, divisions)
@@ -226,10 +235,10 @@ def make_country(outdir: Path, villages: int, seed: int = 7, divisions: Path = D
     written = {}
 
     def write(name: str, frame: gpd.GeoDataFrame) -> None:
-        path = outdir / f"{name}.fgb"
+        path = outdir / f"{name}.{fmt}"
         if path.exists():
             path.unlink()
-        pyogrio.write_dataframe(frame, path, driver="FlatGeobuf", SPATIAL_INDEX="YES")
+        pyogrio.write_dataframe(frame, path, driver=driver, **options)
         written[name] = len(frame)
 
     write("villages", gpd.GeoDataFrame({
@@ -292,7 +301,7 @@ def make_country(outdir: Path, villages: int, seed: int = 7, divisions: Path = D
     write("fibre", gpd.GeoDataFrame({"name": np.char.add("fibre ", np.arange(f).astype(str))},
                                     geometry=shapely.points(centre[rng.integers(0, n, f)]
                                                             + rng.normal(0, 900, (f, 2))), crs=CRS))
-    (outdir / "profile.toml").write_text(PROFILE.format(villages=n, seed=seed, crs=CRS), encoding="utf-8")
+    (outdir / "profile.toml").write_text(PROFILE.format(villages=n, seed=seed, crs=CRS, ext=fmt), encoding="utf-8")
     return written
 
 
@@ -301,9 +310,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--villages", type=int, default=10_000, help="number of villages (default 10000)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--format", choices=sorted(FORMATS), default="fgb",
+                        help="FlatGeobuf (fgb, the default) or GeoPackage (gpkg) files")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    written = make_country(args.outdir, args.villages, args.seed)
+    written = make_country(args.outdir, args.villages, args.seed, fmt=args.format)
     print(f"{args.outdir}: " + ", ".join(f"{name} {count:,}" for name, count in written.items())
           + f" in {time.perf_counter() - start:.1f} s")
 

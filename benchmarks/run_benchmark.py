@@ -3,6 +3,7 @@
     python -m benchmarks.run_benchmark --quick          # 10,000 and 100,000 villages
     python -m benchmarks.run_benchmark --villages 490000
     python -m benchmarks.run_benchmark --villages 10000 --data /tmp/covermap-bench
+    python -m benchmarks.run_benchmark --villages 10000 --format gpkg   # GeoPackage inputs
 
 For every scale (each in a fresh subprocess, so that peak memory is that scale's own):
 
@@ -138,7 +139,10 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
 
     # ---- plain geopandas ----
     t = {}
-    files = {name: folder / f"{name}.fgb" for name in ("villages", "roads", "water", "clinics", "coverage", "fibre")}
+    sources = result.profile   # the files the profile reads, whatever their format
+    files = {"villages": sources.villages.source.path, "roads": sources.roads.source.path,
+             "water": sources.water.source.path, "clinics": sources.clinics.source.path,
+             "coverage": sources.network.coverage.path, "fibre": sources.network.fibre.path}
     _clock(t, "read", lambda: {name: gpd.read_file(path, engine="pyogrio") for name, path in files.items()})
     crs = inputs.crs
 
@@ -282,6 +286,11 @@ def print_table(figures: dict) -> None:
         print("   results identical across engines (pairs exactly, distances to 1e-6 m, shares to 1e-9)")
 
 
+def _folder(data: Path, villages: int, seed: int, fmt: str) -> Path:
+    """Where a synthetic country is kept: FlatGeobuf ones as before, others by format."""
+    return data / (f"country-{villages}-{seed}" + ("" if fmt == "fgb" else f"-{fmt}"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 villages")
@@ -292,25 +301,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
     parser.add_argument("--covermap-only", action="store_true",
                         help="time covermap's pipeline only (no geopandas or DuckDB joins)")
+    parser.add_argument("--format", choices=("fgb", "gpkg"), default="fgb",
+                        help="the synthetic country's files: FlatGeobuf (default) or GeoPackage")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        folder = args.data / f"country-{args.one}-{args.seed}"
+        folder = _folder(args.data, args.one, args.seed, args.format)
         with tempfile.TemporaryDirectory() as out:
             print(json.dumps(one_scale(folder, Path(out), engines=not args.covermap_only)))
         return 0
     scales = args.villages or ([10_000, 100_000] if args.quick else [10_000])
     collected = []
     for count in scales:
-        folder = args.data / f"country-{count}-{args.seed}"
+        folder = _folder(args.data, count, args.seed, args.format)
         if not (folder / "profile.toml").exists():
             from benchmarks.make_country import make_country
 
             start = time.perf_counter()
-            make_country(folder, count, args.seed)
+            make_country(folder, count, args.seed, fmt=args.format)
             print(f"generated {folder} in {time.perf_counter() - start:.1f} s", flush=True)
         done = subprocess.run([sys.executable, "-m", "benchmarks.run_benchmark", "--one", str(count),
-                               "--data", str(args.data), "--seed", str(args.seed)]
+                               "--data", str(args.data), "--seed", str(args.seed), "--format", args.format]
                               + (["--covermap-only"] if args.covermap_only else []),
                               capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
         if done.returncode != 0:

@@ -62,6 +62,30 @@ def test_generator_is_deterministic(country, tmp_path):
                                                               tolerance=0).all())
 
 
+def test_generator_writes_geopackage_with_the_same_country(country, tmp_path):
+    # --format gpkg: the same layers as GeoPackage files and a profile reading them; the run
+    # decides every village as on the FlatGeobuf files
+    import pyogrio
+
+    from layers.pipeline import assess
+    from layers.profile import load_profile
+
+    make_country(tmp_path, VILLAGES, seed=3, divisions=DIVISIONS, fmt="gpkg")
+    for name in ("villages", "roads", "water", "clinics", "coverage", "fibre"):
+        assert pyogrio.read_info(tmp_path / f"{name}.gpkg")["driver"] == "GPKG"
+        assert not (tmp_path / f"{name}.fgb").exists()
+        a = gpd.read_file(country / f"{name}.fgb")    # FlatGeobuf's spatial index reorders the rows
+        b = gpd.read_file(tmp_path / f"{name}.gpkg")
+        assert sorted(shapely.to_wkb(a.geometry.to_numpy())) == sorted(shapely.to_wkb(b.geometry.to_numpy()))
+    # same verdicts and measures (names chosen among equals may follow the row order)
+    ours = assess(load_profile(tmp_path / "profile.toml")).villages.sort_values("village_code", ignore_index=True)
+    theirs = assess(load_profile(country / "profile.toml")).villages.sort_values("village_code", ignore_index=True)
+    verdicts = [c for c in ours.columns if c.endswith("_verdict")] + ["gap_count", "clinic_count"]
+    assert len(verdicts) == 7 and ours[verdicts].equals(theirs[verdicts])
+    for column in ("road_hardened_m", "water_share", "clinic_nearest_m", "net4g_share", "fibre_nearest_m"):
+        np.testing.assert_allclose(ours[column], theirs[column], rtol=1e-9, atol=1e-9, err_msg=column)
+
+
 def _share_by_dissolving(polygons, cover):
     """The straightforward definition: dissolve all cover, intersect, sum areas."""
     whole = shapely.union_all(cover)
