@@ -139,10 +139,10 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
 
     # ---- plain geopandas ----
     t = {}
-    sources = result.profile   # the files the profile reads, whatever their format
-    files = {"villages": sources.villages.source.path, "roads": sources.roads.source.path,
-             "water": sources.water.source.path, "clinics": sources.clinics.source.path,
-             "coverage": sources.network.coverage.path, "fibre": sources.network.fibre.path}
+    profile = result.profile   # the files it reads, whatever their format
+    files = {"villages": profile.villages.source.path, "roads": profile.roads.source.path,
+             "water": profile.water.source.path, "clinics": profile.clinics.source.path,
+             "coverage": profile.network.coverage.path, "fibre": profile.network.fibre.path}
     _clock(t, "read", lambda: {name: gpd.read_file(path, engine="pyogrio") for name, path in files.items()})
     crs = inputs.crs
 
