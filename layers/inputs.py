@@ -7,8 +7,10 @@ fatal problem; ``check`` passes a ``Findings`` collector and reads on.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,8 +90,11 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
              profile.water and profile.water.source, profile.clinics and profile.clinics.source,
              profile.network and profile.network.coverage, profile.network and profile.network.fibre]
     digests = io.Digests(source.path for source in given if source)   # hashed while the files are read
+    early = None
     try:
         villages = attempt(_read_villages, profile, findings, records, digests)
+        # the villages' own checks begin on a thread while the other layers are read
+        early = _EarlyVillages.start(profile, villages) if villages is not None else None
         seats_frame = None
         if profile.villages.seats:
             seats_frame = attempt(_read_source, profile.villages.seats, POINTS, records, findings, digests)
@@ -104,18 +109,26 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
             raw["coverage"] = attempt(_read_source, profile.network.coverage, POLYGONS, records, findings, digests)
         if profile.network and profile.network.fibre:
             raw["fibre"] = attempt(_read_source, profile.network.fibre, POINTS, records, findings, digests)
+    except Exception:
+        if early is not None:   # its GEOS calls cannot be interrupted: the error waits for them
+            early.wait()
+        raise
     finally:
         digests.close()
     if villages is None:
         raise DataError(str(findings.errors[0]))
-    crs = profile.working_crs or attempt(working_crs, [villages])
-    if crs is None:
-        raise DataError(str(findings.errors[-1]))
-    crs = check_metric(crs, "project.working_crs")
-    inputs = Inputs(crs=crs, villages_crs=CRS(villages.crs), villages=_to_crs(villages, crs),
+    if early is not None:
+        crs, projected = early.crs, early.villages
+    else:
+        crs = profile.working_crs or attempt(working_crs, [villages])
+        if crs is None:
+            raise DataError(str(findings.errors[-1]))
+        crs = check_metric(crs, "project.working_crs")
+        projected = _to_crs(villages, crs)
+    inputs = Inputs(crs=crs, villages_crs=CRS(villages.crs), villages=projected,
                     seats=gpd.GeoSeries([None] * len(villages), index=villages.index, crs=crs), records=records)
     attempt(_attach_seats, inputs, profile, villages, seats_frame, findings)
-    attempt(_check_villages, inputs, profile, findings)
+    attempt(_check_villages, inputs, profile, findings, early)
     sources = {"roads": profile.roads and profile.roads.source, "water": profile.water and profile.water.source,
                "clinics": profile.clinics and profile.clinics.source,
                "coverage": profile.network and profile.network.coverage,
@@ -228,27 +241,78 @@ def _attach_seats(inputs: Inputs, profile: Profile, villages: gpd.GeoDataFrame,
                                  index=inputs.villages.index, crs=inputs.crs)
 
 
-def _check_villages(inputs: Inputs, profile: Profile, findings: Findings) -> None:
-    """Villages against each other: overlaps, gaps inside townships, seats outside."""
+@dataclass
+class _VillageGeometry:
+    """What the villages' polygons tell of themselves (``_village_geometry``)."""
+
+    suspect: np.ndarray
+    towns: gpd.GeoSeries | None
+    overlaps: pd.DataFrame
+    gaps: pd.DataFrame
+    alone: np.ndarray
+    nearest: np.ndarray
+
+
+def _village_geometry(villages: gpd.GeoDataFrame, tolerances) -> _VillageGeometry:
+    """Villages against each other (working CRS): coverage suspects, township unions,
+    overlaps, gaps inside townships, villages far from any other."""
+    suspect = checks.coverage_suspects(villages.geometry.to_numpy())
+    towns = checks.township_unions(villages, suspect)
+    return _VillageGeometry(suspect, towns, checks.village_overlaps(villages, tolerances.overlap_tolerance_m2, suspect),
+                            checks.township_gaps(villages, tolerances.gap_tolerance_m2, suspect, towns),
+                            *checks.isolated(villages, tolerances.far_outside_m))
+
+
+class _EarlyVillages:
+    """The villages in the working CRS and ``_village_geometry`` of them on a thread,
+    started as soon as the villages are read: the checks' GEOS calls (coverage validation
+    above all) leave Python's lock free, so the other layers are read meanwhile."""
+
+    def __init__(self, crs: CRS, villages: gpd.GeoDataFrame, tolerances):
+        self.crs, self.villages = crs, villages
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="covermap-villages")
+        self._future = self._pool.submit(_village_geometry, villages, tolerances)
+        self._pool.shutdown(wait=False)
+
+    @classmethod
+    def start(cls, profile: Profile, villages: gpd.GeoDataFrame) -> _EarlyVillages | None:
+        """None where the working CRS cannot be settled yet (the error is then raised or
+        recorded where it always was, after every layer is read)."""
+        try:
+            crs = check_metric(profile.working_crs or working_crs([villages]), "project.working_crs")
+        except CovermapError:
+            return None
+        return cls(crs, _to_crs(villages, crs), profile.checks)
+
+    def result(self) -> _VillageGeometry:
+        return self._future.result()
+
+    def wait(self) -> None:
+        concurrent.futures.wait([self._future])
+
+
+def _check_villages(inputs: Inputs, profile: Profile, findings: Findings, early: _EarlyVillages | None = None) -> None:
+    """Villages against each other: overlaps, gaps inside townships, seats outside.
+    ``early``: the checks begun while reading, on these very villages."""
     source, tolerances = profile.villages.source, profile.checks
     villages = inputs.villages
-    suspect = checks.coverage_suspects(villages.geometry.to_numpy())
+    found = early.result() if early is not None else _village_geometry(villages, tolerances)
+    suspect, towns = found.suspect, found.towns
     inputs.village_suspects = suspect
-    towns = checks.township_unions(villages, suspect)
     if (towns is not None and not suspect.any() and geometry.usable(villages.geometry.to_numpy()).all()
             and villages["township_code"].notna().all()):
         inputs.township_shapes = towns
-    for row in checks.village_overlaps(villages, tolerances.overlap_tolerance_m2, suspect).itertuples():
+    for row in found.overlaps.itertuples():
         findings.warn(f"villages {row.code_a} and {row.code_b} overlap by {row.area_m2:,.0f} m² "
                       f"(tolerance {tolerances.overlap_tolerance_m2:g} m²)",
                       fix="fix the shared boundary, or raise checks.overlap_tolerance_m2", code=row.code_a,
                       check="overlap", **where(source))
-    for row in checks.township_gaps(villages, tolerances.gap_tolerance_m2, suspect, towns).itertuples():
+    for row in found.gaps.itertuples():
         findings.warn(f"township {row.township_code} has a gap of {row.area_m2:,.0f} m² that no village covers "
                       f"(around x={row.x:,.0f}, y={row.y:,.0f} in {inputs.crs.to_string()})",
                       fix="close the gap between the neighbouring villages, or raise checks.gap_tolerance_m2",
                       check="gap", **where(source))
-    alone, nearest = checks.isolated(villages, tolerances.far_outside_m)
+    alone, nearest = found.alone, found.nearest
     for i in np.flatnonzero(alone):
         findings.warn(f"village {villages['code'].iloc[i]} lies {nearest[i]:,.0f} m from any other village",
                       fix="check its boundary's coordinates (a wrong CRS or a typo?), or raise checks.far_outside_m",

@@ -17,6 +17,7 @@ from shapely.geometry import Polygon
 import hand_drawn as hd
 from cli import main
 from county_files import write_county
+from layers import inputs
 
 CODE_LIST = Path(__file__).parent / "data" / "villages_522326.csv"
 
@@ -107,6 +108,22 @@ def test_overlaps_and_township_gaps_with_tolerances(county):
                       "gap_tolerance_m2 = 2000000\n", encoding="utf-8")
     _, relaxed = check(county)
     assert by_check(relaxed, "overlap") == [] and by_check(relaxed, "gap") == []
+
+
+def test_village_checks_begun_while_reading_report_what_checks_after_reading_do(county, monkeypatch):
+    """The villages' own checks run on a thread while the other layers are read: the same
+    report, in the same order, as when they wait until every layer is read."""
+    _grid_villages(county.parent, hole=True, overlap=True)
+    early_start = inputs._EarlyVillages.start
+    begun = []
+    monkeypatch.setattr(inputs._EarlyVillages, "start",
+                        classmethod(lambda cls, *args: begun.append(early_start(*args)) or begun[-1]))
+    _, report = check(county)
+    assert len(begun) == 1 and begun[0] is not None
+    assert by_check(report, "overlap") and by_check(report, "gap") and by_check(report, "seat_outside")
+    monkeypatch.setattr(inputs._EarlyVillages, "start", classmethod(lambda cls, *args: None))
+    _, after = check(county)
+    assert after == report
 
 
 def test_clean_grid_has_no_overlap_or_gap(county):
