@@ -2,9 +2,9 @@
 split into strips over threads, the isolated-village and far-outside checks by boxes,
 reason sentences and texts made only where a rule applies, township shapes reused from
 reading and unioned by group, text and number columns parsed per distinct value or kept
-as numbers, overlapping pairs by ``touches``, nearest features by boxes first, steps and
-their errors in a child process, memory handed back; and CPU seconds kept out of run.json
-(area shares: test_shares.py)."""
+as numbers, overlapping pairs by ``touches``, nearest features by boxes first, memory
+handed back; and CPU seconds kept out of run.json (area shares: test_shares.py; steps run
+beside each other: test_steps_apart.py)."""
 
 from __future__ import annotations
 
@@ -296,46 +296,6 @@ def test_cpu_seconds_per_step_kept_out_of_run_json(country, tmp_path):
     assert "cpu_seconds" not in record and list(record["seconds"]) == list(result.seconds)
 
 
-def test_steps_in_a_child_process_give_the_single_process_tables(monkeypatch, country, caplog):
-    import logging
-
-    from layers import pipeline
-    from layers.child import fork_available
-    if not fork_available():
-        pytest.fail("this test needs Linux and two cores (fork)")   # CI runs there: never skipped silently
-    profile = load_profile(country / "profile.toml")
-    monkeypatch.setattr(pipeline, "FORK_ABOVE", 10**9)
-    alone = assess(profile)
-    monkeypatch.setattr(pipeline, "FORK_ABOVE", 0)
-    with caplog.at_level(logging.INFO, logger="layers.pipeline"):
-        forked = assess(profile)
-    assert all(f"{key} (in a child process" in caplog.text for key in ("water", "clinic", "fibre"))
-    pd.testing.assert_frame_equal(pd.DataFrame(forked.villages), pd.DataFrame(alone.villages))
-    pd.testing.assert_frame_equal(forked.gaps, alone.gaps)
-    assert list(forked.seconds) == list(alone.seconds) == list(forked.cpu_seconds)
-    assert forked.seconds["water"] > 0 and forked.peak_memory_mb["water"] >= forked.peak_memory_mb["read"]
-    assert "road (in a child" not in caplog.text and "net4g (in a child" not in caplog.text
-
-
-def test_a_child_process_error_reaches_the_caller_as_raised():
-    from gis.errors import CovermapError, DataError
-    from layers.child import Child
-
-    def bad():
-        raise DataError("water.gpkg: column 'lpcd' row 3 holds 'x', not a number")
-
-    with pytest.raises(DataError, match="row 3 holds 'x'"):
-        Child(bad, "water").outcome()
-
-    def killed():
-        import os
-        os._exit(9)
-
-    with pytest.raises(CovermapError, match="child process running water stopped without an answer .exit code 9"):
-        Child(killed, "water").outcome()
-    assert Child(lambda: pd.DataFrame({"a": [1, 2]}), "water").outcome().value["a"].tolist() == [1, 2]
-
-
 def _nearest_plain(sources: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One unbounded query_nearest for every usable source; ties to the lowest target index."""
     index, distance = np.full(len(sources), -1), np.full(len(sources), np.nan)
@@ -403,27 +363,6 @@ def test_nearest_points_to_points_match_one_unbounded_query(spread):
     hair = np.flatnonzero(shapely.get_type_id(sources[80:100]) == 0) + 80
     assert len(hair) > 10 and (index[hair] == 3240 + hair - 80).all()
     assert not np.isin(index, np.arange(3000, 3200)).any()    # a duplicate never beats its lower original
-
-
-def test_an_error_beside_the_child_process_ends_it(monkeypatch):
-    import time
-
-    from gis.errors import DataError
-    from layers import pipeline
-    from layers.child import Child
-
-    def slow():
-        time.sleep(60)
-        return pd.DataFrame()
-
-    def bad():
-        raise DataError("roads.shp: column 'width' row 2 holds 'wide', not a number")
-
-    started = []
-    monkeypatch.setattr(pipeline, "Child", lambda *args: started.append(Child(*args)) or started[-1])
-    with pytest.raises(DataError, match="row 2 holds 'wide'"):
-        pipeline._run_steps({"road": bad, "water": slow}, ("water",), {}, {}, {})
-    assert len(started) == 1 and not started[0]._process.is_alive()
 
 
 def test_length_of_roads_inside_villages_over_threads_is_the_plain_overlay(monkeypatch):
