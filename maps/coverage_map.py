@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement, Template
 
 from gis.errors import OutputError
@@ -56,10 +58,35 @@ class Prepared:
     options: MapOptions
     store: str | None = None  # the villages' shape store (maps/tiles.py) when drawn on tiles
     props: pd.DataFrame | None = None  # the properties of the store's villages, in its order
+    # made on first use: positions of each township's / county's villages, its outlines
+    _groups: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tiled(self) -> bool:
         return self.store is not None
+
+    def rows_of(self, kind: str, code: str) -> np.ndarray:
+        """Positions, in table order, of the villages of township ``code`` (``kind``
+        "township": their ``township_code``) or county ``code`` (``kind`` "county": the first
+        six digits of their ``village_code``). The villages are grouped once, on first use,
+        so that a national run's 2,850 county maps do not each scan every village."""
+        if kind not in self._groups:
+            keys = (self.villages["township_code"].astype(str) if kind == "township"
+                    else self.villages["village_code"].astype(str).str[:6])
+            self._groups[kind] = keys.groupby(keys.to_numpy(), sort=False).indices
+        return self._groups[kind].get(code, np.zeros(0, dtype=np.intp))
+
+    def outlines_of(self, kind: str, code: str) -> list[dict]:
+        """The outlines of township ``code`` or of the townships of county ``code`` (the
+        first six digits of their codes), in order; grouped once, on first use."""
+        key = f"outlines.{kind}"
+        if key not in self._groups:
+            found: dict[str, list[dict]] = {}
+            for feature in self.townships["features"]:
+                town = feature["properties"]["code"]
+                found.setdefault(town if kind == "township" else town[:6], []).append(feature)
+            self._groups[key] = found
+        return list(self._groups[key].get(code, []))
 
     @property
     def words(self) -> Mapping[str, str]:
@@ -118,6 +145,13 @@ def _note(prep: Prepared) -> str:
     return prep.words["note.gaode"] if prep.options.gcj02 else ""
 
 
+def _within_box(frame: gpd.GeoDataFrame, box: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """The rows of ``frame`` whose geometry intersects ``box``, in order: what
+    ``frame.cx[...]`` gives, found through the frame's spatial index (built once per frame)
+    instead of testing every row, which a national run's county maps would do 2,850 times."""
+    return frame.iloc[np.sort(frame.sindex.query(shapely.box(*box), predicate="intersects"))]
+
+
 def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
                  township: str | None = None, county: str | None = None) -> folium.Map:
     """Villages coloured by failed standards, a hidden layer per standard with its failing
@@ -129,12 +163,8 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
     words, tiled = prep.words, prep.tiled
     minimap, whole = None, township is None and county is None
     if not whole:
-        if township is not None:
-            villages = villages[villages["township_code"].astype(str) == township]
-            keep = lambda code: code == township  # noqa: E731
-        else:
-            villages = villages[villages["village_code"].astype(str).str[:6] == county]
-            keep = lambda code: code[:6] == county  # noqa: E731
+        kind, code = ("township", township) if township is not None else ("county", county)
+        villages = villages.iloc[prep.rows_of(kind, code)]
         # a township or a county is small: its own villages as GeoJSON, unless tiles were asked for
         tiled = _on_tiles(villages, prep.options.tiled)
         if tiled:
@@ -142,12 +172,13 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
         else:
             data = village_geojson(villages, words)
         townships = {"type": "FeatureCollection",
-                     "features": [f for f in townships["features"] if keep(f["properties"]["code"])]}
+                     "features": prep.outlines_of(kind, code)}
         if county is not None:
             minimap = townships  # the county's own townships: sent once
         west, south, east, north = villages.total_bounds
         pad = 0.02  # degrees, about 2 km: inputs just outside the township still show
-        frames = {key: frame.cx[west - pad:east + pad, south - pad:north + pad] for key, frame in frames.items()}
+        frames = {key: _within_box(frame, (west - pad, south - pad, east + pad, north + pad))
+                  for key, frame in frames.items()}
     elif tiled:
         store, props = prep.store, prep.props
     m = _base(prep, villages, title)

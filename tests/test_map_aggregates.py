@@ -343,3 +343,38 @@ def test_in_chromium_a_bureau_panel_entry_opens_its_township(atlas, offline_page
     assert int(cells["net4g"]) == want.loc[first, "net4g"] and int(cells["fibre"]) == want.loc[first, "fibre"]
     assert cells["counted"].startswith(f"{want.loc[first, 'counted']} (")
     assert offline_page.problems() == []
+
+
+def test_county_and_township_maps_take_the_villages_outlines_and_inputs_a_full_scan_takes():
+    """County and township maps look their villages and outlines up in groups made once, and
+    the inputs near them up in a spatial index: the rows, in order, that testing every
+    village, outline and input gives."""
+    from maps.coverage_map import _within_box, prepare
+
+    villages = province()
+    villages.loc[villages.index[::97], "township_code"] = None
+    rng = np.random.default_rng(4)
+    west, south, east, north = villages.total_bounds
+    starts = rng.uniform([west - 5000, south - 5000], [east + 5000, north + 5000], (400, 2))
+    lines = shapely.linestrings(np.stack([starts, starts + rng.uniform(-3000, 3000, (400, 2))], axis=1))
+    lines[5] = None
+    roads = gpd.GeoDataFrame({"hardened": [True] * len(lines), "surface": "asphalt", "name": "r"}, geometry=lines,
+                             crs=villages.crs)
+    prep = prepare(villages, {"roads": roads}, make_options(lang="en"), whole=False)
+    table, frame = prep.villages, prep.frames["roads"]
+    sizes = set()
+    for kind, keys in (("county", table["village_code"].astype(str).str[:6]),
+                       ("township", table["township_code"].astype(str))):
+        assert keys.isna().sum() == (kind == "township") * len(villages.index[::97])
+        for code in keys.dropna().unique():
+            rows = prep.rows_of(kind, code)
+            assert np.array_equal(rows, np.flatnonzero((keys == code).to_numpy())), (kind, code)
+            own = [f for f in prep.townships["features"]
+                   if (f["properties"]["code"][:6] if kind == "county" else f["properties"]["code"]) == code]
+            assert prep.outlines_of(kind, code) == own, (kind, code)
+            x0, y0, x1, y1 = table.iloc[rows].total_bounds
+            near = _within_box(frame, (x0 - 0.02, y0 - 0.02, x1 + 0.02, y1 + 0.02))
+            pd.testing.assert_frame_equal(near, frame.cx[x0 - 0.02:x1 + 0.02, y0 - 0.02:y1 + 0.02])
+            sizes.add(len(near))
+    assert len(prep.rows_of("county", "999999")) == 0 and prep.outlines_of("county", "999999") == []
+    assert min(sizes) > 0 and max(sizes) < len(frame)     # each map takes some inputs, none takes all
