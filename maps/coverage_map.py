@@ -23,6 +23,7 @@ from maps.aggregates import Areas, area_geojson, area_panel, share_counts
 from maps.app import add_app
 from maps.basemaps import tile_layers
 from maps.bureau import panel
+from maps.geojson import template_safe_dumps
 from maps.i18n import texts
 from maps.infrastructure import BUREAU_INPUTS, check_infrastructure, infrastructure_layers
 from maps.leaflet import use_leaflet
@@ -299,14 +300,17 @@ def build_map(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDa
 def _compact_json(m: folium.Map):
     """While rendering, Jinja's ``tojson`` (which folium uses for the GeoJSON) writes no
     spaces and keeps non-ASCII text as it is: about a tenth smaller for the villages. It
-    still escapes < > & ' so no text can close the script block."""
+    still escapes < > & ' so no text can close the script block, and no text of the data
+    can be read as a template when branca compiles the rendered script again
+    (``geojson.no_template``)."""
     policies = m._template.environment.policies
-    before = policies["json.dumps_kwargs"]
+    before = policies["json.dumps_kwargs"], policies["json.dumps_function"]
     policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
+    policies["json.dumps_function"] = template_safe_dumps
     try:
         yield
     finally:
-        policies["json.dumps_kwargs"] = before
+        policies["json.dumps_kwargs"], policies["json.dumps_function"] = before
 
 
 def render(m: folium.Map) -> str:

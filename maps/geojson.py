@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -50,12 +51,31 @@ def _shift(coords: np.ndarray) -> np.ndarray:
 
 
 def script_json(value) -> str:
-    """JSON that can sit inside a <script> block: no character of it can close the block."""
+    """JSON that can sit inside a <script> block: no character of it can close the block,
+    and no text of it is read as a template (``no_template``)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                           ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escaped)
-    return text
+    return no_template(text)
+
+
+# "{" where Jinja would begin a tag: {{ }}, {% %} or {# #}
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
+
+def no_template(text: str) -> str:
+    """JSON text with every "{" that would open a Jinja tag written as the escape \\u007b,
+    which JavaScript reads back as "{". branca renders a map element's script and then
+    compiles that output as a Jinja template again: a village named "{{ 7*7 }}" showed as
+    "49", and a name with "{%" could stop the map. Outside strings JSON never has "{"
+    before "{", "%" or "#", so only text inside strings changes."""
+    return _JINJA_OPEN.sub(r"\\u007b", text)
+
+
+def template_safe_dumps(value, **kwargs) -> str:
+    """``json.dumps``, then ``no_template``: Jinja's ``tojson`` (folium's GeoJSON) while a map renders."""
+    return no_template(json.dumps(value, **kwargs))
 
 
 def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], where: str) -> list[str]:

@@ -163,6 +163,27 @@ def test_a_village_named_like_html_shows_as_text_and_runs_nothing(tmp_path, offl
     assert offline_page.problems() == []
 
 
+TEMPLATE_TEXT = "村{{ 7*7 }}{% if x %}"
+
+
+def test_a_village_named_with_template_syntax_shows_as_written(tmp_path, offline_page):
+    """branca compiles each rendered map element as a Jinja template again: a name with
+    "{{ }}" showed as its value, and an unclosed "{% if %}" stopped the map."""
+    table = villages()
+    table.loc[table["village_code"] == "520101001002", "village_name"] = TEMPLATE_TEXT
+    table["township_name"] = "镇{# c #}"
+    path = write_map(table, None, tmp_path / "jinja.html", title="{{ 7*7 }}", bureau="health")
+    page = offline_page.page
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector(_PATHS)
+    assert page.locator(".covermap-panel li .name", has_text=TEMPLATE_TEXT).count() == 1
+    page.locator(".covermap-panel li a", has_text=TEMPLATE_TEXT).click()
+    assert page.locator(".covermap-popup h4").inner_text() == TEMPLATE_TEXT
+    assert page.locator(".covermap-township-label").first.inner_text() == "镇{# c #}"
+    assert "{{ 7*7 }}" in page.locator(".covermap-legend h4").inner_text()
+    assert offline_page.problems() == []
+
+
 def test_gaode_basemap_moves_the_drawn_data_by_the_gcj02_offset(tmp_path, offline_page):
     """A clinic at the published test point (116.404, 39.915) WGS84 is drawn at coordtransform's
     GCJ-02 value; Gaode's tiles are the only requests (blocked here) and the map says so."""
