@@ -1,0 +1,77 @@
+"""The GeoJSON the maps draw (maps.geojson.feature_collection) is what geopandas writes
+and ``json.loads`` reads back, made without that round trip: the same features, ids,
+properties (missing values null, numbers as Python numbers) and rounded coordinates, down
+to the JSON text folium writes."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from maps.geojson import DECIMALS, feature_collection
+
+
+def _round_trip(frame: gpd.GeoDataFrame, properties: pd.DataFrame) -> dict:
+    """What feature_collection made before: geopandas' JSON, read back."""
+    keep = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    geoms = shapely.transform(np.asarray(frame.geometry.values[keep], dtype=object),
+                              lambda coords: np.round(coords, DECIMALS))
+    table = gpd.GeoDataFrame(properties.loc[keep], geometry=geoms, crs=frame.crs)
+    return json.loads(table.to_json(na="null", drop_id=False))
+
+
+def _frame(seed: int) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(100, 110, 12), rng.uniform(20, 30, 12)   # 11 rows
+    square = lambda cx, cy, r: shapely.box(cx - r, cy - r, cx + r, cy + r)  # noqa: E731
+    geoms = [
+        shapely.Polygon(square(x[0], y[0], 0.1).exterior, [square(x[0], y[0], 0.01).exterior.coords[::-1]]),
+        shapely.MultiPolygon([square(x[1], y[1], 0.05), square(x[1] + 1, y[1], 0.05)]),
+        shapely.Point(x[2], y[2]),
+        shapely.LineString([(x[3], y[3]), (x[3] + 0.123456789, y[3] - 0.987654321), (x[4], y[4])]),
+        None,
+        shapely.Polygon(),
+        shapely.MultiLineString([[(x[5], y[5]), (x[6], y[6])], [(x[7], y[7]), (x[8], y[8])]]),
+        shapely.Point(x[9], y[9], 12.5),
+        shapely.MultiPoint([(x[10], y[10]), (x[11], y[11])]),
+        shapely.Point(-0.0, 0.0),
+        shapely.GeometryCollection([shapely.Point(x[0], y[1]), square(x[2], y[3], 0.2)]),
+    ]
+    return gpd.GeoDataFrame(geometry=geoms, crs="EPSG:4326")
+
+
+def _properties(index) -> pd.DataFrame:
+    n = len(index)
+    return pd.DataFrame({
+        "text": pd.array(['村"甲"\\', None, "</script>", "路{{ 1 }}", "", "x", "é", "\u2028", "a", "b", "c"][:n],
+                         dtype="string"),
+        "obj": pd.Series(["a", None, 3, "b", None, "c", 1.5, "d", "e", "f", "g"][:n], dtype=object).to_numpy(),
+        "share": [0.5, np.nan, 1 / 3, np.inf, -0.0, 1e-300, 2.0, np.nan, 0.1 + 0.2, 7.0, -1.0][:n],
+        "count": np.arange(n, dtype=np.int64) * 10**12,
+        "flag": [True, False] * (n // 2) + [True] * (n % 2),
+        "maybe": pd.array([True, None, False, True, None, False, True, None, False, True, None][:n],
+                          dtype="boolean"),
+    }, index=index)
+
+
+@pytest.mark.parametrize("index", [range(11), [f"5201{k:02d}" for k in range(11)], [10 * k for k in range(11)]])
+def test_feature_collection_is_geopandas_json_read_back(index):
+    frame = _frame(3)
+    frame.index = list(index)
+    properties = _properties(frame.index)
+    got, want = feature_collection(frame, properties), _round_trip(frame, properties)
+    assert len(got["features"]) == 9                       # the missing and the empty geometry left out
+    assert got == want
+    assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)
+    no_columns = pd.DataFrame(index=frame.index)
+    assert feature_collection(frame, no_columns) == _round_trip(frame, no_columns)
+
+
+def test_feature_collection_of_nothing_drawable():
+    frame = gpd.GeoDataFrame(geometry=[None, shapely.Polygon()], crs="EPSG:4326")
+    assert feature_collection(frame, pd.DataFrame({"a": [1, 2]})) == {"type": "FeatureCollection", "features": []}
