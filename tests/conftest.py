@@ -1,4 +1,5 @@
-"""Browser fixtures: Debian's chromium driven by playwright, with the network cut off.
+"""Shared fixtures: a small synthetic country, and the browser: Debian's chromium driven by
+playwright, with the network cut off.
 
 Playwright never downloads a browser here: the tests launch the system chromium
 (installed by .ci/run), found as $COVERMAP_CHROMIUM, else ``chromium`` on PATH, else
@@ -15,9 +16,22 @@ from pathlib import Path
 
 import pytest
 
+DIVISIONS = Path(__file__).parent / "data" / "divisions"
+
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"  # gitignored
+
+
+@pytest.fixture(scope="session")
+def country(tmp_path_factory):
+    """A synthetic country of 400 villages (benchmarks/make_country.py, seed 11), made once
+    for the session; tests read it and write elsewhere. test_scale.py has its own."""
+    from benchmarks.make_country import make_country
+
+    folder = tmp_path_factory.mktemp("country-400")
+    make_country(folder, 400, seed=11, divisions=DIVISIONS)
+    return folder
 
 
 def chromium_path() -> str | None:

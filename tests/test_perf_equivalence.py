@@ -19,13 +19,10 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from benchmarks.make_country import make_country
 from gis import encoding, geometry, values
 from layers import checks, verdicts
 from layers.pipeline import _townships, assess
 from layers.profile import load_profile
-
-DIVISIONS = Path(__file__).parent / "data" / "divisions"
 
 
 def _grid(n_side: int, seed: int) -> np.ndarray:
@@ -102,13 +99,6 @@ def test_sentences_formatted_on_demand_match_all_rows():
     nested = verdicts.sentences("nearest {t}", t=texts)
     assert list(nested[np.array([True, True, False, True])]) == ["nearest a at 1,234 m", "nearest none",
                                                                    "nearest d at 99,999 m"]
-
-
-@pytest.fixture(scope="module")
-def country(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("perf-country")
-    make_country(folder, 400, seed=11, divisions=DIVISIONS)
-    return folder
 
 
 def test_township_shapes_reused_from_reading_are_the_ones_made_afresh(country):

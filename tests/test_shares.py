@@ -5,24 +5,13 @@ in one call per thread or one call a geometry."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
-from benchmarks.make_country import make_country
 from gis import geometry, shares
-
-DIVISIONS = Path(__file__).parent / "data" / "divisions"
-
-
-@pytest.fixture(scope="module")
-def country(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("shares-country")
-    make_country(folder, 400, seed=11, divisions=DIVISIONS)
-    return folder
 
 
 def test_covered_share_in_blocks_of_villages_is_one_pass(monkeypatch, country):

@@ -6,26 +6,15 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from benchmarks.make_country import make_country
 from gis.errors import CovermapError, DataError
 from layers import pipeline
 from layers.child import Child, fork_available
 from layers.pipeline import assess
 from layers.profile import load_profile
-
-DIVISIONS = Path(__file__).parent / "data" / "divisions"
-
-
-@pytest.fixture(scope="module")
-def country(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("steps-country")
-    make_country(folder, 400, seed=11, divisions=DIVISIONS)
-    return folder
 
 
 def test_steps_in_a_child_process_give_the_single_process_tables(monkeypatch, country, caplog):
