@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.geometry
 
 from maps.geojson import DECIMALS, feature_collection
 
@@ -75,3 +76,25 @@ def test_feature_collection_is_geopandas_json_read_back(index):
 def test_feature_collection_of_nothing_drawable():
     frame = gpd.GeoDataFrame(geometry=[None, shapely.Polygon()], crs="EPSG:4326")
     assert feature_collection(frame, pd.DataFrame({"a": [1, 2]})) == {"type": "FeatureCollection", "features": []}
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_township_outlines_are_the_union_of_their_villages(overlap):
+    """Villages that share their edges are dissolved by GEOS' coverage union, others (here
+    one village reaching 300 m into its neighbour) by the general union: either way each
+    outline covers what its villages cover."""
+    from maps.townships import township_outlines
+
+    cells = [shapely.box(500_000 + 1000 * i, 2_900_000 + 1000 * j, 501_000 + 1000 * i, 2_901_000 + 1000 * j)
+             for j in range(2) for i in range(4)]
+    if overlap:
+        cells[1] = shapely.box(500_700, 2_900_000, 502_000, 2_901_000)
+    villages = gpd.GeoDataFrame({"township_code": ["1"] * 4 + ["2"] * 4, "township_name": ["甲"] * 4 + ["乙"] * 4},
+                                geometry=cells, crs="EPSG:32648").to_crs("EPSG:4326")
+    outlines = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"])
+                for f in township_outlines(villages)["features"]}
+    assert set(outlines) == {"1", "2"}
+    for code in outlines:
+        union = shapely.union_all(villages.geometry[villages["township_code"] == code].to_numpy())
+        assert outlines[code].is_valid and shapely.get_type_id(outlines[code]) == 3
+        assert outlines[code].area == pytest.approx(union.area, rel=2e-3)   # simplified by 30 m, to 1e-5 degrees
