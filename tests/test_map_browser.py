@@ -138,20 +138,28 @@ def test_the_offline_harness_catches_a_map_that_needs_the_network(tmp_path, offl
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def test_a_village_named_like_html_shows_as_text_and_runs_nothing(tmp_path, offline_page):
-    """The name reaches the tooltip, popup, search list, side panel and township label: all text."""
+def _named_village_in_the_panel_and_popup(path, offline_page, name: str, township: str, title: str):
+    """The health bureau's map of the test villages with village 520101001002 (failing) named
+    ``name`` and every township ``township``, opened; the village's entry in the side panel
+    clicked, and its popup's heading checked to be ``name``. Returns the page."""
     table = villages()
-    table.loc[table["village_code"] == "520101001002", "village_name"] = XSS
-    table["township_name"] = XSS
-    dialogs = []
-    offline_page.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    path = write_map(table, None, tmp_path / "xss.html", title=XSS, bureau="health")
+    table.loc[table["village_code"] == "520101001002", "village_name"] = name
+    table["township_name"] = township
+    path = write_map(table, None, path, title=title, bureau="health")
     page = offline_page.page
     page.goto(path.as_uri(), wait_until="load")
     page.wait_for_selector(_PATHS)
-    assert page.locator(".covermap-panel li .name", has_text=XSS).count() == 1
-    page.locator(".covermap-panel li a", has_text=XSS).click()
-    assert page.locator(".covermap-popup h4").inner_text() == XSS
+    assert page.locator(".covermap-panel li .name", has_text=name).count() == 1
+    page.locator(".covermap-panel li a", has_text=name).click()
+    assert page.locator(".covermap-popup h4").inner_text() == name
+    return page
+
+
+def test_a_village_named_like_html_shows_as_text_and_runs_nothing(tmp_path, offline_page):
+    """The name reaches the tooltip, popup, search list, side panel and township label: all text."""
+    dialogs = []
+    offline_page.page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page = _named_village_in_the_panel_and_popup(tmp_path / "xss.html", offline_page, XSS, XSS, XSS)
     search = page.locator(".covermap-search input")
     search.fill("img")
     assert XSS in page.locator(".covermap-search li").first.inner_text()
@@ -169,16 +177,8 @@ TEMPLATE_TEXT = "村{{ 7*7 }}{% if x %}"
 def test_a_village_named_with_template_syntax_shows_as_written(tmp_path, offline_page):
     """branca compiles each rendered map element as a Jinja template again: a name with
     "{{ }}" showed as its value, and an unclosed "{% if %}" stopped the map."""
-    table = villages()
-    table.loc[table["village_code"] == "520101001002", "village_name"] = TEMPLATE_TEXT
-    table["township_name"] = "镇{# c #}"
-    path = write_map(table, None, tmp_path / "jinja.html", title="{{ 7*7 }}", bureau="health")
-    page = offline_page.page
-    page.goto(path.as_uri(), wait_until="load")
-    page.wait_for_selector(_PATHS)
-    assert page.locator(".covermap-panel li .name", has_text=TEMPLATE_TEXT).count() == 1
-    page.locator(".covermap-panel li a", has_text=TEMPLATE_TEXT).click()
-    assert page.locator(".covermap-popup h4").inner_text() == TEMPLATE_TEXT
+    page = _named_village_in_the_panel_and_popup(tmp_path / "jinja.html", offline_page, TEMPLATE_TEXT, "镇{# c #}",
+                                                 "{{ 7*7 }}")
     assert page.locator(".covermap-township-label").first.inner_text() == "镇{# c #}"
     assert "{{ 7*7 }}" in page.locator(".covermap-legend h4").inner_text()
     assert offline_page.problems() == []
