@@ -7,10 +7,9 @@ fatal problem; ``check`` passes a ``Findings`` collector and reads on.
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -288,7 +287,7 @@ class _EarlyVillages:
         return self._future.result()
 
     def wait(self) -> None:
-        concurrent.futures.wait([self._future])
+        wait([self._future])
 
 
 def _check_villages(inputs: Inputs, profile: Profile, findings: Findings, early: _EarlyVillages | None = None) -> None:
