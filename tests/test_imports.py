@@ -1,4 +1,5 @@
-"""Imports run one way: gis <- layers <- maps <- cli, and only cli imports click."""
+"""Imports run one way: gis <- layers <- maps <- cli, only cli imports click, and maps/ imports
+only gis, itself, the mapping libraries and the standard library."""
 
 import ast
 from pathlib import Path
@@ -39,3 +40,15 @@ def test_the_walk_sees_every_package():
     seen = {package for package, _ in modules()}
     assert seen == set(ORDER)
     assert sum(1 for _ in modules()) > 15
+
+
+# what maps/ may import beyond the standard library
+MAPS_ALLOWED = {"folium", "branca", "geopandas", "shapely", "pyproj", "numpy", "pandas", "gis", "maps"}
+_STDLIB = {"__future__", "base64", "collections", "contextlib", "dataclasses", "functools", "html", "importlib",
+           "json", "os", "pathlib", "re", "types", "typing", "urllib"}
+
+
+def test_maps_imports_only_gis_and_libraries():
+    for source in sorted((ROOT / "maps").glob("*.py")):
+        for name in imported(source):
+            assert name in MAPS_ALLOWED or name in _STDLIB, f"{source.name} imports {name}"

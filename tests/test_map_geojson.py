@@ -1,7 +1,8 @@
-"""The GeoJSON the maps draw (maps.geojson.feature_collection) is what geopandas writes
-and ``json.loads`` reads back, made without that round trip: the same features, ids,
-properties (missing values null, numbers as Python numbers) and rounded coordinates, down
-to the JSON text folium writes."""
+"""The geometry the maps draw: GeoJSON (maps.geojson.feature_collection) that is what
+geopandas writes and ``json.loads`` reads back, made without that round trip (the same
+features, ids, properties, rounded coordinates, down to the JSON text folium writes);
+township outlines that cover what their villages cover; village outlines simplified
+together so that neighbours still share their edges."""
 
 from __future__ import annotations
 
@@ -98,3 +99,23 @@ def test_township_outlines_are_the_union_of_their_villages(overlap):
         union = shapely.union_all(villages.geometry[villages["township_code"] == code].to_numpy())
         assert outlines[code].is_valid and shapely.get_type_id(outlines[code]) == 3
         assert outlines[code].area == pytest.approx(union.area, rel=2e-3)   # simplified by 30 m, to 1e-5 degrees
+
+
+def test_simplified_villages_still_share_their_edges():
+    """Two villages whose shared edge wiggles every 5 m (amplitude 3 m, under the tolerance):
+    simplified together, the edge loses its vertices but stays one edge of both."""
+    from maps.simplify import TOLERANCE_M, simplify_coverage
+
+    xs = np.arange(0, 1001, 5.0)
+    edge = [(500_000 + 1000, 2_900_000 + x) for x in xs]
+    edge = [(x + (3.0 if i % 2 else -3.0), y) for i, (x, y) in enumerate(edge)]
+    left = shapely.Polygon([(500_000, 2_900_000), *edge, (500_000, 2_901_000)])
+    right = shapely.Polygon([*edge, (502_000, 2_901_000), (502_000, 2_900_000)])
+    frame = gpd.GeoDataFrame({"id": [1, 2, 3]}, geometry=[left, right, None], crs="EPSG:32648")
+    out = simplify_coverage(frame)
+    assert TOLERANCE_M > 3.0 and out.geometry.iloc[2] is None and len(out) == 3
+    a, b = out.geometry.iloc[0], out.geometry.iloc[1]
+    assert len(a.exterior.coords) < 10 < len(left.exterior.coords)
+    assert a.intersection(b).area == pytest.approx(0.0, abs=1e-6)  # no overlap
+    assert a.intersection(b).length == pytest.approx(1000.0, rel=1e-2)  # still one shared edge
+    assert a.union(b).area == pytest.approx(left.union(right).area, rel=1e-3)  # no gap opened
