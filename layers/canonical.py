@@ -16,7 +16,7 @@ import shapely
 from gis import values
 from gis.errors import DataError
 from layers.checks import Findings, examples, where
-from layers.profile import Profile, Source
+from layers.settings import Profile, Source
 from layers.sources import POINTS
 
 log = logging.getLogger(__name__)

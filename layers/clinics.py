@@ -8,7 +8,7 @@ import pandas as pd
 
 from gis import geometry
 from layers.inputs import Inputs
-from layers.profile import ClinicRules
+from layers.settings import ClinicRules
 from layers.verdicts import FAILS, MEETS, NO_DATA, Grades, Texts, sentences
 
 

@@ -18,7 +18,7 @@ import shapely
 from gis import geometry
 from layers import clinics
 from layers.inputs import Inputs
-from layers.profile import Profile
+from layers.settings import Profile
 
 COLUMNS = ["village_code", "village_name", "township_code", "township_name", "bureau", "check", "ledger",
            "map", "source"]

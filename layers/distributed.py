@@ -36,7 +36,7 @@ from gis import geometry
 from gis.errors import ConfigError
 from layers import clinics, network, pipeline, roads, water
 from layers.inputs import Inputs, load_inputs
-from layers.profile import Profile, Standards
+from layers.settings import Profile, Standards
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from gis.errors import CovermapError, CRSError, DataError
 from layers import checks
 from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _water
 from layers.checks import Finding, Findings, examples, where
-from layers.profile import Profile, Source
+from layers.settings import Profile, Source
 from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs
 
 __all__ = ["Findings", "InputRecord", "Inputs", "load_inputs"]

@@ -8,7 +8,7 @@ import pandas as pd
 
 from gis import geometry, shares
 from layers.inputs import Inputs
-from layers.profile import NetworkRules
+from layers.settings import NetworkRules
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, Grades, sentences
 
 

@@ -33,7 +33,7 @@ from gis.errors import OutputError
 from layers import clinics, consistency, gaps, network, roads, water
 from layers.child import Child, fork_available
 from layers.inputs import Inputs, load_inputs
-from layers.profile import Profile
+from layers.settings import Profile
 from layers.verdicts import STANDARDS, VERDICTS
 
 log = logging.getLogger(__name__)

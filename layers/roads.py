@@ -8,7 +8,7 @@ import pandas as pd
 
 from gis import geometry
 from layers.inputs import Inputs
-from layers.profile import RoadRules
+from layers.settings import RoadRules
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, Grades, sentences
 
 # A road "enters" a village when more than this length of it lies inside; a road that

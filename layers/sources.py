@@ -23,7 +23,7 @@ from gis import chinacrs, encoding, geometry, io, values
 from gis.crs import WGS84, fitting_crs, resolve_crs, swapped_lonlat
 from gis.errors import CRSError, DataError
 from layers.checks import Findings, examples, where
-from layers.profile import Source
+from layers.settings import Source
 
 log = logging.getLogger(__name__)
 

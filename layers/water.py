@@ -8,7 +8,7 @@ import pandas as pd
 
 from gis import geometry, shares
 from layers.inputs import Inputs
-from layers.profile import WaterRules
+from layers.settings import WaterRules
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, RANK, Grades, Texts, sentences
 
 STATUS_COLUMNS = ("lpcd", "reliability_pct", "quality_ok", "access_min")

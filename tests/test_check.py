@@ -156,7 +156,7 @@ def test_code_list_seat_outside_and_far_features(county):
 def test_code_list_accepts_real_codes(tmp_path):
     from layers.checks import Findings
     from layers.inputs import _check_code_list
-    from layers.profile import Source
+    from layers.settings import Source
 
     codes = pd.Series(["522326003207", "522326999999"], dtype="string")
     findings = Findings()

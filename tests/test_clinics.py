@@ -5,7 +5,7 @@ import pytest
 
 from hand_drawn import frame, inputs, point
 from layers import clinics
-from layers.profile import ClinicRules
+from layers.settings import ClinicRules
 
 
 def clinic_layer(rows):

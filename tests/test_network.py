@@ -6,7 +6,7 @@ import pytest
 
 from hand_drawn import frame, inputs, point, square
 from layers import network
-from layers.profile import NetworkRules
+from layers.settings import NetworkRules
 
 
 @pytest.fixture

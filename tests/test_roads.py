@@ -6,7 +6,7 @@ import pytest
 
 from hand_drawn import frame, inputs, line
 from layers import roads
-from layers.profile import RoadRules
+from layers.settings import RoadRules
 
 
 def road_layer(rows):

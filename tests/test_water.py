@@ -5,7 +5,7 @@ import pytest
 
 from hand_drawn import CODES, frame, inputs, square
 from layers import water
-from layers.profile import WaterRules
+from layers.settings import WaterRules
 
 
 def projects(rows):

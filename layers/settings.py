@@ -1,0 +1,160 @@
+"""The settings a standards profile holds: frozen dataclasses with the defaults of
+../shared/STANDARDS.md (national profile). ``layers.profile`` reads them from TOML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from pyproj import CRS
+
+HARDENED_DEFAULT = ("asphalt", "concrete", "cement", "paved", "concrete:plates", "concrete:lanes",
+                    "paving_stones", "沥青", "水泥", "混凝土", "硬化", "柏油")
+VILLAGE_CLINIC_DEFAULT = ("village_clinic", "village clinic", "村卫生室", "卫生室", "村卫生所")
+HEALTH_CENTRE_DEFAULT = ("health_centre", "township_health_centre", "health center", "乡镇卫生院", "卫生院",
+                         "社区卫生服务中心")
+TECHNOLOGY_DEFAULT = ("4G", "5G", "LTE", "NR")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file: where it is and how its columns map to covermap's names."""
+
+    key: str
+    path: Path
+    layer: str | None = None
+    encoding: str | None = None
+    assume_crs: CRS | None = None
+    x: str | None = None
+    y: str | None = None
+    columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    datum_shift: str | None = None   # "GCJ-02" or "BD-09": converted to WGS84 on reading
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}" + (f" layer {self.layer!r}" if self.layer else "")
+
+
+@dataclass(frozen=True)
+class Villages:
+    source: Source
+    seat_crs: CRS | None = None
+    seats: Source | None = None
+    code_list: Path | None = None    # national village code list (CSV with a 'code' column)
+
+
+@dataclass(frozen=True)
+class Roads:
+    source: Source
+    hardened_values: tuple[str, ...] = HARDENED_DEFAULT
+
+
+@dataclass(frozen=True)
+class Water:
+    source: Source
+    default_radius_m: float | None = None
+    served_codes_separator: str = ";"
+
+
+@dataclass(frozen=True)
+class Clinics:
+    source: Source
+    village_clinic_values: tuple[str, ...] = VILLAGE_CLINIC_DEFAULT
+    health_centre_values: tuple[str, ...] = HEALTH_CENTRE_DEFAULT
+
+
+@dataclass(frozen=True)
+class Network:
+    coverage: Source | None = None
+    fibre: Source | None = None
+    technologies: tuple[str, ...] = TECHNOLOGY_DEFAULT
+
+
+@dataclass(frozen=True)
+class RoadRules:
+    max_distance_m: float = 500.0
+    min_width_m: float = 0.0
+
+
+@dataclass(frozen=True)
+class WaterRules:
+    min_share: float = 0.5
+    meets_min_lpcd: float = 35.0
+    basic_min_lpcd: float = 20.0
+    meets_min_reliability_pct: float = 95.0
+    basic_min_reliability_pct: float = 90.0
+    meets_max_access_min: float = 10.0
+    basic_max_access_min: float = 20.0
+
+
+@dataclass(frozen=True)
+class ClinicRules:
+    min_doctors: int = 1
+    share_max_population: float = 0.0
+    share_max_distance_m: float = 2500.0
+    exempt_health_centre_host: bool = True
+
+
+@dataclass(frozen=True)
+class NetworkRules:
+    min_share: float = 0.9
+    fibre_max_distance_m: float = 1000.0
+
+
+@dataclass(frozen=True)
+class Standards:
+    roads: RoadRules = RoadRules()
+    water: WaterRules = WaterRules()
+    clinics: ClinicRules = ClinicRules()
+    network: NetworkRules = NetworkRules()
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Tolerances of ``covermap check`` (and the warnings of ``run``)."""
+
+    overlap_tolerance_m2: float = 100.0   # two villages may overlap by this much
+    gap_tolerance_m2: float = 100.0       # holes inside a township's villages up to this size are ignored
+    far_outside_m: float = 10000.0        # features farther than this from the villages' extent
+
+
+MAP_BASEMAPS = ("none", "osm", "tianditu", "tianditu-img", "gaode")
+MAP_LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """[map]: how the HTML maps look. ``basemap`` None: none offline, osm with --online."""
+
+    basemap: str | None = None
+    lang: str = "zh"
+    tianditu_key: str | None = None
+    tianditu_key_env: str = "TIANDITU_KEY"
+    township_maps_above_villages: int = 100
+
+
+@dataclass(frozen=True)
+class Profile:
+    path: Path
+    name: str
+    working_crs: CRS | None
+    villages: Villages
+    roads: Roads | None = None
+    water: Water | None = None
+    clinics: Clinics | None = None
+    network: Network | None = None
+    standards: Standards = Standards()
+    checks: Checks = Checks()
+    map: MapSettings = MapSettings()
+    raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    def sources(self) -> list[Source]:
+        """Every input file named by the profile, in reading order."""
+        found = [self.villages.source, self.villages.seats]
+        found += [self.roads and self.roads.source, self.water and self.water.source,
+                  self.clinics and self.clinics.source]
+        if self.network:
+            found += [self.network.coverage, self.network.fibre]
+        return [source for source in found if source is not None]
