@@ -29,9 +29,9 @@ except ImportError:  # Windows
     resource = None
 
 from gis import geometry, io
+from gis.child import Child, fork_available
 from gis.errors import OutputError
 from layers import clinics, consistency, gaps, network, roads, water
-from layers.child import Child, fork_available
 from layers.inputs import Inputs, load_inputs
 from layers.settings import Profile
 from layers.verdicts import STANDARDS, VERDICTS
@@ -101,7 +101,7 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
 
 
 # Between these many villages the water, clinic and fibre steps run in a forked child
-# process while this one does roads and 4G (layers.child): 30k villages 10.7-11.1 -> 9.1-9.2
+# process while this one does roads and 4G (gis.child): 30k villages 10.7-11.1 -> 9.1-9.2
 # s for +125-129 MB (both processes' memory, sampled). Their transient memory adds up, so
 # larger runs keep to one process: the whole country (490k, water alone apart) gained 17 s
 # (207 -> 191 s) for +1.0 GB (5.8 -> 6.8 GB).

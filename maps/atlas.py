@@ -22,6 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from gis.child import share_out
 from gis.errors import OutputError
 from maps.aggregates import AGGREGATE_TOWNSHIPS_MAX, Areas, make_areas, township_shapes
 from maps.coverage_map import (Prepared, area_bureau_map, area_overview_map, bureau_map, overview_map, prepare,
@@ -128,17 +129,29 @@ def _folder(folder: Path, what: str) -> None:
 
 def _write_townships(prep: Prepared, townships, title: str, folder: Path) -> None:
     _folder(folder, "township")
-    for code, name, _, _ in townships:
+    prep.index("township")
+
+    def write(k: int) -> None:
+        code, name, _, _ = townships[k]
         heading = f"{title} · {name}" if title else name
         save(overview_map(prep, heading, "../index.html", township=code), folder / township_file(code))
 
+    share_out(write, len(townships), "township maps")
+
 
 def _write_counties(prep: Prepared, counties, title: str, folder: Path) -> None:
+    """One map per county, shared out between processes (gis.child.share_out): the maps
+    are rendered by Python holding its lock, so threads would not run two at once."""
     _folder(folder, "county")
-    for code, _, _, towns in counties:
+    prep.index("county")
+
+    def write(k: int) -> None:
+        code, _, _, towns = counties[k]
         name = prep.words["index.county"].format(code=code, townships=towns)
         heading = f"{title} · {name}" if title else name
         save(overview_map(prep, heading, "../index.html", county=code), folder / township_file(code))
+
+    share_out(write, len(counties), "county maps")
 
 
 def _write_index(prep: Prepared, townships, title: str, path: Path, counties=()) -> None:

@@ -89,6 +89,15 @@ class Prepared:
             self._groups[key] = found
         return list(self._groups[key].get(code, []))
 
+    def index(self, kind: str) -> None:
+        """Group the villages and outlines by ``kind`` and build the inputs' spatial indexes
+        now, once, before the maps of many townships or counties are shared out between
+        processes, each of which would otherwise build them again."""
+        self.rows_of(kind, "")
+        self.outlines_of(kind, "")
+        for frame in self.frames.values():
+            frame.sindex  # built on first use and kept by the frame
+
     @property
     def words(self) -> Mapping[str, str]:
         return texts(self.options.lang)

@@ -12,7 +12,7 @@ import pytest
 
 from gis.errors import CovermapError, DataError
 from layers import pipeline
-from layers.child import Child, fork_available
+from gis.child import Child, fork_available
 from layers.pipeline import assess
 from layers.profile import load_profile
 

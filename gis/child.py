@@ -1,17 +1,20 @@
-"""Steps of the pipeline run in a forked child process while the parent goes on.
+"""Work run in forked child processes while the parent goes on: pipeline steps
+(layers/pipeline.py) and the maps of a run over many counties or townships (maps/atlas.py).
 
 The overlays already spread their GEOS work over both cores, but tree queries, per-pair
-loops and pandas hold Python's lock; two processes keep both cores busy where two
-threads would wait on each other. A forked child starts with the parent's inputs in
-place (copy-on-write: nothing is sent), and only what it returns (the steps' result
+loops, pandas and map rendering hold Python's lock; two processes keep both cores busy
+where two threads would wait on each other. A forked child starts with the parent's data
+in place (copy-on-write: nothing is sent), and only what it returns (the steps' result
 tables) comes back, pickled through a pipe.
 
 Only where ``fork`` is safe and useful: Linux with more than one core. Elsewhere
-``fork_available`` is False and the pipeline runs every step in the one process.
+``fork_available`` is False and everything runs in the one process.
 """
 
 from __future__ import annotations
 
+import gc
+import logging
 import multiprocessing
 import sys
 from dataclasses import dataclass
@@ -24,6 +27,8 @@ except ImportError:  # Windows
 
 from gis import geometry
 from gis.errors import CovermapError
+
+log = logging.getLogger(__name__)
 
 
 def fork_available() -> bool:
@@ -82,6 +87,55 @@ class Child:
         if kind == "failed":
             raise payload
         return payload
+
+
+def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
+    """``task(k)`` for every ``k`` in ``range(count)``, shared by this process and one forked
+    child per further core, each taking every n-th ``k`` (so that large and small items
+    mix); with one core, or where ``fork`` is not available, all in this process. Returns
+    the number of processes used. An error in any process is raised here, once the others
+    are stopped. ``task`` must leave its results in files: return values are dropped.
+
+    The objects alive at the fork are frozen for the children's garbage collector, which
+    then no longer walks the parent's objects on its full passes (30k villages' 93 county
+    maps, two runs each way: 26.5-27.2 s against 29.3-30.4 s, for 80-100 MB more in the
+    child)."""
+    processes = min(geometry.THREADS, count) if fork_available() else 1
+    if processes <= 1:
+        for k in range(count):
+            task(k)
+        return 1
+    gc.freeze()
+    try:
+        children = [Child(_runner(task, range(j, count, processes)), f"{what} ({j + 1} of {processes})")
+                    for j in range(1, processes)]
+    finally:
+        gc.unfreeze()
+    try:
+        for k in range(0, count, processes):
+            task(k)
+    except BaseException:
+        for child in children:
+            child.stop()
+        raise
+    extra = 0.0
+    for i, child in enumerate(children):
+        try:
+            extra += child.outcome().extra_mb
+        except BaseException:
+            for other in children[i + 1:]:
+                other.stop()
+            raise
+    log.info("%s: %d processes, %.0f MB more memory in the children", what, processes, extra)
+    return processes
+
+
+def _runner(task: Callable[[int], Any], items: range) -> Callable[[], int]:
+    def run() -> int:
+        for k in items:
+            task(k)
+        return len(items)
+    return run
 
 
 def _peak_mb() -> float:

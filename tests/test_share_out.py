@@ -1,0 +1,127 @@
+"""Maps of many counties or townships are shared out between this process and forked
+children (gis.child.share_out): every item is done once, the pages are those one process
+writes, and an error in any process reaches the caller with the other processes ended."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import re
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+
+from gis import child, geometry
+from gis.errors import OutputError
+from maps import make_options, write_atlas
+from benchmarks.map_benchmark import county
+from tests.test_map_aggregates import province
+
+
+def needs_fork() -> None:
+    if not child.fork_available():
+        pytest.fail("this test needs Linux and two cores (fork)")   # CI runs there: never skipped silently
+
+
+def pages(folder: Path) -> dict[str, str]:
+    """Every HTML page under ``folder``, folium's random element ids replaced by their order
+    of first appearance (the only part of a page that differs from one writing to the next)."""
+    found = {}
+    for path in sorted(folder.rglob("*.html")):
+        ids: dict[str, str] = {}
+        text = path.read_text(encoding="utf-8")
+        found[path.relative_to(folder).as_posix()] = re.sub(
+            r"[0-9a-f]{32}", lambda m: ids.setdefault(m.group(0), f"id{len(ids)}"), text)
+    return found
+
+
+def test_every_item_is_done_once_by_one_of_the_processes(tmp_path):
+    needs_fork()
+
+    def task(k: int) -> None:
+        with open(tmp_path / f"{k}.txt", "x") as fh:   # "x": a second writing of k fails
+            fh.write(str(os.getpid()))
+
+    used = child.share_out(task, 23, "test items")
+    assert used == min(geometry.THREADS, 23) > 1
+    done = {int(path.stem): int(path.read_text()) for path in tmp_path.glob("*.txt")}
+    assert sorted(done) == list(range(23))
+    assert len(set(done.values())) == used
+    assert {k for k, pid in done.items() if pid == os.getpid()} == set(range(0, 23, used))  # this process's share
+
+
+def test_one_item_or_no_fork_stays_in_this_process(tmp_path, monkeypatch):
+    pids = []
+    assert child.share_out(lambda k: pids.append(os.getpid()), 1, "test items") == 1
+    monkeypatch.setattr(child, "fork_available", lambda: False)
+    assert child.share_out(lambda k: pids.append(os.getpid()), 5, "test items") == 1
+    assert pids == [os.getpid()] * 6   # appended here, so done here
+
+
+def test_an_error_in_a_child_reaches_the_caller():
+    needs_fork()
+
+    def task(k: int) -> None:
+        if k == 1:   # the first child's first item
+            raise OutputError("counties/520102.html: cannot write the map (No space left on device)")
+
+    with pytest.raises(OutputError, match=r"520102.html: cannot write the map \(No space left"):
+        child.share_out(task, 4, "county maps")
+    assert multiprocessing.active_children() == []
+
+
+def test_an_error_here_ends_the_children():
+    needs_fork()
+
+    def task(k: int) -> None:
+        if k == 0:
+            raise OutputError("counties/520101.html: cannot write the map (Permission denied)")
+        time.sleep(60)   # the children would still be busy, were they not ended
+
+    with pytest.raises(OutputError, match="520101.html: cannot write the map"):
+        child.share_out(task, 4, "county maps")
+    assert multiprocessing.active_children() == []
+
+
+def written(tmp_path: Path, name: str, villages, infrastructure=None, **kwargs) -> dict[str, str]:
+    folder = tmp_path / name
+    folder.mkdir()
+    write_atlas(villages, infrastructure, folder, make_options(lang="en"), **kwargs)
+    return pages(folder)
+
+
+def test_county_maps_written_by_several_processes_are_the_one_process_maps(tmp_path, monkeypatch, caplog):
+    """Five counties, with clinics on the maps (each county map finds them through the
+    spatial index built before the fork): the same pages whichever process wrote them."""
+    needs_fork()
+    villages = province(600)
+    seats = villages.geometry.representative_point()
+    clinics = gpd.GeoDataFrame({"name": [f"clinic of {code}" for code in villages["village_code"]],
+                                "kind": "clinic", "qualifies": True}, geometry=seats.to_numpy(), crs=villages.crs)
+    with caplog.at_level(logging.INFO, logger="gis.child"):
+        shared = written(tmp_path, "shared", villages, {"clinics": clinics})
+    assert f"county maps: {min(geometry.THREADS, 5)} processes" in caplog.text
+    monkeypatch.setattr(child, "fork_available", lambda: False)
+    alone = written(tmp_path, "alone", villages, {"clinics": clinics})
+    counties = [f"5201{row:02d}" for row in range(5)]
+    assert [name for name in shared if name.startswith("counties/")] == [f"counties/{c}.html" for c in counties]
+    assert shared == alone
+    codes = villages["village_code"].tolist()
+    for own in counties:   # each county's own clinics; none of a county two rows away
+        page = shared[f"counties/{own}.html"]
+        far = f"5201{(int(own[4:]) + 2) % 5:02d}"
+        assert all(f"clinic of {code}" in page for code in codes if code.startswith(own))
+        assert not any(f"clinic of {code}" in page for code in codes if code.startswith(far))
+
+
+def test_township_maps_written_by_several_processes_are_the_one_process_maps(tmp_path, monkeypatch):
+    needs_fork()
+    villages = county(300, 5)   # one county of 25 townships: a map per township
+    shared = written(tmp_path, "shared", villages, township_maps_above=0)
+    monkeypatch.setattr(child, "fork_available", lambda: False)
+    alone = written(tmp_path, "alone", villages, township_maps_above=0)
+    assert len([name for name in shared if name.startswith("townships/")]) == villages["township_code"].nunique() == 25
+    assert shared == alone
