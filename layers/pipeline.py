@@ -30,6 +30,7 @@ except ImportError:  # Windows
 
 from gis import geometry, io
 from gis.child import Child, fork_available
+from gis.crs import reproject
 from gis.errors import OutputError
 from layers import clinics, consistency, gaps, network, roads, water
 from layers.inputs import Inputs, load_inputs
@@ -179,7 +180,7 @@ def _village_table(inputs: Inputs, parts: list[pd.DataFrame]) -> gpd.GeoDataFram
     table = pd.concat([table, *parts], axis=1)
     table = pd.concat([table, gaps.count_gaps(table)], axis=1)
     frame = gpd.GeoDataFrame(table, geometry=v.geometry.to_numpy(), crs=inputs.crs)
-    return frame.to_crs(inputs.villages_crs)
+    return reproject(frame, inputs.villages_crs)
 
 
 def _read_coverage(inputs: Inputs, villages: gpd.GeoDataFrame) -> tuple[bool | None, gpd.GeoSeries | None]:

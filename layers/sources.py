@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS
 
 from gis import chinacrs, encoding, geometry, io, values
-from gis.crs import WGS84, fitting_crs, resolve_crs, swapped_lonlat
+from gis.crs import WGS84, fitting_crs, reproject, resolve_crs, swapped_lonlat
 from gis.errors import CRSError, DataError
 from layers.checks import Findings, examples, where
 from layers.settings import Source
@@ -44,7 +44,7 @@ class InputRecord:
 
 def _to_crs(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     """Reproject; geometries that cannot be reprojected (non-finite) become None."""
-    out = frame.to_crs(crs)
+    out = reproject(frame, crs)
     geoms = out.geometry.to_numpy()
     bad = geometry.usable(geoms) & ~np.isfinite(shapely.bounds(geoms)).all(axis=1)
     if bad.any():

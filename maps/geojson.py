@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from gis.chinacrs import wgs84_to_gcj02
+from gis.crs import reproject
 from gis.errors import CRSError, DataError
 from gis.geometry import usable
 
@@ -37,7 +38,7 @@ def require_crs(frame: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
 def to_lonlat(frame: gpd.GeoDataFrame, where: str, gcj02: bool = False) -> gpd.GeoDataFrame:
     """``frame`` in EPSG:4326; CRSError when it has no CRS to start from. With ``gcj02`` the
     coordinates are then shifted to GCJ-02, so they line up with a Gaode basemap."""
-    frame = require_crs(frame, where).to_crs("EPSG:4326")
+    frame = reproject(require_crs(frame, where), "EPSG:4326")
     if gcj02:
         frame = frame.copy()
         frame[frame.geometry.name] = gpd.GeoSeries(

@@ -7,6 +7,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from gis.crs import reproject
 from gis.geometry import usable
 
 TOLERANCE_M = 15.0  # under 2 pixels at zoom 14 (a township in view); a county view (zoom 10-11) needs far less
@@ -30,9 +31,9 @@ def simplify_coverage(frame: gpd.GeoDataFrame, tolerance_m: float = TOLERANCE_M)
     if not keep.any():
         return frame
     metric = metric_crs(frame)
-    projected = gpd.GeoSeries(geoms[keep], crs=frame.crs).to_crs(metric)
+    projected = reproject(gpd.GeoSeries(geoms[keep], crs=frame.crs), metric)
     simplified = shapely.coverage_simplify(np.asarray(projected.values, dtype=object), tolerance_m)
-    back = gpd.GeoSeries(simplified, crs=metric).to_crs(frame.crs)
+    back = reproject(gpd.GeoSeries(simplified, crs=metric), frame.crs)
     out = geoms.copy()
     out[keep] = np.asarray(back.values, dtype=object)
     frame = frame.copy()

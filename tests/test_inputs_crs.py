@@ -136,3 +136,37 @@ def test_a_layer_in_the_wrong_zone_without_zone_number_gets_the_zone_that_fits(c
     [error] = [item for item in report["errors"] if "roads.gpkg" in item["text"]]
     assert "does not overlap the villages" in error["text"]
     assert "its coordinates fit EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E)" in error["text"]
+
+
+@pytest.mark.parametrize("target", ["EPSG:4490", "EPSG:4326", "EPSG:3857", "EPSG:4547"])
+def test_reprojecting_on_threads_gives_the_coordinates_of_to_crs(monkeypatch, target):
+    """gis.crs.reproject, used for every input, the result table and the maps: the same
+    frame as ``to_crs`` (coordinates bit for bit, columns, index, None and empty rows),
+    one transformer per thread."""
+    import pyproj
+    import shapely
+    from shapely.geometry import Point, Polygon
+
+    from gis import crs, geometry
+
+    if geometry.THREADS == 1:
+        pytest.fail("this test needs two cores")   # CI runs there: never skipped silently
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(400_000, 600_000, 3000), rng.uniform(2_900_000, 3_100_000, 3000)
+    shapes = list(shapely.buffer(shapely.points(x, y), rng.uniform(50, 500, 3000), quad_segs=24))
+    shapes[7], shapes[11], shapes[12] = None, Polygon(), Point(500_000, 3_000_000)
+    frame = gpd.GeoDataFrame({"code": [f"v{i}" for i in range(3000)]}, geometry=shapes, crs="EPSG:32649",
+                             index=pd.RangeIndex(3000) * 2)
+    assert shapely.get_num_coordinates(frame.geometry.values).sum() > crs._THREADED_FROM
+    made = []
+    monkeypatch.setattr(crs, "Transformer", type("Spy", (), {"from_crs": staticmethod(
+        lambda *a, **k: made.append(a) or pyproj.Transformer.from_crs(*a, **k))}))
+    for given in (frame, frame.geometry):
+        ours, theirs = crs.reproject(given, target), given.to_crs(target)
+        assert type(ours) is type(theirs) and ours.crs == theirs.crs and ours.index.equals(theirs.index)
+        assert np.array_equal(shapely.get_coordinates(ours.geometry.values),
+                              shapely.get_coordinates(theirs.geometry.values))
+        assert list(shapely.get_type_id(ours.geometry.values)) == list(shapely.get_type_id(theirs.geometry.values))
+        assert ours.geometry.iloc[7] is None and ours.geometry.iloc[11].is_empty
+    assert len(made) == 2 * geometry.THREADS   # the threaded path, both times
+    assert ours.name == frame.geometry.name and list(crs.reproject(frame, target).columns) == ["code", "geometry"]
