@@ -228,7 +228,9 @@ def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = Fals
     """Write every output into a temporary folder, then move them into ``outdir`` together,
     so a failed or killed run leaves earlier outputs as they were."""
     extras = extras or {}
-    names = [*TABLES, *extras, "run.json"]
+    # a writer of several outputs lists them in its ``outputs`` (maps.atlas: the bureau maps)
+    outputs = {name: tuple(getattr(writer, "outputs", (name,))) for name, writer in extras.items()}
+    names = [*TABLES, *(output for group in outputs.values() for output in group), "run.json"]
     outdir = io.prepare_output_dir(outdir, names, overwrite)
     _remove_stale_staging(outdir)
     with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=outdir) as tmp:
@@ -236,7 +238,7 @@ def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = Fals
         with _timed(result.seconds, "write tables", result.peak_memory_mb, result.cpu_seconds):
             _write_tables(result, staging)
         for name, writer in extras.items():
-            with _timed(result.seconds, f"write {name}", result.peak_memory_mb):
+            with _timed(result.seconds, f"write {', '.join(outputs[name])}", result.peak_memory_mb):
                 writer(staging / name)
         (staging / "run.json").write_text(json.dumps(run_record(result), ensure_ascii=False, indent=2,
                                                      default=str), encoding="utf-8")

@@ -7,8 +7,9 @@ polygon per township (per county above maps.aggregates.AGGREGATE_TOWNSHIPS_MAX t
 linking to its county's map, not every village.
 
 ``atlas_writers`` gives one writer per output name, for layers.pipeline.publish's ``extras``
-(which writes them in a staging folder, then moves them into place); ``write_atlas`` writes
-them straight into a folder.
+(which writes them in a staging folder, then moves them into place); the four bureau maps
+have one writer, under the first one's name, that writes them side by side and lists them
+in its ``outputs``. ``write_atlas`` writes them straight into a folder.
 """
 
 from __future__ import annotations
@@ -104,20 +105,33 @@ def atlas_writers(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.G
     writers: dict[str, Callable[[Path], None]] = {}
     if counties:
         writers["map.html"] = lambda path: save(area_overview_map(prepared(), areas(), title, "index.html"), path)
-        for bureau in BUREAUS:
-            writers[bureau_file(bureau)] = (lambda b: lambda path: save(
-                area_bureau_map(prepared(), areas(), b, title, "index.html"), path))(bureau)
+        bureau_maps = {bureau_file(b): (lambda b: lambda path: save(
+            area_bureau_map(prepared(), areas(), b, title, "index.html"), path))(b) for b in BUREAUS}
     else:
         writers["map.html"] = lambda path: save(overview_map(prepared(), title, "index.html"), path)
-        for bureau in BUREAUS:
-            writers[bureau_file(bureau)] = (lambda b: lambda path: save(
-                bureau_map(prepared(), b, title, gaps, "index.html"), path))(bureau)
+        bureau_maps = {bureau_file(b): (lambda b: lambda path: save(
+            bureau_map(prepared(), b, title, gaps, "index.html"), path))(b) for b in BUREAUS}
+    writers[next(iter(bureau_maps))] = _side_by_side(bureau_maps, "bureau maps")
     if townships:
         writers[TOWNSHIP_FOLDER] = lambda path: _write_townships(prepared(), townships, title, Path(path))
     if counties:
         writers[COUNTY_FOLDER] = lambda path: _write_counties(prepared(), counties, title, Path(path))
     writers["index.html"] = lambda path: _write_index(prepared(), townships, title, Path(path), counties)
     return writers
+
+
+def _side_by_side(writers: dict[str, Callable[[Path], None]], what: str) -> Callable[[Path], None]:
+    """One writer for several outputs, shared out between processes (gis.child.share_out):
+    given the path of the first, it writes each into the same folder. Its ``outputs`` name
+    them all. What they share (the prepared villages, the areas) is made before, by map.html."""
+    names = list(writers)
+
+    def write(path: Path) -> None:
+        folder = Path(path).parent
+        share_out(lambda k: writers[names[k]](folder / names[k]), len(names), what)
+
+    write.outputs = tuple(names)
+    return write
 
 
 def _folder(folder: Path, what: str) -> None:
@@ -182,5 +196,5 @@ def write_atlas(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.Geo
     written = []
     for name, writer in atlas_writers(villages, infrastructure, options, **kwargs).items():
         writer(folder / name)
-        written.append(folder / name)
+        written += [folder / output for output in getattr(writer, "outputs", (name,))]
     return written

@@ -97,3 +97,32 @@ def test_staging_of_a_live_run_is_left_alone(tmp_path):
     (stale / "villages.csv").write_text("half", encoding="utf-8")
     _remove_stale_staging(tmp_path)
     assert live.exists() and not stale.exists()
+
+
+def test_a_writer_of_several_outputs_moves_them_all_and_guards_them_all(tmp_path):
+    """A writer listing ``outputs`` (maps.atlas: the four bureau maps written side by side)
+    has every one of them moved into place, refused when one exists without --overwrite,
+    and its step named after all of them in run.json."""
+    import json
+
+    from gis.errors import OutputError
+    from layers.pipeline import assess, publish
+    from layers.profile import load_profile
+
+    def two(path: Path) -> None:
+        path.write_text("first", encoding="utf-8")
+        (path.parent / "second.html").write_text("second", encoding="utf-8")
+
+    two.outputs = ("first.html", "second.html")
+    result = assess(load_profile(write_county(tmp_path / "county")))
+    out = tmp_path / "out"
+    publish(result, out, extras={"first.html": two})
+    assert (out / "first.html").read_text(encoding="utf-8") == "first"
+    assert (out / "second.html").read_text(encoding="utf-8") == "second"
+    assert "write first.html, second.html" in json.loads((out / "run.json").read_text(encoding="utf-8"))["seconds"]
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "second.html").write_text("a reviewer's copy", encoding="utf-8")
+    with pytest.raises(OutputError, match="second.html"):
+        publish(result, other, extras={"first.html": two})
+    assert [path.name for path in other.iterdir()] == ["second.html"]

@@ -1,6 +1,7 @@
-"""Maps of many counties or townships are shared out between this process and forked
-children (gis.child.share_out): every item is done once, the pages are those one process
-writes, and an error in any process reaches the caller with the other processes ended."""
+"""Maps of many counties or townships, and the four bureau maps, are shared out between
+this process and forked children (gis.child.share_out): every item is done once, the pages
+are those one process writes, and an error in any process reaches the caller with the
+other processes ended."""
 
 from __future__ import annotations
 
@@ -104,11 +105,14 @@ def test_county_maps_written_by_several_processes_are_the_one_process_maps(tmp_p
     with caplog.at_level(logging.INFO, logger="gis.child"):
         shared = written(tmp_path, "shared", villages, {"clinics": clinics})
     assert f"county maps: {min(geometry.THREADS, 5)} processes" in caplog.text
+    assert f"bureau maps: {min(geometry.THREADS, 4)} processes" in caplog.text
     monkeypatch.setattr(child, "fork_available", lambda: False)
     alone = written(tmp_path, "alone", villages, {"clinics": clinics})
     counties = [f"5201{row:02d}" for row in range(5)]
     assert [name for name in shared if name.startswith("counties/")] == [f"counties/{c}.html" for c in counties]
-    assert shared == alone
+    assert [name for name in shared if name.startswith("map_")] == [
+        "map_health.html", "map_telecom.html", "map_transport.html", "map_water.html"]
+    assert shared == alone   # every page: county maps, bureau maps, overview, index
     codes = villages["village_code"].tolist()
     for own in counties:   # each county's own clinics; none of a county two rows away
         page = shared[f"counties/{own}.html"]
