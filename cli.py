@@ -128,7 +128,7 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Partition the work by county over an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.option("--no-maps", is_flag=True, default=False,
-              help="Write the tables and run.json only, no HTML maps (a province's maps take minutes).")
+              help="Write the tables and run.json only, no HTML maps (they take most of a large run's time).")
 @_fail_cleanly
 def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool,
         workers: int | None, scheduler: str | None, no_maps: bool) -> None:

@@ -92,7 +92,8 @@ class Child:
 def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
     """``task(k)`` for every ``k`` in ``range(count)``, shared by this process and one forked
     child per further core, each taking every n-th ``k`` (so that large and small items
-    mix); with one core, or where ``fork`` is not available, all in this process. Returns
+    mix); with one core, where ``fork`` is not available, or where the free memory would not
+    hold the children (``CHILD_SHARE``), all in this process. Returns
     the number of processes used. An error in any process is raised here, once the others
     are stopped. ``task`` must leave its results in files: return values are dropped.
 
@@ -101,6 +102,10 @@ def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
     maps, two runs each way: 26.5-27.2 s against 29.3-30.4 s, for 80-100 MB more in the
     child)."""
     processes = min(geometry.THREADS, count) if fork_available() else 1
+    if processes > 1 and not _room_for(processes - 1):
+        log.info("%s: one process, as %.0f MB of memory are free (children would need about %.0f MB)",
+                 what, _available_mb(), (processes - 1) * CHILD_SHARE * _resident_mb())
+        processes = 1
     if processes <= 1:
         for k in range(count):
             task(k)
@@ -128,6 +133,24 @@ def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
             raise
     log.info("%s: %d processes, %.0f MB more memory in the children", what, processes, extra)
     return processes
+
+
+# What a child writing maps adds to the machine's memory, as a share of this process's
+# resident memory at the fork (its own pages while it renders, and pages it no longer
+# shares with this one): 0.36-0.56 measured (30k villages' county maps 580 MB of 1.0 GB;
+# 490k villages' bureau maps 4.3 GB and county maps 5.9 GB of 12-13 GB).
+CHILD_SHARE = 0.6
+
+
+def _room_for(children: int) -> bool:
+    """Whether the memory free now (MemAvailable) holds ``children`` more processes' pages
+    by CHILD_SHARE; where it cannot be read, yes."""
+    available = _available_mb()
+    return available <= 0 or available >= children * CHILD_SHARE * _resident_mb()
+
+
+def _available_mb() -> float:
+    return _field_kb("/proc/meminfo", "MemAvailable") / 1024.0
 
 
 def _runner(task: Callable[[int], Any], items: range) -> Callable[[], int]:
