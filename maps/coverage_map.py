@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
+from branca.element import Element, MacroElement, Template
 
 from gis.errors import OutputError
 from gis.geometry import usable
@@ -322,9 +322,48 @@ def _compact_json(m: folium.Map):
         policies["json.dumps_kwargs"], policies["json.dumps_function"] = before
 
 
+class _Verbatim(Element):
+    """Rendered text, rendered again as it is."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+def _render_macro(self: MacroElement, **kwargs) -> None:
+    """branca's ``MacroElement.render`` (0.8), but for the wrapper of what each macro
+    rendered: branca wraps it in an ``Element``, which compiles the text (a county map's
+    village GeoJSON, megabytes of it) as a Jinja template, only to render it back
+    unchanged (our JSON never opens a tag: ``geojson.no_template``). Here it is kept
+    verbatim: 30 county maps of the 30k-village province, two runs each way, 19.6-20.7 ->
+    12.9-13.1 s, the same pages."""
+    figure = self.get_root()
+    macros = self._template.module.__dict__
+    for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+        macro = macros.get(part)
+        if macro is not None:
+            target.add_child(_Verbatim(macro(self, kwargs)), name=self.get_name())
+    for element in self._children.values():
+        element.render(**kwargs)
+
+
+@contextmanager
+def _verbatim_macros():
+    """While a map renders, its elements' macros are rendered by ``_render_macro``."""
+    before = MacroElement.render
+    MacroElement.render = _render_macro
+    try:
+        yield
+    finally:
+        MacroElement.render = before
+
+
 def render(m: folium.Map) -> str:
     """The map's whole HTML page."""
-    with _compact_json(m):
+    with _compact_json(m), _verbatim_macros():
         return m.get_root().render()
 
 

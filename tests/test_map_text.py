@@ -5,6 +5,7 @@ in SVG and in canvas-tile maps, village and aggregate maps, and the map title to
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -69,3 +70,38 @@ def test_names_and_title_with_template_syntax_reach_the_maps_unchanged(tmp_path,
     # each name is in some map's data as it was written (drawn villages, township outlines
     # or aggregates, road layers)
     assert seen == set(NAMES.values())
+
+
+@pytest.mark.parametrize(("counties", "tiled"), [(True, None), (False, False), (False, True)])
+def test_macros_kept_verbatim_give_the_pages_branca_renders(tmp_path, monkeypatch, counties, tiled):
+    """maps.coverage_map renders each element's macros without branca compiling their output
+    as a template again: every page is the one branca's own MacroElement.render gives
+    (folium's random ids aside), names with template syntax included; and branca's method
+    is put back after each page, an error included."""
+    from branca.element import MacroElement
+
+    from maps import coverage_map
+    from test_share_out import pages
+
+    villages = _villages(counties)
+    branca_render = MacroElement.render
+    options = make_options(lang="en", tiled=tiled)
+    (tmp_path / "ours").mkdir()
+    write_atlas(villages, {"roads": _roads(villages)}, tmp_path / "ours", options, title=TITLE, township_maps_above=0)
+    assert MacroElement.render is branca_render
+    monkeypatch.setattr(coverage_map, "_verbatim_macros", contextlib.nullcontext)
+    (tmp_path / "branca").mkdir()
+    write_atlas(villages, {"roads": _roads(villages)}, tmp_path / "branca", options, title=TITLE,
+                township_maps_above=0)
+    ours, theirs = pages(tmp_path / "ours"), pages(tmp_path / "branca")
+    assert len(ours) >= 7 and ours == theirs
+    monkeypatch.undo()
+
+    class Broken(MacroElement):
+        _template = coverage_map.Template("{% macro script(this, kwargs) %}{{ this.missing() }}{% endmacro %}")
+
+    m = coverage_map.folium.Map()
+    Broken().add_to(m)
+    with pytest.raises(Exception):
+        coverage_map.render(m)
+    assert MacroElement.render is branca_render
