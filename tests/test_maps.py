@@ -17,6 +17,7 @@ from shapely.geometry import LineString, Point, box
 from gis.errors import CRSError, DataError, OutputError
 from maps import build_map, write_map
 from maps.coverage_map import render
+from maps.geojson import dumps
 from maps.styles import checked_style
 
 STANDARD_KEYS = ("road", "water", "clinic", "net4g", "fibre")
@@ -90,6 +91,10 @@ def geojson_layers(m: folium.Map) -> dict[str, folium.GeoJson]:
 
 def codes(layer: folium.GeoJson) -> set[str]:
     return {feature["id"] for feature in layer.data["features"]}
+
+
+def layer_data(layer: folium.GeoJson) -> dict:   # as written (geometries are text until then)
+    return json.loads(dumps(layer.data))
 
 
 def embedded_collections(html: str) -> dict[str, dict]:
@@ -206,10 +211,11 @@ def test_legend_counts_include_the_village_without_boundary(built):
 
 def test_coordinates_are_lonlat_rounded_to_five_decimals(built):
     m, html = built
-    v1 = next(f for f in geojson_layers(m)[OVERVIEW].data["features"] if f["id"] == "520101001001")
+    drawn = layer_data(geojson_layers(m)[OVERVIEW])["features"]
+    v1 = next(f for f in drawn if f["id"] == "520101001001")
     ring = np.asarray(v1["geometry"]["coordinates"][0])
     assert np.abs(ring - SW_CORNER_V1).max(axis=1).min() <= 5e-6
-    v5 = next(f for f in geojson_layers(m)[OVERVIEW].data["features"] if f["id"] == "520101002002")
+    v5 = next(f for f in drawn if f["id"] == "520101002002")
     assert np.abs(np.asarray(v5["geometry"]["coordinates"][0]) - SW_CORNER_V5).max(axis=1).min() <= 5e-6
     for collection in embedded_collections(html).values():
         for feature in collection["features"]:
@@ -224,12 +230,12 @@ def test_coordinates_are_lonlat_rounded_to_five_decimals(built):
 def test_infrastructure_from_other_crs_lands_in_place(built):
     m, _ = built
     layers = geojson_layers(m)
-    clinics = {f["properties"]["name"]: f for f in layers["Clinics"].data["features"]}
+    clinics = {f["properties"]["name"]: f for f in layer_data(layers["Clinics"])["features"]}
     assert clinics["甲村卫生室"]["geometry"]["coordinates"] == pytest.approx([105.003, 26.221], abs=1e-5)
     assert clinics["一镇卫生院"]["properties"]["qualifies"] == "no"
     assert len(layers["Roads: hardened"].data["features"]) == 1
     assert len(layers["Roads: other"].data["features"]) == 2  # False and unknown
-    assert layers["Roads: hardened"].data["features"][0]["geometry"]["coordinates"][0] == [105.0, 26.22]
+    assert layer_data(layers["Roads: hardened"])["features"][0]["geometry"]["coordinates"][0] == [105.0, 26.22]
 
 
 def test_clinics_coloured_by_whether_they_qualify(built):
