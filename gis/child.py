@@ -92,8 +92,8 @@ class Child:
 def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
     """``task(k)`` for every ``k`` in ``range(count)``, shared by this process and one forked
     child per further core, each taking every n-th ``k`` (so that large and small items
-    mix); with one core, where ``fork`` is not available, or where the free memory would not
-    hold the children (``CHILD_SHARE``), all in this process. Returns
+    mix); with one core, or where ``fork`` is not available, all in this process; no more
+    children than the free memory holds (``CHILD_SHARE``). Returns
     the number of processes used. An error in any process is raised here, once the others
     are stopped. ``task`` must leave its results in files: return values are dropped.
 
@@ -102,10 +102,11 @@ def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
     maps, two runs each way: 26.5-27.2 s against 29.3-30.4 s, for 80-100 MB more in the
     child)."""
     processes = min(geometry.THREADS, count) if fork_available() else 1
-    if processes > 1 and not _room_for(processes - 1):
-        log.info("%s: one process, as %.0f MB of memory are free (children would need about %.0f MB)",
-                 what, _available_mb(), (processes - 1) * CHILD_SHARE * _resident_mb())
-        processes = 1
+    room = _children_room()
+    if processes - 1 > room:
+        log.info("%s: %d process(es), as %.0f MB of memory are free (a child would need about %.0f MB)",
+                 what, 1 + room, _available_mb(), CHILD_SHARE * _resident_mb())
+        processes = 1 + room
     if processes <= 1:
         for k in range(count):
             task(k)
@@ -142,11 +143,11 @@ def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
 CHILD_SHARE = 0.6
 
 
-def _room_for(children: int) -> bool:
-    """Whether the memory free now (MemAvailable) holds ``children`` more processes' pages
-    by CHILD_SHARE; where it cannot be read, yes."""
-    available = _available_mb()
-    return available <= 0 or available >= children * CHILD_SHARE * _resident_mb()
+def _children_room() -> int:
+    """How many children the memory free now (MemAvailable) holds, at CHILD_SHARE each;
+    where it cannot be read, as many as there are cores."""
+    available, need = _available_mb(), CHILD_SHARE * _resident_mb()
+    return geometry.THREADS if available <= 0 or need <= 0 else int(available // need)
 
 
 def _available_mb() -> float:

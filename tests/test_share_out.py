@@ -62,7 +62,7 @@ def test_one_item_or_no_fork_stays_in_this_process(tmp_path, monkeypatch):
     assert pids == [os.getpid()] * 6   # appended here, so done here
 
 
-def test_without_free_memory_for_a_child_everything_stays_here(monkeypatch, caplog):
+def test_no_more_children_than_the_free_memory_holds(monkeypatch, caplog):
     needs_fork()
     pids = []
     resident = child._resident_mb()
@@ -70,9 +70,12 @@ def test_without_free_memory_for_a_child_everything_stays_here(monkeypatch, capl
     with caplog.at_level(logging.INFO, logger="gis.child"):
         assert child.share_out(lambda k: pids.append(os.getpid()), 6, "county maps") == 1
     assert pids == [os.getpid()] * 6
-    assert "county maps: one process, as" in caplog.text and "MB of memory are free" in caplog.text
+    assert "county maps: 1 process(es), as" in caplog.text and "MB of memory are free" in caplog.text
     monkeypatch.setattr(child, "_available_mb", lambda: 2.0 * child.CHILD_SHARE * resident * geometry.THREADS)
     assert child.share_out(lambda k: None, 6, "county maps") == min(geometry.THREADS, 6)
+    monkeypatch.setattr(geometry, "THREADS", 4)   # three children wanted, memory for one
+    monkeypatch.setattr(child, "_available_mb", lambda: 1.5 * child.CHILD_SHARE * resident)
+    assert child.share_out(lambda k: None, 6, "county maps") == 2
 
 
 def test_an_error_in_a_child_reaches_the_caller():
