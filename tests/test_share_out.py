@@ -15,11 +15,11 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
+from benchmarks.map_benchmark import county
 from gis import child, geometry
 from gis.errors import OutputError
 from maps import make_options, write_atlas
-from benchmarks.map_benchmark import county
-from tests.test_map_aggregates import province
+from test_map_aggregates import province
 
 
 def needs_fork() -> None:
