@@ -17,6 +17,7 @@ import gc
 import logging
 import multiprocessing
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -134,6 +135,37 @@ def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
             raise
     log.info("%s: %d processes, %.0f MB more memory in the children", what, processes, extra)
     return processes
+
+
+def beside(here: Callable[[], Any], there: Callable[[], Any], what: str) -> tuple[float, float]:
+    """``here()`` in this process while a forked child does ``there()`` (``what``, for the
+    log); both here, in turn, where fork is not available or the free memory holds no
+    child (``CHILD_SHARE``). Returns the memory (MB) and CPU seconds the child added, 0
+    and 0 without one. An error in either is raised here, once the child is stopped; as
+    with ``share_out``, ``there`` must leave its results in files."""
+    if not fork_available() or _children_room() < 1:
+        here()
+        there()
+        return 0.0, 0.0
+
+    def timed() -> float:
+        start = time.process_time()
+        there()
+        return time.process_time() - start
+
+    gc.freeze()
+    try:
+        child = Child(timed, what)
+    finally:
+        gc.unfreeze()
+    try:
+        here()
+    except BaseException:
+        child.stop()
+        raise
+    outcome = child.outcome()
+    log.info("%s: in a child process, %.0f MB more memory", what, outcome.extra_mb)
+    return outcome.extra_mb, outcome.value
 
 
 # What a child writing maps adds to the machine's memory, as a share of this process's

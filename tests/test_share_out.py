@@ -11,6 +11,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Callable
 
 import geopandas as gpd
 import pytest
@@ -100,6 +101,40 @@ def test_an_error_here_ends_the_children():
 
     with pytest.raises(OutputError, match="520101.html: cannot write the map"):
         child.share_out(task, 4, "county maps")
+    assert multiprocessing.active_children() == []
+
+
+def test_beside_runs_the_other_work_in_a_child_or_here_in_turn(tmp_path, monkeypatch):
+    needs_fork()
+    notes = tmp_path / "notes.txt"
+
+    def note(what: str) -> Callable[[], None]:
+        def work() -> None:
+            with open(notes, "a", encoding="ascii") as fh:
+                fh.write(f"{what} {os.getpid()}\n")
+        return work
+
+    extra_mb, cpu = child.beside(note("here"), note("there"), "test work")
+    assert extra_mb >= 0 and cpu >= 0
+    pids = dict(line.split() for line in notes.read_text(encoding="ascii").splitlines())
+    assert pids["here"] == str(os.getpid()) != pids["there"]
+    notes.unlink()
+    monkeypatch.setattr(child, "_available_mb", lambda: 0.5 * child.CHILD_SHARE * child._resident_mb())
+    assert child.beside(note("here"), note("there"), "test work") == (0.0, 0.0)
+    assert notes.read_text(encoding="ascii").split() == ["here", str(os.getpid()), "there", str(os.getpid())]
+
+
+def test_beside_an_error_here_ends_the_child_and_one_there_reaches_the_caller():
+    needs_fork()
+
+    def fail() -> None:
+        raise OutputError("coverage.gpkg layer 'villages': cannot be written (disk full)")
+
+    with pytest.raises(OutputError, match="coverage.gpkg layer 'villages'"):
+        child.beside(fail, lambda: time.sleep(60), "test work")   # the child would still be sleeping
+    assert multiprocessing.active_children() == []
+    with pytest.raises(OutputError, match="coverage.gpkg layer 'villages'"):
+        child.beside(lambda: None, fail, "test work")
     assert multiprocessing.active_children() == []
 
 

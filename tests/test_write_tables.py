@@ -112,6 +112,48 @@ def test_tables_are_those_of_the_plain_writers(results, which, block, tmp_path, 
     assert indexed == {"villages", "townships", "consistency"}
 
 
+@pytest.mark.parametrize("fork", [True, False])
+def test_csvs_are_written_by_a_child_while_the_geopackage_is_written_here(results, fork, tmp_path, monkeypatch):
+    """Two processes where fork is available (gis.child), one elsewhere: the same files."""
+    from gis import child
+    if fork and not child.fork_available():
+        pytest.fail("this test needs Linux and two cores (fork)")   # CI runs there: never skipped silently
+    if not fork:
+        monkeypatch.setattr(child, "fork_available", lambda: False)
+    writers = tmp_path / "writers.txt"
+    plain_csv, plain_gpkg = io.write_csv, io.write_gpkg_layers
+
+    def noted(kind, plain):
+        def write(path, *args):
+            with open(writers, "a", encoding="ascii") as fh:   # the child's notes too: a file, not a list
+                fh.write(f"{kind} {Path(path).name} {os.getpid()}\n")
+            plain(path, *args)
+        return write
+
+    monkeypatch.setattr(io, "write_csv", noted("csv", plain_csv))
+    monkeypatch.setattr(io, "write_gpkg_layers", noted("gpkg", plain_gpkg))
+    result = results["country"]
+    _reference_tables(result, tmp_path / "expected")
+    (tmp_path / "got").mkdir()
+    extra_mb, extra_cpu = _write_tables(result, tmp_path / "got")
+    assert (extra_mb >= 0 and extra_cpu > 0) if fork else (extra_mb, extra_cpu) == (0.0, 0.0)
+    for name in CSVS:
+        assert (tmp_path / "got" / name).read_bytes() == (tmp_path / "expected" / name).read_bytes(), name
+    _assert_same_gpkg(tmp_path / "got" / "coverage.gpkg", tmp_path / "expected" / "coverage.gpkg")
+    notes = [line.split() for line in writers.read_text(encoding="ascii").splitlines()]
+    assert sorted(name for _, name, _ in notes) == sorted([*CSVS, "coverage.gpkg"])
+    here = str(os.getpid())
+    assert {pid for kind, _, pid in notes if kind == "gpkg"} == {here}
+    csv_pids = {pid for kind, _, pid in notes if kind == "csv"}
+    assert len(csv_pids) == 1 and (csv_pids != {here}) == fork
+
+
+def test_a_csv_the_child_cannot_write_is_one_error_naming_it(results, tmp_path):
+    (tmp_path / "gaps.csv").mkdir()   # in the way of the file
+    with pytest.raises(OutputError, match=r"gaps\.csv: cannot be written"):
+        _write_tables(results["county"], tmp_path)
+
+
 @pytest.mark.parametrize("geoms", [
     ["POLYGON ((0 0, 1 0, 1 1, 0 0))", "POLYGON ((2 0, 3 0, 3 1, 2 0))", None, "POLYGON EMPTY",
      "MULTIPOLYGON (((5 5, 6 5, 6 6, 5 5)), ((7 7, 8 7, 8 8, 7 7)))", "POLYGON ((9 9, 10 9, 10 10, 9 9))"],
