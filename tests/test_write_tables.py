@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from benchmarks.make_country import make_country
 from county_files import write_county
-from gis import io
+from gis import child, io
 from gis.errors import OutputError
+from layers import pipeline
 from layers.pipeline import _plain, _write_tables, assess
 from layers.profile import load_profile
 
@@ -112,13 +113,16 @@ def test_tables_are_those_of_the_plain_writers(results, which, block, tmp_path, 
     assert indexed == {"villages", "townships", "consistency"}
 
 
-@pytest.mark.parametrize("fork", [True, False])
-def test_csvs_are_written_by_a_child_while_the_geopackage_is_written_here(results, fork, tmp_path, monkeypatch):
-    """Two processes where fork is available (gis.child), one elsewhere: the same files."""
-    from gis import child
+@pytest.mark.parametrize("how", ["child", "no fork", "too many villages", "too few villages"])
+def test_csvs_are_written_by_a_child_while_the_geopackage_is_written_here(results, how, tmp_path, monkeypatch):
+    """Two processes where fork is available for runs of FORK_ABOVE to FORK_UP_TO villages
+    (the window moved around these 600), one otherwise: the same files either way."""
+    fork = how == "child"
     if fork and not child.fork_available():
         pytest.fail("this test needs Linux and two cores (fork)")   # CI runs there: never skipped silently
-    if not fork:
+    monkeypatch.setattr(pipeline, "FORK_ABOVE", 600 if how == "too few villages" else 0)
+    monkeypatch.setattr(pipeline, "FORK_UP_TO", 599 if how == "too many villages" else 200_000)
+    if how == "no fork":
         monkeypatch.setattr(child, "fork_available", lambda: False)
     writers = tmp_path / "writers.txt"
     plain_csv, plain_gpkg = io.write_csv, io.write_gpkg_layers
@@ -148,7 +152,8 @@ def test_csvs_are_written_by_a_child_while_the_geopackage_is_written_here(result
     assert len(csv_pids) == 1 and (csv_pids != {here}) == fork
 
 
-def test_a_csv_the_child_cannot_write_is_one_error_naming_it(results, tmp_path):
+def test_a_csv_the_child_cannot_write_is_one_error_naming_it(results, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "FORK_ABOVE", 0)
     (tmp_path / "gaps.csv").mkdir()   # in the way of the file
     with pytest.raises(OutputError, match=r"gaps\.csv: cannot be written"):
         _write_tables(results["county"], tmp_path)
