@@ -79,7 +79,7 @@ class Child:
             kind, payload = self._receive.recv()
         except EOFError:
             self._process.join()
-            raise CovermapError(f"the child process running {self.what} stopped without an answer (exit code "
+            raise CovermapError(f"the child process for {self.what} stopped without an answer (exit code "
                                 f"{self._process.exitcode}); was it killed for lack of memory? Run again "
                                 "with fewer other jobs on the machine") from None
         finally:

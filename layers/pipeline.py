@@ -305,7 +305,7 @@ def _write_tables(result: Result, folder: Path) -> tuple[float, float]:
         gpkg()
         csvs()
         return 0.0, 0.0
-    return beside(gpkg, csvs, "writing the CSV tables")
+    return beside(gpkg, csvs, "the CSV tables")
 
 
 def _plain(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -18,7 +18,7 @@ import pytest
 
 from benchmarks.map_benchmark import county
 from gis import child, geometry
-from gis.errors import OutputError
+from gis.errors import CovermapError, OutputError
 from maps import make_options, write_atlas
 from test_map_aggregates import province
 
@@ -136,6 +136,8 @@ def test_beside_an_error_here_ends_the_child_and_one_there_reaches_the_caller():
     with pytest.raises(OutputError, match="coverage.gpkg layer 'villages'"):
         child.beside(lambda: None, fail, "test work")
     assert multiprocessing.active_children() == []
+    with pytest.raises(CovermapError, match=r"child process for the CSV tables stopped without an answer \(exit code 9"):
+        child.beside(lambda: None, lambda: os._exit(9), "the CSV tables")   # as if killed for memory
 
 
 def written(tmp_path: Path, name: str, villages, infrastructure=None, **kwargs) -> dict[str, str]:

@@ -45,7 +45,7 @@ def test_a_child_process_error_reaches_the_caller_as_raised():
         import os
         os._exit(9)
 
-    with pytest.raises(CovermapError, match="child process running water stopped without an answer .exit code 9"):
+    with pytest.raises(CovermapError, match="child process for water stopped without an answer .exit code 9"):
         Child(killed, "water").outcome()
     assert Child(lambda: pd.DataFrame({"a": [1, 2]}), "water").outcome().value["a"].tolist() == [1, 2]
 
