@@ -12,6 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pandas as pd
 import shapely
 
 # shapely 2 releases the GIL inside its vectorised GEOS calls, so large element-wise
@@ -90,29 +91,97 @@ def coverage_invalid(polygons: np.ndarray) -> np.ndarray:
     """Mask of the polygons whose edges GEOS coverage validation flags (edges that do not
     match a neighbour's, overlaps): ``~is_empty(coverage_invalid_edges(polygons))``.
 
-    GEOS validates each polygon against the polygons whose boxes meet its box, so the
-    work is split into strips along x, one per thread, each validated together with
-    every polygon whose box meets one of the strip's: the same answer for every polygon.
-    """
+    GEOS first pairs each polygon's edges with equal edges of its neighbours and passes a
+    polygon whose every edge is so matched, opposite in direction, without further tests
+    (CoveragePolygonValidator's short cut for clean coverages). ``edges_matched`` finds
+    those polygons in bulk; GEOS validates only the others, each together with the
+    polygons whose boxes meet its box, which is all GEOS looks at for it (synthetic
+    villages, side by side: 490,000 17.8 s on both cores, 33.5 s CPU -> 5.8 s, 10.3 s CPU;
+    100,000 3.4-3.6 s -> 1.7-1.9 s; the same masks)."""
     polygons = np.asarray(polygons, dtype=object)
+    invalid = np.zeros(len(polygons), dtype=bool)
+    unsure = np.flatnonzero(~_in_strips(edges_matched, polygons, _EDGE_STRIP))
+    if len(unsure) == 0:
+        return invalid
+    near = np.unique(shapely.STRtree(polygons).query(polygons[unsure])[1])   # they and their box neighbours
+    invalid[unsure] = _in_strips(_geos_invalid, polygons[near])[np.searchsorted(near, unsure)]
+    return invalid
+
+
+# polygons per strip in edges_matched: its hash tables of vertices and edges then stay
+# small enough to be quick (490k villages: 25 s in one call, 18 s in two strips; in strips
+# of 5k, 10k, 20k, 50k on two threads: 8.5, 7.3, 6.5, 9.7 s)
+_EDGE_STRIP = 20_000
+
+
+def _geos_invalid(polygons: np.ndarray) -> np.ndarray:
+    return ~shapely.is_empty(shapely.coverage_invalid_edges(polygons))
+
+
+def _in_strips(check, polygons: np.ndarray, most: int | None = None) -> np.ndarray:
+    """``check(polygons)`` for a check whose answer for a polygon depends only on the
+    polygons whose boxes meet its box: split into strips along x, one per thread (or of at
+    most ``most`` polygons each, the threads taking them in turn), each checked together
+    with every polygon whose box meets one of the strip's."""
     n = len(polygons)
-    if THREADS == 1 or n < 2 * _MIN_CHUNK:
-        return ~shapely.is_empty(shapely.coverage_invalid_edges(polygons))
+    if (THREADS == 1 and (most is None or n <= most)) or n < 2 * _MIN_CHUNK:
+        return check(polygons)
     bounds = shapely.bounds(polygons)
     order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
-    strips = np.array_split(order, min(THREADS, n // _MIN_CHUNK))
+    strips = np.array_split(order, max(min(THREADS, n // _MIN_CHUNK), -(-n // most) if most else 1))
     tree = shapely.STRtree(polygons)
 
     def one(strip: np.ndarray) -> np.ndarray:
         near = np.unique(tree.query(polygons[strip])[1])   # the strip's polygons and their box neighbours
-        flagged = ~shapely.is_empty(shapely.coverage_invalid_edges(polygons[near]))
-        return flagged[np.searchsorted(near, strip)]
+        return check(polygons[near])[np.searchsorted(near, strip)]
 
-    invalid = np.zeros(n, dtype=bool)
-    with ThreadPoolExecutor(len(strips)) as pool:
-        for strip, flagged in zip(strips, pool.map(one, strips)):
-            invalid[strip] = flagged
-    return invalid
+    found = np.zeros(n, dtype=bool)
+    with ThreadPoolExecutor(min(THREADS, len(strips))) as pool:
+        for strip, part in zip(strips, pool.map(one, strips)):
+            found[strip] = part
+    return found
+
+
+def edges_matched(polygons: np.ndarray) -> np.ndarray:
+    """Mask of the polygons every edge of which is also an edge of exactly one other
+    polygon, run the other way round (rings taken with the interior on the same side, as
+    GEOS takes them): GEOS coverage validation passes these whatever else lies near.
+
+    Edges are pairs of vertex ids (vertices equal in x and y share an id; an edge of a
+    repeated point is no edge, as GEOS drops repeated points). Anything else, including a
+    polygon with a coordinate that is not finite or with no edge, is not matched."""
+    polygons = np.asarray(polygons, dtype=object)
+    matched = np.zeros(len(polygons), dtype=bool)
+    parts, part_of = shapely.get_parts(polygons, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    if len(rings) == 0:
+        return matched
+    shell = np.r_[True, ring_part[1:] != ring_part[:-1]]   # each part's rings come shell first
+    ccw = shapely.is_ccw(rings)
+    interior_right = np.where(shell, ~ccw, ccw)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    owner = part_of[ring_part]                              # polygon of each ring
+    vertex = pd.factorize(np.ascontiguousarray(coords).view(np.complex128).ravel())[0]
+    start = np.flatnonzero(ring_of[1:] == ring_of[:-1])     # edge from vertex start to start + 1
+    a, b = vertex[start], vertex[start + 1]
+    edge = a != b
+    start, a, b = start[edge], a[edge], b[edge]
+    ring = ring_of[start]
+    forward = (a < b) == interior_right[ring]
+    group, keys = pd.factorize(np.minimum(a, b).astype(np.int64) * (int(vertex.max()) + 1) + np.maximum(a, b))
+    poly = owner[ring]
+    # per group of equal edges: two edges, one each way, of two polygons (the group's
+    # first and last edge's polygons differ)
+    first, last = np.empty(len(keys), dtype=poly.dtype), np.empty(len(keys), dtype=poly.dtype)
+    first[group[::-1]] = poly[::-1]
+    last[group] = poly
+    paired = ((np.bincount(group, minlength=len(keys)) == 2)
+              & (np.bincount(group, weights=forward, minlength=len(keys)) == 1) & (first != last))[group]
+    matched[poly[paired]] = True
+    matched[poly[~paired]] = False
+    odd = ~np.isfinite(coords).all(axis=1)   # GEOS drops such points: left to GEOS
+    matched[owner[ring_of[odd]]] = False
+    return matched
 
 
 def union_by_group(geoms: np.ndarray, keys: np.ndarray, coverage: bool = False) -> tuple[np.ndarray, np.ndarray]:
