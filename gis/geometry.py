@@ -109,9 +109,11 @@ def coverage_invalid(polygons: np.ndarray) -> np.ndarray:
 
 
 # polygons per strip in edges_matched: its hash tables of vertices and edges then stay
-# small enough to be quick (490k villages: 25 s in one call, 18 s in two strips; in strips
-# of 5k, 10k, 20k, 50k on two threads: 8.5, 7.3, 6.5, 9.7 s)
-_EDGE_STRIP = 20_000
+# small enough to be quick, and its arrays small (~90 bytes a vertex while it runs).
+# 490k villages on two threads: 25 s in one call, 18 s in two strips; in strips of 2k,
+# 5k, 10k, 20k, 50k: 9.9, 5.9, 7.3, 6.5, 9.7 s; peak memory +158 MB in strips of 5k
+# (GEOS alone: +103 MB), +360 MB at 100k in strips of 20k
+_EDGE_STRIP = 5_000
 
 
 def _geos_invalid(polygons: np.ndarray) -> np.ndarray:
@@ -160,16 +162,19 @@ def edges_matched(polygons: np.ndarray) -> np.ndarray:
     ccw = shapely.is_ccw(rings)
     interior_right = np.where(shell, ~ccw, ccw)
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    owner = part_of[ring_part]                              # polygon of each ring
+    odd = np.unique(ring_of[~np.isfinite(coords).all(axis=1)])   # GEOS drops such points: left to GEOS
     vertex = pd.factorize(np.ascontiguousarray(coords).view(np.complex128).ravel())[0]
-    start = np.flatnonzero(ring_of[1:] == ring_of[:-1])     # edge from vertex start to start + 1
-    a, b = vertex[start], vertex[start + 1]
-    edge = a != b
-    start, a, b = start[edge], a[edge], b[edge]
+    del coords
+    start = np.flatnonzero((ring_of[1:] == ring_of[:-1]) & (vertex[1:] != vertex[:-1]))   # edges start..start + 1
     ring = ring_of[start]
+    del ring_of
+    a, b = vertex[start], vertex[start + 1]
+    size = int(vertex.max(initial=0)) + 1
+    del vertex, start
     forward = (a < b) == interior_right[ring]
-    group, keys = pd.factorize(np.minimum(a, b).astype(np.int64) * (int(vertex.max()) + 1) + np.maximum(a, b))
-    poly = owner[ring]
+    group, keys = pd.factorize(np.minimum(a, b).astype(np.int64) * size + np.maximum(a, b))
+    del a, b
+    poly = part_of[ring_part[ring]]
     # per group of equal edges: two edges, one each way, of two polygons (the group's
     # first and last edge's polygons differ)
     first, last = np.empty(len(keys), dtype=poly.dtype), np.empty(len(keys), dtype=poly.dtype)
@@ -179,8 +184,7 @@ def edges_matched(polygons: np.ndarray) -> np.ndarray:
               & (np.bincount(group, weights=forward, minlength=len(keys)) == 1) & (first != last))[group]
     matched[poly[paired]] = True
     matched[poly[~paired]] = False
-    odd = ~np.isfinite(coords).all(axis=1)   # GEOS drops such points: left to GEOS
-    matched[owner[ring_of[odd]]] = False
+    matched[part_of[ring_part[odd]]] = False
     return matched
 
 
