@@ -103,7 +103,8 @@ def coverage_invalid(polygons: np.ndarray) -> np.ndarray:
     unsure = np.flatnonzero(~_in_strips(edges_matched, polygons, _EDGE_STRIP))
     if len(unsure) == 0:
         return invalid
-    near = np.unique(shapely.STRtree(polygons).query(polygons[unsure])[1])   # they and their box neighbours
+    # they and their box neighbours (a missing or empty one is in no box, so added by itself)
+    near = np.union1d(unsure, shapely.STRtree(polygons).query(polygons[unsure])[1])
     invalid[unsure] = _in_strips(_geos_invalid, polygons[near])[np.searchsorted(near, unsure)]
     return invalid
 

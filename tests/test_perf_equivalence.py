@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -135,6 +136,22 @@ def test_coverage_invalid_with_matched_edges_first_is_geos_answer(monkeypatch, s
     clean = np.array(_lattice(12, seed), dtype=object)   # a clean coverage: only the outer ring of cells left to GEOS
     assert geometry.edges_matched(clean).sum() == 10 * 10
     assert not geometry.coverage_invalid(clean).any()
+
+
+@pytest.mark.parametrize("geoms", [
+    [box(0, 0, 1, 1), box(1, 0, 2, 1), None, shapely.Polygon()],     # missing and empty ones among them
+    [None, None],
+    [box(0, 0, 1, 1), box(1, 0, 2, 1), shapely.Point(5, 5)],
+    [box(0, 0, 1, 1), box(1, 0, 2, 1), shapely.Polygon([(2, 0, 5), (3, 0, 5), (3, 1, 5), (2, 1, 5)])],
+    [shapely.MultiPolygon([box(0, 0, 1, 1), box(5, 5, 6, 6)]), box(1, 0, 2, 1), box(6, 5, 7, 6)],
+    [box(0, 0, 1, 1), box(1, 0, 2, 1), shapely.Polygon([(3, 3), (4, 3), (np.nan, 4), (3, 4)])],
+])
+def test_coverage_invalid_of_odd_geometries_is_geos_answer(geoms):
+    polygons = np.array([*geoms, None], dtype=object)[:-1]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # shapely on the NaN vertex
+        expected = ~shapely.is_empty(shapely.coverage_invalid_edges(polygons))
+        assert np.array_equal(geometry.coverage_invalid(polygons), expected)
 
 
 def test_coverage_invalid_on_real_village_boundaries():
