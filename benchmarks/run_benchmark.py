@@ -9,8 +9,9 @@ For every scale (each in a fresh subprocess, so that peak memory is that scale's
 
 1. makes the synthetic country (benchmarks/make_country.py) unless it is already in
    ``--data``;
-2. runs covermap's pipeline (read, road, water, clinic, net4g, fibre, gaps, write tables;
-   the maps are not written) and records seconds and peak resident memory per step, as
+2. runs covermap's pipeline (read, road, water, clinic, net4g, fibre, gaps, write tables,
+   into ``--data``'s ``<country>-tables``, replaced by the next run; the maps are not
+   written) and records seconds and peak resident memory per step, as
    run.json does, and the CPU seconds of each step (all threads);
 3. does the same spatial work with plain geopandas (``read_file``, ``sjoin_nearest``,
    ``sjoin``, ``overlay`` + ``dissolve``) and with DuckDB's spatial extension (``ST_Read``,
@@ -296,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 villages")
     parser.add_argument("--villages", type=int, action="append", help="a scale (repeatable), e.g. 490000")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "covermap-bench",
-                        help="where synthetic countries are kept between runs")
+                        help="where synthetic countries, and the tables of the last run at each "
+                             "scale, are kept between runs")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
     parser.add_argument("--covermap-only", action="store_true",
@@ -307,8 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.one:
         folder = _folder(args.data, args.one, args.seed, args.format)
-        with tempfile.TemporaryDirectory() as out:
-            print(json.dumps(one_scale(folder, Path(out), engines=not args.covermap_only)))
+        # the tables go beside the country, replaced by each run: a temporary folder is
+        # left behind whenever a run is stopped (2 GB at 490,000 villages)
+        out = folder.parent / f"{folder.name}-tables"
+        print(json.dumps(one_scale(folder, out, engines=not args.covermap_only)))
         return 0
     scales = args.villages or ([10_000, 100_000] if args.quick else [10_000])
     collected = []
