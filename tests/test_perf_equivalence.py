@@ -1,10 +1,11 @@
 """The faster paths give the answers of the plain ones they replace: coverage validation
 split into strips over threads (matched edges first: test_coverage_matched.py), the
-isolated-village and far-outside checks by boxes, reason sentences and texts made only where a rule applies, township shapes reused from
-reading and unioned by group, text and number columns parsed per distinct value or kept
-as numbers, overlapping pairs by ``touches``, nearest features by boxes first, memory
-handed back; and CPU seconds kept out of run.json (area shares: test_shares.py; steps run
-beside each other: test_steps_apart.py)."""
+isolated-village and far-outside checks by boxes, reason sentences and texts made only
+where a rule applies, township shapes reused from reading and unioned by group, text and
+number columns parsed per distinct value or kept as numbers, overlapping pairs by
+``touches``, nearest features by boxes first, memory handed back; and CPU seconds kept
+out of run.json (area shares: test_shares.py; steps run beside each other:
+test_steps_apart.py)."""
 
 from __future__ import annotations
 
