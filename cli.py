@@ -104,7 +104,7 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
 
         result = assess_distributed(profile, workers=workers, scheduler=scheduler)
     else:
-        result = assess(profile)
+        result = assess(profile, keep_layers=maps)   # the maps draw the input layers
     title = title or profile.name
     extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
                            township_maps_above=profile.map.township_maps_above_villages,

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -47,7 +46,9 @@ FIBRE_LIMIT_M = 1000.0
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    from gis.child import peak_mb   # this process's peak, across the pipeline's restarts of it
+
+    return peak_mb()
 
 
 def _clock(timings: dict, key: str, func):
@@ -89,6 +90,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     import shapely
 
     from gis import geometry, shares
+    from layers.inputs import load_inputs
     from layers.pipeline import assess, publish
     from layers.profile import load_profile
 
@@ -96,7 +98,8 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     rss: dict[str, float] = {}
     geometry.limit_malloc_arenas()   # as the covermap command does
     start = time.perf_counter()
-    result = assess(load_profile(folder / "profile.toml"))
+    profile = load_profile(folder / "profile.toml")
+    result = assess(profile, keep_layers=False)   # as `covermap run --no-maps`
     publish(result, outdir, overwrite=True)
     # the wall time of the whole: the water step may run in a child process alongside others
     figures["covermap_seconds"] = round(time.perf_counter() - start, 3)
@@ -109,7 +112,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     if not engines:
         figures["peak_mb"] = rss
         return figures
-    inputs = result.inputs
+    inputs = load_inputs(profile)   # read again: the run let go of the layers it was done with
     n = len(inputs.villages)
     vill = inputs.villages.geometry.to_numpy()
     seats = inputs.seats.to_numpy()

@@ -198,6 +198,48 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+# this process's peak before the kernel's high-water mark was last restarted (PeakWindow)
+_earlier_peak_mb = 0.0
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory so far, in MB (NaN where the OS does not say)."""
+    if resource is None:
+        return float("nan")
+    return max(_earlier_peak_mb, _peak_mb())
+
+
+class PeakWindow:
+    """This process's peak resident memory (MB, ``mb``) within a ``with`` block, so that a
+    child's memory is added to what this process held meanwhile rather than to its peak of
+    long before. On Linux the kernel's high-water mark is restarted for the block
+    (``/proc/self/clear_refs``; ``peak_mb`` keeps the earlier peak); elsewhere ``mb`` is
+    the peak so far, more than the block's own."""
+
+    def __enter__(self) -> PeakWindow:
+        global _earlier_peak_mb
+        self.mb = float("nan")
+        before = peak_mb()
+        try:
+            with open("/proc/self/clear_refs", "w") as fh:
+                fh.write("5")
+        except OSError:
+            return self
+        _earlier_peak_mb = before
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.mb = _peak_mb() if resource is not None else float("nan")
+
+
+def under_peak(share: float = CHILD_SHARE) -> bool:
+    """Whether a child started now is expected to keep within this process's peak memory
+    so far: the resident memory plus the child's ``share`` of it at most that peak."""
+    if resource is None:
+        return False
+    return _resident_mb() * (1.0 + share) <= peak_mb()
+
+
 def _resident_mb() -> float:
     return _status_kb("VmRSS") / 1024.0
 

@@ -23,13 +23,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
-try:  # peak resident memory of this process (Linux: kilobytes)
-    import resource
-except ImportError:  # Windows
-    resource = None
-
 from gis import geometry, io
-from gis.child import Child, beside, fork_available
+from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_peak
 from gis.crs import reproject
 from gis.errors import OutputError
 from layers import clinics, consistency, gaps, network, roads, water
@@ -79,9 +74,14 @@ def _timed(seconds: dict[str, float], step: str, peaks: dict[str, float] | None 
     geometry.release_free_memory()   # what the step freed, back to the system before the next
 
 
-def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
+def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool = True) -> Result:
     """Read the profile's inputs (unless given, already read) and decide every standard
-    for every village."""
+    for every village.
+
+    ``keep_layers=False`` where nothing will draw the input layers (no maps): they are let
+    go once every check is done (the result's ``inputs`` then hold the villages and their
+    seats alone), which leaves a large run room to write its CSV tables in a child
+    process (``publish``)."""
     seconds: dict[str, float] = {}
     peaks: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -98,14 +98,20 @@ def assess(profile: Profile, inputs: Inputs | None = None) -> Result:
     parts = _run_steps(steps, APART if forking else (), seconds, peaks, cpu)
     with _timed(seconds, "gaps", peaks, cpu):
         villages = _village_table(inputs, parts)
-    return finish(profile, inputs, villages, seconds, peaks, cpu)
+    result = finish(profile, inputs, villages, seconds, peaks, cpu)
+    if not keep_layers:
+        inputs.roads = inputs.water = inputs.clinics = inputs.coverage = inputs.fibre = None
+        geometry.release_free_memory()
+    return result
 
 
 # Between these many villages the water, clinic and fibre steps run in a forked child
 # process while this one does roads and 4G (gis.child): 30k villages 10.7-11.1 -> 9.1-9.2
 # s for +125-129 MB (both processes' memory, sampled). Their transient memory adds up, so
 # larger runs keep to one process: the whole country (490k, water alone apart) gained 17 s
-# (207 -> 191 s) for +1.0 GB (5.8 -> 6.8 GB).
+# (207 -> 191 s) for +1.0 GB (5.8 -> 6.8 GB); since the overlays went on threads it gains
+# nothing (water and 4G side by side, the roads let go first: water 31 -> 61 s, 4G 28 ->
+# 58 s, both on both cores).
 APART = ("water", "clinic", "fibre")
 FORK_ABOVE = 10_000
 FORK_UP_TO = 200_000
@@ -118,23 +124,24 @@ def _run_steps(steps: dict[str, Callable[[], pd.DataFrame]], apart: tuple[str, .
     own; their peak memory is this process's peak while they ran plus what the child added."""
     child = Child(lambda: _one_by_one(steps, apart), ", ".join(apart)) if apart else None
     done = {}
-    try:
-        for key, step in steps.items():
-            if key in apart:   # its place in the records, filled in when it is back
-                seconds[key], cpu[key], peaks[key] = 0.0, 0.0, 0.0
-                continue
-            with _timed(seconds, key, peaks, cpu):
-                done[key] = step()
-    except BaseException:   # an error here (or Ctrl-C) ends the child too
-        if child is not None:
-            child.stop()
-        raise
-    if child is not None:
-        outcome = child.outcome()
+    with PeakWindow() as window:   # this process's peak while the child runs
+        try:
+            for key, step in steps.items():
+                if key in apart:   # its place in the records, filled in when it is back
+                    seconds[key], cpu[key], peaks[key] = 0.0, 0.0, 0.0
+                    continue
+                with _timed(seconds, key, peaks, cpu):
+                    done[key] = step()
+        except BaseException:   # an error here (or Ctrl-C) ends the child too
+            if child is not None:
+                child.stop()
+            raise
+        outcome = child.outcome() if child is not None else None
+    if outcome is not None:
         for key, (table, wall, used) in outcome.value.items():
             done[key] = table
             seconds[key], cpu[key] = round(wall, 3), round(used, 3)
-            peaks[key] = round(peak_memory_mb() + outcome.extra_mb, 1)
+            peaks[key] = round(max(peak_memory_mb(), window.mb + outcome.extra_mb), 1)
             log.info("%s (in a child process, alongside the others): %.2f s", key, seconds[key])
     return [done[key] for key in steps]
 
@@ -235,10 +242,11 @@ def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = Fals
     _remove_stale_staging(outdir)
     with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=outdir) as tmp:
         staging = Path(tmp)
-        with _timed(result.seconds, "write tables", result.peak_memory_mb, result.cpu_seconds):
+        with _timed(result.seconds, "write tables", result.peak_memory_mb, result.cpu_seconds), \
+                PeakWindow() as window:
             extra_mb, extra_cpu = _write_tables(result, staging)
         if extra_mb or extra_cpu:   # the CSVs written by a child meanwhile: its memory and CPU count too
-            result.peak_memory_mb["write tables"] = round(peak_memory_mb() + extra_mb, 1)
+            result.peak_memory_mb["write tables"] = round(max(peak_memory_mb(), window.mb + extra_mb), 1)
             result.cpu_seconds["write tables"] = round(result.cpu_seconds["write tables"] + extra_cpu, 3)
         for name, writer in extras.items():
             with _timed(result.seconds, f"write {', '.join(outputs[name])}", result.peak_memory_mb):
@@ -287,9 +295,12 @@ def _write_tables(result: Result, folder: Path) -> tuple[float, float]:
 
     Side by side, the same result written three times each way (PSS of both processes,
     sampled): 30k villages 1.50-1.62 s -> 1.18-1.23 s for +70-99 MB; 100k 5.1-6.5 s ->
-    3.9-5.5 s for +150-210 MB. Larger runs write in turn: at 490k the child copies 0.9-1.3
-    GB of pages on write (it touches every row's Python objects), which breaks the 6 GB
-    target, for 28-30 s -> 22-23 s."""
+    3.9-5.5 s for +150-210 MB. Larger runs use the child only where it is expected to keep
+    within the run's peak memory so far (``CSV_CHILD_SHARE``): at 490k it copies 0.9 GB of
+    pages on write (it touches every row's Python objects), which on top of the 4.9 GB
+    held with the input layers would break the 6 GB target, but not on the 3.1-3.2 GB held
+    once they are let go (``assess(keep_layers=False)``, ``covermap run --no-maps``): 27.9
+    -> 21.1-22.7 s, both processes' PSS at most 4.1 GB against the read's 5.4 GB."""
     villages = _plain(result.villages)
     tables = {"villages": villages, "gaps": result.gaps, "no_data": result.no_data,
               "townships": result.townships, "consistency": result.consistency}
@@ -301,11 +312,18 @@ def _write_tables(result: Result, folder: Path) -> tuple[float, float]:
         for name, frame in tables.items():
             io.write_csv(folder / f"{name}.csv", frame)
 
-    if not FORK_ABOVE < len(villages) <= FORK_UP_TO:
+    n = len(villages)
+    if not (FORK_ABOVE < n <= FORK_UP_TO or n > FORK_UP_TO and under_peak(CSV_CHILD_SHARE)):
         gpkg()
         csvs()
         return 0.0, 0.0
     return beside(gpkg, csvs, "the CSV tables")
+
+
+# The pages a child writing the CSV tables copies on write, as a share of this process's
+# resident memory: 0.12-0.16 measured at 100k villages, 0.17-0.29 at 490k (it touches every row's
+# Python objects).
+CSV_CHILD_SHARE = 0.35
 
 
 def _plain(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -333,9 +351,7 @@ def run_record(result: Result) -> dict:
 
 def peak_memory_mb() -> float:
     """Peak resident memory of this process so far, in MB (NaN where the OS does not say)."""
-    if resource is None:
-        return float("nan")
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    return round(peak_mb(), 1)
 
 
 def _versions() -> dict[str, str]:

@@ -34,9 +34,10 @@ def county(tmp_path):
     return profile
 
 
-def test_consistency_csv_and_layer(county, tmp_path):
+@pytest.mark.parametrize("maps", [[], ["--no-maps"]])   # without maps the input layers are let go after the checks
+def test_consistency_csv_and_layer(county, tmp_path, maps):
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["-q", "run", str(county), "-o", str(out)])
+    result = CliRunner().invoke(main, ["-q", "run", str(county), "-o", str(out), *maps])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "consistency.csv", dtype=str, encoding="utf-8-sig")
     assert list(table.columns) == ["village_code", "village_name", "township_code", "township_name", "bureau",

@@ -176,3 +176,20 @@ def test_only_mapped_columns_are_read_and_a_missing_one_names_them_all(tmp_path,
         load_inputs(load_profile(profile))
     assert "no column '宽度'" in str(error.value)
     assert "its columns are: name, 路面, width, extra0, extra1" in str(error.value) and "extra29" in str(error.value)
+
+
+def test_without_layers_kept_the_same_result_and_only_the_villages_held(result, tmp_path):
+    """``keep_layers=False`` (``covermap run --no-maps``): the input layers let go once the
+    checks are done, the verdicts and tables as with them kept."""
+    layers = ("roads", "water", "clinics", "coverage", "fibre")
+    assert all(getattr(result.inputs, key) is not None for key in layers)
+    lean = assess(result.profile, keep_layers=False)
+    assert all(getattr(lean.inputs, key) is None for key in layers)
+    assert lean.infrastructure() == {}
+    pd.testing.assert_frame_equal(pd.DataFrame(lean.villages), pd.DataFrame(result.villages))
+    for name in ("gaps", "no_data", "townships", "consistency"):
+        pd.testing.assert_frame_equal(pd.DataFrame(getattr(lean, name)), pd.DataFrame(getattr(result, name)))
+    publish(lean, tmp_path / "lean")
+    publish(result, tmp_path / "kept")
+    for name in ("villages.csv", "gaps.csv", "no_data.csv", "townships.csv", "consistency.csv"):
+        assert (tmp_path / "lean" / name).read_bytes() == (tmp_path / "kept" / name).read_bytes(), name

@@ -182,3 +182,28 @@ def test_township_maps_written_by_several_processes_are_the_one_process_maps(tmp
     alone = written(tmp_path, "alone", villages, township_maps_above=0)
     assert len([name for name in shared if name.startswith("townships/")]) == villages["township_code"].nunique() == 25
     assert shared == alone
+
+
+def _touch(mb: int) -> bytearray:
+    buffer = bytearray(mb << 20)
+    buffer[::4096] = b"x" * len(range(0, len(buffer), 4096))   # each page made resident
+    return buffer
+
+
+def test_a_peak_window_holds_its_own_block_and_the_peak_so_far_stays():
+    """A child's memory is added to what this process held while it ran, not to a peak of
+    long before; the process's peak so far is still the earlier one."""
+    if not os.path.exists("/proc/self/clear_refs"):
+        pytest.fail("this test needs Linux (/proc/self/clear_refs)")   # CI runs there
+    earlier = _touch(400)
+    del earlier
+    before = child.peak_mb()
+    resident = child._resident_mb()
+    assert before >= resident + 380
+    with child.PeakWindow() as window:
+        block = _touch(100)
+    del block
+    assert resident + 90 <= window.mb <= before - 250   # the block's 100 MB, not the 400 MB before it
+    assert child.peak_mb() >= before
+    assert child.under_peak(0.0) and not child.under_peak(20.0)
+    assert child.under_peak((before - 50) / child._resident_mb() - 1.0)

@@ -113,17 +113,25 @@ def test_tables_are_those_of_the_plain_writers(results, which, block, tmp_path, 
     assert indexed == {"villages", "townships", "consistency"}
 
 
-@pytest.mark.parametrize("how", ["child", "no fork", "too many villages", "too few villages"])
+@pytest.mark.parametrize("how", ["child", "no fork", "too few villages", "more villages, room under the peak",
+                                 "more villages, no room under the peak"])
 def test_csvs_are_written_by_a_child_while_the_geopackage_is_written_here(results, how, tmp_path, monkeypatch):
     """Two processes where fork is available for runs of FORK_ABOVE to FORK_UP_TO villages
-    (the window moved around these 600), one otherwise: the same files either way."""
-    fork = how == "child"
+    (the window moved around these 600), and for more where a child keeps within the
+    process's peak memory so far; one otherwise: the same files either way."""
+    fork = how in ("child", "more villages, room under the peak")
     if fork and not child.fork_available():
         pytest.fail("this test needs Linux and two cores (fork)")   # CI runs there: never skipped silently
     monkeypatch.setattr(pipeline, "FORK_ABOVE", 600 if how == "too few villages" else 0)
-    monkeypatch.setattr(pipeline, "FORK_UP_TO", 599 if how == "too many villages" else 200_000)
+    monkeypatch.setattr(pipeline, "FORK_UP_TO", 599 if how.startswith("more villages") else 200_000)
     if how == "no fork":
         monkeypatch.setattr(child, "fork_available", lambda: False)
+    if how == "more villages, room under the peak":   # a peak well above what the process holds now
+        buffer = bytearray(int(child._resident_mb() * pipeline.CSV_CHILD_SHARE * 2) << 20)
+        buffer[::4096] = b"x" * len(range(0, len(buffer), 4096))   # each page touched
+        del buffer
+    if how == "more villages, no room under the peak":   # a child as large as 50 of these processes
+        monkeypatch.setattr(pipeline, "CSV_CHILD_SHARE", 50.0)
     writers = tmp_path / "writers.txt"
     plain_csv, plain_gpkg = io.write_csv, io.write_gpkg_layers
 
