@@ -89,9 +89,10 @@ def words(series: pd.Series) -> pd.Series:
 def shared_text(series: pd.Series) -> pd.Series:
     """A text column whose equal cells are one object: GDAL hands every cell its own str
     (~60 bytes), and a national road layer repeats half a dozen surfaces three million
-    times. Same values, dtype and index; other columns, and text that seldom repeats,
-    are returned as they are."""
-    if not isinstance(series.dtype, pd.StringDtype) or len(series) < 1000:
+    times. Same values, dtype and index; other columns, text stored by Arrow (one buffer,
+    no object a cell: as read, gis.io) and text that seldom repeats are returned as they
+    are."""
+    if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "python" or len(series) < 1000:
         return series
     codes, distinct = pd.factorize(series, use_na_sentinel=True)
     if len(distinct) > len(series) // 2:
