@@ -86,6 +86,14 @@ def words(series: pd.Series) -> pd.Series:
     return _per_distinct(series, lambda t: t.str.strip().str.lower().replace("", pd.NA))
 
 
+def positions(codes: pd.Series, wanted: np.ndarray) -> np.ndarray:
+    """The position among ``codes`` (unique) of each of ``wanted``, -1 where it is none:
+    one hash table over the text as Python objects (``Series.isin`` on Arrow-stored text
+    goes cell by cell: 490k villages' codes 2.6 s)."""
+    index = pd.Index(codes.to_numpy(dtype=object, na_value=None), dtype=object)
+    return index.get_indexer(pd.Index(np.asarray(wanted, dtype=object), dtype=object))
+
+
 def shared_text(series: pd.Series) -> pd.Series:
     """A text column whose equal cells are one object: GDAL hands every cell its own str
     (~60 bytes), and a national road layer repeats half a dozen surfaces three million

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis import geometry
+from gis import geometry, values
 from layers import clinics
 from layers.inputs import Inputs
 from layers.settings import Profile
@@ -52,10 +52,8 @@ def _water(inputs: Inputs, profile: Profile) -> pd.DataFrame:
     if water is None or "served_codes" not in profile.water.source.columns:
         return pd.DataFrame()
     listed = water["served_codes"].map(sorted).explode().dropna()
-    rows = pd.Series(np.arange(len(inputs.villages)), index=inputs.villages["code"].to_numpy())
-    listed = listed[listed.isin(rows.index)]
-    project = listed.index.to_numpy()
-    village = rows.loc[listed.to_numpy()].to_numpy()
+    at = values.positions(inputs.villages["code"], listed.to_numpy())
+    project, village = listed.index.to_numpy()[at >= 0], at[at >= 0]
     targets = _targets(inputs)[village]
     areas = water.geometry.to_numpy()[project]
     known = geometry.usable(targets) & geometry.usable(areas)

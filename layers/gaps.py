@@ -23,8 +23,10 @@ def count_gaps(villages: pd.DataFrame) -> pd.DataFrame:
 def _long(villages: pd.DataFrame, verdict: str) -> pd.DataFrame:
     """One row per village and standard with the given verdict."""
     parts = []
-    for standard in STANDARDS:
-        hit = villages[villages[f"{standard.key}_verdict"] == verdict]
+    for standard in STANDARDS:   # only the columns used: each is taken row by row
+        hit = villages.loc[villages[f"{standard.key}_verdict"] == verdict,
+                           [*VILLAGE_KEYS, standard.value_column, f"{standard.key}_reason", "poor_population",
+                            "population"]]
         parts.append(pd.DataFrame({
             **{key: hit[key].to_numpy() for key in VILLAGE_KEYS},
             "standard": standard.key, "bureau": standard.bureau, "verdict": verdict,
@@ -43,12 +45,17 @@ def gap_list(villages: pd.DataFrame) -> pd.DataFrame:
     without a registered-poor figure come last.
     """
     gaps = _long(villages, FAILS)
-    gaps = gaps.sort_values(["standard", "poor_population", "population", "village_code"],
-                            ascending=[True, False, False, True], na_position="last", kind="mergesort")
-    gaps["priority"] = gaps.groupby("standard").cumcount() + 1
+    # the order worked out on the sort keys alone, and the rows taken once in it (the
+    # text columns are taken string by string)
+    keys = ["standard", "poor_population", "population", "village_code"]
+    ranked = gaps[keys].sort_values(keys, ascending=[True, False, False, True], na_position="last",
+                                    kind="mergesort")
+    ranked["priority"] = ranked.groupby("standard").cumcount() + 1
     order = {s.key: i for i, s in enumerate(STANDARDS)}
-    gaps = gaps.sort_values(["standard", "priority"], key=lambda c: c.map(order) if c.name == "standard" else c,
-                            kind="mergesort")
+    ranked = ranked.sort_values(["standard", "priority"], key=lambda c: c.map(order) if c.name == "standard" else c,
+                                kind="mergesort")
+    gaps = gaps.drop(columns="priority", errors="ignore").take(gaps.index.get_indexer(ranked.index))
+    gaps["priority"] = ranked["priority"].to_numpy()
     return gaps[GAP_COLUMNS].reset_index(drop=True)
 
 

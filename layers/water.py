@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gis import geometry, shares
+from gis import geometry, shares, values
 from layers.inputs import Inputs
 from layers.settings import WaterRules
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, RANK, Grades, Texts, sentences
@@ -55,10 +55,9 @@ def serving_pairs(inputs: Inputs, share: np.ndarray, rules: WaterRules) -> tuple
     covers the seat, or it overlaps a village whose covered share reaches ``min_share``."""
     villages, water = inputs.villages, inputs.water
     areas = water.geometry.to_numpy()
-    code_to_row = pd.Series(np.arange(len(villages)), index=villages["code"].to_numpy())
     listed = water["served_codes"].explode().dropna()
-    listed = listed[listed.isin(code_to_row.index)]
-    lv, lp = code_to_row[listed.to_numpy()].to_numpy(), listed.index.to_numpy()
+    at = values.positions(villages["code"], listed.to_numpy())
+    lv, lp = at[at >= 0], listed.index.to_numpy()[at >= 0]
     seats = inputs.seats.to_numpy()
     sv, sp = geometry.pairs_intersecting(seats, areas)
     shared = np.where(share >= rules.min_share, villages.geometry.to_numpy(), None)

@@ -152,6 +152,18 @@ def test_shared_text_holds_equal_cells_once_with_the_same_values(dtype):
     assert values.shared_text(unique) is unique
 
 
+@pytest.mark.parametrize("storage", ["pyarrow", "python", "object"])
+def test_positions_of_codes_match_a_lookup_one_by_one(storage):
+    rng = np.random.default_rng(5)
+    codes = [f"5223{i:08d}" for i in rng.permutation(3000)]
+    series = pd.Series(codes, dtype=object if storage == "object" else pd.StringDtype(storage, na_value=np.nan),
+                       index=np.arange(3000) * 7)
+    wanted = np.array([codes[i] for i in rng.integers(0, 3000, 500)] + ["522300000000", "x", None], dtype=object)
+    rng.shuffle(wanted)
+    plain = {code: i for i, code in enumerate(codes)}
+    assert values.positions(series, wanted).tolist() == [plain.get(code, -1) for code in wanted]
+
+
 @pytest.mark.parametrize("dtype", ["str", "string"])
 def test_text_stored_by_arrow_is_left_as_it_is(dtype):
     series = pd.Series(_text_column(5000, 4, object), dtype=pd.StringDtype("pyarrow", na_value=np.nan)
