@@ -20,21 +20,37 @@ def count_gaps(villages: pd.DataFrame) -> pd.DataFrame:
                          "no_data_count": (verdicts == NO_DATA).sum(axis=1)}, index=villages.index)
 
 
-def _long(villages: pd.DataFrame, verdict: str) -> pd.DataFrame:
-    """One row per village and standard with the given verdict."""
-    parts = []
-    for standard in STANDARDS:   # only the columns used: each is taken row by row
-        hit = villages.loc[villages[f"{standard.key}_verdict"] == verdict,
-                           [*VILLAGE_KEYS, standard.value_column, f"{standard.key}_reason", "poor_population",
-                            "population"]]
-        parts.append(pd.DataFrame({
-            **{key: hit[key].to_numpy() for key in VILLAGE_KEYS},
-            "standard": standard.key, "bureau": standard.bureau, "verdict": verdict,
-            "value": hit[standard.value_column].to_numpy(dtype=float), "value_column": standard.value_column,
-            "reason": hit[f"{standard.key}_reason"].to_numpy(),
-            "poor_population": hit["poor_population"].to_numpy(dtype=float),
-            "population": hit["population"].to_numpy(dtype=float)}))
-    return pd.concat(parts, ignore_index=True)
+def _hits(villages: pd.DataFrame, verdict: str) -> tuple[np.ndarray, np.ndarray]:
+    """(standard, village row) of every village with the given verdict, standard by
+    standard (as ``STANDARDS``), villages in order."""
+    found = [np.flatnonzero((villages[f"{s.key}_verdict"] == verdict).to_numpy(dtype=bool)) for s in STANDARDS]
+    return np.repeat(np.arange(len(STANDARDS)), [len(rows) for rows in found]), np.concatenate(found)
+
+
+def _long(villages: pd.DataFrame, verdict: str, which: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
+    """One row per (standard, village row) pair: each column taken from the village
+    table once (a text column of Arrow strings is taken string by string)."""
+    value = np.full(len(rows), np.nan)
+    reason = np.empty(len(rows), dtype=object)
+    for k, standard in enumerate(STANDARDS):
+        at = which == k
+        value[at] = villages[standard.value_column].to_numpy(dtype=float)[rows[at]]
+        reason[at] = villages[f"{standard.key}_reason"].iloc[rows[at]].to_numpy(dtype=object)
+    def named(names: list[str]) -> pd.api.extensions.ExtensionArray:
+        return pd.array(np.array(names, dtype=object)[which], dtype=TEXT)
+
+    return pd.DataFrame({
+        **{key: villages[key].astype(TEXT).array.take(rows) for key in VILLAGE_KEYS},
+        "standard": named([s.key for s in STANDARDS]), "bureau": named([s.bureau for s in STANDARDS]),
+        "verdict": pd.array(np.full(len(rows), verdict, dtype=object), dtype=TEXT),
+        "value": value, "value_column": named([s.value_column for s in STANDARDS]),
+        "reason": pd.array(reason, dtype=TEXT),
+        "poor_population": villages["poor_population"].to_numpy(dtype=float)[rows],
+        "population": villages["population"].to_numpy(dtype=float)[rows]})
+
+
+# the text columns of the gap and no-data lists: pandas' default text, a missing value NaN
+TEXT = pd.StringDtype(na_value=np.nan)
 
 
 def gap_list(villages: pd.DataFrame) -> pd.DataFrame:
@@ -44,24 +60,25 @@ def gap_list(villages: pd.DataFrame) -> pd.DataFrame:
     registered-poor people, then the larger population, then the lower code; villages
     without a registered-poor figure come last.
     """
-    gaps = _long(villages, FAILS)
-    # the order worked out on the sort keys alone, and the rows taken once in it (the
-    # text columns are taken string by string)
-    keys = ["standard", "poor_population", "population", "village_code"]
-    ranked = gaps[keys].sort_values(keys, ascending=[True, False, False, True], na_position="last",
-                                    kind="mergesort")
-    ranked["priority"] = ranked.groupby("standard").cumcount() + 1
-    order = {s.key: i for i, s in enumerate(STANDARDS)}
-    ranked = ranked.sort_values(["standard", "priority"], key=lambda c: c.map(order) if c.name == "standard" else c,
-                                kind="mergesort")
-    gaps = gaps.drop(columns="priority", errors="ignore").take(gaps.index.get_indexer(ranked.index))
-    gaps["priority"] = ranked["priority"].to_numpy()
-    return gaps[GAP_COLUMNS].reset_index(drop=True)
+    which, rows = _hits(villages, FAILS)
+    # the order from the sort keys alone (descending, a missing figure last), the table
+    # then taken in it once
+    poor = villages["poor_population"].to_numpy(dtype=float)[rows]
+    population = villages["population"].to_numpy(dtype=float)[rows]
+    code_rank = np.empty(len(villages), dtype=np.int64)
+    code_rank[villages["village_code"].argsort(kind="stable").to_numpy()] = np.arange(len(villages))
+    order = np.lexsort((code_rank[rows], np.where(np.isnan(population), np.inf, -population),
+                        np.where(np.isnan(poor), np.inf, -poor), which))
+    which, rows = which[order], rows[order]
+    first = np.searchsorted(which, which)   # each standard's first row
+    gaps = _long(villages, FAILS, which, rows)
+    gaps["priority"] = np.arange(len(rows)) - first + 1
+    return gaps[GAP_COLUMNS]
 
 
 def no_data_list(villages: pd.DataFrame) -> pd.DataFrame:
     """One row per village and standard without data: its own list, neither gap nor pass."""
-    missing = _long(villages, NO_DATA)
+    missing = _long(villages, NO_DATA, *_hits(villages, NO_DATA))
     return missing[[*VILLAGE_KEYS, "standard", "bureau", "reason"]]
 
 
