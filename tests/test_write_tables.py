@@ -174,12 +174,16 @@ def test_a_csv_the_child_cannot_write_is_one_error_naming_it(results, tmp_path, 
     ["POINT Z (0 0 1)", "POINT Z (1 1 2)", None, "POINT Z (2 2 3)"],
     ["LINESTRING (0 0, 1 1)", "LINESTRING (1 1, 2 2)", "GEOMETRYCOLLECTION EMPTY", "MULTILINESTRING ((3 3, 4 4))"],
 ])
-def test_layers_written_in_blocks_are_one_plain_write(geoms, tmp_path, monkeypatch):
+@pytest.mark.parametrize("arrow", [True, False])
+def test_layers_written_in_blocks_are_one_plain_write(geoms, arrow, tmp_path, monkeypatch):
     # the first block may hold only single polygons (or points) while a later one holds a
-    # multi or another kind: the layer's type is the whole frame's, as one write makes it
+    # multi or another kind: the layer's type is the whole frame's, as one write makes it;
+    # through GDAL's Arrow writer or not (the vertices allowed per text cell moved)
     monkeypatch.setattr(io, "GPKG_ROWS", 2)
+    monkeypatch.setattr(io, "ARROW_VERTICES_PER_TEXT", 10**9 if arrow else 0)
     frame = gpd.GeoDataFrame({"n": range(len(geoms)), "name": [f"v{i}" for i in range(len(geoms))]},
                              geometry=gpd.GeoSeries.from_wkt(geoms), crs="EPSG:4490")
+    assert io.through_arrow(frame) == arrow
     io.write_gpkg_layers(tmp_path / "got.gpkg", {"villages": frame, "gaps": pd.DataFrame({"a": range(5)})})
     for name, table in {"villages": frame, "gaps": pd.DataFrame({"a": range(5)})}.items():
         pyogrio.write_dataframe(table, tmp_path / "expected.gpkg", layer=name, driver="GPKG")
@@ -283,3 +287,12 @@ def test_windows_line_ends_as_pandas_writes_them(tmp_path, monkeypatch):
     _reference_csv(tmp_path / "expected.csv", frame)
     assert b"\r\n" in (tmp_path / "expected.csv").read_bytes()
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
+
+
+def test_text_heavy_layers_go_through_arrow_and_vertex_heavy_ones_not():
+    ring = shapely.Point(0, 0).buffer(10, 120)   # 481 vertices
+    text = {f"t{i}": ["x"] * 3 for i in range(2)}
+    assert io.through_arrow(pd.DataFrame(text))                                       # a table: no vertices
+    assert io.through_arrow(gpd.GeoDataFrame({f"t{i}": ["x"] * 3 for i in range(30)}, geometry=[ring] * 3))
+    assert not io.through_arrow(gpd.GeoDataFrame(text, geometry=[ring] * 3))          # 240 vertices a text cell
+    assert not io.through_arrow(gpd.GeoDataFrame({"n": [1, 2, 3]}, geometry=[shapely.Point(0, 0)] * 3))
