@@ -36,6 +36,7 @@ def _long(villages: pd.DataFrame, verdict: str, which: np.ndarray, rows: np.ndar
         at = which == k
         value[at] = villages[standard.value_column].to_numpy(dtype=float)[rows[at]]
         reason[at] = villages[f"{standard.key}_reason"].iloc[rows[at]].to_numpy(dtype=object)
+
     def named(names: list[str]) -> pd.api.extensions.ExtensionArray:
         return pd.array(np.array(names, dtype=object)[which], dtype=TEXT)
 
