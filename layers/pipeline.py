@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from gis import geometry, io
+from gis import csvfile, geometry, io
 from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_peak
 from gis.crs import reproject
 from gis.errors import OutputError
@@ -310,7 +310,7 @@ def _write_tables(result: Result, folder: Path) -> tuple[float, float]:
 
     def csvs() -> None:
         for name, frame in tables.items():
-            io.write_csv(folder / f"{name}.csv", frame)
+            csvfile.write_csv(folder / f"{name}.csv", frame)
 
     n = len(villages)
     if not (FORK_ABOVE < n <= FORK_UP_TO or n > FORK_UP_TO and under_peak(CSV_CHILD_SHARE)):

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from benchmarks.make_country import make_country
 from county_files import write_county
-from gis import child, io
+from gis import child, csvfile, io
 from gis.errors import OutputError
 from layers import pipeline
 from layers.pipeline import _plain, _write_tables, assess
@@ -133,7 +133,7 @@ def test_csvs_are_written_by_a_child_while_the_geopackage_is_written_here(result
     if how == "more villages, no room under the peak":   # a child as large as 50 of these processes
         monkeypatch.setattr(pipeline, "CSV_CHILD_SHARE", 50.0)
     writers = tmp_path / "writers.txt"
-    plain_csv, plain_gpkg = io.write_csv, io.write_gpkg_layers
+    plain_csv, plain_gpkg = csvfile.write_csv, io.write_gpkg_layers
 
     def noted(kind, plain):
         def write(path, *args):
@@ -142,7 +142,7 @@ def test_csvs_are_written_by_a_child_while_the_geopackage_is_written_here(result
             plain(path, *args)
         return write
 
-    monkeypatch.setattr(io, "write_csv", noted("csv", plain_csv))
+    monkeypatch.setattr(csvfile, "write_csv", noted("csv", plain_csv))
     monkeypatch.setattr(io, "write_gpkg_layers", noted("gpkg", plain_gpkg))
     result = results["country"]
     _reference_tables(result, tmp_path / "expected")
@@ -217,17 +217,17 @@ def _edge_frame() -> pd.DataFrame:
 
 def test_edge_values_are_written_as_pandas_writes_them(tmp_path):
     frame = _edge_frame()
-    assert io._csv_columns(frame, "\n") is not None   # every column above takes the fast way
-    io.write_csv(tmp_path / "got.csv", frame)
+    assert csvfile._csv_columns(frame, "\n") is not None   # every column above takes the fast way
+    csvfile.write_csv(tmp_path / "got.csv", frame)
     _reference_csv(tmp_path / "expected.csv", frame)
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
 
 
 def test_rows_in_several_blocks_and_a_geometry_left_out(tmp_path, monkeypatch):
-    monkeypatch.setattr(io, "_CSV_ROWS", 4)
+    monkeypatch.setattr(csvfile, "_CSV_ROWS", 4)
     frame = gpd.GeoDataFrame(_edge_frame(), geometry=shapely.points(np.arange(len(EDGE_FLOATS)), 0),
                              crs="EPSG:4490")
-    io.write_csv(tmp_path / "got.csv", frame)
+    csvfile.write_csv(tmp_path / "got.csv", frame)
     _reference_csv(tmp_path / "expected.csv", frame)
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
 
@@ -244,7 +244,7 @@ def test_rows_in_several_blocks_and_a_geometry_left_out(tmp_path, monkeypatch):
     pd.DataFrame(),
 ])
 def test_other_tables_as_pandas_writes_them(frame, tmp_path):
-    io.write_csv(tmp_path / "got.csv", frame)
+    csvfile.write_csv(tmp_path / "got.csv", frame)
     _reference_csv(tmp_path / "expected.csv", frame)
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
 
@@ -257,7 +257,7 @@ def test_random_tables_as_pandas_writes_them(tmp_path_factory, rows):
     frame = pd.DataFrame(rows, columns=["text", "number", "count"]).astype(
         {"text": "str", "number": float, "count": np.int64})
     folder = tmp_path_factory.mktemp("random")
-    io.write_csv(folder / "got.csv", frame)
+    csvfile.write_csv(folder / "got.csv", frame)
     _reference_csv(folder / "expected.csv", frame)
     assert (folder / "got.csv").read_bytes() == (folder / "expected.csv").read_bytes()
 
@@ -265,7 +265,7 @@ def test_random_tables_as_pandas_writes_them(tmp_path_factory, rows):
 def test_a_csv_that_cannot_be_written_is_one_error_naming_it(tmp_path):
     target = tmp_path / "missing" / "villages.csv"
     with pytest.raises(OutputError, match=r"missing/villages\.csv: cannot be written"):
-        io.write_csv(target, _edge_frame())
+        csvfile.write_csv(target, _edge_frame())
 
 
 def test_a_geopackage_that_cannot_be_written_is_one_error_naming_it_and_gdal_is_left_as_it_was(tmp_path):
@@ -283,7 +283,7 @@ def test_a_geopackage_that_cannot_be_written_is_one_error_naming_it_and_gdal_is_
 def test_windows_line_ends_as_pandas_writes_them(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "linesep", "\r\n")   # pandas ends rows with os.linesep, read when it writes
     frame = _edge_frame()
-    io.write_csv(tmp_path / "got.csv", frame)
+    csvfile.write_csv(tmp_path / "got.csv", frame)
     _reference_csv(tmp_path / "expected.csv", frame)
     assert b"\r\n" in (tmp_path / "expected.csv").read_bytes()
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "expected.csv").read_bytes()
