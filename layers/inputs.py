@@ -70,18 +70,18 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     """
     findings = findings if findings is not None else Findings(strict=True)
 
-    def attempt(step, *args):
+    def attempt(step, *args, into: Findings = findings):
         try:
             return step(*args)
         except CovermapError as exc:
-            if findings.strict:
+            if into.strict:
                 raise
             source = next((arg for arg in args if isinstance(arg, Source)), None)
             if step is _read_villages:
                 source = profile.villages.source
             elif step is _attach_seats:
                 source = profile.villages.seats
-            findings.exception(exc, source=source)
+            into.exception(exc, source=source)
             return None
 
     records: list[InputRecord] = []
@@ -127,7 +127,28 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     inputs = Inputs(crs=crs, villages_crs=CRS(villages.crs), villages=projected,
                     seats=gpd.GeoSeries([None] * len(villages), index=villages.index, crs=crs), records=records)
     attempt(_attach_seats, inputs, profile, villages, seats_frame, findings)
+    # The other layers are assembled while the villages' checks finish on their thread;
+    # what that finds is recorded after the villages' findings, as if made in turn.
+    later = Findings(strict=findings.strict)
+    try:
+        _assemble_layers(inputs, raw, profile, later, attempt)
+    except Exception:
+        if early is not None:
+            early.wait()
+        raise
     attempt(_check_villages, inputs, profile, findings, early)
+    findings.items.extend(later.items)
+    inputs.findings = findings.warnings
+    if findings.strict:
+        for finding in findings.warnings:
+            log.warning("warning: %s", finding)
+    return inputs
+
+
+def _assemble_layers(inputs: Inputs, raw: dict[str, gpd.GeoDataFrame | None], profile: Profile,
+                     findings: Findings, attempt: Callable) -> None:
+    """Each layer read into the working CRS, checked against the villages' extent and
+    assembled into its canonical frame on ``inputs``."""
     sources = {"roads": profile.roads and profile.roads.source, "water": profile.water and profile.water.source,
                "clinics": profile.clinics and profile.clinics.source,
                "coverage": profile.network and profile.network.coverage,
@@ -135,14 +156,9 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     assemble = {"roads": _roads, "water": _water, "clinics": _clinics, "coverage": _coverage, "fibre": _fibre}
     for key, original in raw.items():
         if original is not None:
-            frame = _to_crs(original, crs)
-            if attempt(_check_extent, inputs, sources[key], frame, profile, findings, original):
-                setattr(inputs, key, attempt(assemble[key], frame, profile, findings, sources[key]))
-    inputs.findings = findings.warnings
-    if findings.strict:
-        for finding in findings.warnings:
-            log.warning("warning: %s", finding)
-    return inputs
+            frame = _to_crs(original, inputs.crs)
+            if attempt(_check_extent, inputs, sources[key], frame, profile, findings, original, into=findings):
+                setattr(inputs, key, attempt(assemble[key], frame, profile, findings, sources[key], into=findings))
 
 
 def _read_villages(profile: Profile, findings: Findings, records: list[InputRecord],

@@ -111,9 +111,14 @@ def test_overlaps_and_township_gaps_with_tolerances(county):
 
 
 def test_village_checks_begun_while_reading_report_what_checks_after_reading_do(county, monkeypatch):
-    """The villages' own checks run on a thread while the other layers are read: the same
-    report, in the same order, as when they wait until every layer is read."""
+    """The villages' own checks run on a thread while the other layers are read and
+    assembled: the same report, in the same order, as when they wait until every layer is
+    read, and the villages' findings before those of the layers assembled meanwhile."""
     _grid_villages(county.parent, hole=True, overlap=True)
+    clinics = pd.read_csv(county.parent / "clinics.csv")
+    far = gpd.GeoSeries([hd.point(60000, 500)], crs=hd.CRS_M).to_crs("EPSG:4490")
+    clinics.loc[1, ["lon", "lat"]] = [far.x.iloc[0], far.y.iloc[0]]             # 57 km east of the grid
+    clinics.to_csv(county.parent / "clinics.csv", index=False)
     early_start = inputs._EarlyVillages.start
     begun = []
     monkeypatch.setattr(inputs._EarlyVillages, "start",
@@ -121,6 +126,8 @@ def test_village_checks_begun_while_reading_report_what_checks_after_reading_do(
     _, report = check(county)
     assert len(begun) == 1 and begun[0] is not None
     assert by_check(report, "overlap") and by_check(report, "gap") and by_check(report, "seat_outside")
+    order = [item["check"] for item in report["warnings"]]
+    assert order.index("far_outside") > max(order.index(name) for name in ("overlap", "gap", "seat_outside"))
     monkeypatch.setattr(inputs._EarlyVillages, "start", classmethod(lambda cls, *args: None))
     _, after = check(county)
     assert after == report
