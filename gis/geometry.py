@@ -217,21 +217,46 @@ def usable(geoms: np.ndarray) -> np.ndarray:
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
-def nearest(sources: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class Indexed:
+    """Geometries whose usable ones are put in an STRtree once, on first use, for the
+    several queries one step makes of them (``nearest``, the ``pairs_*`` functions take
+    one in place of an array): the road step asks three questions of 1.2 million
+    hardened roads at 490k villages, and each tree takes 0.36 s to build."""
+
+    def __init__(self, geoms: np.ndarray):
+        self.geoms = np.asarray(geoms, dtype=object)
+        self.ok = np.flatnonzero(usable(self.geoms))
+        self._tree: shapely.STRtree | None = None
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.geoms[self.ok])
+        return self._tree
+
+
+def _indexed(geoms) -> Indexed:
+    return geoms if isinstance(geoms, Indexed) else Indexed(geoms)
+
+
+def nearest(sources: np.ndarray, targets: np.ndarray | Indexed) -> tuple[np.ndarray, np.ndarray]:
     """For each source, the index of the nearest target and the distance to it.
 
     Ties go to the lowest target index, so the answer does not depend on tree order.
     With no usable source or target: index -1 and distance NaN.
     """
     sources = np.asarray(sources, dtype=object)
-    targets = np.asarray(targets, dtype=object)
+    indexed = _indexed(targets)
+    targets, ok_targets = indexed.geoms, indexed.ok
     index = np.full(len(sources), -1, dtype=np.int64)
     distance = np.full(len(sources), np.nan)
-    ok_targets = np.flatnonzero(usable(targets))
     ok_sources = np.flatnonzero(usable(sources))
     if len(ok_targets) == 0 or len(ok_sources) == 0:
         return index, distance
-    tree = shapely.STRtree(targets[ok_targets])
+    tree = indexed.tree
     near = _nearest_close_by(tree, sources[ok_sources], targets[ok_targets])
     rest = np.setdiff1d(np.arange(len(ok_sources)), near[0], assume_unique=True)
     (src, tgt), dist = tree.query_nearest(sources[ok_sources[rest]], return_distance=True, all_matches=True)
@@ -265,20 +290,19 @@ def _nearest_close_by(tree: shapely.STRtree, sources: np.ndarray, targets: np.nd
     return src[keep], tgt[keep], dist[keep]
 
 
-def _pairs(left: np.ndarray, right: np.ndarray, **query) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(left: np.ndarray, right: np.ndarray | Indexed, **query) -> tuple[np.ndarray, np.ndarray]:
     """(left index, right index) pairs from one bulk STRtree query over the usable geometries."""
     left = np.asarray(left, dtype=object)
-    right = np.asarray(right, dtype=object)
-    ok_right = np.flatnonzero(usable(right))
+    right = _indexed(right)
     ok_left = np.flatnonzero(usable(left))
-    if len(ok_right) == 0 or len(ok_left) == 0:
+    if len(right.ok) == 0 or len(ok_left) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    li, ri = shapely.STRtree(right[ok_right]).query(left[ok_left], **query)
-    return ok_left[li], ok_right[ri]
+    li, ri = right.tree.query(left[ok_left], **query)
+    return ok_left[li], right.ok[ri]
 
 
-def pairs_intersecting(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pairs_intersecting(left: np.ndarray, right: np.ndarray | Indexed) -> tuple[np.ndarray, np.ndarray]:
     """All (left index, right index) pairs whose geometries intersect (boundaries included).
 
     The tree prepares each ``left`` geometry for its own test, which pays for polygons; a
@@ -288,9 +312,9 @@ def pairs_intersecting(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray,
     left = np.asarray(left, dtype=object)
     if not (shapely.get_type_id(left[usable(left)]) == 0).all():
         return _pairs(left, right, predicate="intersects")
+    right = _indexed(right)
     li, ri = _pairs(left, right)
-    right = np.asarray(right, dtype=object)
-    keep = _parallel(shapely.intersects, left[li], right[ri])
+    keep = _parallel(shapely.intersects, left[li], right.geoms[ri])
     return li[keep], ri[keep]
 
 
@@ -325,6 +349,6 @@ def length_inside(lines: np.ndarray, polygons: np.ndarray) -> np.ndarray:
                      np.asarray(polygons, dtype=object))
 
 
-def pairs_within_distance(left: np.ndarray, right: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray]:
+def pairs_within_distance(left: np.ndarray, right: np.ndarray | Indexed, distance: float) -> tuple[np.ndarray, np.ndarray]:
     """All (left index, right index) pairs no more than ``distance`` apart."""
     return _pairs(left, right, predicate="dwithin", distance=distance)

@@ -16,26 +16,36 @@ from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, Grades, sentences
 ENTER_MIN_LENGTH_M = 1.0
 
 
-def hardened_distance(origins: np.ndarray, roads: pd.DataFrame, index: pd.Index) -> pd.Series:
-    """``road_hardened_m``: metres from each origin to the nearest hardened road (NaN: none)."""
-    hardened = roads.geometry.to_numpy()[roads["hardened"].fillna(False).to_numpy(dtype=bool)]
+def hardened_distance(origins: np.ndarray, roads: pd.DataFrame, index: pd.Index,
+                      hardened: geometry.Indexed | None = None) -> pd.Series:
+    """``road_hardened_m``: metres from each origin to the nearest hardened road (NaN: none).
+    ``hardened``: those roads' geometries, indexed, where the caller has them."""
+    if hardened is None:
+        hardened = _indexed(roads, roads["hardened"].fillna(False).to_numpy(dtype=bool))
     _, distance = geometry.nearest(origins, hardened)
     return pd.Series(distance, index=index, name="road_hardened_m")
 
 
-def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
+def _indexed(roads: pd.DataFrame, mask: np.ndarray) -> geometry.Indexed:
+    return geometry.Indexed(roads.geometry.to_numpy()[mask])
+
+
+def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float,
+                   chosen: geometry.Indexed | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(village, road) pairs where the road reaches the village: within ``limit_m`` of
-    its seat, or entering its polygon (more than ``ENTER_MIN_LENGTH_M`` of it inside)."""
-    roads = inputs.roads.geometry.to_numpy()
-    chosen = np.flatnonzero(roads_mask)
+    its seat, or entering its polygon (more than ``ENTER_MIN_LENGTH_M`` of it inside).
+    ``chosen``: the geometries of the roads in ``roads_mask``, indexed, where the caller
+    has them (one tree for every query)."""
+    rows = np.flatnonzero(roads_mask)
+    chosen = _indexed(inputs.roads, roads_mask) if chosen is None else chosen
     seats = inputs.seats.to_numpy()
     has_seat = geometry.usable(seats)
-    sv, sr = geometry.pairs_within_distance(np.where(has_seat, seats, None), roads[chosen], limit_m)
+    sv, sr = geometry.pairs_within_distance(np.where(has_seat, seats, None), chosen, limit_m)
     polygons = np.where(has_seat, None, inputs.villages.geometry.to_numpy())
-    pv, pr = geometry.pairs_intersecting(polygons, roads[chosen])
-    inside = geometry.length_inside(roads[chosen][pr], polygons[pv])
+    pv, pr = geometry.pairs_intersecting(polygons, chosen)
+    inside = geometry.length_inside(chosen.geoms[pr], polygons[pv])
     enters = inside > ENTER_MIN_LENGTH_M
-    return np.r_[sv, pv[enters]], chosen[np.r_[sr, pr[enters]]]
+    return np.r_[sv, pv[enters]], rows[np.r_[sr, pr[enters]]]
 
 
 def assess(inputs: Inputs, rules: RoadRules) -> pd.DataFrame:
@@ -47,13 +57,14 @@ def assess(inputs: Inputs, rules: RoadRules) -> pd.DataFrame:
         return grades.frame("road", index, road_hardened_m=np.full(n, np.nan))
     roads = inputs.roads
     origins = inputs.origins
-    distance = hardened_distance(origins, roads, index).to_numpy()
-    has_seat = geometry.usable(inputs.seats.to_numpy())
     hardened = roads["hardened"].fillna(False).to_numpy(dtype=bool)
+    indexed = _indexed(roads, hardened)
+    distance = hardened_distance(origins, roads, index, indexed).to_numpy()
+    has_seat = geometry.usable(inputs.seats.to_numpy())
     unknown = roads["hardened"].isna().to_numpy()
     limit = rules.max_distance_m
 
-    village, road = reaching_pairs(inputs, hardened, limit)
+    village, road = reaching_pairs(inputs, hardened, limit, indexed)
     reached = np.bincount(village, minlength=n) > 0
     # Widest reaching road; NaN when any reaching road has no width recorded, so an
     # unknown width is never held against the village.

@@ -78,3 +78,30 @@ def test_unknown_width_is_not_held_against_the_village(layer):
     out = roads.assess(inputs(roads=both), RoadRules(max_distance_m=500, min_width_m=4.5))
     # D is entered by R3 (3 m) and R6 (width unknown): not basic.
     assert out["road_verdict"].iloc[3] == "meets"
+
+
+def test_hardened_roads_indexed_once_for_every_query(layer, monkeypatch):
+    """The step puts the hardened roads in one tree for the nearest road and both kinds of
+    reaching pair, and answers as with a tree per query; a hardened road without geometry
+    ahead of the others shifts every index the tree gives back."""
+    import shapely
+
+    from gis import geometry
+
+    layer = pd.concat([road_layer([(True, 9.0, "R0 no geometry", None)]), layer], ignore_index=True)
+    data = inputs(roads=layer)
+    hardened = layer["hardened"].fillna(False).to_numpy(dtype=bool)
+    separate = roads.reaching_pairs(data, hardened, 500.0)
+    built = []
+    tree = shapely.STRtree
+    monkeypatch.setattr(shapely, "STRtree", lambda geoms, *a, **k: built.append(len(geoms)) or tree(geoms, *a, **k))
+    out = roads.assess(data, RoadRules(max_distance_m=500, min_width_m=4.5))
+    assert built.count(int(hardened.sum()) - 1) == 1     # the 3 hardened roads with a geometry
+    indexed = geometry.Indexed(layer.geometry.to_numpy()[hardened])
+    shared = roads.reaching_pairs(data, hardened, 500.0, indexed)
+    assert all(np.array_equal(a, b) for a, b in zip(shared, separate))
+    assert sorted(zip(*[x.tolist() for x in shared])) == [(0, 1), (3, 3)]   # A by R1 (seat), D by R3 (enters)
+    monkeypatch.setattr(shapely, "STRtree", tree)
+    np.testing.assert_allclose(roads.hardened_distance(data.origins, layer, data.villages.index, indexed)
+                               .to_numpy()[:4], [400.0, 1000.0, 0.0, 0.0])
+    assert list(out["road_verdict"]) == ["meets", "no_data", "fails", "basic", "no_data"]
