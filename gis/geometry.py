@@ -257,10 +257,17 @@ def nearest(sources: np.ndarray, targets: np.ndarray | Indexed) -> tuple[np.ndar
     if len(ok_targets) == 0 or len(ok_sources) == 0:
         return index, distance
     tree = indexed.tree
-    near = _nearest_close_by(tree, sources[ok_sources], targets[ok_targets])
-    rest = np.setdiff1d(np.arange(len(ok_sources)), near[0], assume_unique=True)
+    found = [_nearest_meeting(tree, sources[ok_sources])]   # (source, target, distance), source into ok_sources
+    settled = np.zeros(len(ok_sources), dtype=bool)
+    settled[found[0][0]] = True
+    open_ = np.flatnonzero(~settled)
+    src, tgt, dist = _nearest_close_by(tree, sources[ok_sources[open_]], targets[ok_targets])
+    found.append((open_[src], tgt, dist))
+    settled[open_[src]] = True
+    rest = np.flatnonzero(~settled)
     (src, tgt), dist = tree.query_nearest(sources[ok_sources[rest]], return_distance=True, all_matches=True)
-    src, tgt, dist = np.r_[near[0], rest[src]], np.r_[near[1], tgt], np.r_[near[2], dist]
+    found.append((rest[src], tgt, dist))
+    src, tgt, dist = (np.concatenate(parts) for parts in zip(*found))
     tgt = ok_targets[tgt]
     order = np.lexsort((tgt, src))  # first hit per source = lowest target index
     src, tgt, dist = src[order], tgt[order], dist[order]
@@ -268,6 +275,17 @@ def nearest(sources: np.ndarray, targets: np.ndarray | Indexed) -> tuple[np.ndar
     index[ok_sources[src[first]]] = tgt[first]
     distance[ok_sources[src[first]]] = dist[first]
     return index, distance
+
+
+def _nearest_meeting(tree: shapely.STRtree, sources: np.ndarray):
+    """(source, target, 0.0) for every target that meets a source with length or area:
+    at distance 0, these are all its nearest targets, found by a prepared test where the
+    distances would walk every vertex of every target near a polygon (490k villages, the
+    20k without a seat against the hardened roads: 1.16 -> 0.3 s). Points are left to the
+    distance searches: one seldom lies on a target."""
+    lined = np.flatnonzero(shapely.get_dimensions(sources) > 0)
+    src, tgt = tree.query(sources[lined], predicate="intersects")
+    return lined[src], tgt, np.zeros(len(src))
 
 
 def _nearest_close_by(tree: shapely.STRtree, sources: np.ndarray, targets: np.ndarray):

@@ -340,6 +340,9 @@ def test_nearest_by_boxes_first_matches_one_unbounded_query():
     tied = np.flatnonzero(distance[40:60] == 25.0) + 40    # the lower of two equally near targets
     assert len(tied) >= 10 and (index[tied] == 3200 + tied - 40).all()
     assert np.isin(index, np.arange(200)).sum() > 0 and not np.isin(index, np.arange(3000, 3200)).any()
+    # polygons meeting lines (distance 0, settled by the prepared test), the duplicated ones among them
+    meeting = np.flatnonzero(distance[::7] == 0) * 7
+    assert len(meeting) > 100 and np.isin(index[meeting], np.arange(200)).sum() > 5
 
 
 @pytest.mark.parametrize("spread", [10_000, 3])
