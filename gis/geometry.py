@@ -104,7 +104,7 @@ def coverage_invalid(polygons: np.ndarray) -> np.ndarray:
     if len(unsure) == 0:
         return invalid
     # they and their box neighbours (a missing or empty one is in no box, so added by itself)
-    near = np.union1d(unsure, shapely.STRtree(polygons).query(polygons[unsure])[1])
+    near = distinct(np.r_[unsure, shapely.STRtree(polygons).query(polygons[unsure])[1]])
     invalid[unsure] = _in_strips(_geos_invalid, polygons[near])[np.searchsorted(near, unsure)]
     return invalid
 
@@ -135,7 +135,7 @@ def _in_strips(check, polygons: np.ndarray, most: int | None = None) -> np.ndarr
     tree = shapely.STRtree(polygons)
 
     def one(strip: np.ndarray) -> np.ndarray:
-        near = np.unique(tree.query(polygons[strip])[1])   # the strip's polygons and their box neighbours
+        near = distinct(tree.query(polygons[strip])[1])   # the strip's polygons and their box neighbours
         return check(polygons[near])[np.searchsorted(near, strip)]
 
     found = np.zeros(n, dtype=bool)
@@ -209,6 +209,28 @@ def _by_blocks(union, rows: np.ndarray, block: int = 64) -> np.ndarray:
     """``union(rows, axis=1)`` a block of rows at a time: GEOS copies each row's geometries
     into a collection first, so one call over every row would copy them all at once."""
     return np.concatenate([union(rows[k:k + block], axis=1) for k in range(0, len(rows), block)])
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct integers of ``values``, as ``np.unique`` gives them, by sorting:
+    numpy 2.3 and later hash them first (1 million: 0.34 s against 0.05 s)."""
+    values = np.sort(np.asarray(values))
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (a, b) pairs of non-negative integers, sorted by a then b, as
+    ``np.unique(np.c_[a, b], axis=0)`` gives them, through one integer key each (1.2
+    million pairs: 0.84 s against 0.13 s)."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if len(a) == 0:
+        return a, b
+    width = int(b.max()) + 1
+    if int(a.max()) >= np.iinfo(np.int64).max // width:   # keys would overflow
+        pairs = np.unique(np.c_[a, b], axis=0)
+        return pairs[:, 0], pairs[:, 1]
+    key = distinct(a * width + b)
+    return key // width, key % width
 
 
 def usable(geoms: np.ndarray) -> np.ndarray:

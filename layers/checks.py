@@ -112,7 +112,7 @@ def village_overlaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
     left, right = geometry.pairs_intersecting(geoms, np.where(suspect, geoms, None))
     left, right = np.minimum(left, right), np.maximum(left, right)
     keep = left < right
-    left, right = np.unique(np.column_stack([left[keep], right[keep]]), axis=0).T.reshape(2, -1)
+    left, right = geometry.distinct_pairs(left[keep], right[keep])
     area = shapely.area(shapely.intersection(geoms[left], geoms[right])) if len(left) else np.zeros(0)
     big = area > tolerance_m2
     codes = villages["code"].to_numpy(dtype=object)

@@ -62,8 +62,7 @@ def serving_pairs(inputs: Inputs, share: np.ndarray, rules: WaterRules) -> tuple
     sv, sp = geometry.pairs_intersecting(seats, areas)
     shared = np.where(share >= rules.min_share, villages.geometry.to_numpy(), None)
     av, ap = geometry.pairs_overlapping(shared, areas)
-    pairs = np.unique(np.c_[np.r_[lv, sv, av], np.r_[lp, sp, ap]].astype(np.int64), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    return geometry.distinct_pairs(np.r_[lv, sv, av], np.r_[lp, sp, ap])
 
 
 def assess(inputs: Inputs, rules: WaterRules) -> pd.DataFrame:
