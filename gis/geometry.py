@@ -250,9 +250,6 @@ class Indexed:
         self.ok = np.flatnonzero(usable(self.geoms))
         self._tree: shapely.STRtree | None = None
 
-    def __len__(self) -> int:
-        return len(self.geoms)
-
     @property
     def tree(self) -> shapely.STRtree:
         if self._tree is None:
