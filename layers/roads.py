@@ -21,12 +21,12 @@ def hardened_distance(origins: np.ndarray, roads: pd.DataFrame, index: pd.Index,
     """``road_hardened_m``: metres from each origin to the nearest hardened road (NaN: none).
     ``hardened``: those roads' geometries, indexed, where the caller has them."""
     if hardened is None:
-        hardened = _indexed(roads, roads["hardened"].fillna(False).to_numpy(dtype=bool))
+        hardened = _roads_indexed(roads, roads["hardened"].fillna(False).to_numpy(dtype=bool))
     _, distance = geometry.nearest(origins, hardened)
     return pd.Series(distance, index=index, name="road_hardened_m")
 
 
-def _indexed(roads: pd.DataFrame, mask: np.ndarray) -> geometry.Indexed:
+def _roads_indexed(roads: pd.DataFrame, mask: np.ndarray) -> geometry.Indexed:
     return geometry.Indexed(roads.geometry.to_numpy()[mask])
 
 
@@ -37,7 +37,7 @@ def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float,
     ``chosen``: the geometries of the roads in ``roads_mask``, indexed, where the caller
     has them (one tree for every query)."""
     rows = np.flatnonzero(roads_mask)
-    chosen = _indexed(inputs.roads, roads_mask) if chosen is None else chosen
+    chosen = _roads_indexed(inputs.roads, roads_mask) if chosen is None else chosen
     seats = inputs.seats.to_numpy()
     has_seat = geometry.usable(seats)
     sv, sr = geometry.pairs_within_distance(np.where(has_seat, seats, None), chosen, limit_m)
@@ -58,7 +58,7 @@ def assess(inputs: Inputs, rules: RoadRules) -> pd.DataFrame:
     roads = inputs.roads
     origins = inputs.origins
     hardened = roads["hardened"].fillna(False).to_numpy(dtype=bool)
-    indexed = _indexed(roads, hardened)
+    indexed = _roads_indexed(roads, hardened)
     distance = hardened_distance(origins, roads, index, indexed).to_numpy()
     has_seat = geometry.usable(inputs.seats.to_numpy())
     unknown = roads["hardened"].isna().to_numpy()

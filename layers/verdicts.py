@@ -88,16 +88,17 @@ class Sentences:
             picked = zip(*(column[rows] for column in self.columns))
             return np.array([template.format(**dict(zip(names, row))) for row in picked], dtype=object)
         columns = dict(zip(self.names, self.columns))
-        text = None
+        pieces = []   # the template's texts and its fields' texts, in order
         for literal, name, spec, _ in self.parts:
-            pieces = [literal] if literal else []
+            if literal:
+                pieces.append(literal)
             if name is not None:
                 values = columns[name][rows]
                 pieces.append(np.asarray(values if isinstance(columns[name], Texts) else _formatted(values, spec),
                                          dtype=_TEXT))
-                text = np.zeros(len(values), dtype=_TEXT) if text is None else text
-            for piece in pieces:
-                text = np.strings.add(text, piece) if text is not None else piece
+        text = np.zeros(len(next(piece for piece in pieces if not isinstance(piece, str))), dtype=_TEXT)
+        for piece in pieces:
+            text = np.strings.add(text, piece)
         return text.astype(object)
 
     def __len__(self) -> int:

@@ -5,7 +5,8 @@ where a rule applies, township shapes reused from reading and unioned by group, 
 number columns parsed per distinct value or kept as numbers, overlapping pairs by
 ``touches``, nearest features by boxes first, memory handed back; and CPU seconds kept
 out of run.json (area shares: test_shares.py; steps run beside each other:
-test_steps_apart.py)."""
+test_steps_apart.py; sentences a field at a time: test_sentences.py; distinct indices by
+sorting: test_distinct.py)."""
 
 from __future__ import annotations
 
@@ -391,16 +392,3 @@ def test_length_of_roads_inside_villages_over_threads_is_the_plain_overlay(monke
     got = geometry.length_inside(lines, polygons)
     assert np.array_equal(got, shapely.length(shapely.intersection(polygons, lines)), equal_nan=True)
     assert (got > 0).sum() > 150 and np.isnan(got[::37]).all()
-
-
-@pytest.mark.parametrize("high", [5, 400_000, 2 ** 40])
-def test_distinct_by_sorting_is_numpy_unique(high):
-    rng = np.random.default_rng(high)
-    a, b = rng.integers(0, high, 50_000), rng.integers(0, high, 50_000)
-    assert np.array_equal(geometry.distinct(a), np.unique(a))
-    got = geometry.distinct_pairs(a, b)   # at 2**40 the keys would overflow: numpy's own way
-    expected = np.unique(np.c_[a, b], axis=0)
-    assert np.array_equal(got[0], expected[:, 0]) and np.array_equal(got[1], expected[:, 1])
-    assert len(got[0]) < 50_000 if high == 5 else len(got[0]) > 49_000
-    empty = geometry.distinct_pairs(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    assert len(geometry.distinct(np.zeros(0, dtype=np.int64))) == 0 and all(len(x) == 0 for x in empty)
