@@ -1,0 +1,98 @@
+"""The nearest point by grid (gis.grid) gives the answer of comparing every source with
+every target: the same target (the lowest index of equally near ones) at GEOS's distance,
+bit for bit; a source it cannot settle is left to the tree, never answered wrongly."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from gis import geometry, grid
+
+
+def _every_pair(sx, sy, tx, ty):
+    """Index of the nearest target (the first of equals) and GEOS's distance to it."""
+    dx, dy = sx[:, None] - tx[None, :], sy[:, None] - ty[None, :]
+    index = np.argmin(np.sqrt(dx * dx + dy * dy), axis=1)
+    distance = shapely.distance(shapely.points(sx, sy), shapely.points(tx[index], ty[index]))
+    return index, distance
+
+
+def _check(sx, sy, tx, ty):
+    index, distance, settled = grid.nearest_points(sx, sy, tx, ty)
+    expected_index, expected_distance = _every_pair(sx, sy, tx, ty)
+    assert np.array_equal(index[settled], expected_index[settled])
+    assert np.array_equal(distance[settled], expected_distance[settled])   # bit for bit
+    assert (index[~settled] == -1).all() and np.isinf(distance[~settled]).all()
+    return settled, index
+
+
+def test_scattered_points_with_ties_and_duplicates():
+    rng = np.random.default_rng(4)
+    sx, sy = rng.uniform(0, 1000, (2, 3000))
+    tx, ty = rng.uniform(0, 1000, (2, 2000))
+    # whole-metre sources with targets 8 m either side: equally near, the lower index wins
+    sx[:50], sy[:50] = np.round(sx[:50]), np.round(sy[:50])
+    tx = np.r_[tx, tx[:300], sx[:50] + 8.0, sx[:50] - 8.0]
+    ty = np.r_[ty, ty[:300], sy[:50], sy[:50]]
+    settled, index = _check(sx, sy, tx, ty)
+    assert settled.all()
+    tied = np.flatnonzero(np.hypot(tx[index[:50]] - sx[:50], ty[index[:50]] - sy[:50]) == 8.0)
+    assert len(tied) > 30 and (index[tied] == 2300 + tied).all()
+    assert not np.isin(index, np.arange(2000, 2300)).any()    # a duplicate never beats its original
+
+
+def test_sparse_targets_settle_in_wider_squares():
+    # few targets in clumps: many sources have none in the 3x3 cells around them
+    rng = np.random.default_rng(8)
+    centres = rng.uniform(0, 10_000, (12, 2))
+    txy = np.repeat(centres, 25, axis=0) + rng.normal(0, 30, (300, 2))
+    sx, sy = rng.uniform(0, 10_000, (2, 4000))
+    settled, _ = _check(sx, sy, txy[:, 0], txy[:, 1])
+    assert settled.mean() > 0.5
+
+
+def test_sources_outside_the_extent_or_beside_a_crowd_are_left_to_the_tree():
+    rng = np.random.default_rng(2)
+    tx, ty = rng.uniform(0, 1000, (2, 500))
+    tx = np.r_[tx, 500 + rng.uniform(0, 1, 1000)]     # 1,000 targets in one square metre
+    ty = np.r_[ty, 500 + rng.uniform(0, 1, 1000)]
+    sx = np.r_[rng.uniform(0, 1000, 1000), [-500.0, 1700.0, 300.0], 500 + rng.uniform(-5, 5, 20)]
+    sy = np.r_[rng.uniform(0, 1000, 1000), [300.0, 300.0, 2500.0], 500 + rng.uniform(-5, 5, 20)]
+    settled, _ = _check(sx, sy, tx, ty)
+    assert not settled[1000:].any()                     # far outside, then beside the crowd
+    assert settled[:1000].mean() > 0.9
+
+
+def test_targets_on_a_line_one_target_one_place():
+    rng = np.random.default_rng(6)
+    sx, sy = rng.uniform(0, 1000, 500), np.r_[rng.uniform(195, 205, 250), rng.uniform(0, 1000, 250)]
+    settled, _ = _check(sx, sy, rng.uniform(0, 1000, 300), np.full(300, 200.0))     # along y = 200
+    assert settled[:250].mean() > 0.9
+    settled, index = _check(sx, sy, np.array([400.0]), np.array([400.0]))
+    assert not settled[(np.abs(sx - 400.0) > 4) | (np.abs(sy - 400.0) > 4)].any()   # one point: cells of 1 m
+    settled, _ = _check(np.array([400.0, 1.0]), np.array([400.0, 1.0]), np.full(3, 400.0), np.full(3, 400.0))
+    assert settled[0] and not settled[1]
+
+
+def test_no_grid_where_it_would_have_far_more_cells_than_points():
+    index, distance, settled = grid.nearest_points(np.array([0.0, 5e8]), np.array([0.0, 0.0]),
+                                                   np.array([0.0, 1e9, 2.0]), np.array([0.0, 1e-3, 0.0]))
+    assert not settled.any() and (index == -1).all()
+
+
+def test_nearest_uses_the_grid_for_points_and_keeps_the_tree_for_the_rest():
+    rng = np.random.default_rng(9)
+    sources = shapely.points(rng.uniform(0, 5000, (3000, 2))).astype(object)
+    targets = geometry.Indexed(shapely.points(rng.uniform(0, 5000, (2000, 2))))
+    index, distance = geometry.nearest(sources, targets)
+    assert targets._tree is None                        # every source settled by the grid
+    (s, t), d = shapely.STRtree(targets.geoms).query_nearest(sources, return_distance=True, all_matches=True)
+    first = np.r_[True, s[1:] != s[:-1]]
+    assert np.array_equal(index, t[first]) and np.array_equal(distance, d[first])
+    # a polygon and a far point among the sources: the tree answers those
+    sources[:2] = shapely.buffer(sources[0], 10.0), shapely.Point(90_000, 0)
+    index, distance = geometry.nearest(sources, targets)
+    assert targets._tree is not None
+    assert distance[1] == shapely.distance(sources[1], targets.geoms).min()
+    assert distance[0] == shapely.distance(sources[0], targets.geoms).min()
