@@ -64,7 +64,7 @@ def main(verbose: int, quiet: int) -> None:
         covermap check county.toml
         covermap run county.toml -o results
     """
-    from gis.geometry import limit_malloc_arenas
+    from gis.memory import limit_malloc_arenas
     limit_malloc_arenas()
     level = max(logging.DEBUG, min(logging.CRITICAL, logging.INFO + 10 * (quiet - verbose)))
     logging.basicConfig(level=max(level, logging.WARNING), format="%(message)s", force=True)

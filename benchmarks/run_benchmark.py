@@ -89,14 +89,14 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     import geopandas as gpd
     import shapely
 
-    from gis import geometry, shares
+    from gis import geometry, memory, shares
     from layers.inputs import load_inputs
     from layers.pipeline import assess, publish
     from layers.profile import load_profile
 
     figures: dict = {"covermap_steps": {}, "joins": {}, "mismatches": []}
     rss: dict[str, float] = {}
-    geometry.limit_malloc_arenas()   # as the covermap command does
+    memory.limit_malloc_arenas()   # as the covermap command does
     start = time.perf_counter()
     profile = load_profile(folder / "profile.toml")
     result = assess(profile, keep_layers=False)   # as `covermap run --no-maps`

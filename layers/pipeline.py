@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from gis import csvfile, geometry, io
+from gis import csvfile, geometry, io, memory
 from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_peak
 from gis.crs import reproject
 from gis.errors import OutputError
@@ -71,7 +71,7 @@ def _timed(seconds: dict[str, float], step: str, peaks: dict[str, float] | None 
     if peaks is not None:
         peaks[step] = peak_memory_mb()
     log.info("%s: %.2f s", step, seconds[step])
-    geometry.release_free_memory()   # what the step freed, back to the system before the next
+    memory.release_free_memory()   # what the step freed, back to the system before the next
 
 
 def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool = True) -> Result:
@@ -101,7 +101,7 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
     result = finish(profile, inputs, villages, seconds, peaks, cpu)
     if not keep_layers:
         inputs.roads = inputs.water = inputs.clinics = inputs.coverage = inputs.fibre = None
-        geometry.release_free_memory()
+        memory.release_free_memory()
     return result
 
 

@@ -21,7 +21,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from gis import encoding, geometry, values
+from gis import encoding, geometry, memory, values
 from layers import checks, verdicts
 from layers.pipeline import _townships, assess
 from layers.profile import load_profile
@@ -189,14 +189,14 @@ def test_malloc_arenas_limited_unless_the_user_chose(monkeypatch):
             calls.append((option, value))
             return 1
 
-    monkeypatch.setattr(geometry.ctypes, "CDLL", lambda name: LibC())
-    monkeypatch.setattr(geometry.sys, "platform", "linux")
+    monkeypatch.setattr(memory.ctypes, "CDLL", lambda name: LibC())
+    monkeypatch.setattr(memory.sys, "platform", "linux")
     monkeypatch.setattr(geometry, "THREADS", 4)
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    geometry.limit_malloc_arenas()
+    memory.limit_malloc_arenas()
     assert calls == [(-8, 5)]   # the main thread and four in the pools
     monkeypatch.setenv("MALLOC_ARENA_MAX", "16")
-    geometry.limit_malloc_arenas()
+    memory.limit_malloc_arenas()
     assert calls == [(-8, 5)]
 
 
@@ -206,7 +206,7 @@ def test_memory_freed_by_a_step_goes_back_to_the_system():
     # so that freed memory lies in holes between blocks still in use, as after a step
     script = """
 import numpy as np
-from gis import geometry
+from gis import memory
 def rss():
     with open("/proc/self/status") as fh:
         return next(int(line.split()[1]) // 1024 for line in fh if line.startswith("VmRSS:"))
@@ -214,7 +214,7 @@ blocks = [np.ones(8000) for _ in range(4000)]
 keep = blocks[::50]
 del blocks
 before = rss()
-geometry.release_free_memory()
+memory.release_free_memory()
 print(before, rss())
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
