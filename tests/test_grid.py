@@ -1,11 +1,13 @@
-"""The nearest point by grid (gis.grid) gives the answer of comparing every source with
-every target: the same target (the lowest index of equally near ones) at GEOS's distance,
-bit for bit; a source it cannot settle is left to the tree, never answered wrongly."""
+"""The nearest target by grid (gis.grid), to points and to lines, gives the answer of
+comparing every source with every target: the same target (the lowest index of equally
+near ones) at GEOS's distance, bit for bit; a source it cannot settle is left to the tree,
+never answered wrongly."""
 
 from __future__ import annotations
 
 import numpy as np
 import shapely
+import shapely.affinity
 
 from gis import geometry, grid
 
@@ -19,7 +21,7 @@ def _every_pair(sx, sy, tx, ty):
 
 
 def _check(sx, sy, tx, ty):
-    index, distance, settled = grid.nearest_points(sx, sy, tx, ty)
+    index, distance, settled = grid.nearest(sx, sy, np.c_[tx, ty, tx, ty])
     expected_index, expected_distance = _every_pair(sx, sy, tx, ty)
     assert np.array_equal(index[settled], expected_index[settled])
     assert np.array_equal(distance[settled], expected_distance[settled])   # bit for bit
@@ -75,10 +77,18 @@ def test_targets_on_a_line_one_target_one_place():
     assert settled[0] and not settled[1]
 
 
-def test_no_grid_where_it_would_have_far_more_cells_than_points():
-    index, distance, settled = grid.nearest_points(np.array([0.0, 5e8]), np.array([0.0, 0.0]),
-                                                   np.array([0.0, 1e9, 2.0]), np.array([0.0, 1e-3, 0.0]))
+def test_no_grid_where_it_would_have_far_more_cells_or_entries_than_points():
+    tx, ty = np.array([0.0, 1e9, 2.0]), np.array([0.0, 1e-3, 0.0])
+    index, distance, settled = grid.nearest(np.array([0.0, 5e8]), np.array([0.0, 0.0]), np.c_[tx, ty, tx, ty])
     assert not settled.any() and (index == -1).all()
+    # 50 short lines and 30 diagonals across the whole extent
+    rng = np.random.default_rng(3)
+    lines = np.r_[_lines(rng, 50, 1000, 5), [shapely.LineString([(0, k), (1000, 1000 - k)]) for k in range(30)]]
+    xy = shapely.get_coordinates(lines)
+    starts = np.r_[0, np.cumsum(shapely.get_num_coordinates(lines))]
+    index, distance, settled = grid.nearest(np.array([500.0]), np.array([500.0]), shapely.bounds(lines),
+                                            (xy[:, 0].copy(), xy[:, 1].copy(), starts))
+    assert not settled.any()
 
 
 def test_nearest_uses_the_grid_for_points_and_keeps_the_tree_for_the_rest():
@@ -96,3 +106,67 @@ def test_nearest_uses_the_grid_for_points_and_keeps_the_tree_for_the_rest():
     assert targets._tree is not None
     assert distance[1] == shapely.distance(sources[1], targets.geoms).min()
     assert distance[0] == shapely.distance(sources[0], targets.geoms).min()
+
+
+def _lines(rng, n, spread, size):
+    """Polylines of 2 to 8 vertices, some with a repeated vertex (a segment of no length)."""
+    parts = []
+    for k in range(n):
+        steps = rng.normal(0, size, (rng.integers(2, 9), 2))
+        if k % 11 == 0:
+            steps[1] = 0.0
+        parts.append(rng.uniform(0, spread, 2) + np.cumsum(steps, axis=0))
+    return np.array([shapely.LineString(p) for p in parts], dtype=object)
+
+
+def _check_lines(sx, sy, lines):
+    xy = shapely.get_coordinates(lines)
+    starts = np.r_[0, np.cumsum(shapely.get_num_coordinates(lines))]
+    index, distance, settled = grid.nearest(sx, sy, shapely.bounds(lines), (xy[:, 0].copy(), xy[:, 1].copy(), starts))
+    every = shapely.distance(shapely.points(sx, sy)[:, None], lines[None, :])
+    expected_index = np.argmin(every, axis=1)
+    assert np.array_equal(index[settled], expected_index[settled])
+    assert np.array_equal(distance[settled], every[np.arange(len(sx)), expected_index][settled])   # bit for bit
+    assert (index[~settled] == -1).all() and np.isinf(distance[~settled]).all()
+    return settled, index, distance
+
+
+def test_lines_short_and_long_with_shared_ends_and_duplicates():
+    rng = np.random.default_rng(12)
+    lines = np.r_[_lines(rng, 300, 3000, 40), _lines(rng, 30, 3000, 400)]      # 30 long, entered in many cells
+    corners = np.c_[np.arange(20) * 150.0, np.full(20, -300.0)]               # below the others
+    lines = np.r_[lines, lines[:40],                                           # duplicates: the originals win
+                  [shapely.LineString([c + [100.0, 0.0], c]) for c in corners],   # two lines meeting at a corner
+                  [shapely.LineString([c, c + [0.0, 100.0]]) for c in corners],
+                  [shapely.LinearRing([(1000, 1000), (1100, 1000), (1100, 1100)])]]
+    sx, sy = rng.uniform(0, 3000, (2, 700))
+    on = shapely.get_coordinates(lines[50:60])[::2][:10]
+    sx[:10], sy[:10] = on[:, 0], on[:, 1]                                      # on a vertex: distance 0
+    sx[10:30], sy[10:30] = corners[:, 0] - 3.0, corners[:, 1] - 4.0            # as near both lines of a corner
+    sx[30], sy[30] = 1050.0, 1000.0                                            # on the ring
+    settled, index, distance = _check_lines(sx, sy, lines)
+    assert settled.mean() > 0.95
+    assert (distance[:10][settled[:10]] == 0).all() and distance[30] == 0 and index[30] == len(lines) - 1
+    assert settled[10:30].all() and (distance[10:30] == 5.0).all() and (index[10:30] == 370 + np.arange(20)).all()
+    assert not np.isin(index, np.arange(330, 370)).any()
+
+
+def test_lines_in_sparse_clumps_and_far_sources():
+    rng = np.random.default_rng(13)
+    lines = _lines(rng, 200, 20_000, 60)
+    lines = np.array([shapely.affinity.translate(g, *(rng.integers(0, 4, 2) * 5000.0)) for g in lines], dtype=object)
+    sx, sy = rng.uniform(-2000, 40_000, (2, 800))       # between the clumps: found in wider squares
+    sx[600:] += 100_000                                  # far outside the lines' extent: left to the tree
+    settled, _, _ = _check_lines(sx, sy, lines)
+    assert settled[:600].all() and not settled[600:].any()
+
+
+def test_nearest_uses_the_grid_for_lines():
+    rng = np.random.default_rng(14)
+    sources = shapely.points(rng.uniform(0, 3000, (3000, 2))).astype(object)
+    targets = geometry.Indexed(_lines(rng, 800, 3000, 50))
+    index, distance = geometry.nearest(sources, targets)
+    assert targets._tree is None
+    (s, t), d = shapely.STRtree(targets.geoms).query_nearest(sources, return_distance=True, all_matches=True)
+    first = np.r_[True, s[1:] != s[:-1]]
+    assert np.array_equal(index, t[first]) and np.array_equal(distance, d[first])
