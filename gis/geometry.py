@@ -10,7 +10,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from gis import grid
@@ -49,108 +48,6 @@ def repair(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
     return geoms, invalid
-
-
-def coverage_invalid(polygons: np.ndarray) -> np.ndarray:
-    """Mask of the polygons whose edges GEOS coverage validation flags (edges that do not
-    match a neighbour's, overlaps): ``~is_empty(coverage_invalid_edges(polygons))``.
-
-    GEOS first pairs each polygon's edges with equal edges of its neighbours and passes a
-    polygon whose every edge is so matched, opposite in direction, without further tests
-    (CoveragePolygonValidator's short cut for clean coverages). ``edges_matched`` finds
-    those polygons in bulk; GEOS validates only the others, each together with the
-    polygons whose boxes meet its box, which is all GEOS looks at for it (synthetic
-    villages, side by side: 490,000 17.8 s on both cores, 33.5 s CPU -> 5.8 s, 10.3 s CPU;
-    100,000 3.4-3.6 s -> 1.7-1.9 s; the same masks)."""
-    polygons = np.asarray(polygons, dtype=object)
-    invalid = np.zeros(len(polygons), dtype=bool)
-    unsure = np.flatnonzero(~_in_strips(edges_matched, polygons, _EDGE_STRIP))
-    if len(unsure) == 0:
-        return invalid
-    # they and their box neighbours (a missing or empty one is in no box, so added by itself)
-    near = distinct(np.r_[unsure, shapely.STRtree(polygons).query(polygons[unsure])[1]])
-    invalid[unsure] = _in_strips(_geos_invalid, polygons[near])[np.searchsorted(near, unsure)]
-    return invalid
-
-
-# polygons per strip in edges_matched: its hash tables of vertices and edges then stay
-# small enough to be quick, and its arrays small (~90 bytes a vertex while it runs).
-# 490k villages on two threads: 25 s in one call, 18 s in two strips; in strips of 2k,
-# 5k, 10k, 20k, 50k: 9.9, 5.9, 7.3, 6.5, 9.7 s; peak memory +158 MB in strips of 5k
-# (GEOS alone: +103 MB), +360 MB at 100k in strips of 20k
-_EDGE_STRIP = 5_000
-
-
-def _geos_invalid(polygons: np.ndarray) -> np.ndarray:
-    return ~shapely.is_empty(shapely.coverage_invalid_edges(polygons))
-
-
-def _in_strips(check, polygons: np.ndarray, most: int | None = None) -> np.ndarray:
-    """``check(polygons)`` for a check whose answer for a polygon depends only on the
-    polygons whose boxes meet its box: split into strips along x, one per thread (or of at
-    most ``most`` polygons each, the threads taking them in turn), each checked together
-    with every polygon whose box meets one of the strip's."""
-    n = len(polygons)
-    if (THREADS == 1 and (most is None or n <= most)) or n < 2 * _MIN_CHUNK:
-        return check(polygons)
-    bounds = shapely.bounds(polygons)
-    order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
-    strips = np.array_split(order, max(min(THREADS, n // _MIN_CHUNK), -(-n // most) if most else 1))
-    tree = shapely.STRtree(polygons)
-
-    def one(strip: np.ndarray) -> np.ndarray:
-        near = distinct(tree.query(polygons[strip])[1])   # the strip's polygons and their box neighbours
-        return check(polygons[near])[np.searchsorted(near, strip)]
-
-    found = np.zeros(n, dtype=bool)
-    with ThreadPoolExecutor(min(THREADS, len(strips))) as pool:
-        for strip, part in zip(strips, pool.map(one, strips)):
-            found[strip] = part
-    return found
-
-
-def edges_matched(polygons: np.ndarray) -> np.ndarray:
-    """Mask of the polygons every edge of which is also an edge of exactly one other
-    polygon, run the other way round (rings taken with the interior on the same side, as
-    GEOS takes them): GEOS coverage validation passes these whatever else lies near.
-
-    Edges are pairs of vertex ids (vertices equal in x and y share an id; an edge of a
-    repeated point is no edge, as GEOS drops repeated points). Anything else, including a
-    polygon with a coordinate that is not finite or with no edge, is not matched."""
-    polygons = np.asarray(polygons, dtype=object)
-    matched = np.zeros(len(polygons), dtype=bool)
-    parts, part_of = shapely.get_parts(polygons, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    if len(rings) == 0:
-        return matched
-    shell = np.r_[True, ring_part[1:] != ring_part[:-1]]   # each part's rings come shell first
-    ccw = shapely.is_ccw(rings)
-    interior_right = np.where(shell, ~ccw, ccw)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    odd = np.unique(ring_of[~np.isfinite(coords).all(axis=1)])   # GEOS drops such points: left to GEOS
-    vertex = pd.factorize(np.ascontiguousarray(coords).view(np.complex128).ravel())[0]
-    del coords
-    start = np.flatnonzero((ring_of[1:] == ring_of[:-1]) & (vertex[1:] != vertex[:-1]))   # edges start..start + 1
-    ring = ring_of[start]
-    del ring_of
-    a, b = vertex[start], vertex[start + 1]
-    size = int(vertex.max(initial=0)) + 1
-    del vertex, start
-    forward = (a < b) == interior_right[ring]
-    group, keys = pd.factorize(np.minimum(a, b).astype(np.int64) * size + np.maximum(a, b))
-    del a, b
-    poly = part_of[ring_part[ring]]
-    # per group of equal edges: two edges, one each way, of two polygons (the group's
-    # first and last edge's polygons differ)
-    first, last = np.empty(len(keys), dtype=poly.dtype), np.empty(len(keys), dtype=poly.dtype)
-    first[group[::-1]] = poly[::-1]
-    last[group] = poly
-    paired = ((np.bincount(group, minlength=len(keys)) == 2)
-              & (np.bincount(group, weights=forward, minlength=len(keys)) == 1) & (first != last))[group]
-    matched[poly[paired]] = True
-    matched[poly[~paired]] = False
-    matched[part_of[ring_part[odd]]] = False
-    return matched
 
 
 def union_by_group(geoms: np.ndarray, keys: np.ndarray, coverage: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -241,7 +138,7 @@ def nearest(sources: np.ndarray, targets: np.ndarray | Indexed) -> tuple[np.ndar
         return index, distance
     # (source, target, distance), source into ok_sources, target into ok_targets; each way
     # settles some sources and leaves the others to the next, the tree's search last
-    src, tgt, dist = _nearest_by_grid(sources[ok_sources], targets[ok_targets])   # one target a source
+    src, tgt, dist = _nearest_by_grid(_rows(sources, ok_sources), _rows(targets, ok_targets))   # one target a source
     index[ok_sources[src]], distance[ok_sources[src]] = ok_targets[tgt], dist
     settled = np.zeros(len(ok_sources), dtype=bool)
     settled[src] = True
@@ -286,6 +183,13 @@ def _nearest_meeting(indexed: Indexed, sources: np.ndarray):
 _NONE_FOUND = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
 
 
+def _rows(geoms: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``geoms[rows]``, or ``geoms`` itself where ``rows`` are all of them: taking rows
+    touches every Python object (its reference count), in memory wherever the reader put
+    it (100k villages' 240k hardened roads, read by covermap: 6 ms)."""
+    return geoms if len(rows) == len(geoms) else geoms[rows]
+
+
 def _nearest_by_grid(sources: np.ndarray, targets: np.ndarray):
     """(source, target, distance) of the nearest target of every point source that
     ``gis.grid`` settles, where the targets are all points or all lines: a search by cells
@@ -299,15 +203,15 @@ def _nearest_by_grid(sources: np.ndarray, targets: np.ndarray):
     if len(points) == 0 or not (to_points or ((kind == 1) | (kind == 2)).all()):
         return _NONE_FOUND
     tb = shapely.bounds(targets)
-    sb = shapely.bounds(sources[points])
+    sb = shapely.bounds(_rows(sources, points))
     finite = np.isfinite(sb[:, :2]).all(axis=1)
     if not np.isfinite(tb).all() or not finite.any():
         return _NONE_FOUND
     points, sb = points[finite], sb[finite]
     lines = None
     if not to_points:   # the vertices, each line's a run of them
-        xy = shapely.get_coordinates(targets)
-        lines = xy[:, 0].copy(), xy[:, 1].copy(), np.r_[0, np.cumsum(shapely.get_num_coordinates(targets))]
+        xy, line = shapely.get_coordinates(targets, return_index=True)   # the index costs no more here
+        lines = xy[:, 0].copy(), xy[:, 1].copy(), np.r_[0, np.cumsum(np.bincount(line, minlength=len(targets)))]
     index, distance, settled = grid.nearest(sb[:, 0], sb[:, 1], tb, lines)
     return points[settled], index[settled], distance[settled]
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis import geometry
+from gis import coverage, geometry
 from gis.errors import CovermapError, DataError
 
 ERROR = "error"      # covermap run stops; covermap check exits 1
@@ -172,7 +172,7 @@ def coverage_suspects(geoms: np.ndarray) -> np.ndarray:
     polygonal = usable & np.isin(shapely.get_type_id(geoms), [3, 6])
     suspect = usable & ~polygonal
     if polygonal.any():
-        suspect[np.flatnonzero(polygonal)] = geometry.coverage_invalid(geoms[polygonal])
+        suspect[np.flatnonzero(polygonal)] = coverage.coverage_invalid(geoms[polygonal])
     return suspect
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis.geometry import coverage_invalid, usable
+from gis.coverage import coverage_invalid
+from gis.geometry import usable
 from maps.geojson import feature_collection
 from maps.simplify import simplify_coverage
 

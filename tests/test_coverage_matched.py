@@ -1,5 +1,5 @@
 """Coverage validation passes polygons whose every edge is matched by a neighbour's,
-run the other way round, without GEOS (gis.geometry.edges_matched), and gives GEOS's own
+run the other way round, without GEOS (gis.coverage.edges_matched), and gives GEOS's own
 answer for every polygon: lattices with the ways a coverage goes wrong, odd geometries,
 and real village boundaries."""
 
@@ -15,7 +15,7 @@ import shapely
 import shapely.affinity
 from shapely.geometry import box
 
-from gis import geometry
+from gis import coverage, geometry
 
 
 def _lattice(n_side: int, seed: int) -> list:
@@ -89,18 +89,18 @@ def _defects(cells: list, seed: int) -> np.ndarray:
 def test_coverage_invalid_with_matched_edges_first_is_geos_answer(monkeypatch, seed):
     polygons = _defects(_lattice(12, seed), seed)
     expected = ~shapely.is_empty(shapely.coverage_invalid_edges(polygons))
-    matched = geometry.edges_matched(polygons)
+    matched = coverage.edges_matched(polygons)
     assert 0 < expected.sum() < len(polygons) - 50 and matched.sum() > len(polygons) / 2
     assert not (matched & expected).any()   # GEOS passes every polygon found matched
     monkeypatch.setattr(geometry, "_MIN_CHUNK", 20)
     for threads, strip in ((1, 20_000), (2, 20_000), (3, 20_000), (1, 25), (2, 40)):   # strips of 25 or 40 polygons
         monkeypatch.setattr(geometry, "THREADS", threads)
-        monkeypatch.setattr(geometry, "_EDGE_STRIP", strip)
-        assert np.array_equal(geometry.coverage_invalid(polygons), expected)
-        assert np.array_equal(geometry._in_strips(geometry.edges_matched, polygons, strip), matched)
+        monkeypatch.setattr(coverage, "_EDGE_STRIP", strip)
+        assert np.array_equal(coverage.coverage_invalid(polygons), expected)
+        assert np.array_equal(coverage._in_strips(coverage.edges_matched, polygons, strip), matched)
     clean = np.array(_lattice(12, seed), dtype=object)   # a clean coverage: only the outer ring of cells left to GEOS
-    assert geometry.edges_matched(clean).sum() == 10 * 10
-    assert not geometry.coverage_invalid(clean).any()
+    assert coverage.edges_matched(clean).sum() == 10 * 10
+    assert not coverage.coverage_invalid(clean).any()
 
 
 @pytest.mark.parametrize("geoms", [
@@ -117,7 +117,7 @@ def test_coverage_invalid_of_odd_geometries_is_geos_answer(geoms):
         nan = shapely.Polygon([(3, 3), (4, 3), (np.nan, 4), (3, 4)])
         polygons = np.array([*(nan if isinstance(g, str) else g for g in geoms), None], dtype=object)[:-1]
         expected = ~shapely.is_empty(shapely.coverage_invalid_edges(polygons))
-        assert np.array_equal(geometry.coverage_invalid(polygons), expected)
+        assert np.array_equal(coverage.coverage_invalid(polygons), expected)
 
 
 def test_coverage_invalid_on_real_village_boundaries():
@@ -125,12 +125,12 @@ def test_coverage_invalid_on_real_village_boundaries():
     path = Path(__file__).parent / "data" / "goa_villages.geojson.gz"
     polygons = gpd.read_file(f"/vsigzip/{path}").to_crs(32643).geometry.to_numpy()
     expected = ~shapely.is_empty(shapely.coverage_invalid_edges(polygons))
-    matched = geometry.edges_matched(polygons)
+    matched = coverage.edges_matched(polygons)
     assert 250 < matched.sum() < 350
-    assert np.array_equal(geometry.coverage_invalid(polygons), expected)
+    assert np.array_equal(coverage.coverage_invalid(polygons), expected)
     moved = polygons.copy()
     coords = shapely.get_coordinates(moved[np.flatnonzero(matched)[0]])
     coords[1] += 5.0                                          # a matched village's vertex moved 5 m
     moved[np.flatnonzero(matched)[0]] = shapely.Polygon(coords)
     expected = ~shapely.is_empty(shapely.coverage_invalid_edges(moved))
-    assert expected.sum() >= 2 and np.array_equal(geometry.coverage_invalid(moved), expected)
+    assert expected.sum() >= 2 and np.array_equal(coverage.coverage_invalid(moved), expected)

@@ -21,7 +21,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from gis import encoding, geometry, memory, values
+from gis import coverage, encoding, geometry, memory, values
 from layers import checks, verdicts
 from layers.pipeline import _townships, assess
 from layers.profile import load_profile
@@ -50,7 +50,7 @@ def test_coverage_invalid_in_strips_matches_geos(monkeypatch, seed):
     monkeypatch.setattr(geometry, "_MIN_CHUNK", 50)
     for threads in (2, 3, 8):
         monkeypatch.setattr(geometry, "THREADS", threads)
-        assert np.array_equal(geometry.coverage_invalid(polygons), expected)
+        assert np.array_equal(coverage.coverage_invalid(polygons), expected)
 
 
 def _isolated_plain(geoms: np.ndarray, distance_m: float) -> np.ndarray:
