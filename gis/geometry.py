@@ -211,6 +211,8 @@ def _nearest_by_grid(sources: np.ndarray, targets: np.ndarray):
     lines = None
     if not to_points:   # the vertices, each line's a run of them
         xy, line = shapely.get_coordinates(targets, return_index=True)   # the index costs no more here
+        if not np.isfinite(xy).all():
+            return _NONE_FOUND
         lines = xy[:, 0].copy(), xy[:, 1].copy(), np.r_[0, np.cumsum(np.bincount(line, minlength=len(targets)))]
     index, distance, settled = grid.nearest(sb[:, 0], sb[:, 1], tb, lines)
     return points[settled], index[settled], distance[settled]

@@ -195,7 +195,7 @@ def _to_lines_near(px, py, target, xmin, ymin, xmax, ymax, first, per, x, y, sta
     """Positions and distances of the candidate lines (runs of ``per`` from ``first``, one
     a source; their boxes given) that may be nearest, in two rounds: the line whose box is
     nearest each source, then the lines whose boxes are no farther than that line (100k
-    seats to 240k roads: 1.4M candidates, 0.17M measured)."""
+    seats to 240k roads: 2.1M candidates, 0.15M measured)."""
     near_x = np.maximum(np.maximum(xmin - px, px - xmax), 0.0)
     near_y = np.maximum(np.maximum(ymin - py, py - ymax), 0.0)
     low = near_x * near_x + near_y * near_y     # squared: no part of the line is nearer

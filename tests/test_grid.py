@@ -170,3 +170,17 @@ def test_nearest_uses_the_grid_for_lines():
     (s, t), d = shapely.STRtree(targets.geoms).query_nearest(sources, return_distance=True, all_matches=True)
     first = np.r_[True, s[1:] != s[:-1]]
     assert np.array_equal(index, t[first]) and np.array_equal(distance, d[first])
+
+
+def test_lines_with_a_coordinate_not_finite_are_left_to_the_tree():
+    rng = np.random.default_rng(15)
+    sources = shapely.points(rng.uniform(0, 3000, (500, 2))).astype(object)
+    lines = _lines(rng, 300, 3000, 50)
+    with np.errstate(invalid="ignore"):
+        lines[7] = shapely.LineString([(100.0, 100.0), (np.nan, 200.0), (300.0, 300.0)])
+    targets = geometry.Indexed(lines)
+    index, distance = geometry.nearest(sources, targets)
+    assert targets._tree is not None                   # the grid took none of it
+    (s, t), d = shapely.STRtree(lines).query_nearest(sources, return_distance=True, all_matches=True)
+    first = np.r_[True, s[1:] != s[:-1]]
+    assert np.array_equal(index, t[first]) and np.array_equal(distance, d[first])
