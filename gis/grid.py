@@ -146,7 +146,7 @@ def nearest(sx: np.ndarray, sy: np.ndarray, bounds: np.ndarray,
     settled = np.zeros(len(sx), dtype=bool)
     todo = np.flatnonzero(cell >= 0)
     for reach in REACHES:
-        found = [_candidates(grid, reach, todo[k:k + CHUNK], sx, sy, cell, bounds, lines, index, distance)
+        found = [_candidates(grid, reach, todo[k:k + CHUNK], sx, sy, cell, lines, index, distance)
                  for k in range(0, len(todo), CHUNK)]
         _nearest_of_each(*(np.concatenate(parts) for parts in zip(*found)) if found else (_NONE, _NONE, _NONE),
                          index, distance)
@@ -160,7 +160,7 @@ _NONE = np.empty(0, dtype=np.int64)
 
 
 def _candidates(grid: _Grid, reach: int, ids: np.ndarray, sx: np.ndarray, sy: np.ndarray, cell: np.ndarray,
-                bounds: np.ndarray, lines, index: np.ndarray, distance: np.ndarray):
+                lines, index: np.ndarray, distance: np.ndarray):
     """(source, target, distance), by source, of the targets entered within ``reach``
     cells of each source in ``ids`` that may be its nearest, measured. A source beside
     more than ``MOST_CANDIDATES`` entries is given none and set back to not found (-1, inf)."""
