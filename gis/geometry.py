@@ -213,8 +213,8 @@ def _nearest_by_grid(sources: np.ndarray, targets: np.ndarray):
         xy, line = shapely.get_coordinates(targets, return_index=True)   # the index costs no more here
         if not np.isfinite(xy).all():
             return _NONE_FOUND
-        lines = xy[:, 0].copy(), xy[:, 1].copy(), np.r_[0, np.cumsum(np.bincount(line, minlength=len(targets)))]
-        del xy, line   # 490k villages' 1.2M hardened roads: 170 MB
+        lines = xy, np.r_[0, np.cumsum(np.bincount(line, minlength=len(targets)))]   # rows of x, y
+        del line
     index, distance, settled = grid.nearest(sb[:, 0], sb[:, 1], tb, lines)
     return points[settled], index[settled], distance[settled]
 

@@ -87,7 +87,7 @@ def test_no_grid_where_it_would_have_far_more_cells_or_entries_than_points():
     xy = shapely.get_coordinates(lines)
     starts = np.r_[0, np.cumsum(shapely.get_num_coordinates(lines))]
     index, distance, settled = grid.nearest(np.array([500.0]), np.array([500.0]), shapely.bounds(lines),
-                                            (xy[:, 0].copy(), xy[:, 1].copy(), starts))
+                                            (xy, starts))
     assert not settled.any()
 
 
@@ -122,7 +122,7 @@ def _lines(rng, n, spread, size):
 def _check_lines(sx, sy, lines):
     xy = shapely.get_coordinates(lines)
     starts = np.r_[0, np.cumsum(shapely.get_num_coordinates(lines))]
-    index, distance, settled = grid.nearest(sx, sy, shapely.bounds(lines), (xy[:, 0].copy(), xy[:, 1].copy(), starts))
+    index, distance, settled = grid.nearest(sx, sy, shapely.bounds(lines), (xy, starts))
     every = shapely.distance(shapely.points(sx, sy)[:, None], lines[None, :])
     expected_index = np.argmin(every, axis=1)
     assert np.array_equal(index[settled], expected_index[settled])
@@ -184,3 +184,4 @@ def test_lines_with_a_coordinate_not_finite_are_left_to_the_tree():
     (s, t), d = shapely.STRtree(lines).query_nearest(sources, return_distance=True, all_matches=True)
     first = np.r_[True, s[1:] != s[:-1]]
     assert np.array_equal(index, t[first]) and np.array_equal(distance, d[first])
+
