@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -18,6 +19,7 @@ from gis import grid
 # overlays are split over threads (one per core) with no copying of geometries.
 THREADS = max(1, min(8, os.cpu_count() or 1))
 _MIN_CHUNK = 2000
+_CHEAP = 20_000   # the least chunk for a test as quick as a geometry's type (50 ns): a thread costs ~0.1 ms
 
 
 def _parallel(func, *arrays: np.ndarray, min_chunk: int = _MIN_CHUNK, keys: np.ndarray | None = None) -> np.ndarray:
@@ -95,9 +97,10 @@ def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def usable(geoms: np.ndarray) -> np.ndarray:
-    """Mask of geometries that are present and not empty."""
+    """Mask of geometries that are present and not empty (the GEOS test on threads: 240k
+    roads 12 -> 6 ms)."""
     geoms = np.asarray(geoms, dtype=object)
-    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return ~(shapely.is_missing(geoms) | _parallel(shapely.is_empty, geoms, min_chunk=_CHEAP))
 
 
 class Indexed:
@@ -108,8 +111,13 @@ class Indexed:
 
     def __init__(self, geoms: np.ndarray):
         self.geoms = np.asarray(geoms, dtype=object)
-        self.ok = np.flatnonzero(usable(self.geoms))
         self._tree: shapely.STRtree | None = None
+
+    @cached_property
+    def ok(self) -> np.ndarray:
+        """The rows of the usable geometries (found when first asked: a search on the grid
+        needs none of it)."""
+        return np.flatnonzero(usable(self.geoms))
 
     @property
     def tree(self) -> shapely.STRtree:
@@ -130,19 +138,21 @@ def nearest(sources: np.ndarray, targets: np.ndarray | Indexed) -> tuple[np.ndar
     """
     sources = np.asarray(sources, dtype=object)
     indexed = _indexed(targets)
-    targets, ok_targets = indexed.geoms, indexed.ok
     index = np.full(len(sources), -1, dtype=np.int64)
     distance = np.full(len(sources), np.nan)
     ok_sources = np.flatnonzero(usable(sources))
-    if len(ok_targets) == 0 or len(ok_sources) == 0:
+    if len(indexed.geoms) == 0 or len(ok_sources) == 0:
         return index, distance
-    # (source, target, distance), source into ok_sources, target into ok_targets; each way
+    # (source, target, distance), source into ok_sources, target into the targets; each way
     # settles some sources and leaves the others to the next, the tree's search last
-    src, tgt, dist = _nearest_by_grid(_rows(sources, ok_sources), _rows(targets, ok_targets))   # one target a source
-    index[ok_sources[src]], distance[ok_sources[src]] = ok_targets[tgt], dist
+    src, tgt, dist = _nearest_by_grid(_rows(sources, ok_sources), indexed.geoms)   # one target a source
+    index[ok_sources[src]], distance[ok_sources[src]] = tgt, dist
     settled = np.zeros(len(ok_sources), dtype=bool)
     settled[src] = True
     open_ = np.flatnonzero(~settled)
+    if len(open_) == 0 or len(indexed.ok) == 0:
+        return index, distance
+    ok_targets = indexed.ok
     src, tgt, dist = _nearest_meeting(indexed, sources[ok_sources[open_]])    # every target at distance 0
     found = [(open_[src], tgt, dist)]
     settled[open_[src]] = True
@@ -192,31 +202,35 @@ def _rows(geoms: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 def _nearest_by_grid(sources: np.ndarray, targets: np.ndarray):
     """(source, target, distance) of the nearest target of every point source that
-    ``gis.grid`` settles, where the targets are all points or all lines: a search by cells
-    in numpy, GEOS's distances bit for bit (100k seats to 240k hardened roads: 0.35 ->
-    0.16 s; to 60k fibre points: 0.16 -> 0.04 s). A point's coordinates are taken from its
-    bounds, three times quicker than ``get_coordinates``; targets with a coordinate not
-    finite are all left to the tree."""
-    points = np.flatnonzero(shapely.get_type_id(sources) == 0)
-    kind = shapely.get_type_id(targets)
-    to_points = bool((kind == 0).all())
-    if len(points) == 0 or not (to_points or ((kind == 1) | (kind == 2)).all()):
+    ``gis.grid`` settles, where the usable targets are all points or all lines: a search by
+    cells in numpy, GEOS's distances bit for bit (100k seats to 240k hardened roads: 0.35
+    -> 0.16 s; to 60k fibre points: 0.16 -> 0.04 s). Missing and empty targets have no box
+    and are not entered. A point's coordinates are taken from its bounds, three times
+    quicker than ``get_coordinates``; targets with a coordinate not finite are all left to
+    the tree."""
+    points = np.flatnonzero(_parallel(shapely.get_type_id, sources, min_chunk=_CHEAP) == 0)
+    kind = _parallel(shapely.get_type_id, targets, min_chunk=_CHEAP)   # -1: missing
+    to_points = bool(((kind == 0) | (kind == -1)).all())
+    if len(points) == 0 or not (to_points or ((kind == 1) | (kind == 2) | (kind == -1)).all()):
         return _NONE_FOUND
-    tb = shapely.bounds(targets)
-    sb = shapely.bounds(_rows(sources, points))
+    xy = line = None
+    with ThreadPoolExecutor(1) as pool:   # GEOS's boxes beside the vertices, which hold Python's lock
+        boxes = pool.submit(lambda: (shapely.bounds(targets), shapely.bounds(_rows(sources, points))))
+        if not to_points:   # the vertices, each line's a run of them (none for a missing or empty one)
+            xy, line = shapely.get_coordinates(targets, return_index=True)   # the index costs no more here
+        tb, sb = boxes.result()
+    entered = np.flatnonzero(~np.isnan(tb).all(axis=1))    # NaN: missing or empty
     finite = np.isfinite(sb[:, :2]).all(axis=1)
-    if not np.isfinite(tb).all() or not finite.any():
+    if not (np.isfinite(tb[entered]).all() and finite.any() and (xy is None or np.isfinite(xy).all())):
         return _NONE_FOUND
     points, sb = points[finite], sb[finite]
     lines = None
-    if not to_points:   # the vertices, each line's a run of them
-        xy, line = shapely.get_coordinates(targets, return_index=True)   # the index costs no more here
-        if not np.isfinite(xy).all():
-            return _NONE_FOUND
-        lines = xy, np.r_[0, np.cumsum(np.bincount(line, minlength=len(targets)))]   # rows of x, y
-        del line
-    index, distance, settled = grid.nearest(sb[:, 0], sb[:, 1], tb, lines)
-    return points[settled], index[settled], distance[settled]
+    if xy is not None:   # the entered lines' runs: the others have no vertices between them
+        starts = np.r_[0, np.cumsum(np.bincount(line, minlength=len(targets)))]
+        lines = xy, starts[np.r_[entered, len(targets)]]
+    del line
+    index, distance, settled = grid.nearest(sb[:, 0], sb[:, 1], _rows(tb, entered), lines)
+    return points[settled], entered[index[settled]], distance[settled]
 
 
 def _nearest_close_by(indexed: Indexed, sources: np.ndarray):

@@ -185,3 +185,25 @@ def test_lines_with_a_coordinate_not_finite_are_left_to_the_tree():
     first = np.r_[True, s[1:] != s[:-1]]
     assert np.array_equal(index, t[first]) and np.array_equal(distance, d[first])
 
+
+def test_missing_and_empty_targets_are_not_entered():
+    # the grid takes every target and leaves out those without a box: the answers are the
+    # tree's over the usable ones, in the full list's numbering, and no tree is built
+    rng = np.random.default_rng(16)
+    sources = shapely.points(rng.uniform(0, 3000, (2000, 2))).astype(object)
+    lines = _lines(rng, 600, 3000, 50)
+    points = shapely.points(rng.uniform(0, 3000, (600, 2))).astype(object)
+    for targets, empty in ((lines, shapely.LineString()), (points, shapely.Point())):
+        targets = targets.copy()
+        targets[:40:2], targets[1:40:2] = None, empty     # the lowest indices: a slip would show
+        indexed = geometry.Indexed(targets)
+        index, distance = geometry.nearest(sources, indexed)
+        assert indexed._tree is None
+        ok = np.flatnonzero(geometry.usable(targets))
+        (s, t), d = shapely.STRtree(targets[ok]).query_nearest(sources, return_distance=True, all_matches=True)
+        first = np.r_[True, s[1:] != s[:-1]]
+        assert np.array_equal(index, ok[t[first]]) and np.array_equal(distance, d[first])
+        assert (index >= 40).all()
+    # none usable: no answer, and no error
+    index, distance = geometry.nearest(sources, np.array([None, shapely.LineString()], dtype=object))
+    assert (index == -1).all() and np.isnan(distance).all()
