@@ -207,3 +207,31 @@ def test_missing_and_empty_targets_are_not_entered():
     # none usable: no answer, and no error
     index, distance = geometry.nearest(sources, np.array([None, shapely.LineString()], dtype=object))
     assert (index == -1).all() and np.isnan(distance).all()
+
+
+def test_multi_part_targets_are_entered_part_by_part():
+    # roads drawn in pieces (MultiLineString, as a dissolved road layer holds them) and
+    # multi-point targets: the grid answers with the whole target, as the tree does, ties
+    # to the lowest whole target, and builds no tree
+    rng = np.random.default_rng(17)
+    sources = shapely.points(rng.uniform(0, 3000, (2000, 2))).astype(object)
+    lines = _lines(rng, 900, 3000, 50)
+    multi = [shapely.MultiLineString(list(lines[k:k + 3])) for k in range(0, 300, 3)]
+    # a piece repeated in a later target: equally near, the earlier target wins
+    lines = np.r_[multi, lines[300:], [shapely.MultiLineString([lines[3], lines[400]])], None].astype(object)
+    dots = shapely.points(rng.uniform(0, 3000, (900, 2))).astype(object)
+    dots = np.r_[[shapely.MultiPoint(list(dots[k:k + 4])) for k in range(0, 400, 4)], dots[400:], dots[:1]]
+    for targets in (lines, dots.astype(object)):
+        indexed = geometry.Indexed(targets)
+        index, distance = geometry.nearest(sources, indexed)
+        assert indexed._tree is None
+        ok = np.flatnonzero(geometry.usable(targets))
+        (s, t), d = shapely.STRtree(targets[ok]).query_nearest(sources, return_distance=True, all_matches=True)
+        order = np.lexsort((t, s))      # the tree gives ties in its own order
+        s, t, d = s[order], t[order], d[order]
+        first = np.r_[True, s[1:] != s[:-1]]
+        assert np.array_equal(index, ok[t[first]]) and np.array_equal(distance, d[first])
+        assert (index < 100).sum() > 100                     # the multi-part targets are found
+        repeated = len(targets) - 1 - (targets[-1] is None)   # a piece or point of a lower target again
+        tied = np.flatnonzero((ok[t] == repeated) & ~first)  # as near as the lower one: found, not taken
+        assert len(tied) > 0 and not (index == repeated).any()
