@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 POLYGONS = {"Polygon", "MultiPolygon"}
 LINES = {"LineString", "MultiLineString"}
 POINTS = {"Point", "MultiPoint"}
+# shapely.get_type_id's numbers, as geom_type names them
+_TYPE_NAMES = ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon",
+               "GeometryCollection"]
 
 
 @dataclass(frozen=True)
@@ -151,11 +154,12 @@ def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], fi
         findings.warn(f"{len(rows)} features have no geometry or an empty one (rows {examples(rows)}); "
                       "they are left out", fix="draw them or delete the rows", row=int(rows[0]),
                       check="empty_geometry", **where(source))
-    types = frame.geometry.geom_type.to_numpy(dtype=object)
-    wrong = present & ~np.isin(types, list(kinds | {"GeometryCollection"}))
+    # by GEOS's type numbers: the names as strings took 80 ms for 100k villages' roads
+    kind = shapely.get_type_id(frame.geometry.to_numpy())
+    wrong = present & ~np.isin(kind, [_TYPE_NAMES.index(name) for name in kinds | {"GeometryCollection"}])
     if wrong.any():
         rows = np.flatnonzero(wrong) + 1
-        found = ", ".join(sorted(set(types[wrong])))
+        found = ", ".join(sorted({_TYPE_NAMES[k] for k in kind[wrong]}))
         raise DataError(f"{source.where}: holds {found} geometries (rows {examples(rows)}) but [{source.key}] needs "
                         f"{' or '.join(sorted(kinds))}; point the profile at the right file or layer")
 
