@@ -208,7 +208,8 @@ def _nearest_by_grid(sources: np.ndarray, targets: np.ndarray):
     and are not entered; a multi-part target (a road drawn in pieces, as dissolved road
     layers hold them) is entered part by part and answered as the whole. A point's
     coordinates are taken from its bounds, three times quicker than ``get_coordinates``;
-    targets with a coordinate not finite are all left to the tree."""
+    targets with a coordinate not finite are all left to the tree (but for a point whose
+    coordinates are both NaN: it has no box, and the tree leaves it out too)."""
     points = np.flatnonzero(_parallel(shapely.get_type_id, sources, min_chunk=_CHEAP) == 0)
     kinds = set(np.flatnonzero(np.bincount(_parallel(shapely.get_type_id, targets, min_chunk=_CHEAP) + 1)) - 1)
     to_points = kinds <= {-1, 0, 4}     # -1: missing; 0, 4: (multi)point; 1, 2, 5: (multi)line, ring
