@@ -219,16 +219,18 @@ def _nearest_by_grid(sources: np.ndarray, targets: np.ndarray):
     if kinds & {4, 5}:   # parts in the targets' order: the lowest part is of the lowest target
         targets, whole = shapely.get_parts(targets, return_index=True)
     xy = line = None
-    with ThreadPoolExecutor(1) as pool:   # GEOS's boxes beside the vertices, which hold Python's lock
-        boxes = pool.submit(lambda: (shapely.bounds(targets), shapely.bounds(_rows(sources, points))))
+    with ThreadPoolExecutor(2) as pool:   # GEOS's boxes beside the vertices, which hold Python's lock
+        boxes = pool.submit(shapely.bounds, targets), pool.submit(shapely.bounds, _rows(sources, points))
         if not to_points:   # the vertices, each line's a run of them (none for a missing or empty one)
             xy, line = shapely.get_coordinates(targets, return_index=True)   # the index costs no more here
-        tb, sb = boxes.result()
-    entered = np.flatnonzero(~np.isnan(tb).all(axis=1))    # NaN: missing or empty
-    finite = np.isfinite(sb[:, :2]).all(axis=1)
-    if not (np.isfinite(tb[entered]).all() and finite.any() and (xy is None or np.isfinite(xy).all())):
+        tb, sb = (box.result() for box in boxes)
+    # column by column: numpy's all(axis=1) over rows of four took 6x as long
+    entered = np.flatnonzero(~(np.isnan(tb[:, 0]) & np.isnan(tb[:, 1]) & np.isnan(tb[:, 2]) & np.isnan(tb[:, 3])))
+    finite = np.isfinite(sb[:, 0]) & np.isfinite(sb[:, 1])    # NaN above: missing or empty
+    if not (np.isfinite(_rows(tb, entered)).all() and finite.any() and (xy is None or np.isfinite(xy).all())):
         return _NONE_FOUND
-    points, sb = points[finite], sb[finite]
+    if not finite.all():
+        points, sb = points[finite], sb[finite]
     lines = None
     if xy is not None:   # the entered lines' runs: the others have no vertices between them
         starts = np.r_[0, np.cumsum(np.bincount(line, minlength=len(targets)))]
