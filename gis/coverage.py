@@ -90,7 +90,7 @@ def edges_matched(polygons: np.ndarray) -> np.ndarray:
     ccw = shapely.is_ccw(rings)
     interior_right = np.where(shell, ~ccw, ccw)
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    odd = np.unique(ring_of[~np.isfinite(coords).all(axis=1)])   # GEOS drops such points: left to GEOS
+    odd = np.unique(ring_of[~geometry.finite_rows(coords)])   # GEOS drops such points: left to GEOS
     vertex = pd.factorize(np.ascontiguousarray(coords).view(np.complex128).ravel())[0]
     del coords
     start = np.flatnonzero((ring_of[1:] == ring_of[:-1]) & (vertex[1:] != vertex[:-1]))   # edges start..start + 1

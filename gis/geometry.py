@@ -96,6 +96,16 @@ def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return key // width, key % width
 
 
+def finite_rows(values: np.ndarray) -> np.ndarray:
+    """Mask of the rows of a 2-D array (boxes, coordinates) whose values are all finite,
+    a column at a time: numpy's ``all(axis=1)`` over rows so short is 6-13x slower (100k
+    villages' 10M vertices: 0.20 s against 0.015 s)."""
+    mask = np.isfinite(values[:, 0])
+    for k in range(1, values.shape[1]):
+        mask &= np.isfinite(values[:, k])
+    return mask
+
+
 def usable(geoms: np.ndarray) -> np.ndarray:
     """Mask of geometries that are present and not empty (the GEOS test on threads: 240k
     roads 12 -> 6 ms)."""
@@ -224,9 +234,9 @@ def _nearest_by_grid(sources: np.ndarray, targets: np.ndarray):
         if not to_points:   # the vertices, each line's a run of them (none for a missing or empty one)
             xy, line = shapely.get_coordinates(targets, return_index=True)   # the index costs no more here
         tb, sb = (box.result() for box in boxes)
-    # column by column: numpy's all(axis=1) over rows of four took 6x as long
+    # column by column, as in finite_rows
     entered = np.flatnonzero(~(np.isnan(tb[:, 0]) & np.isnan(tb[:, 1]) & np.isnan(tb[:, 2]) & np.isnan(tb[:, 3])))
-    finite = np.isfinite(sb[:, 0]) & np.isfinite(sb[:, 1])    # NaN above: missing or empty
+    finite = finite_rows(sb[:, :2])    # NaN above: missing or empty
     if not (np.isfinite(_rows(tb, entered)).all() and finite.any() and (xy is None or np.isfinite(xy).all())):
         return _NONE_FOUND
     if not finite.all():

@@ -49,7 +49,7 @@ def _to_crs(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     """Reproject; geometries that cannot be reprojected (non-finite) become None."""
     out = reproject(frame, crs)
     geoms = out.geometry.to_numpy()
-    bad = geometry.usable(geoms) & ~np.isfinite(shapely.bounds(geoms)).all(axis=1)
+    bad = geometry.usable(geoms) & ~geometry.finite_rows(shapely.bounds(geoms))
     if bad.any():
         out[out.geometry.name] = gpd.GeoSeries(np.where(bad, None, geoms), index=out.index, crs=crs)
     return out
