@@ -22,7 +22,8 @@ For every scale (each in a fresh subprocess, so that peak memory is that scale's
 4. checks that the engines agree: pair counts exactly, distances to 1e-6 m, shares to
    1e-9; mismatches are printed (and make the exit code 1);
 5. prints a table of seconds and the ratio covermap / fastest other engine (a join that
-   takes under a second is timed three times, every engine alike, and the quickest kept).
+   takes under a second is timed three times, the plain reads of the six files twice,
+   every engine alike, and the quickest kept).
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``).
 """
@@ -52,23 +53,26 @@ def peak_mb() -> float:
     return peak_mb()
 
 
-def _clock(timings: dict, key: str, func):
-    """Seconds of ``func()``; a call under ``REPEAT_UNDER`` s is made twice more and the
-    quickest kept (a single run of a few hundredths of a second is mostly noise on a
-    shared machine). Every engine's join builds its own index inside ``func``."""
+def _clock(timings: dict, key: str, func, times: int = 1):
+    """Seconds of ``func()``, the quickest of ``times`` calls; a call under
+    ``REPEAT_UNDER`` s is made twice more and the quickest kept (a single run of a few
+    hundredths of a second is mostly noise on a shared machine). Every engine's join
+    builds its own index inside ``func``."""
     start = time.perf_counter()
     value = func()
     best = time.perf_counter() - start
-    if best < REPEAT_UNDER:
-        for _ in range(2):
-            start = time.perf_counter()
-            func()
-            best = min(best, time.perf_counter() - start)
+    for _ in range(times - 1 + (2 if best < REPEAT_UNDER else 0)):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
     timings[key] = best
     return value
 
 
 REPEAT_UNDER = 1.0
+# the plain reads of the six files (covermap's reader alone, geopandas, DuckDB): the
+# quicker of two, as a single read of 2-3 s varied by 1.3-2.9 s within one process
+READ_TIMES = 2
 
 
 def duckdb_connection():
@@ -149,12 +153,13 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     alone: dict = {}
     _clock(alone, "read files", lambda: {name: io.read_vector(
         s.path, s.layer, encoding.shapefile_encoding(s.path, s.encoding).name, list(s.columns.values()))
-        for name, s in sources.items()})
+        for name, s in sources.items()}, times=READ_TIMES)
 
     # ---- plain geopandas ----
     t = {}
     files = {name: source.path for name, source in sources.items()}
-    _clock(t, "read", lambda: {name: gpd.read_file(path, engine="pyogrio") for name, path in files.items()})
+    _clock(t, "read", lambda: {name: gpd.read_file(path, engine="pyogrio") for name, path in files.items()},
+           times=READ_TIMES)
     crs = inputs.crs
 
     def frame(geoms, **columns):   # made inside each timed join: geopandas keeps a frame's index once built
@@ -191,7 +196,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     def duck_read():
         for name, path in files.items():
             con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS SELECT * FROM ST_Read('{path}')")
-    _clock(t, "read", duck_read)
+    _clock(t, "read", duck_read, times=READ_TIMES)
     # the same geometries covermap holds, so that the joins compare like with like
     def table(name, geoms, **columns):
         frame = pd.DataFrame({**columns, "wkb": shapely.to_wkb(geoms)})
