@@ -13,17 +13,18 @@ For every scale (each in a fresh subprocess, so that peak memory is that scale's
    into ``--data``'s ``<country>-tables``, replaced by the next run; the maps are not
    written) and records seconds and peak resident memory per step, as
    run.json does, and the CPU seconds of each step (all threads);
-3. does the same spatial work with plain geopandas (``read_file``, ``sjoin_nearest``,
-   ``sjoin``, ``overlay`` + ``dissolve``) and with DuckDB's spatial extension (``ST_Read``,
-   spatial joins; the extension is loaded from the PyPI package
-   ``duckdb-extension-spatial``'s installed file, never downloaded), and covermap's own
-   primitive for each (``gis.geometry``), and times covermap's reader alone on the six
-   files ("read files": ``gis.io``, the read step without its checks);
+3. does the same spatial work with plain geopandas (``sjoin_nearest``, ``sjoin``,
+   ``overlay`` + ``dissolve``) and with DuckDB's spatial extension (spatial joins; the
+   extension is loaded from the PyPI package ``duckdb-extension-spatial``'s installed
+   file, never downloaded), and covermap's own primitive for each (``gis.geometry``);
+   then, in another fresh process, times the plain reads of the six files by every
+   engine in turn: geopandas' ``read_file``, DuckDB's ``ST_Read`` and covermap's reader
+   alone ("read files": ``gis.io``, the read step without its checks);
 4. checks that the engines agree: pair counts exactly, distances to 1e-6 m, shares to
    1e-9; mismatches are printed (and make the exit code 1);
 5. prints a table of seconds and the ratio covermap / fastest other engine (a join that
-   takes under a second is timed three times, the plain reads of the six files twice,
-   every engine alike, and the quickest kept).
+   takes under a second is timed three times, the plain reads twice, every engine alike,
+   and the quickest kept).
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``).
 """
@@ -71,7 +72,8 @@ def _clock(timings: dict, key: str, func, times: int = 1):
 
 REPEAT_UNDER = 1.0
 # the plain reads of the six files (covermap's reader alone, geopandas, DuckDB): the
-# quicker of two, as a single read of 2-3 s varied by 1.3-2.9 s within one process
+# quickest of this many rounds, as a single read of 100k villages' files varied by
+# 1.3-2.9 s within one process
 READ_TIMES = 2
 
 
@@ -94,7 +96,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     import geopandas as gpd
     import shapely
 
-    from gis import encoding, geometry, io, memory, shares
+    from gis import geometry, memory, shares
     from layers.inputs import load_inputs
     from layers.pipeline import assess, publish
     from layers.profile import load_profile
@@ -145,21 +147,9 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     cm_water = _clock(t, "water", lambda: shares.covered_share(vill, water))
     for key, seconds in t.items():
         record(key, "covermap", seconds)
-    profile = result.profile   # the files it reads, whatever their format
-    sources = {"villages": profile.villages.source, "roads": profile.roads.source, "water": profile.water.source,
-               "clinics": profile.clinics.source, "coverage": profile.network.coverage,
-               "fibre": profile.network.fibre}
-    # covermap's reader alone (gis.io, the profile's columns), without the read step's checks
-    alone: dict = {}
-    _clock(alone, "read files", lambda: {name: io.read_vector(
-        s.path, s.layer, encoding.shapefile_encoding(s.path, s.encoding).name, list(s.columns.values()))
-        for name, s in sources.items()}, times=READ_TIMES)
 
-    # ---- plain geopandas ----
+    # ---- plain geopandas (the reads are timed apart, see plain_reads) ----
     t = {}
-    files = {name: source.path for name, source in sources.items()}
-    _clock(t, "read", lambda: {name: gpd.read_file(path, engine="pyogrio") for name, path in files.items()},
-           times=READ_TIMES)
     crs = inputs.crs
 
     def frame(geoms, **columns):   # made inside each timed join: geopandas keeps a frame's index once built
@@ -192,11 +182,6 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     # ---- DuckDB spatial ----
     t = {}
     con = duckdb_connection()
-
-    def duck_read():
-        for name, path in files.items():
-            con.execute(f"CREATE OR REPLACE TABLE raw_{name} AS SELECT * FROM ST_Read('{path}')")
-    _clock(t, "read", duck_read, times=READ_TIMES)
     # the same geometries covermap holds, so that the joins compare like with like
     def table(name, geoms, **columns):
         frame = pd.DataFrame({**columns, "wkb": shapely.to_wkb(geoms)})
@@ -229,9 +214,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     for key, seconds in t.items():
         record(key, "duckdb", seconds)
     rss["duckdb"] = peak_mb()
-    record("read", "covermap", result.seconds["read"])
-    # the read step's files read by covermap's reader alone, against the same plain reads
-    joins["read files"] = {**joins["read"], "covermap": alone["read files"]}
+    record("read", "covermap", result.seconds["read"])   # the others' reads: plain_reads
 
     # ---- the engines must agree ----
     def same_distances(name, ours, other, engine):
@@ -272,6 +255,45 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     figures["pairs"] = {"clinic": int(len(cm_clinic[0])), "fibre_within_limit": int((cm_fibre <= FIBRE_LIMIT_M).sum()),
                         "net4g_covered_villages": int((cm_net4g > 0).sum())}
     return figures
+
+
+def plain_reads(folder: Path) -> dict:
+    """Seconds to read the six files, in a fresh process of their own, every engine alike:
+    covermap's reader alone (``gis.io``, the profile's columns: the read step without its
+    checks), geopandas' ``read_file`` and DuckDB's ``ST_Read``, in turn, ``READ_TIMES``
+    rounds, the quickest of each kept. Timed in the process that had run the pipeline
+    and the joins, the same read of 100k villages took 2.5 s against 1.3-1.8 s fresh
+    (GDAL's batches of large polygons slower to come: a heap left by the other work)."""
+    import geopandas as gpd
+
+    from gis import encoding, io, memory
+    from layers.profile import load_profile
+
+    memory.limit_malloc_arenas()   # as the covermap command does
+    profile = load_profile(folder / "profile.toml")
+    sources = [profile.villages.source, profile.roads.source, profile.water.source, profile.clinics.source,
+               profile.network.coverage, profile.network.fibre]
+    con = duckdb_connection()
+
+    def covermap():
+        return [io.read_vector(s.path, s.layer, encoding.shapefile_encoding(s.path, s.encoding).name,
+                               list(s.columns.values())) for s in sources]
+
+    def geopandas():
+        return [gpd.read_file(s.path, engine="pyogrio") for s in sources]
+
+    def duckdb():
+        for k, s in enumerate(sources):
+            con.execute(f"CREATE OR REPLACE TABLE raw_{k} AS SELECT * FROM ST_Read('{s.path}')")
+
+    best: dict[str, float] = {}
+    for _ in range(READ_TIMES):
+        for engine, read in (("covermap", covermap), ("geopandas", geopandas), ("duckdb", duckdb)):
+            start = time.perf_counter()
+            data = read()
+            best[engine] = min(best.get(engine, float("inf")), time.perf_counter() - start)
+            del data
+    return best
 
 
 def print_table(figures: dict) -> None:
@@ -323,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("fgb", "gpkg"), default="fgb",
                         help="the synthetic country's files: FlatGeobuf (default) or GeoPackage")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--reads", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         folder = _folder(args.data, args.one, args.seed, args.format)
@@ -330,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         # left behind whenever a run is stopped (2 GB at 490,000 villages)
         out = folder.parent / f"{folder.name}-tables"
         print(json.dumps(one_scale(folder, out, engines=not args.covermap_only)))
+        return 0
+    if args.reads:
+        print(json.dumps(plain_reads(_folder(args.data, args.reads, args.seed, args.format))))
         return 0
     scales = args.villages or ([10_000, 100_000] if args.quick else [10_000])
     collected = []
@@ -341,14 +367,25 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             make_country(folder, count, args.seed, fmt=args.format)
             print(f"generated {folder} in {time.perf_counter() - start:.1f} s", flush=True)
-        done = subprocess.run([sys.executable, "-m", "benchmarks.run_benchmark", "--one", str(count),
-                               "--data", str(args.data), "--seed", str(args.seed), "--format", args.format]
-                              + (["--covermap-only"] if args.covermap_only else []),
-                              capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
-        if done.returncode != 0:
-            print(done.stderr, file=sys.stderr)
+        def fresh(*flags):   # a process of its own, so that each figure is of a fresh process
+            done = subprocess.run([sys.executable, "-m", "benchmarks.run_benchmark", *flags, "--data", str(args.data),
+                                   "--seed", str(args.seed), "--format", args.format],
+                                  capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+            if done.returncode != 0:
+                print(done.stderr, file=sys.stderr)
+                return None
+            return json.loads(done.stdout.strip().splitlines()[-1])
+
+        figures = fresh("--one", str(count), *(["--covermap-only"] if args.covermap_only else []))
+        if figures is None:
             return 1
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        if not args.covermap_only:
+            reads = fresh("--reads", str(count))
+            if reads is None:
+                return 1
+            others = {"geopandas": reads["geopandas"], "duckdb": reads["duckdb"]}
+            figures["joins"]["read"].update(others)
+            figures["joins"]["read files"] = {"covermap": reads["covermap"], **others}
         collected.append(figures)
         print_table(figures)
     if len(collected) > 1:
