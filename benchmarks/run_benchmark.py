@@ -42,6 +42,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.engines import duckdb_connection, plain_reads
+
 HARDENED = ("asphalt", "concrete", "水泥")
 COUNTING = ("4G", "5G")
 ROAD_SEARCH_M = 3000.0      # DuckDB has no nearest-neighbour join: nearest within this radius
@@ -54,43 +56,23 @@ def peak_mb() -> float:
     return peak_mb()
 
 
-def _clock(timings: dict, key: str, func, times: int = 1):
-    """Seconds of ``func()``, the quickest of ``times`` calls; a call under
-    ``REPEAT_UNDER`` s is made twice more and the quickest kept (a single run of a few
-    hundredths of a second is mostly noise on a shared machine). Every engine's join
-    builds its own index inside ``func``."""
+def _clock(timings: dict, key: str, func):
+    """Seconds of ``func()``; a call under ``REPEAT_UNDER`` s is made twice more and the
+    quickest kept (a single run of a few hundredths of a second is mostly noise on a
+    shared machine). Every engine's join builds its own index inside ``func``."""
     start = time.perf_counter()
     value = func()
     best = time.perf_counter() - start
-    for _ in range(times - 1 + (2 if best < REPEAT_UNDER else 0)):
-        start = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - start)
+    if best < REPEAT_UNDER:
+        for _ in range(2):
+            start = time.perf_counter()
+            func()
+            best = min(best, time.perf_counter() - start)
     timings[key] = best
     return value
 
 
 REPEAT_UNDER = 1.0
-# the plain reads of the six files (covermap's reader alone, geopandas, DuckDB): the
-# quickest of this many rounds, as a single read of 100k villages' files varied by
-# 1.3-2.9 s within one process
-READ_TIMES = 2
-
-
-def duckdb_connection():
-    """DuckDB with the spatial extension loaded from the installed PyPI package."""
-    import duckdb
-    import duckdb_extension_spatial
-
-    found = sorted(Path(duckdb_extension_spatial.__file__).parent.glob("extensions/*/spatial.duckdb_extension"))
-    if not found:
-        raise SystemExit("duckdb-extension-spatial is installed but holds no spatial.duckdb_extension file")
-    con = duckdb.connect()
-    con.execute("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false")
-    con.execute(f"LOAD '{found[-1]}'")
-    return con
-
-
 def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     """Everything for one synthetic country; returns figures and mismatches."""
     import geopandas as gpd
@@ -255,45 +237,6 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     figures["pairs"] = {"clinic": int(len(cm_clinic[0])), "fibre_within_limit": int((cm_fibre <= FIBRE_LIMIT_M).sum()),
                         "net4g_covered_villages": int((cm_net4g > 0).sum())}
     return figures
-
-
-def plain_reads(folder: Path) -> dict:
-    """Seconds to read the six files, in a fresh process of their own, every engine alike:
-    covermap's reader alone (``gis.io``, the profile's columns: the read step without its
-    checks), geopandas' ``read_file`` and DuckDB's ``ST_Read``, in turn, ``READ_TIMES``
-    rounds, the quickest of each kept. Timed in the process that had run the pipeline
-    and the joins, the same read of 100k villages took 2.5 s against 1.3-1.8 s fresh
-    (GDAL's batches of large polygons slower to come: a heap left by the other work)."""
-    import geopandas as gpd
-
-    from gis import encoding, io, memory
-    from layers.profile import load_profile
-
-    memory.limit_malloc_arenas()   # as the covermap command does
-    profile = load_profile(folder / "profile.toml")
-    sources = [profile.villages.source, profile.roads.source, profile.water.source, profile.clinics.source,
-               profile.network.coverage, profile.network.fibre]
-    con = duckdb_connection()
-
-    def covermap():
-        return [io.read_vector(s.path, s.layer, encoding.shapefile_encoding(s.path, s.encoding).name,
-                               list(s.columns.values())) for s in sources]
-
-    def geopandas():
-        return [gpd.read_file(s.path, engine="pyogrio") for s in sources]
-
-    def duckdb():
-        for k, s in enumerate(sources):
-            con.execute(f"CREATE OR REPLACE TABLE raw_{k} AS SELECT * FROM ST_Read('{s.path}')")
-
-    best: dict[str, float] = {}
-    for _ in range(READ_TIMES):
-        for engine, read in (("covermap", covermap), ("geopandas", geopandas), ("duckdb", duckdb)):
-            start = time.perf_counter()
-            data = read()
-            best[engine] = min(best.get(engine, float("inf")), time.perf_counter() - start)
-            del data
-    return best
 
 
 def print_table(figures: dict) -> None:

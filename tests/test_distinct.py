@@ -1,6 +1,7 @@
-"""Distinct indices by sorting give what ``np.unique`` gives (numpy 2.3 and later hash
-first, several times slower): single integers and pairs, keys that would overflow
-included."""
+"""numpy's answers by quicker ways: distinct indices by sorting give what ``np.unique``
+gives (numpy 2.3 and later hash first, several times slower), single integers and pairs,
+keys that would overflow included; finite rows a column at a time what
+``all(axis=1)`` gives."""
 
 from __future__ import annotations
 
@@ -21,3 +22,14 @@ def test_distinct_by_sorting_is_numpy_unique(high):
     assert len(got[0]) < 50_000 if high == 5 else len(got[0]) > 49_000
     empty = geometry.distinct_pairs(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     assert len(geometry.distinct(np.zeros(0, dtype=np.int64))) == 0 and all(len(x) == 0 for x in empty)
+
+
+def test_finite_rows_is_numpys_all_over_each_row():
+    rng = np.random.default_rng(21)
+    for columns in (2, 4):
+        values = rng.uniform(-1e6, 1e6, (5000, columns))
+        spots = rng.integers(0, 5000, 300), rng.integers(0, columns, 300)
+        values[spots] = rng.choice([np.nan, np.inf, -np.inf], 300)
+        expected = np.isfinite(values).all(axis=1)
+        assert np.array_equal(geometry.finite_rows(values), expected)
+        assert 0 < (~expected).sum() < 300 + 1 and set(np.flatnonzero(~expected)) == set(spots[0])

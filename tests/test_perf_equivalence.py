@@ -393,13 +393,3 @@ def test_length_of_roads_inside_villages_over_threads_is_the_plain_overlay(monke
     assert np.array_equal(got, shapely.length(shapely.intersection(polygons, lines)), equal_nan=True)
     assert (got > 0).sum() > 150 and np.isnan(got[::37]).all()
 
-
-def test_finite_rows_is_numpys_all_over_each_row():
-    rng = np.random.default_rng(21)
-    for columns in (2, 4):
-        values = rng.uniform(-1e6, 1e6, (5000, columns))
-        spots = rng.integers(0, 5000, 300), rng.integers(0, columns, 300)
-        values[spots] = rng.choice([np.nan, np.inf, -np.inf], 300)
-        expected = np.isfinite(values).all(axis=1)
-        assert np.array_equal(geometry.finite_rows(values), expected)
-        assert 0 < (~expected).sum() < 300 + 1 and set(np.flatnonzero(~expected)) == set(spots[0])
