@@ -219,8 +219,8 @@ def _to_lines(px, py, target, vertex, starts):
     """Distance from each point to its line (``vertex``: x + y j), GEOS's bit for bit: the
     least over the line's segments of ``Distance::pointToSegment``."""
     segments = starts[target + 1] - starts[target] - 1
-    a = np.repeat(starts[target] - np.cumsum(segments) + segments, segments) + np.arange(segments.sum())
-    a, b = vertex[a], vertex[a + 1]
+    k = np.repeat(starts[target] - np.cumsum(segments) + segments, segments) + np.arange(segments.sum())
+    a, b = vertex[k], vertex[k + 1]     # each segment's ends
     ax, ay, bx, by = a.real, a.imag, b.real, b.imag
     px, py = np.repeat(px, segments), np.repeat(py, segments)
     ex, ey = bx - ax, by - ay
