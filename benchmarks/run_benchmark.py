@@ -17,14 +17,19 @@ For every scale (each in a fresh subprocess, so that peak memory is that scale's
    ``overlay`` + ``dissolve``) and with DuckDB's spatial extension (spatial joins; the
    extension is loaded from the PyPI package ``duckdb-extension-spatial``'s installed
    file, never downloaded), and covermap's own primitive for each (``gis.geometry``);
-   then, in another fresh process, times the plain reads of the six files by every
-   engine in turn: geopandas' ``read_file``, DuckDB's ``ST_Read`` and covermap's reader
-   alone ("read files": ``gis.io``, the read step without its checks);
+   then, in another fresh process (benchmarks/engines.py), every engine in turn:
+   - "read": the read step: covermap's ``load_inputs``, and the six files read by
+     geopandas' ``read_file`` and DuckDB's ``ST_Read`` followed by the same geometric
+     checks in each (benchmarks/read_checks.py: validity, the villages' coverage,
+     overlaps, township unions and their gaps, isolated villages, seats, far features);
+   - "read files": the plain reads, checking nothing: those two and covermap's reader
+     alone (``gis.io``, the read step without its checks);
 4. checks that the engines agree: pair counts exactly, distances to 1e-6 m, shares to
-   1e-9; mismatches are printed (and make the exit code 1);
+   1e-9, the read step's findings exactly and township areas to 1e-6; mismatches are
+   printed (and make the exit code 1);
 5. prints a table of seconds and the ratio covermap / fastest other engine (a join that
-   takes under a second is timed three times, the plain reads twice, every engine alike,
-   and the quickest kept).
+   takes under a second is timed three times, the reads twice, every engine alike, and
+   the quickest kept).
 
 Needs the ``bench`` extra (``pip install -e '.[bench]'``).
 """
@@ -42,7 +47,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.engines import duckdb_connection, plain_reads
+from benchmarks import read_checks
+from benchmarks.engines import duckdb_connection, timed_reads
 
 HARDENED = ("asphalt", "concrete", "水泥")
 COUNTING = ("4G", "5G")
@@ -130,7 +136,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     for key, seconds in t.items():
         record(key, "covermap", seconds)
 
-    # ---- plain geopandas (the reads are timed apart, see plain_reads) ----
+    # ---- plain geopandas (the reads are timed apart: timed_reads) ----
     t = {}
     crs = inputs.crs
 
@@ -195,8 +201,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     dk_water = _clock(t, "water", lambda: dk_share("w"))
     for key, seconds in t.items():
         record(key, "duckdb", seconds)
-    rss["duckdb"] = peak_mb()
-    record("read", "covermap", result.seconds["read"])   # the others' reads: plain_reads
+    rss["duckdb"] = peak_mb()   # the reads and the read step: timed_reads, in a process of its own
 
     # ---- the engines must agree ----
     def same_distances(name, ours, other, engine):
@@ -261,12 +266,17 @@ def print_table(figures: dict) -> None:
         ratio = row["covermap"] / min(others) if others else float("nan")
         print(f"   {name:<12} {row['covermap']:>9.2f} {row.get('geopandas', float('nan')):>10.2f} "
               f"{row.get('duckdb', float('nan')):>9.2f} {ratio:>6.2f}x")
+    if "read files" in figures["joins"]:
+        row, files = figures["joins"]["read"], figures["joins"]["read files"]
+        print(f"   the read step against the other engines' plain reads, which check nothing: "
+              f"{row['covermap'] / min(files['geopandas'], files['duckdb']):.2f}x")
     print("   peak MB after each engine: " + ", ".join(f"{k} {v:,.0f}" for k, v in figures["peak_mb"].items()))
     if figures["mismatches"]:
         for line in figures["mismatches"]:
             print(f"   MISMATCH {line}")
     else:
-        print("   results identical across engines (pairs exactly, distances to 1e-6 m, shares to 1e-9)")
+        print("   results identical across engines (pairs exactly, distances to 1e-6 m, shares to 1e-9, "
+              "the read step's findings exactly)")
 
 
 def _folder(data: Path, villages: int, seed: int, fmt: str) -> Path:
@@ -298,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(one_scale(folder, out, engines=not args.covermap_only)))
         return 0
     if args.reads:
-        print(json.dumps(plain_reads(_folder(args.data, args.reads, args.seed, args.format))))
+        print(json.dumps(timed_reads(_folder(args.data, args.reads, args.seed, args.format))))
         return 0
     scales = args.villages or ([10_000, 100_000] if args.quick else [10_000])
     collected = []
@@ -326,9 +336,10 @@ def main(argv: list[str] | None = None) -> int:
             reads = fresh("--reads", str(count))
             if reads is None:
                 return 1
-            others = {"geopandas": reads["geopandas"], "duckdb": reads["duckdb"]}
-            figures["joins"]["read"].update(others)
-            figures["joins"]["read files"] = {"covermap": reads["covermap"], **others}
+            figures["joins"] = {"read": reads["step"], "read files": reads["files"], **figures["joins"]}
+            ours = reads["found"]["covermap"]
+            for engine in ("geopandas", "duckdb"):
+                figures["mismatches"] += read_checks.differences(ours, reads["found"][engine], engine)
         collected.append(figures)
         print_table(figures)
     if len(collected) > 1:
