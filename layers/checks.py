@@ -89,6 +89,16 @@ class Findings:
         return [item for item in self.items if item.severity == WARNING]
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """'1 feature lies' or '3 features lie': the count and the words that agree with it."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def row_examples(rows) -> str:
+    """'row 3' or 'rows 3, 7, 9': 1-based row numbers."""
+    return ("row " if len(rows) == 1 else "rows ") + examples(rows)
+
+
 def examples(labels) -> str:
     """'3, 7, 9' or '3, 7, 9, 11, 12, ... (40 in all)'."""
     labels = [str(label) for label in labels]

@@ -24,7 +24,7 @@ from gis.crs import check_metric, working_crs, zone_alternatives
 from gis.errors import CovermapError, CRSError, DataError
 from layers import checks
 from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _water
-from layers.checks import Finding, Findings, examples, where
+from layers.checks import Finding, Findings, counted, examples, row_examples, where
 from layers.settings import Profile, Source
 from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs
 
@@ -172,7 +172,7 @@ def _read_villages(profile: Profile, findings: Findings, records: list[InputReco
     frame["code"] = values.codes(frame["code"])
     if frame["code"].isna().any():
         rows = np.flatnonzero(frame["code"].isna().to_numpy()) + 1
-        findings.error(f"column {column!r} has no village code in rows {examples(rows)}",
+        findings.error(f"column {column!r} has no village code in {row_examples(rows)}",
                        fix="every village needs its 12-digit code", row=int(rows[0]), column=column,
                        check="missing_code", **where(source))
     duplicated = frame["code"].duplicated(keep=False) & frame["code"].notna()
@@ -184,7 +184,8 @@ def _read_villages(profile: Profile, findings: Findings, records: list[InputReco
     odd = frame["code"].notna() & ~frame["code"].str.fullmatch(r"\d{12}").fillna(False).astype(bool)
     if odd.any():
         codes = frame["code"][odd]
-        findings.warn(f"{len(codes)} village codes are not 12 digits ({examples(codes.map(repr))})",
+        findings.warn(f"{counted(len(codes), 'village code is', 'village codes are')} not 12 digits "
+                      f"({examples(codes.map(repr))})",
                       fix="use the 12-digit statistical division codes (统计用区划代码)", code=codes.iloc[0],
                       row=int(np.flatnonzero(odd.to_numpy())[0]) + 1, column=column, check="code_format",
                       **where(source))
@@ -205,8 +206,10 @@ def _read_villages(profile: Profile, findings: Findings, records: list[InputReco
         frame[name] = frame[name].astype("string")
     missing = ~geometry.usable(frame.geometry.to_numpy())
     if missing.any():
-        findings.warn(f"{int(missing.sum())} villages have no boundary ({examples(frame['code'][missing])}); "
-                      "they are kept, measured from their seat where one is given, else reported as no_data",
+        n = int(missing.sum())
+        findings.warn(f"{counted(n, 'village has', 'villages have')} no boundary ({examples(frame['code'][missing])}); "
+                      f"{'it is' if n == 1 else 'they are'} kept, measured from the seat where one is given, else "
+                      "reported as no_data",
                       fix="add their boundaries", code=str(frame["code"][missing].iloc[0]),
                       row=int(np.flatnonzero(missing)[0]) + 1, check="empty_geometry", **where(source))
     return frame
@@ -222,7 +225,8 @@ def _check_code_list(codes: pd.Series, path, source: Source, findings: Findings)
                         "(optionally .gz) with a 'code' column") from None
     unknown = codes.notna() & ~codes.isin(set(known))
     if unknown.any():
-        findings.warn(f"{int(unknown.sum())} village codes are not in the national code list {path.name} "
+        findings.warn(f"{counted(int(unknown.sum()), 'village code is', 'village codes are')} not in the national code list "
+                      f"{path.name} "
                       f"({examples(codes[unknown])})", fix="check the codes against 统计用区划代码",
                       code=str(codes[unknown].iloc[0]), row=int(np.flatnonzero(unknown.to_numpy())[0]) + 1,
                       column=source.columns["code"], check="code_not_in_list", **where(source))
@@ -246,7 +250,8 @@ def _attach_seats(inputs: Inputs, profile: Profile, villages: gpd.GeoDataFrame,
         seats = seats[~seats["code"].isin(set(dupes))]
     unknown = sorted(set(seats["code"].dropna()) - set(inputs.villages["code"].dropna()))
     if unknown:
-        findings.warn(f"{len(unknown)} seats name codes that are not villages ({examples(unknown)})",
+        findings.warn(f"{counted(len(unknown), 'seat names a code that is not a village', 'seats name codes that are not villages')} "
+                      f"({examples(unknown)})",
                       fix="correct their codes", code=unknown[0], column=source.columns["code"],
                       check="unknown_seat", **where(source))
     by_code = pd.Series(seats.geometry.to_numpy(), index=seats["code"].to_numpy())
@@ -336,7 +341,8 @@ def _check_villages(inputs: Inputs, profile: Profile, findings: Findings, early:
     if outside.any():
         codes = villages["code"][outside]
         seat_source = profile.villages.seats or source
-        findings.warn(f"{len(codes)} village seats lie outside their own village ({examples(codes)})",
+        findings.warn(f"{counted(len(codes), 'village seat lies outside its', 'village seats lie outside their')} own village "
+                      f"({examples(codes)})",
                       fix="check the seat coordinates and the village codes of the seats", code=str(codes.iloc[0]),
                       check="seat_outside", **where(seat_source))
 
@@ -354,8 +360,8 @@ def _check_extent(inputs: Inputs, source: Source, frame: gpd.GeoDataFrame, profi
     far = checks.far_outside(inputs.villages, frame, distance)
     if far.any():
         rows = np.flatnonzero(far) + 1
-        findings.warn(f"{len(rows)} features lie more than {distance:,.0f} m outside the villages' extent "
-                      f"(rows {examples(rows)})", fix="check their coordinates, or raise checks.far_outside_m",
+        findings.warn(f"{counted(len(rows), 'feature lies', 'features lie')} more than {distance:,.0f} m outside the villages' extent "
+                      f"({row_examples(rows)})", fix="check their coordinates, or raise checks.far_outside_m",
                       row=int(rows[0]), check="far_outside", **where(source))
     return True
 

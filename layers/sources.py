@@ -22,7 +22,7 @@ from pyproj import CRS
 from gis import chinacrs, encoding, geometry, io, values
 from gis.crs import WGS84, fitting_crs, reproject, resolve_crs, swapped_lonlat
 from gis.errors import CRSError, DataError
-from layers.checks import Findings, examples, where
+from layers.checks import Findings, counted, row_examples, where
 from layers.settings import Source
 
 log = logging.getLogger(__name__)
@@ -144,15 +144,17 @@ def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], fi
     geoms, repaired = geometry.repair(frame.geometry.to_numpy())
     if repaired.any():
         rows = np.flatnonzero(repaired) + 1
-        findings.warn(f"repaired {len(rows)} invalid geometries with make_valid (rows {examples(rows)})",
+        findings.warn(f"repaired {counted(len(rows), 'invalid geometry', 'invalid geometries')} with make_valid "
+                      f"({row_examples(rows)})",
                       fix="check them in a GIS and fix the source", row=int(rows[0]), check="invalid_geometry",
                       **where(source))
         frame[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
     present = geometry.usable(frame.geometry.to_numpy())
     if source.key != "villages" and not present.all():
         rows = np.flatnonzero(~present) + 1
-        findings.warn(f"{len(rows)} features have no geometry or an empty one (rows {examples(rows)}); "
-                      "they are left out", fix="draw them or delete the rows", row=int(rows[0]),
+        findings.warn(f"{counted(len(rows), 'feature has', 'features have')} no geometry or an empty one "
+                      f"({row_examples(rows)}); "
+                      f"{'it is' if len(rows) == 1 else 'they are'} left out", fix="draw them or delete the rows", row=int(rows[0]),
                       check="empty_geometry", **where(source))
     # by GEOS's type numbers: the names as strings took 80 ms for 100k villages' roads
     kind = shapely.get_type_id(frame.geometry.to_numpy())
@@ -160,7 +162,7 @@ def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], fi
     if wrong.any():
         rows = np.flatnonzero(wrong) + 1
         found = ", ".join(sorted({_TYPE_NAMES[k] for k in kind[wrong]}))
-        raise DataError(f"{source.where}: holds {found} geometries (rows {examples(rows)}) but [{source.key}] needs "
+        raise DataError(f"{source.where}: holds {found} geometries ({row_examples(rows)}) but [{source.key}] needs "
                         f"{' or '.join(sorted(kinds))}; point the profile at the right file or layer")
 
 
@@ -172,8 +174,8 @@ def _check_text(source: Source, frame: gpd.GeoDataFrame, findings: Findings) -> 
         bad = encoding.garbled(frame[column])
         if bad.any():
             rows = np.flatnonzero(bad) + 1
-            findings.warn(f"column {source.columns.get(column, column)!r} looks garbled in {len(rows)} rows "
-                          f"(rows {examples(rows)}, first {frame[column].iloc[rows[0] - 1]!r})",
+            findings.warn(f"column {source.columns.get(column, column)!r} looks garbled in {counted(len(rows), 'row', 'rows')} "
+                          f"({row_examples(rows)}, first {frame[column].iloc[rows[0] - 1]!r})",
                           fix=f"set {source.key}.encoding (\"GBK\" or \"UTF-8\") or add a .cpg file naming the "
                               "file's encoding", row=int(rows[0]), column=source.columns.get(column, column),
                           check="garbled_text", **where(source))

@@ -194,7 +194,7 @@ def test_wrong_geometry_type_names_rows(county):
     result, report = check(county)
     assert result.exit_code == 1
     [error] = [item for item in report["errors"] if "fibre.gpkg" in item["text"]]
-    assert "holds LineString geometries (rows 1)" in error["text"] and "[network.fibre]" in error["text"]
+    assert "holds LineString geometries (row 1)" in error["text"] and "[network.fibre]" in error["text"]
 
 
 def test_empty_geometries_in_a_layer_are_reported(county):

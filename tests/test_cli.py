@@ -98,7 +98,7 @@ def test_check_clean_profile(county):
     result = invoke("check", county)
     assert result.exit_code == 0, result.output
     assert "0 errors" in result.output
-    assert "1 villages have no boundary" in result.output  # the boundary-less village is a warning
+    assert "1 village has no boundary" in result.output  # the boundary-less village is a warning
 
 
 def test_check_shapefile_without_prj(county):
