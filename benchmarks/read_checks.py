@@ -130,8 +130,12 @@ def geopandas(profile) -> dict:
     seats = gpd.GeoSeries.from_xy(v[columns["seat_x"]], v[columns["seat_y"]], crs=v.crs)
     seats[v[columns["seat_x"]].isna() | v[columns["seat_y"]].isna()] = None   # no seat (POINT (NaN NaN) is inf m away)
     outside = codes[(seats.distance(v.geometry) > SEAT_MARGIN_M).to_numpy()]
-    extent = shapely.box(*v.total_bounds)
-    far = {key: int((frame.distance(extent) > tol.far_outside_m).sum()) for key, frame in frames.items()}
+    x0, y0, x1, y1 = v.total_bounds
+    extent, far = shapely.box(x0, y0, x1, y1), {}
+    for key, frame in frames.items():   # a feature whose box lies within the villages' is 0 m away
+        b = frame.bounds
+        beyond = ~((b["minx"] >= x0) & (b["miny"] >= y0) & (b["maxx"] <= x1) & (b["maxy"] <= y1))
+        far[key] = int((frame[beyond].distance(extent) > tol.far_outside_m).sum())
     return found(invalid, overlaps, gaps, towns.area, alone, outside, far)
 
 
@@ -184,7 +188,10 @@ def duckdb(profile, con) -> dict:
         WHERE b.rowid <> l.id AND ST_DWithin(l.geom, b.geom, {tol.far_outside_m}))""")]
     outside = [c for (c,) in rows(f"SELECT {code} FROM l_villages WHERE ST_Distance(ST_Point({columns['seat_x']}, "
                                   f"{columns['seat_y']}), geom) > {SEAT_MARGIN_M}")]
-    far = {key: rows(f"SELECT count(*) FROM l_{key}, (SELECT ST_Envelope_Agg(geom) AS box FROM l_villages) "
-                     f"WHERE ST_Distance(geom, box) > {tol.far_outside_m}")[0][0]
+    x0, y0, x1, y1 = rows("SELECT min(ST_XMin(geom)), min(ST_YMin(geom)), max(ST_XMax(geom)), max(ST_YMax(geom)) "
+                          "FROM l_villages")[0]
+    far = {key: rows(f"SELECT count(*) FROM l_{key} WHERE NOT (ST_XMin(geom) >= {x0!r} AND ST_YMin(geom) >= {y0!r} "
+                     f"AND ST_XMax(geom) <= {x1!r} AND ST_YMax(geom) <= {y1!r}) "   # within the villages' box: 0 m
+                     f"AND ST_Distance(geom, ST_MakeEnvelope({x0!r}, {y0!r}, {x1!r}, {y1!r})) > {tol.far_outside_m}")[0][0]
            for key in ("roads", "water", "clinics", "coverage", "fibre")}
     return found(invalid, overlaps, gaps, town_m2, alone, outside, far)
