@@ -246,7 +246,7 @@ def _nearest_by_grid(sources: np.ndarray, targets: np.ndarray):
         starts = np.r_[0, np.cumsum(np.bincount(line, minlength=len(targets)))]
         lines = xy, starts[np.r_[entered, len(targets)]]
     del line
-    index, distance, settled = grid.nearest(sb[:, 0], sb[:, 1], _rows(tb, entered), lines)
+    index, distance, settled = grid.nearest(sb[:, 0], sb[:, 1], _rows(tb, entered), lines, THREADS)
     found = entered[index[settled]]
     return points[settled], found if whole is None else whole[found], distance[settled]
 

@@ -242,3 +242,24 @@ def test_multi_part_targets_are_entered_part_by_part():
         assert (index < 100).sum() > 100                     # the multi-part targets are found
         repeated = len(targets) - 1 - (targets[-1] is None)   # a piece or point of a lower target again
         assert (every == repeated).any() and not (index == repeated).any()   # as near, never taken
+
+
+def test_chunks_searched_on_threads_give_the_tree_answer():
+    # more sources than a chunk holds, so that several chunks are searched at once
+    rng = np.random.default_rng(16)
+    n = 3 * grid.CHUNK + 123
+    sources = shapely.points(rng.uniform(0, 20_000, (n, 2))).astype(object)
+    sx, sy = shapely.get_x(sources), shapely.get_y(sources)
+    points = shapely.points(rng.uniform(0, 20_000, (4000, 2)))
+    lines = _lines(rng, 3000, 20_000, 60)
+    xy, line = shapely.get_coordinates(lines, return_index=True)
+    starts = np.r_[0, np.cumsum(np.bincount(line, minlength=len(lines)))]
+    for targets, lined in ((points, None), (lines, (xy, starts))):
+        one = grid.nearest(sx, sy, shapely.bounds(targets), lined)
+        two = grid.nearest(sx, sy, shapely.bounds(targets), lined, threads=2)
+        assert all(np.array_equal(a, b) for a, b in zip(one, two))
+        index, distance, settled = two
+        assert settled.mean() > 0.99
+        expected_index, expected_distance, _ = _tree_nearest(sources, targets)
+        assert np.array_equal(index[settled], expected_index[settled])
+        assert np.array_equal(distance[settled], expected_distance[settled])
