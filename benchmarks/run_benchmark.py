@@ -342,11 +342,10 @@ def main(argv: list[str] | None = None) -> int:
                 figures["mismatches"] += read_checks.differences(ours, reads["found"][engine], engine)
         collected.append(figures)
         print_table(figures)
-    if len(collected) > 1:
-        first, last = collected[0], collected[-1]
-        growth = last["covermap_seconds"] / first["covermap_seconds"]
-        print(f"\ngrowth {first['villages']:,} -> {last['villages']:,} villages: {growth:.2f}x time for "
-              f"{last['villages'] / first['villages']:.1f}x villages")
+    for smaller, larger in zip(collected, collected[1:]):   # each scale against the one before
+        growth = larger["covermap_seconds"] / smaller["covermap_seconds"]
+        print(f"\ngrowth {smaller['villages']:,} -> {larger['villages']:,} villages: {growth:.2f}x time for "
+              f"{larger['villages'] / smaller['villages']:.1f}x villages")
     if args.json:
         args.json.write_text(json.dumps(collected, indent=2))
     return 1 if any(f["mismatches"] for f in collected) else 0
