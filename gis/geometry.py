@@ -150,15 +150,20 @@ def nearest(sources: np.ndarray, targets: np.ndarray | Indexed) -> tuple[np.ndar
     indexed = _indexed(targets)
     index = np.full(len(sources), -1, dtype=np.int64)
     distance = np.full(len(sources), np.nan)
-    ok_sources = np.flatnonzero(usable(sources))
-    if len(indexed.geoms) == 0 or len(ok_sources) == 0:
+    if len(indexed.geoms) == 0 or len(sources) == 0:
         return index, distance
+    # the grid's first, on the points among the sources (missing and empty ones are not
+    # searched): where it settles them all, no source is tested for being usable (490k
+    # seats: 7 ms)
+    src, tgt, dist = _nearest_by_grid(sources, indexed.geoms)   # one target a source
+    index[src], distance[src] = tgt, dist
+    if len(src) == len(sources):
+        return index, distance
+    ok_sources = np.flatnonzero(usable(sources))
     # (source, target, distance), source into ok_sources, target into the targets; each way
     # settles some sources and leaves the others to the next, the tree's search last
-    src, tgt, dist = _nearest_by_grid(_rows(sources, ok_sources), indexed.geoms)   # one target a source
-    index[ok_sources[src]], distance[ok_sources[src]] = tgt, dist
     settled = np.zeros(len(ok_sources), dtype=bool)
-    settled[src] = True
+    settled[np.searchsorted(ok_sources, src)] = True   # the grid's are usable
     open_ = np.flatnonzero(~settled)
     if len(open_) == 0 or len(indexed.ok) == 0:
         return index, distance

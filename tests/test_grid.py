@@ -100,12 +100,23 @@ def test_nearest_uses_the_grid_for_points_and_keeps_the_tree_for_the_rest():
     (s, t), d = shapely.STRtree(targets.geoms).query_nearest(sources, return_distance=True, all_matches=True)
     first = np.r_[True, s[1:] != s[:-1]]
     assert np.array_equal(index, t[first]) and np.array_equal(distance, d[first])
+    # a missing and an empty source: no answer for them, the others' as before, no tree
+    with_gaps = sources.copy()
+    with_gaps[[5, 9]] = None, shapely.Point()
+    gaps_index, gaps_distance = geometry.nearest(with_gaps, targets)
+    assert targets._tree is None
+    assert (gaps_index[[5, 9]] == -1).all() and np.isnan(gaps_distance[[5, 9]]).all()
+    kept = np.setdiff1d(np.arange(len(sources)), [5, 9])
+    assert np.array_equal(gaps_index[kept], index[kept]) and np.array_equal(gaps_distance[kept], distance[kept])
     # a polygon and a far point among the sources: the tree answers those
+    sources[[5, 9]] = None, shapely.Point()
     sources[:2] = shapely.buffer(sources[0], 10.0), shapely.Point(90_000, 0)
     index, distance = geometry.nearest(sources, targets)
     assert targets._tree is not None
     assert distance[1] == shapely.distance(sources[1], targets.geoms).min()
     assert distance[0] == shapely.distance(sources[0], targets.geoms).min()
+    assert (index[[5, 9]] == -1).all() and np.isnan(distance[[5, 9]]).all()
+    assert np.array_equal(index[kept[2:]], gaps_index[kept[2:]])
 
 
 def _lines(rng, n, spread, size):
