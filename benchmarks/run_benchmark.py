@@ -112,6 +112,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     vill = inputs.villages.geometry.to_numpy()
     seats = inputs.seats.to_numpy()
     seated = np.flatnonzero(geometry.usable(seats))
+    seat_geoms = seats[seated]   # taken before every engine's clock, as DuckDB's table of seats is
     roads = inputs.roads
     hardened = roads.geometry.to_numpy()[roads["surface"].isin(HARDENED).to_numpy()]
     cover = inputs.coverage.geometry.to_numpy()[inputs.coverage["technology"].isin(COUNTING).to_numpy()]
@@ -128,9 +129,9 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
 
     # ---- covermap's primitives (the work inside each step) ----
     t: dict = {}
-    _, cm_road = _clock(t, "road", lambda: geometry.nearest(seats[seated], hardened))
+    _, cm_road = _clock(t, "road", lambda: geometry.nearest(seat_geoms, hardened))
     cm_clinic = _clock(t, "clinic", lambda: geometry.pairs_intersecting(clinics_g, vill))
-    _, cm_fibre = _clock(t, "fibre", lambda: geometry.nearest(seats[seated], fibre))
+    _, cm_fibre = _clock(t, "fibre", lambda: geometry.nearest(seat_geoms, fibre))
     cm_net4g = _clock(t, "net4g", lambda: shares.covered_share(vill, cover))
     cm_water = _clock(t, "water", lambda: shares.covered_share(vill, water))
     for key, seconds in t.items():
@@ -143,7 +144,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     def frame(geoms, **columns):   # made inside each timed join: geopandas keeps a frame's index once built
         return lambda: gpd.GeoDataFrame(columns, geometry=geoms, crs=crs)
     g_v = frame(vill, vid=np.arange(n))
-    g_s = frame(seats[seated], vid=seated)
+    g_s = frame(seat_geoms, vid=seated)
     g_h = frame(hardened)
     g_c = frame(clinics_g, cid=np.arange(len(clinics_g)))
     g_f = frame(fibre)
@@ -178,7 +179,7 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
                     "FROM frame")
         con.unregister("frame")
     table("v", vill, vid=np.arange(n))
-    table("s", seats[seated], vid=seated)
+    table("s", seat_geoms, vid=seated)
     table("h", hardened, hid=np.arange(len(hardened)))
     table("c", clinics_g, cid=np.arange(len(clinics_g)))
     table("f", fibre, fid=np.arange(len(fibre)))
