@@ -286,7 +286,7 @@ def _nearest_of_each(source: np.ndarray, target: np.ndarray, dist: np.ndarray, i
         return
     first = np.flatnonzero(np.r_[True, source[1:] != source[:-1]])
     least = np.minimum.reduceat(dist, first)
-    best = np.flatnonzero(dist == np.repeat(least, np.diff(np.r_[first, len(source)])))
+    best = np.flatnonzero(dist == least[_run_of_each(first, len(source))])
     tied = np.flatnonzero(np.r_[True, source[best][1:] != source[best][:-1]])
     index[source[best][tied]] = np.minimum.reduceat(target[best], tied)
     distance[source[first]] = least

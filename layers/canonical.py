@@ -15,7 +15,7 @@ import shapely
 
 from gis import values
 from gis.errors import DataError
-from layers.checks import Findings, counted, examples, row_examples, where
+from layers.checks import Findings, counted, row_examples, where
 from layers.settings import Profile, Source
 from layers.sources import POINTS
 
@@ -45,8 +45,7 @@ def _report_cells(raw: pd.Series, bad: np.ndarray, name: str, source: Source, fi
                   labels: pd.Series | None, what: str) -> None:
     rows = np.flatnonzero(bad)
     column = source.columns.get(name, name)
-    shown = (("village " if len(rows) == 1 else "villages ") + examples(labels.iloc[rows]) if labels is not None
-             else row_examples(rows + 1))
+    shown = row_examples(labels.iloc[rows], "village", "villages") if labels is not None else row_examples(rows + 1)
     findings.warn(f"column {column!r}: {counted(len(rows), 'cell is', 'cells are')} {what} "
                   f"({shown}; first {raw.iloc[rows[0]]!r}); treated as not recorded",
                   fix="correct the cells or leave them empty", row=int(rows[0]) + 1, column=column,

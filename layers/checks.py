@@ -94,9 +94,10 @@ def counted(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def row_examples(rows) -> str:
-    """'row 3' or 'rows 3, 7, 9': 1-based row numbers."""
-    return ("row " if len(rows) == 1 else "rows ") + examples(rows)
+def row_examples(rows, one: str = "row", many: str = "rows") -> str:
+    """'row 3' or 'rows 3, 7, 9' (1-based row numbers), or with other words for what is
+    listed ('village 5223...', 'villages ...')."""
+    return f"{one if len(rows) == 1 else many} {examples(rows)}"
 
 
 def examples(labels) -> str:

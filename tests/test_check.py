@@ -233,3 +233,14 @@ def test_a_village_far_from_all_others(county):
     assert alone["code"] == hd.CODES["D"] and alone["row"] == 4 and "from any other village" in alone["text"]
     np.testing.assert_allclose(float(alone["message"].split(" lies ")[1].split(" m")[0].replace(",", "")),
                                50_000, rtol=0.03)  # half a degree east at 25°N: about 50 km
+
+
+def test_counts_and_row_lists_agree_in_number():
+    from layers.checks import counted, row_examples
+
+    assert counted(1, "village has", "villages have") == "1 village has"
+    assert counted(3, "village has", "villages have") == "3 villages have"
+    assert row_examples([7]) == "row 7"
+    assert row_examples([3, 7, 9]) == "rows 3, 7, 9"
+    assert row_examples(["522326100201"], "village", "villages") == "village 522326100201"
+    assert row_examples(["a", "b"], "village", "villages") == "villages a, b"
