@@ -20,7 +20,9 @@ sys.path.insert(0, str(HERE.parent))
 import hand_drawn as hd  # noqa: E402
 from county_files import write_county  # noqa: E402
 
-CASES = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))["case"]
+# cases.toml, then every cases_*.toml (one per theme), in name order
+CASES = [case for path in [HERE / "cases.toml", *sorted(HERE.glob("cases_*.toml"))]
+         for case in tomllib.loads(path.read_text(encoding="utf-8"))["case"]]
 BUILDERS = {}
 
 
@@ -223,6 +225,13 @@ def _(p):
 @builder("seats_outside_county_crs_mislabel")
 def _(p):
     csv(p, "seats.csv", lambda t: t.assign(lon=["500500", "501500"], lat=["2800500", "2800500"]))
+
+
+# builders of the themed cases live beside this file, in build_*.py (each imports
+# ``builder`` and the helpers from here)
+sys.modules.setdefault("build", sys.modules[__name__])   # one registry when run as a script too
+for _module in sorted(HERE.glob("build_*.py")):
+    __import__(_module.stem)
 
 
 if __name__ == "__main__":
