@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -50,6 +51,107 @@ def repair(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
     return geoms, invalid
+
+
+# shapely.get_type_id -> dimension (0 point, 1 line, 2 polygon); 7, a collection, has none
+_DIMENSION = np.array([0, 1, 1, 2, 0, 1, 2, -1])
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """``clean``'s answer: the geometries and masks (aligned to them) of what was done.
+    Rows whose geometry had to be taken away hold None."""
+
+    geoms: np.ndarray
+    non_finite: np.ndarray   # a coordinate NaN or infinite: taken away
+    mixed: np.ndarray        # a collection holding other parts too: only the wanted ones kept
+    lacking: np.ndarray      # a collection with no part of the wanted kind: taken away
+    repaired: np.ndarray     # invalid, repaired with make_valid
+    collapsed: np.ndarray    # invalid, and make_valid left nothing of its dimension: taken away
+
+    @property
+    def broken(self) -> np.ndarray:
+        """Rows that held a geometry which could not be used."""
+        return self.non_finite | self.lacking | self.collapsed
+
+
+def clean(geoms: np.ndarray, dimensions: set[int]) -> Cleaned:
+    """Geometries fit for GEOS's overlays, for a layer of the given ``dimensions`` (0
+    points, 1 lines, 2 polygons): empty ones become None (an empty collection, as PostGIS's
+    ST_Intersection returns, cannot be unioned with polygons); Z and M are dropped (every
+    measure is planar); a geometry with a NaN or infinite coordinate is taken away; a
+    collection keeps its parts of the highest wanted dimension it holds (the polygon of a
+    polygon and a point); the invalid ones are repaired with ``make_valid``, keeping the
+    parts of their own dimension."""
+    geoms = np.array(geoms, dtype=object)
+    none = np.zeros(len(geoms), dtype=bool)
+    present = ~shapely.is_missing(geoms)
+    empty = present & _parallel(shapely.is_empty, geoms, min_chunk=_CHEAP)
+    geoms[empty] = None
+    present &= ~empty
+    flat = shapely.has_z(geoms) | shapely.has_m(geoms)
+    if flat.any():
+        geoms[flat] = shapely.force_2d(geoms[flat])
+    invalid = present & ~_parallel(shapely.is_valid, geoms)
+    non_finite = none.copy()
+    if invalid.any():   # GEOS finds a NaN or infinite coordinate invalid: only these are looked at
+        rows = np.flatnonzero(invalid)
+        coords, owner = shapely.get_coordinates(geoms[rows], return_index=True)
+        non_finite[rows[np.unique(owner[~finite_rows(coords)])]] = True
+        geoms[non_finite] = None
+        invalid &= ~non_finite
+    mixed, lacking = none.copy(), none.copy()
+    collections = np.flatnonzero(shapely.get_type_id(geoms) == 7)
+    if len(collections):
+        kept, dropped, nothing = _keep_parts(geoms[collections], dimensions)
+        geoms[collections] = kept
+        mixed[collections], lacking[collections] = dropped & ~nothing, nothing
+        invalid[collections] = ~nothing & ~shapely.is_valid(kept)
+    repaired, collapsed = invalid, none.copy()
+    if invalid.any():
+        rows = np.flatnonzero(invalid)
+        own = _DIMENSION[shapely.get_type_id(geoms[rows])]
+        kept, _, nothing = _keep_parts(shapely.make_valid(geoms[rows]), dimensions, own)
+        geoms[rows] = kept
+        collapsed[rows] = nothing
+        repaired = repaired & ~collapsed
+    return Cleaned(geoms, non_finite, mixed, lacking, repaired, collapsed)
+
+
+def _keep_parts(geoms: np.ndarray, dimensions: set[int],
+                own: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each geometry reduced to its non-empty parts of one dimension (``own``, a row's, or
+    else the highest of ``dimensions`` it holds), as one geometry (a multi-part one when
+    several): the geometries, the rows that lost some part, the rows left with none (None)."""
+    parts, owner = geoms, np.arange(len(geoms))
+    while True:   # nested collections and multi-parts down to single parts
+        multi = shapely.get_type_id(parts) >= 4
+        if not multi.any():
+            break
+        inner, at = shapely.get_parts(parts[multi], return_index=True)
+        parts = np.concatenate([parts[~multi], inner])
+        owner = np.concatenate([owner[~multi], owner[multi][at]])
+    order = np.argsort(owner, kind="stable")
+    parts, owner = parts[order], owner[order]
+    dim = np.where(shapely.is_missing(parts) | shapely.is_empty(parts), -1, _DIMENSION[shapely.get_type_id(parts)])
+    allowed = np.isin(dim, sorted(dimensions))
+    want = np.full(len(geoms), -1)
+    if own is None:
+        np.maximum.at(want, owner[allowed], dim[allowed])
+    else:   # its own dimension even when the layer wants another (a wrong type is reported as such)
+        want = np.asarray(own)
+    keep = (dim == want[owner]) & (dim >= 0)
+    counts = np.bincount(owner[keep], minlength=len(geoms))
+    total = np.bincount(owner[dim >= 0], minlength=len(geoms))
+    out = np.full(len(geoms), None, dtype=object)
+    for d, make in ((0, shapely.multipoints), (1, shapely.multilinestrings), (2, shapely.multipolygons)):
+        rows = keep & (dim == d)
+        if rows.any():
+            which, compact = np.unique(owner[rows], return_inverse=True)
+            made = make(parts[rows], indices=compact)
+            out[which] = np.where(counts[which] == 1, shapely.get_geometry(made, 0), made)
+    nothing = counts == 0
+    return out, counts < total, nothing
 
 
 def union_by_group(geoms: np.ndarray, keys: np.ndarray, coverage: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -5,9 +5,11 @@ Every error names the file and layer and says what to do about it.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import os
+import tempfile
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,16 +23,21 @@ import pyogrio
 import shapely
 
 from gis.errors import DataError, OutputError
+from gis.files import ordinary
 
 log = logging.getLogger(__name__)
 
-TABLE_SUFFIXES = {".csv", ".xlsx", ".xls", ".ods"}
+TEXT_TABLE_SUFFIXES = {".csv", ".tsv", ".txt"}   # .txt: Excel's "Unicode text" (UTF-16, tab-separated)
+TABLE_SUFFIXES = TEXT_TABLE_SUFFIXES | {".xlsx", ".xls", ".ods"}
+# A spreadsheet's first row is its header, even when every row is text (GDAL would otherwise
+# take such a header for data, and name the columns Field1, Field2...)
+TABLE_CONFIG = {"OGR_XLSX_HEADERS": "FORCE", "OGR_ODS_HEADERS": "FORCE"}
 
 
 def sha256(path: str | os.PathLike) -> str:
     """Hex sha256 of a file; for a Shapefile only the .shp itself; for a folder dataset (a
     FileGDB) every file in it, in order of their paths, each path hashed before its bytes."""
-    path = Path(path)
+    path = ordinary(path)
     digest = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for file in files:
@@ -62,14 +69,21 @@ class Digests:
 
 def list_layers(path: str | os.PathLike) -> list[str]:
     """Layer names of a dataset, or a DataError naming the file."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found; check the path in the profile (relative to the profile file)")
+    path = _existing(path)
     try:
         return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:  # GDAL's own errors vary by driver
         raise DataError(f"{path}: GDAL cannot open it ({_first_line(exc)}); is it a GeoPackage, Shapefile, "
                         "GeoJSON, FlatGeobuf, FileGDB, CSV or XLSX file?") from exc
+
+
+def _existing(path: str | os.PathLike) -> Path:
+    """The path of an input that exists and is a file (or a folder dataset), else a
+    DataError naming it: a device or a pipe would never be read to its end."""
+    path = ordinary(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found; check the path in the profile (relative to the profile file)")
+    return path
 
 
 def _check_layer(path: Path, layer: str | None) -> None:
@@ -124,7 +138,7 @@ def _read_arrow(path: Path, **kwargs) -> gpd.GeoDataFrame | pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    batches, geometries = [], []
+    batches, geometries, malformed = [], [], []
     with pyogrio.open_arrow(path, batch_size=ARROW_BATCH, use_pyarrow=True, **kwargs) as (meta, reader):
         if _PLAIN_TYPES.intersection([*meta["ogr_types"], *meta["ogr_subtypes"]]):
             return _read_plain(path, **kwargs)
@@ -138,7 +152,8 @@ def _read_arrow(path: Path, **kwargs) -> gpd.GeoDataFrame | pd.DataFrame:
             if at >= 0:
                 wkb = batch.column(at).to_numpy(zero_copy_only=False)
                 wkb[pc.binary_length(batch.column(at)).to_numpy(zero_copy_only=False) == 0] = None
-                geometries.append(shapely.from_wkb(wkb))   # FlatGeobuf gives no geometry as b""
+                # FlatGeobuf gives no geometry as b""
+                geometries.append(_from_wkb(wkb, sum(map(len, geometries)), malformed))
                 batch = batch.remove_column(at)
             batches.append(batch)
     if at >= 0:
@@ -151,8 +166,64 @@ def _read_arrow(path: Path, **kwargs) -> gpd.GeoDataFrame | pd.DataFrame:
     del table
     if at < 0:
         return frame
-    return gpd.GeoDataFrame(frame, geometry=np.concatenate(geometries) if geometries else np.empty(0, dtype=object),
-                            crs=meta["crs"])
+    frame = gpd.GeoDataFrame(frame, geometry=np.concatenate(geometries) if geometries else np.empty(0, dtype=object),
+                             crs=meta["crs"])
+    return _mark_malformed(frame, np.concatenate(malformed) if malformed else np.empty(0, dtype=np.int64))
+
+
+# ``frame.attrs`` key of the 0-based rows whose geometry GEOS could not take as written
+# (a ring of fewer than 4 points or not closed, a one-point line, cut-off bytes): they hold
+# what ``shapely.from_wkb(on_invalid="fix")`` made of them, or None. The reader of the file
+# takes it out at once (``malformed_rows``) and reports those rows.
+MALFORMED = "covermap_malformed_rows"
+
+
+def malformed_rows(frame: pd.DataFrame) -> np.ndarray:
+    """The rows ``read_vector`` marked as malformed, taken out of ``frame.attrs``."""
+    return np.asarray(frame.attrs.pop(MALFORMED, np.empty(0, dtype=np.int64)), dtype=np.int64)
+
+
+def _mark_malformed(frame: gpd.GeoDataFrame, rows: np.ndarray) -> gpd.GeoDataFrame:
+    if len(rows):
+        frame.attrs[MALFORMED] = rows
+    return frame
+
+
+def _from_wkb(wkb: np.ndarray, offset: int, malformed: list) -> np.ndarray:
+    """``shapely.from_wkb``; where GEOS refuses some geometry (one broken ring would
+    otherwise make the whole file unreadable), each is decoded on its own: repaired where
+    GEOS can (``on_invalid="fix"``), else None, and its row (``offset`` + position) is
+    appended to ``malformed``."""
+    try:
+        return shapely.from_wkb(wkb)
+    except shapely.errors.GEOSException:
+        pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        strict = shapely.from_wkb(wkb, on_invalid="ignore")
+        fixed = shapely.from_wkb(wkb, on_invalid="fix")
+    bad = np.flatnonzero(shapely.is_missing(strict) & ~pd.isna(wkb))
+    malformed.append(bad + offset)
+    return fixed
+
+
+def truncated_records(path: str | os.PathLike) -> np.ndarray:
+    """For a Shapefile, the 0-based records its index (.shx) places beyond the end of the
+    .shp (a copy cut short): GDAL reads them as features without geometry. Empty for
+    other files or when the index cannot be read."""
+    path = Path(path)
+    if path.suffix.lower() != ".shp":
+        return np.empty(0, dtype=np.int64)
+    index = next((path.with_suffix(s) for s in (".shx", ".SHX") if path.with_suffix(s).exists()), None)
+    try:
+        size = path.stat().st_size
+        records = np.frombuffer(index.read_bytes()[100:], dtype=">i4") if index is not None else None
+    except OSError:
+        return np.empty(0, dtype=np.int64)
+    if records is None or len(records) < 2:
+        return np.empty(0, dtype=np.int64)
+    records = records[:len(records) // 2 * 2].reshape(-1, 2).astype(np.int64)   # offset, length in 16-bit words
+    return np.flatnonzero((records[:, 0] + 4 + records[:, 1]) * 2 > size)
 
 
 def _valid(batch) -> bool:
@@ -176,7 +247,15 @@ _PLAIN_TYPES = {"OFTDate", "OFTTime", "OFTDateTime", "OFSTJSON"}
 
 
 def _read_plain(path: Path, **kwargs) -> gpd.GeoDataFrame | pd.DataFrame:
-    return gpd.read_file(path, engine="pyogrio", use_arrow=False, **kwargs)
+    try:
+        return gpd.read_file(path, engine="pyogrio", use_arrow=False, **kwargs)
+    except shapely.errors.GEOSException:   # some geometry GEOS refuses: the geometries decoded one by one
+        pass
+    frame = gpd.read_file(path, engine="pyogrio", use_arrow=False, read_geometry=False, **kwargs)
+    meta, _, wkb, _ = pyogrio.raw.read(path, **{**kwargs, "columns": []})
+    malformed = []
+    geoms = _from_wkb(np.asarray(wkb, dtype=object), 0, malformed)
+    return _mark_malformed(gpd.GeoDataFrame(frame, geometry=geoms, crs=meta["crs"]), malformed[0])
 
 
 def field_names(path: str | os.PathLike, layer: str | None = None, encoding: str | None = None) -> list[str]:
@@ -189,17 +268,46 @@ def field_names(path: str | os.PathLike, layer: str | None = None, encoding: str
 
 def read_table(path: str | os.PathLike, layer: str | None = None,
                encoding: str | None = None) -> pd.DataFrame:
-    """Read an attribute table (CSV, XLSX, or any vector layer without its geometry)."""
+    """Read an attribute table (CSV, XLSX, or any vector layer without its geometry).
+
+    A text table (.csv, .tsv, .txt; comma, semicolon or tab between the cells) is read in
+    ``encoding`` (None: UTF-8); one in UTF-16 (Excel's "Unicode text") is recoded to UTF-8
+    first, which GDAL cannot read."""
     path = Path(path)
+    if path.suffix.lower() in TEXT_TABLE_SUFFIXES and layer is None:
+        _existing(path)
+        if encoding and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+            with tempfile.TemporaryDirectory(prefix="covermap-") as folder:
+                copy = Path(folder) / "table.csv"
+                try:
+                    copy.write_text(path.read_bytes().decode(encoding), encoding="utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _not_encoded(path, encoding, exc) from None
+                return _read_table(copy, path, {})
+        source = path if path.suffix.lower() == ".csv" else f"CSV:{path}"
+        return _read_table(source, path, {"encoding": encoding} if encoding else {})
     _check_layer(path, layer)
     kwargs = {"layer": layer} if layer is not None else {}
     if encoding:
         kwargs["encoding"] = encoding
+    return _read_table(path, path, kwargs)
+
+
+def _read_table(source, path: Path, kwargs: dict) -> pd.DataFrame:
     try:
-        frame = pyogrio.read_dataframe(path, read_geometry=False, **kwargs)
+        with _gdal_config(TABLE_CONFIG):
+            frame = pyogrio.read_dataframe(source, read_geometry=False, **kwargs)
+    except UnicodeDecodeError as exc:
+        raise _not_encoded(path, kwargs.get("encoding") or exc.encoding, exc) from None
     except Exception as exc:
         raise DataError(f"{path}: cannot be read as a table ({_first_line(exc)})") from exc
     return pd.DataFrame(frame)
+
+
+def _not_encoded(path: Path, encoding: str, exc: UnicodeDecodeError) -> DataError:
+    return DataError(f"{path}: its text is not {encoding} ({exc.reason} at byte {exc.start}); set encoding = "
+                     "\"GBK\" (or the file's encoding) in the profile's section for this file, or save it from "
+                     "Excel as \"CSV UTF-8\"")
 
 
 def points_from_columns(table: pd.DataFrame, x: str, y: str, where: str) -> gpd.GeoSeries:

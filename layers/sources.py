@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -66,11 +66,15 @@ def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
                            "(e.g. \"EPSG:4490\" for CGCS2000 longitude/latitude)")
         points = io.points_from_columns(table, source.x, source.y, source.where)
         frame = gpd.GeoDataFrame(table.drop(columns=[source.x, source.y]), geometry=points, crs=source.assume_crs)
+        damage = _Damage()
+        frame = _clean(frame, kinds, damage)
         _check_lonlat(source, frame)
     else:
         text_encoding = encoding.shapefile_encoding(source.path, source.encoding)
         # only the mapped columns: a bureau's layer may carry dozens more
         frame = io.read_vector(source.path, source.layer, text_encoding.name, list(source.columns.values()))
+        damage = _Damage(io.malformed_rows(frame), io.truncated_records(source.path))
+        frame = _clean(frame, kinds, damage)
         frame = resolve_crs(frame, source.assume_crs, source.where, f"{source.key}.assume_crs")
         if text_encoding.how in ("detected", ".cpg"):
             log.info("%s: text read as %s", source.where, text_encoding.describe())
@@ -88,9 +92,27 @@ def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
     frame = frame[[*source.columns.keys(), frame.geometry.name]].reset_index(drop=True)
     for column in source.columns:   # repeated words held once (a national road layer: ~300 MB less)
         frame[column] = values.shared_text(frame[column])
-    _check_geometry(source, frame, kinds, findings)
+    _check_geometry(source, frame, kinds, findings, damage)
     _check_text(source, frame, findings)
     return frame
+
+
+@dataclass
+class _Damage:
+    """What reading and ``geometry.clean`` did to a layer's geometries, row by row."""
+
+    malformed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))   # rows GEOS refused as written
+    truncated: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))   # rows past the .shp's end
+    cleaned: geometry.Cleaned | None = None
+
+
+def _clean(frame: gpd.GeoDataFrame, kinds: set[str], damage: _Damage) -> gpd.GeoDataFrame:
+    damage.cleaned = geometry.clean(frame.geometry.to_numpy(), {_DIMENSIONS[kind] for kind in kinds})
+    frame[frame.geometry.name] = gpd.GeoSeries(damage.cleaned.geoms, index=frame.index, crs=frame.crs)
+    return frame
+
+
+_DIMENSIONS = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1, "Polygon": 2, "MultiPolygon": 2}
 
 
 def _check_lonlat(source: Source, frame: gpd.GeoDataFrame) -> None:
@@ -140,30 +162,101 @@ def _require_columns(source: Source, frame: pd.DataFrame, columns: list[str],
                         "to columns the file has")
 
 
-def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], findings: Findings) -> None:
-    geoms, repaired = geometry.repair(frame.geometry.to_numpy())
+# A layer of which more than this share of features has no usable geometry (an XLSX whose
+# coordinates are formulas without stored values, a .shp cut short, a broken export) is an
+# error, not a warning: the answer would be silently wrong for every village near them. For
+# villages, only the boundaries the file holds but that cannot be used count (a village
+# without a boundary is a known state, measured from its seat). One feature alone stays a
+# warning naming it, unless it is the whole layer (a five-village county is not lost by one).
+UNUSABLE_SHARE_LIMIT = 0.10
+
+
+def _check_geometry(source: Source, frame: gpd.GeoDataFrame, kinds: set[str], findings: Findings,
+                    damage: _Damage) -> None:
+    cleaned = damage.cleaned
+    villages = source.key == "villages"
+    lost = "kept without a boundary" if villages else "left out"
+    present = geometry.usable(frame.geometry.to_numpy())
+    malformed = np.zeros(len(frame), dtype=bool)
+    malformed[damage.malformed] = True
+    truncated = np.zeros(len(frame), dtype=bool)
+    truncated[damage.truncated[damage.truncated < len(frame)]] = True
+
+    def report(mask: np.ndarray, verbs: tuple[str, str], what: str, then: str, fix: str, check: str) -> None:
+        if mask.any():
+            rows = np.flatnonzero(mask) + 1
+            one, many = ("village", "villages") if villages else ("feature", "features")
+            findings.warn(f"{counted(len(rows), f'{one} {verbs[0]}', f'{many} {verbs[1]}')} {what} "
+                          f"({row_examples(rows)}); {then.format('it is' if len(rows) == 1 else 'they are')}",
+                          fix=fix, row=int(rows[0]), check=check, **where(source))
+
+    report(truncated, ("lies", "lie"), "beyond the end of the .shp file (shorter than its .shx index says)",
+           f"{{}} {lost}", "copy or export the Shapefile again (all of .shp, .shx, .dbf)", "truncated_file")
+    unread = malformed & ~truncated
+    report(unread, ("has", "have"), "a geometry GEOS cannot read as written (a ring of fewer than 4 points or not "
+           "closed, a line of one point)",
+           f"repaired where possible{f', else {lost}' if (unread & ~present).any() else ''}",
+           "fix them in a GIS (check geometry validity) or export the layer again", "malformed_geometry")
+    report(cleaned.non_finite, ("has", "have"), "a coordinate that is not a number (NaN or infinite)",
+           f"{{}} {lost}", "correct the coordinates in a GIS", "non_finite")
+    wanted = " or ".join(sorted({_PLAIN[kind] for kind in kinds}))
+    report(cleaned.mixed, ("is a", "are"), f"geometry collection{'' if cleaned.mixed.sum() == 1 else 's'} holding "
+           f"other parts besides {wanted}s", f"only the {wanted} parts are kept",
+           "keep only those parts in the source", "geometry_collection")
+    report(cleaned.lacking, ("is a", "are"), f"geometry collection{'' if cleaned.lacking.sum() == 1 else 's'} "
+           f"holding no {wanted}", f"{{}} {lost}", "replace them with plain geometries", "geometry_collection")
+    repaired = cleaned.repaired & ~malformed
     if repaired.any():
         rows = np.flatnonzero(repaired) + 1
         findings.warn(f"repaired {counted(len(rows), 'invalid geometry', 'invalid geometries')} with make_valid "
                       f"({row_examples(rows)})",
                       fix="check them in a GIS and fix the source", row=int(rows[0]), check="invalid_geometry",
                       **where(source))
-        frame[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
-    present = geometry.usable(frame.geometry.to_numpy())
-    if source.key != "villages" and not present.all():
-        rows = np.flatnonzero(~present) + 1
-        findings.warn(f"{counted(len(rows), 'feature has', 'features have')} no geometry or an empty one "
-                      f"({row_examples(rows)}); "
-                      f"{'it is' if len(rows) == 1 else 'they are'} left out", fix="draw them or delete the rows", row=int(rows[0]),
-                      check="empty_geometry", **where(source))
+    report(cleaned.collapsed & ~malformed, ("is", "are"), f"invalid and hold no {wanted} once repaired",
+           f"{{}} {lost}", "redraw them in a GIS", "invalid_geometry")
+    broken = cleaned.broken | truncated | (malformed & ~present)
+    if not villages and not present.all():
+        rows = np.flatnonzero(~present & ~broken) + 1
+        if len(rows):
+            findings.warn(f"{counted(len(rows), 'feature has', 'features have')} no geometry or an empty one "
+                          f"({row_examples(rows)}); {'it is' if len(rows) == 1 else 'they are'} left out",
+                          fix="draw them or delete the rows", row=int(rows[0]), check="empty_geometry",
+                          **where(source))
+    _check_share(source, frame, broken if villages else ~present, truncated, findings)
     # by GEOS's type numbers: the names as strings took 80 ms for 100k villages' roads
     kind = shapely.get_type_id(frame.geometry.to_numpy())
-    wrong = present & ~np.isin(kind, [_TYPE_NAMES.index(name) for name in kinds | {"GeometryCollection"}])
+    wrong = present & ~np.isin(kind, [_TYPE_NAMES.index(name) for name in kinds])
     if wrong.any():
         rows = np.flatnonzero(wrong) + 1
         found = ", ".join(sorted({_TYPE_NAMES[k] for k in kind[wrong]}))
         raise DataError(f"{source.where}: holds {found} geometries ({row_examples(rows)}) but [{source.key}] needs "
                         f"{' or '.join(sorted(kinds))}; point the profile at the right file or layer")
+
+
+_PLAIN = {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line",
+          "Polygon": "polygon", "MultiPolygon": "polygon"}
+
+
+def _check_share(source: Source, frame: gpd.GeoDataFrame, unusable: np.ndarray, truncated: np.ndarray,
+                 findings: Findings) -> None:
+    """An error when more than ``UNUSABLE_SHARE_LIMIT`` of the layer has no usable geometry."""
+    n = int(unusable.sum())
+    if len(frame) == 0 or (n <= max(UNUSABLE_SHARE_LIMIT * len(frame), 1) and n < len(frame)):
+        return   # one feature alone is reported as a warning, unless it is the whole layer
+    rows = np.flatnonzero(unusable) + 1
+    things = ("village boundary", "village boundaries") if source.key == "villages" else ("feature", "features")
+    if truncated.any():
+        fix = "the .shp file is cut short: copy or export the Shapefile again (all of .shp, .shx, .dbf)"
+    elif source.x and source.path.suffix.lower() in {".xlsx", ".xls", ".ods"}:
+        fix = (f"fill in {source.x!r} and {source.y!r} in those rows; if they are formulas, open the workbook and "
+               "save it in Excel or LibreOffice so that their values are stored (or paste them as values)")
+    elif source.x:
+        fix = f"fill in {source.x!r} and {source.y!r} in those rows, or delete the rows"
+    else:
+        fix = "export the layer again, or repair or draw those geometries in a GIS"
+    findings.error(f"{n} of {counted(len(frame), things[0], things[1])} ({n / len(frame):.0%}) cannot be used "
+                   f"({row_examples(rows)}): more than {UNUSABLE_SHARE_LIMIT:.0%} of the layer would be lost",
+                   fix=fix, row=int(rows[0]), check="unusable_share", **where(source))
 
 
 def _check_text(source: Source, frame: gpd.GeoDataFrame, findings: Findings) -> None:
