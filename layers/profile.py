@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import math
+import reprlib
 import tomllib
 from pathlib import Path
 from types import MappingProxyType
@@ -46,9 +48,12 @@ def load_profile(path: str | Path) -> Profile:
         raise ConfigError(f"{path}: cannot read the profile ({exc}); save it as UTF-8 text") from None
     try:
         data = tomllib.loads(text)
+        return parse_profile(data, path)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    return parse_profile(data, path)
+    except RecursionError:   # tables or arrays nested thousands deep
+        raise ConfigError(f"{path}: tables or arrays are nested too deeply to read; a profile needs at most "
+                          "three levels (e.g. [standards.roads] or [network.coverage.columns])") from None
 
 
 def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
@@ -164,7 +169,7 @@ class _Reader:
             return default
         value = table[name]
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise self.fail(f"{key}.{name} must be {_KIND_WORDS[kind]}, not {value!r}")
+            raise self.fail(f"{key}.{name} must be {_KIND_WORDS[kind]}, not {_shown(value)}")
         return value
 
     def number(self, table: dict, key: str, name: str, default: float | None,
@@ -173,7 +178,11 @@ class _Reader:
             return default
         value = table[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(f"{key}.{name} must be a number, not {value!r}")
+            raise self.fail(f"{key}.{name} must be a number, not {_shown(value)}")
+        if not math.isfinite(value):   # TOML has nan and inf
+            raise self.fail(f"{key}.{name} = {value} is not a finite number; give a number such as "
+                            f"{'0' if minimum is None else f'{minimum:g}'} or more"
+                            + (f" and at most {maximum:g}" if maximum is not None else ""))
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             bounds = f"at least {minimum}" if maximum is None else f"between {minimum} and {maximum}"
             raise self.fail(f"{key}.{name} = {value} is out of range; it must be {bounds}")
@@ -182,7 +191,7 @@ class _Reader:
     def strings(self, table: dict, key: str, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = table.get(name, list(default))
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.fail(f"{key}.{name} must be a list of strings, not {value!r}")
+            raise self.fail(f"{key}.{name} must be a list of strings, not {_shown(value)}")
         return tuple(value)
 
     def source(self, table: dict, key: str, kind: str | None = None) -> Source:
@@ -193,7 +202,7 @@ class _Reader:
         columns = self.table(table.get("columns", {}), f"{key}.columns", set(_all_columns(kind)))
         for name, column in columns.items():
             if not isinstance(column, str) or not column:
-                raise self.fail(f"{key}.columns.{name} must be a column name (text), not {column!r}")
+                raise self.fail(f"{key}.columns.{name} must be a column name (text), not {_shown(column)}")
         required, _ = COLUMNS[kind]
         missing = [name for name in required if name not in columns]
         if missing:
@@ -266,5 +275,13 @@ def _all_columns(kind: str) -> tuple[str, ...]:
     required, optional = COLUMNS[kind]
     return required + optional
 
+
+def _shown(value: Any) -> str:
+    """A profile value as a message shows it: short, and never deeper than a few levels."""
+    return _REPR.repr(value)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
 
 _KIND_WORDS = {str: "text", bool: "true or false", int: "a whole number", float: "a number"}
