@@ -21,6 +21,7 @@ from pyproj import CRS
 
 from gis.crs import check_metric, parse_crs
 from gis.errors import ConfigError
+from gis.files import read_bounded
 from layers.settings import (HARDENED_DEFAULT, HEALTH_CENTRE_DEFAULT, MAP_BASEMAPS, MAP_LANGUAGES, TECHNOLOGY_DEFAULT,
                              VILLAGE_CLINIC_DEFAULT, Checks, ClinicRules, Clinics, MapSettings, Network, NetworkRules,
                              Profile, RoadRules, Roads, Source, Standards, Villages, Water, WaterRules)
@@ -37,11 +38,16 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "fibre": ((), ("name",)),
 }
 
+# A profile is a few kilobytes; a path at anything much larger is the wrong file (or one
+# that never ends, such as /dev/zero), refused before it is read whole.
+PROFILE_MAX_BYTES = 1 << 20
+
+
 def load_profile(path: str | Path) -> Profile:
     """Read and validate a profile; ConfigError names the file and key at fault."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_bounded(path, PROFILE_MAX_BYTES, "profile", ConfigError).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: profile not found; create one with 'covermap init {path}'") from None
     except (OSError, UnicodeDecodeError) as exc:
