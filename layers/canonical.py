@@ -77,8 +77,12 @@ def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
                         f"{int(np.flatnonzero(lacking)[0]) + 1}); map water.columns.radius or set "
                         "water.default_radius_m")
     geoms = frame.geometry.to_numpy().copy()
+    centres = geoms.copy()
     geoms[points] = shapely.buffer(geoms[points], radius.to_numpy()[points])
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    # a point project's centre and radius, to draw its circle again in another CRS (layers.zones)
+    frame["service_centre"] = np.where(points, centres, None)
+    frame["service_radius_m"] = np.where(points, radius.to_numpy(dtype=float), np.nan)
     if "served_codes" in frame:
         parts = frame["served_codes"].astype("string").str.split(spec.served_codes_separator, regex=False)
         parts = values.codes(parts.explode().astype("string")).dropna()

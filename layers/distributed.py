@@ -36,95 +36,12 @@ from gis import geometry
 from gis.errors import ConfigError
 from layers import clinics, network, pipeline, roads, water
 from layers.inputs import Inputs, load_inputs
+from layers.partition import county_of, partitions  # noqa: F401 (partitions: part of this module's API)
 from layers.settings import Profile, Standards
 
 log = logging.getLogger(__name__)
 
-MARGIN_M = 1.0
-LAYERS = ("roads", "water", "clinics", "coverage", "fibre")
 CLUSTER_HINT = "install the cluster extra: pip install 'covermap[cluster]'"
-
-
-def county_of(codes: pd.Series) -> np.ndarray:
-    """The partition key: the six-digit county prefix of each village code."""
-    return codes.astype(str).str[:6].to_numpy(dtype=object)
-
-
-def _extent(geoms: np.ndarray, groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Bounding box (xmin, ymin, xmax, ymax) of each group's usable geometries."""
-    bounds = shapely.bounds(np.where(geometry.usable(geoms), geoms, None))
-    frame = pd.DataFrame(bounds, columns=["x0", "y0", "x1", "y1"]).assign(g=groups)
-    agg = frame.groupby("g").agg(x0=("x0", "min"), y0=("y0", "min"), x1=("x1", "max"), y1=("y1", "max"))
-    return agg.reindex(keys).to_numpy()
-
-
-def _reach(inputs: Inputs, rules: Standards) -> dict[str, tuple[float, np.ndarray]]:
-    """Per layer: its distance limit in the profile and, per village, how far its nearest
-    feature of that layer lies (NaN: none). Overlays (water, coverage) need no reach."""
-    origins = inputs.origins
-    found = {}
-    if inputs.roads is not None:
-        hardened = inputs.roads["hardened"].fillna(False).to_numpy(bool)
-        found["roads"] = (rules.roads.max_distance_m, inputs.roads.geometry.to_numpy()[hardened])
-    if inputs.clinics is not None:
-        ok = clinics.qualifying(inputs.clinics, rules.clinics).fillna(False).to_numpy(bool)
-        found["clinics"] = (rules.clinics.share_max_distance_m, inputs.clinics.geometry.to_numpy()[ok])
-    if inputs.fibre is not None:
-        found["fibre"] = (rules.network.fibre_max_distance_m, inputs.fibre.geometry.to_numpy())
-    return {key: (limit, geometry.nearest(origins, targets)[1]) for key, (limit, targets) in found.items()}
-
-
-def partitions(inputs: Inputs, rules: Standards) -> list[tuple[str, np.ndarray, Inputs]]:
-    """(county, global rows of its villages, its part) for every county, in code order."""
-    villages = inputs.villages
-    county = county_of(villages["code"])
-    keys = np.unique(county)
-    seats = inputs.seats.to_numpy()
-    polygons = villages.geometry.to_numpy()
-    both = np.concatenate([polygons, seats])
-    box = _extent(polygons, county, keys)
-    seat_box = _extent(seats, county, keys)
-    box = np.c_[np.fmin(box[:, 0], seat_box[:, 0]), np.fmin(box[:, 1], seat_box[:, 1]),
-                np.fmax(box[:, 2], seat_box[:, 2]), np.fmax(box[:, 3], seat_box[:, 3])]
-    known = ~np.isnan(box).any(axis=1)
-    boxes = shapely.box(*np.nan_to_num(box).T)
-    inner = np.where(known, boxes, None)
-    reach = _reach(inputs, rules)
-
-    def outer(key: str) -> np.ndarray:
-        limit, distance = reach.get(key, (0.0, np.zeros(len(villages))))
-        farthest = pd.Series(distance).groupby(county).max().reindex(keys).to_numpy()
-        margin = np.fmax(limit, np.nan_to_num(farthest, nan=0.0)) + MARGIN_M
-        return np.where(known, shapely.buffer(boxes, margin, join_style="mitre"), None)
-
-    def grouped(tree_geoms: np.ndarray, boxes: np.ndarray) -> list[np.ndarray]:
-        box_i, geom_i = shapely.STRtree(tree_geoms).query(boxes) if len(tree_geoms) else (np.zeros(0, int),) * 2
-        order = np.lexsort((geom_i, box_i))
-        box_i, geom_i = box_i[order], geom_i[order]
-        cuts = np.searchsorted(box_i, np.arange(len(boxes) + 1))
-        return [np.unique(geom_i[cuts[k]:cuts[k + 1]]) for k in range(len(boxes))]
-
-    n = len(villages)
-    context = [np.unique(rows % n) for rows in grouped(both, inner)]
-    features = {key: grouped(getattr(inputs, key).geometry.to_numpy(), outer(key))
-                for key in LAYERS if getattr(inputs, key) is not None}
-    if inputs.water is not None and "served_codes" in inputs.water:
-        listed = inputs.water["served_codes"].explode().dropna()
-        listed_county = pd.Series(listed.astype(str).str[:6].to_numpy(), index=listed.index.to_numpy())
-        by_county = listed_county.groupby(listed_county).groups
-        features["water"] = [np.union1d(rows, np.asarray(by_county.get(key, []), dtype=np.int64))
-                             for key, rows in zip(keys, features["water"])]
-    parts = []
-    for k, key in enumerate(keys):
-        own = np.flatnonzero(county == key)
-        rows = np.union1d(own, context[k])
-        part = dataclasses.replace(
-            inputs, villages=villages.iloc[rows].reset_index(drop=True),
-            seats=inputs.seats.iloc[rows].reset_index(drop=True), village_suspects=None, township_shapes=None,
-            **{name: getattr(inputs, name).iloc[chosen[k]].reset_index(drop=True)
-               for name, chosen in features.items()})
-        parts.append((str(key), rows, part))
-    return parts
 
 
 def assess_part(profile: Profile, part: Inputs, rows: np.ndarray, county: str) -> gpd.GeoDataFrame:

@@ -20,8 +20,9 @@ import shapely
 from pyproj import CRS, Transformer
 
 from gis import geometry, io, values
-from gis.crs import check_metric, working_crs, zone_alternatives
+from gis.crs import check_metric, geographic_centres, largest_scale_error, working_crs, zone_alternatives
 from gis.errors import CovermapError, CRSError, DataError
+from gis.files import ordinary
 from layers import checks
 from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _water
 from layers.checks import Finding, Findings, counted, examples, row_examples, where
@@ -54,6 +55,9 @@ class Inputs:
     # The union of each township's villages (checks.township_unions) when every village
     # has a boundary and a township code and they form a clean coverage; else None.
     township_shapes: gpd.GeoSeries | None = None
+    # The central meridian of the Gauss-Krüger zone each village is measured in
+    # (layers.zones), aligned to villages; None: everything is measured in ``crs``.
+    meridians: np.ndarray | None = None
 
     @property
     def origins(self) -> np.ndarray:
@@ -127,6 +131,8 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     inputs = Inputs(crs=crs, villages_crs=CRS(villages.crs), villages=projected,
                     seats=gpd.GeoSeries([None] * len(villages), index=villages.index, crs=crs), records=records)
     attempt(_attach_seats, inputs, profile, villages, seats_frame, findings)
+    if profile.working_crs is not None:
+        _check_stretch(inputs, profile, villages, findings)
     # The other layers are assembled while the villages' checks finish on their thread;
     # what that finds is recorded after the villages' findings, as if made in turn.
     later = Findings(strict=findings.strict)
@@ -143,6 +149,25 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         for finding in findings.warnings:
             log.warning("warning: %s", finding)
     return inputs
+
+
+# A fixed working CRS that stretches distances among the villages by more than this is
+# reported: the promise of true distances is 0.1 %.
+STRETCH_WARNED_ABOVE = 0.001
+
+
+def _check_stretch(inputs: Inputs, profile: Profile, villages: gpd.GeoDataFrame, findings: Findings) -> None:
+    """Warn when a fixed ``project.working_crs`` measures some village's distances wrongly
+    by more than ``STRETCH_WARNED_ABOVE`` (a transverse Mercator far from its meridian)."""
+    geoms = villages.geometry.to_numpy()
+    lon, lat = geographic_centres(geoms[geometry.usable(geoms)], CRS(villages.crs))
+    error, at_lon, at_lat = largest_scale_error(inputs.crs, lon, lat)
+    if error > STRETCH_WARNED_ABOVE:
+        findings.warn(f"project.working_crs = {inputs.crs.to_string()} ({inputs.crs.name}) measures distances "
+                      f"wrongly by up to {error:.1%} (areas {(1 + error) ** 2 - 1:.1%}) among these villages, "
+                      f"worst near {at_lon:.2f}E {at_lat:.2f}N",
+                      fix='set working_crs = "auto" to measure each county in its own Gauss-Kruger zone',
+                      check="working_crs_stretch", file=str(profile.path))
 
 
 def _assemble_layers(inputs: Inputs, raw: dict[str, gpd.GeoDataFrame | None], profile: Profile,
@@ -219,7 +244,7 @@ def _read_villages(profile: Profile, findings: Findings, records: list[InputReco
 
 def _check_code_list(codes: pd.Series, path, source: Source, findings: Findings) -> None:
     try:
-        known = pd.read_csv(path, dtype=str, usecols=["code"])["code"].str.strip()
+        known = pd.read_csv(ordinary(path), dtype=str, usecols=["code"])["code"].str.strip()
     except FileNotFoundError:
         raise DataError(f"{path}: national code list not found; fix villages.code_list in the profile") from None
     except (ValueError, OSError, UnicodeDecodeError) as exc:
@@ -259,7 +284,8 @@ def _attach_seats(inputs: Inputs, profile: Profile, villages: gpd.GeoDataFrame,
     by_code = pd.Series(seats.geometry.to_numpy(), index=seats["code"].to_numpy())
     by_code = by_code[by_code.index.notna()]
     looked_up = inputs.villages["code"].map(by_code)
-    inputs.seats = gpd.GeoSeries(looked_up.where(looked_up.notna(), None).to_numpy(),
+    # as objects: with no seat left to match (every one a duplicate), map gives floats
+    inputs.seats = gpd.GeoSeries(np.where(looked_up.notna().to_numpy(), looked_up.to_numpy(dtype=object), None),
                                  index=inputs.villages.index, crs=inputs.crs)
 
 

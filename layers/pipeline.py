@@ -13,6 +13,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -27,7 +28,7 @@ from gis import csvfile, geometry, io, memory
 from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_peak
 from gis.crs import reproject
 from gis.errors import OutputError
-from layers import clinics, consistency, gaps, network, roads, water
+from layers import clinics, consistency, gaps, network, roads, water, zones
 from layers.inputs import Inputs, load_inputs
 from layers.settings import Profile
 from layers.verdicts import STANDARDS, VERDICTS
@@ -89,13 +90,26 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
         inputs = inputs if inputs is not None else load_inputs(profile)
     log.info("%d villages, working CRS %s", len(inputs.villages), inputs.crs.to_string())
     rules = profile.standards
-    steps = {"road": lambda: roads.assess(inputs, rules.roads),
-             "water": lambda: water.assess(inputs, rules.water),
-             "clinic": lambda: clinics.assess(inputs, rules.clinics),
-             "net4g": lambda: network.assess_4g(inputs, rules.network),
-             "fibre": lambda: network.assess_fibre(inputs, rules.network)}
-    forking = FORK_ABOVE < len(inputs.villages) <= FORK_UP_TO and fork_available()
-    parts = _run_steps(steps, APART if forking else (), seconds, peaks, cpu)
+    standards = {"road": lambda part: roads.assess(part, rules.roads),
+                 "water": lambda part: water.assess(part, rules.water),
+                 "clinic": lambda part: clinics.assess(part, rules.clinics),
+                 "net4g": lambda part: network.assess_4g(part, rules.network),
+                 "fibre": lambda part: network.assess_fibre(part, rules.network)}
+    if profile.working_crs is None:   # "auto": each county in its own zone
+        inputs.meridians = zones.village_meridians(inputs)
+
+    def each(part: Inputs) -> list[pd.DataFrame]:
+        tables = []
+        for key, step in standards.items():
+            with _timed(seconds, key, peaks, cpu):   # summed over the zones
+                tables.append(step(part))
+        return tables
+
+    parts = zones.assess(inputs, rules, each)
+    if parts is None:   # one zone, the working CRS's own
+        steps = {key: partial(step, inputs) for key, step in standards.items()}
+        forking = FORK_ABOVE < len(inputs.villages) <= FORK_UP_TO and fork_available()
+        parts = _run_steps(steps, APART if forking else (), seconds, peaks, cpu)
     with _timed(seconds, "gaps", peaks, cpu):
         villages = _village_table(inputs, parts)
     result = finish(profile, inputs, villages, seconds, peaks, cpu)
@@ -339,6 +353,7 @@ def run_record(result: Result) -> dict:
         "inputs": [record.__dict__ for record in result.inputs.records],
         "warnings": [finding.as_dict() for finding in result.inputs.findings],
         "working_crs": {"name": crs.name, "epsg": crs.to_epsg(), "wkt": crs.to_wkt()},
+        "measuring_zones": _measuring_zones(result.inputs),
         "villages": len(result.villages),
         "verdicts": counts(result.villages),
         "gaps": len(result.gaps),
@@ -347,6 +362,14 @@ def run_record(result: Result) -> dict:
         "peak_memory_mb": dict(result.peak_memory_mb),
         "versions": _versions(),
     }
+
+
+def _measuring_zones(inputs: Inputs) -> dict[str, int]:
+    """Villages measured in each CRS: the zones of "auto", else the one working CRS."""
+    if inputs.meridians is None:
+        return {inputs.crs.to_string(): len(inputs.villages)}
+    meridians, n = np.unique(inputs.meridians, return_counts=True)
+    return {zones.zone_crs(m).to_string(): int(k) for m, k in zip(meridians, n)}
 
 
 def peak_memory_mb() -> float:

@@ -1,6 +1,7 @@
 """Hand-drawn villages whose answers can be worked out on paper.
 
-All coordinates are metres in UTM 48N (EPSG:32648), offset from (500000, 2800000).
+All coordinates are metres in the CGCS2000 3-degree Gauss-Kruger zone 105E (EPSG:4544,
+the zone "auto" measures this county in), offset from (500000, 2800000).
 Villages are 1 km squares:
 
     y
@@ -26,7 +27,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from layers.inputs import Inputs
 
-CRS_M = CRS.from_epsg(32648)
+CRS_M = CRS.from_epsg(4544)
 X0, Y0 = 500000.0, 2800000.0
 
 
