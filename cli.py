@@ -229,7 +229,7 @@ def init(path: Path, overwrite: bool) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))   # a folder too: a FileGDB is one
 @_fail_cleanly
 def info(path: Path) -> None:
     """Describe a data file: its layers, CRS, feature count and fields.
