@@ -8,11 +8,12 @@ from pathlib import Path
 import fiona
 
 from gis.errors import DataError
+from gis.files import ordinary
 
 
 def describe(path: str | os.PathLike) -> list[dict]:
     """One dict per layer: layer, geometry, features, crs (text or None), fields."""
-    path = Path(path)
+    path = ordinary(path)
     if not path.exists():
         raise DataError(f"{path}: file not found")
     try:

@@ -36,7 +36,7 @@ _SAMPLE_RECORDS = 20000
 @dataclass(frozen=True)
 class Encoding:
     name: str | None      # what to pass to the reader (None: leave it to GDAL)
-    how: str              # "profile", ".cpg", "detected", "ascii", "not a shapefile"
+    how: str              # "profile", ".cpg", "detected", "bom", "ascii", "not a shapefile"
 
     def describe(self) -> str:
         if self.how == "profile":
@@ -47,6 +47,8 @@ class Encoding:
             return "ASCII (no non-ASCII text)"
         if self.how == "detected":
             return f"{self.name} (detected: the text is {'not ' if self.name != 'UTF-8' else ''}valid UTF-8)"
+        if self.how == "bom":
+            return f"{self.name} (detected from its byte-order mark)"
         return self.how
 
 
@@ -79,6 +81,52 @@ def shapefile_encoding(path: str | os.PathLike, override: str | None) -> Encodin
     except UnicodeDecodeError:
         raise DataError(f"{dbf}: its text is neither UTF-8 nor GBK/GB18030; set 'encoding' in the profile "
                         "(e.g. \"Big5\") or add a .cpg file naming the encoding") from None
+
+
+# Bytes of a text table (CSV) enough to decide its encoding; the rest is read by its reader,
+# whose error then names the encoding to set.
+_TABLE_SAMPLE_BYTES = 16 << 20
+TEXT_TABLES = (".csv", ".tsv", ".txt")
+
+
+def table_encoding(path: str | os.PathLike, override: str | None) -> Encoding | None:
+    """The encoding of a text table (CSV), as for a Shapefile: the profile's ``encoding``
+    wins; else a byte-order mark decides (UTF-8, or UTF-16 as Excel's "Unicode text" is
+    saved); else the text: UTF-8 when it decodes as that (None: the reader's default), else
+    GB18030 (a superset of GBK, Excel's "CSV" in China). None too for a spreadsheet or a
+    file that cannot be opened (its reader says why)."""
+    path = Path(path)
+    if override:
+        return Encoding(override, "profile")
+    if path.suffix.lower() not in TEXT_TABLES:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(_TABLE_SAMPLE_BYTES)
+    except OSError:
+        return None
+    if raw.startswith(codecs.BOM_UTF8):
+        return None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return Encoding("UTF-16", "bom")
+    if b"\0" in raw[:4096]:   # UTF-16 without a byte-order mark: every ASCII character has a zero byte
+        even = raw[0:4096:2].count(0) > raw[1:4096:2].count(0)
+        return Encoding("UTF-16-BE" if even else "UTF-16-LE", "detected")
+    if raw.isascii() or _decodes(raw, "utf-8"):
+        return None
+    if _decodes(raw, "gb18030"):
+        return Encoding("GB18030", "detected")
+    raise DataError(f"{path}: its text is neither UTF-8, UTF-16 nor GBK/GB18030; set encoding in the profile's "
+                    "section for this file (e.g. encoding = \"Big5\"), or save it from Excel as \"CSV UTF-8\"")
+
+
+def _decodes(raw: bytes, codec: str) -> bool:
+    """Whether ``raw`` is text in ``codec``; a character cut off at the end of the sample is no fault."""
+    try:
+        codecs.getincrementaldecoder(codec)().decode(raw, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def cpg_codec(text: str) -> str | None:

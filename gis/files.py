@@ -13,7 +13,7 @@ from pathlib import Path
 from gis.errors import DataError
 
 
-def ordinary(path: str | os.PathLike, what: str = "input", *, folders: bool = True,
+def ordinary(path: str | os.PathLike, what: str = "data", *, folders: bool = True,
              error: type[Exception] = DataError) -> Path:
     """``path`` when it is a regular file (or, with ``folders``, a folder: a FileGDB);
     ``error`` naming the file otherwise. A path that does not exist is left to the reader,
@@ -29,8 +29,9 @@ def ordinary(path: str | os.PathLike, what: str = "input", *, folders: bool = Tr
         return path
     kind = ("a folder" if stat.S_ISDIR(mode) else "a pipe (FIFO)" if stat.S_ISFIFO(mode)
             else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "not a regular file")
-    raise error(f"{path}: is {kind}, not a file; point the {what} path at the file itself")
+            else "a special file")
+    raise error(f"{path}: is {kind}, not a {what} file that can be read to its end; give the path of the "
+                f"{what} file itself")
 
 
 def read_bounded(path: str | os.PathLike, limit: int, what: str, error: type[Exception] = DataError) -> bytes:

@@ -3,6 +3,8 @@ flags in Chinese or English, codes stored as numbers. Errors name column and row
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -75,10 +77,59 @@ def flags(series: pd.Series, where: str, column: str, labels: pd.Series | None =
 
 
 def codes(series: pd.Series) -> pd.Series:
-    """Codes as text: 522326100201.0 read from a numeric column becomes '522326100201'."""
+    """Codes as text: 522326100201.0 read from a numeric column becomes '522326100201' (a
+    number that is not whole keeps its fraction: it is no code, and is reported as such)."""
     if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
-        return series.map(lambda v: pd.NA if pd.isna(v) else f"{int(v)}").astype("string")
+        return series.map(_number_code).astype("string")
     return series.astype("string").str.strip().replace("", pd.NA)
+
+
+def _number_code(value) -> object:
+    if pd.isna(value):
+        return pd.NA
+    return f"{int(value)}" if float(value).is_integer() else repr(float(value))
+
+
+# Codes as Excel writes a number into a CSV: with a decimal part of zeros (522326101200.0),
+# or in scientific notation (5.22326E+11, General format: the last digits rounded away).
+_DECIMAL_ZEROS = re.compile(r"(\d+)\.0*")
+_SCIENTIFIC = re.compile(r"(\d+)(?:\.(\d*))?[eE]\+?(\d+)")
+
+
+def code_cells(series: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Text codes as Excel may have written them: the codes (a Series like ``series``,
+    unchanged where nothing is found), a mask of cells in scientific notation whose digits
+    are not all there (5.22326E+11 for 522326101200: the code is lost), and a mask of
+    cells that are whole numbers written exactly (522326101200.0, 5.22326101200E+11),
+    given as the code they are. Number columns are left to ``codes``."""
+    lost = np.zeros(len(series), dtype=bool)
+    number = np.zeros(len(series), dtype=bool)
+    if not (isinstance(series.dtype, pd.StringDtype) or series.dtype == object):
+        return series, lost, number
+    text = series.astype("string").str.strip()
+    odd = text.str.contains(r"^\d+\.0*$|^\d+(?:\.\d*)?[eE]\+?\d+$", regex=True).fillna(False).to_numpy(dtype=bool)
+    if not odd.any():
+        return series, lost, number
+    fixed = series.to_numpy(dtype=object, na_value=None).copy()
+    for i in np.flatnonzero(odd):
+        whole = _whole_number(text.iloc[i])
+        if whole is None:
+            lost[i] = True
+        else:
+            fixed[i], number[i] = whole, True
+    return pd.Series(fixed, index=series.index, dtype="string"), lost, number
+
+
+def _whole_number(text: str) -> str | None:
+    """The digits of a whole number written as 522326101200.0 or 5.22326101200E+11; None
+    when the notation holds fewer digits than the number has (they were rounded away)."""
+    if match := _DECIMAL_ZEROS.fullmatch(text):
+        return match.group(1)
+    head, tail, power = _SCIENTIFIC.fullmatch(text).groups()
+    digits, point = head + (tail or ""), len(head) + int(power)
+    if len(digits) < point or digits[point:].strip("0"):
+        return None      # rounded (too few digits) or not whole: no code either way
+    return digits[:point].lstrip("0") or "0"
 
 
 def words(series: pd.Series) -> pd.Series:

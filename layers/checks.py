@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from gis import coverage, geometry
+from gis.crs import true_areas, true_distances
 from gis.errors import CovermapError, DataError
 
 ERROR = "error"      # covermap run stops; covermap check exits 1
@@ -124,12 +125,21 @@ def village_overlaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
     left, right = np.minimum(left, right), np.maximum(left, right)
     keep = left < right
     left, right = geometry.distinct_pairs(left[keep], right[keep])
-    area = shapely.area(shapely.intersection(geoms[left], geoms[right])) if len(left) else np.zeros(0)
+    shared = shapely.intersection(geoms[left], geoms[right]) if len(left) else np.zeros(0, dtype=object)
+    area = true_areas(shapely.area(shared), shared, villages.crs)
     big = area > tolerance_m2
-    codes = villages["code"].to_numpy(dtype=object)
+    codes = code_labels(villages["code"])
     a, b = codes[left[big]], codes[right[big]]
     return pd.DataFrame({"code_a": np.where(a < b, a, b), "code_b": np.where(a < b, b, a),
                          "area_m2": area[big]}).sort_values(["code_a", "code_b"], ignore_index=True)
+
+
+def code_labels(codes: pd.Series) -> np.ndarray:
+    """Village codes as text for a message, '(no code, row 3)' where a village has none."""
+    labels = codes.astype("string").to_numpy(dtype=object, na_value=None)
+    for i in np.flatnonzero(pd.isna(labels)):
+        labels[i] = f"(no code, row {i + 1})"
+    return labels
 
 
 def township_unions(villages: gpd.GeoDataFrame, suspect: np.ndarray | None = None) -> gpd.GeoSeries | None:
@@ -168,7 +178,7 @@ def township_gaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
     hole_no = np.concatenate([np.arange(k) for k in n_holes]) if len(n_holes) else np.zeros(0, dtype=int)
     rings = shapely.get_interior_ring(parts[hole_part], hole_no.astype(int))
     holes = shapely.polygons(rings)
-    area = shapely.area(holes)
+    area = true_areas(shapely.area(holes), holes, towns.crs)
     big = area > tolerance_m2
     inside = shapely.point_on_surface(holes[big])
     return pd.DataFrame({"township_code": towns.index.to_numpy()[part_town[hole_part[big]]],
@@ -225,9 +235,8 @@ def isolated(villages: gpd.GeoDataFrame, distance_m: float) -> tuple[np.ndarray,
     nearest[ok[touching & ~settled]] = 0.0
     lonely = np.flatnonzero(~touching & ~settled)
     if len(lonely):
-        (i, _), dist = tree.query_nearest(geoms[ok[lonely]], return_distance=True, exclusive=True,
-                                          all_matches=False)
-        nearest[ok[lonely[i]]] = dist
+        (i, j) = tree.query_nearest(geoms[ok[lonely]], exclusive=True, all_matches=False)
+        nearest[ok[lonely[i]]] = true_distances(geoms[ok[lonely[i]]], geoms[ok[j]], villages.crs)
     alone = np.zeros(len(geoms), dtype=bool)
     alone[ok[lonely]] = np.nan_to_num(nearest[ok[lonely]], nan=0.0) > distance_m
     return alone, nearest
@@ -257,7 +266,8 @@ def far_outside(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, distance_m:
     within = ((own[:, 0] >= bounds[0]) & (own[:, 1] >= bounds[1]) & (own[:, 2] <= bounds[2])
               & (own[:, 3] <= bounds[3]))
     measure = ok & ~within
-    mask[measure] = shapely.distance(geoms[measure], shapely.box(*bounds)) > distance_m
+    extent = np.full(int(measure.sum()), shapely.box(*bounds))
+    mask[measure] = true_distances(geoms[measure], extent, layer.crs) > distance_m
     return mask
 
 

@@ -209,6 +209,9 @@ class _Reader:
         for name, column in columns.items():
             if not isinstance(column, str) or not column:
                 raise self.fail(f"{key}.columns.{name} must be a column name (text), not {_shown(column)}")
+            if column.strip().lower() == "geometry":
+                raise self.fail(f"{key}.columns.{name} = {column!r} names the geometry, not a column of "
+                                f"{path.name}; map it to a column of its attribute table, or leave it out")
         required, _ = COLUMNS[kind]
         missing = [name for name in required if name not in columns]
         if missing:
@@ -217,6 +220,9 @@ class _Reader:
         x, y = self.value(table, key, "x", str, None), self.value(table, key, "y", str, None)
         if (x is None) != (y is None):
             raise self.fail(f"{key} needs both x and y (longitude and latitude columns), or neither")
+        if x is not None and x == y:
+            raise self.fail(f"{key}.x and {key}.y are both {x!r}; set x to the longitude (or easting) column "
+                            "and y to the latitude (or northing) column")
         assume = self.value(table, key, "assume_crs", str, None)
         shift = DATUM_SHIFTS.get(assume.strip().upper().replace("_", "-")) if assume else None
         if shift:

@@ -57,15 +57,17 @@ def _to_crs(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
 
 def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
                  findings: Findings, digest: Callable[[Path], str] = io.sha256) -> gpd.GeoDataFrame:
-    text_encoding = encoding.Encoding(source.encoding, "profile") if source.encoding else None
     if source.x:
-        table = io.read_table(source.path, source.layer, source.encoding)
-        _require_columns(source, table, [source.x, source.y])
+        text_encoding = encoding.table_encoding(source.path, source.encoding)
+        table = io.read_table(source.path, source.layer, text_encoding.name if text_encoding else None)
+        _report_encoding(source, text_encoding, findings)
+        _check_table(source, table)
         if source.assume_crs is None:
             raise CRSError(f"{source.where}: a point table has no CRS of its own; set {source.key}.assume_crs "
                            "(e.g. \"EPSG:4490\" for CGCS2000 longitude/latitude)")
         points = io.points_from_columns(table, source.x, source.y, source.where)
-        frame = gpd.GeoDataFrame(table.drop(columns=[source.x, source.y]), geometry=points, crs=source.assume_crs)
+        used = list(dict.fromkeys(source.columns.values()))   # x and y too, when mapped as well
+        frame = gpd.GeoDataFrame(table[used], geometry=points, crs=source.assume_crs)
         damage = _Damage()
         frame = _clean(frame, kinds, damage)
         _check_lonlat(source, frame)
@@ -76,11 +78,7 @@ def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
         damage = _Damage(io.malformed_rows(frame), io.truncated_records(source.path))
         frame = _clean(frame, kinds, damage)
         frame = resolve_crs(frame, source.assume_crs, source.where, f"{source.key}.assume_crs")
-        if text_encoding.how in ("detected", ".cpg"):
-            log.info("%s: text read as %s", source.where, text_encoding.describe())
-        if text_encoding.how == "detected":
-            findings.warn(f"no .cpg file; text read as {text_encoding.describe()}", check="encoding",
-                          fix=f"add a .cpg file or set {source.key}.encoding if the names look wrong", **where(source))
+        _report_encoding(source, text_encoding, findings)
     _check_fit(source, frame)
     if source.datum_shift:
         frame = _unshift(frame, source.datum_shift)
@@ -88,10 +86,10 @@ def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
                      None if source.x else lambda: io.field_names(source.path, source.layer, text_encoding.name))
     records.append(InputRecord(source.key, str(source.path), source.layer, digest(source.path), len(frame),
                                text_encoding.describe() if text_encoding else None))
-    frame = frame.rename(columns={column: name for name, column in source.columns.items()})
-    frame = frame[[*source.columns.keys(), frame.geometry.name]].reset_index(drop=True)
+    frame = _mapped(source, frame)
     for column in source.columns:   # repeated words held once (a national road layer: ~300 MB less)
         frame[column] = values.shared_text(frame[column])
+    _check_codes(source, frame, findings)
     _check_geometry(source, frame, kinds, findings, damage)
     _check_text(source, frame, findings)
     return frame
@@ -113,6 +111,76 @@ def _clean(frame: gpd.GeoDataFrame, kinds: set[str], damage: _Damage) -> gpd.Geo
 
 
 _DIMENSIONS = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1, "Polygon": 2, "MultiPolygon": 2}
+
+
+def _report_encoding(source: Source, text_encoding: encoding.Encoding | None, findings: Findings) -> None:
+    """An encoding found by looking at the text (a Shapefile without .cpg, a CSV not in
+    UTF-8) is logged and reported, for the names may still be garbled."""
+    if text_encoding is None or text_encoding.how not in ("detected", "bom", ".cpg"):
+        return
+    log.info("%s: text read as %s", source.where, text_encoding.describe())
+    if text_encoding.how == ".cpg":
+        return
+    table = source.x is not None
+    findings.warn(f"{'' if table else 'no .cpg file; '}text read as {text_encoding.describe()}", check="encoding",
+                  fix=(f"set {source.key}.encoding = \"GBK\" (or the file's encoding) if the names look wrong"
+                       if table else f"add a .cpg file or set {source.key}.encoding if the names look wrong"),
+                  **where(source))
+
+
+def _check_table(source: Source, table: pd.DataFrame) -> None:
+    """A point table must have rows, and one column of each name the profile maps."""
+    if len(table) == 0 and source.key != "villages":
+        raise DataError(f"{source.where}: holds no rows (only a header, or nothing); export it again with its "
+                        f"rows, or remove [{source.key}] from the profile if there is no such data")
+    used = [source.x, source.y, *source.columns.values()]
+    labels = [str(label) for label in table.columns]
+    for name in sorted({label for label in labels if labels.count(label) > 1} & set(used)):
+        at = [str(i + 1) for i, label in enumerate(labels) if label == name]
+        raise DataError(f"{source.where}: has {len(at)} columns named {name!r} (columns {' and '.join(at)}), "
+                        f"so [{source.key}] cannot tell which is meant; rename all but one of them in the file")
+    _require_columns(source, table, list(dict.fromkeys(used)))
+
+
+def _mapped(source: Source, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """covermap's columns, in the profile's order, then the geometry; a file column mapped
+    to two of covermap's (township_code and township_name both the 乡镇 column) serves both."""
+    name = frame.geometry.name
+    columns = {column: frame[mapped] for column, mapped in source.columns.items()}
+    out = gpd.GeoDataFrame({**columns, name: frame.geometry}, index=frame.index, geometry=name, crs=frame.crs)
+    return out.reset_index(drop=True)
+
+
+def _check_codes(source: Source, frame: gpd.GeoDataFrame, findings: Findings) -> None:
+    """Village and township codes as Excel leaves them: in scientific notation (5.22326E+11,
+    the last digits lost) an error; written as a number (522326101200.0) read as the code
+    it is, and reported."""
+    for name in ("code", "township_code"):
+        if name not in frame:
+            continue
+        column = source.columns[name]
+        text, lost, number = values.code_cells(frame[name])
+        if lost.any():
+            rows = np.flatnonzero(lost)
+            raise DataError(code_digits_lost(source, column, rows + 1, frame[name].iloc[rows[0]]))
+        if number.any():
+            rows = np.flatnonzero(number)
+            findings.warn(f"column {column!r}: {counted(len(rows), 'code is', 'codes are')} written as numbers "
+                          f"({row_examples(rows + 1)}; first {frame[name].iloc[rows[0]]!r}, read as "
+                          f"{text.iloc[rows[0]]})",
+                          fix="format the column as text in Excel (设置单元格格式 → 文本) so that no code is rounded",
+                          row=int(rows[0]) + 1, column=column, code=str(text.iloc[rows[0]]), check="code_as_number",
+                          **where(source))
+            frame[name] = text
+
+
+def code_digits_lost(source: Source, column: str, rows, first: str) -> str:
+    """The message for codes that Excel wrote in scientific notation (5.22326E+11) in
+    ``rows`` (1-based), the first of them ``first``."""
+    return (f"{source.where}: column {column!r} holds {counted(len(rows), 'code', 'codes')} in scientific "
+            f"notation ({row_examples(rows)}; first {first!r}): Excel rounded them and their last "
+            "digits are lost; format the column as text in Excel (设置单元格格式 → 文本), enter the full codes "
+            "again and save the file")
 
 
 def _check_lonlat(source: Source, frame: gpd.GeoDataFrame) -> None:

@@ -75,7 +75,8 @@ def test_many_problems_in_one_report(county):
     assert len(missing) == 1 and "clinics.csv" in missing[0]["text"]
     assert missing[0]["file"].endswith("clinics.csv") and missing[0]["check"] == "DataError"
     assert missing[0]["fix"] == "map [clinics.columns] to columns the file has"
-    assert "'医生人数'" in missing[0]["message"] and "its columns are: name, 类型" in missing[0]["message"]
+    assert "'医生人数'" in missing[0]["message"]
+    assert "its columns are: name, lon, lat, 类型, 标准化, 医生" in missing[0]["message"]   # the file's, x and y too
 
     text_report = CliRunner().invoke(main, ["check", str(county)])
     lines = text_report.output.strip().splitlines()
