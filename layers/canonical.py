@@ -15,9 +15,9 @@ import shapely
 
 from gis import values
 from gis.errors import DataError
-from layers.checks import Findings, counted, row_examples, where
-from layers.settings import Profile, Source
-from layers.sources import POINTS
+from layers.checks import EXAMPLES, Findings, counted, examples, row_examples, where
+from layers.settings import MAX_SERVICE_RADIUS_M, Profile, Source, Water
+from layers.sources import POINTS, code_digits_lost
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,9 @@ def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
     if spec.default_radius_m is not None:
         radius = radius.fillna(spec.default_radius_m)
     points = frame.geom_type.isin(list(POINTS)).to_numpy()
-    lacking = points & radius.isna().to_numpy()
+    absurd = _absurd_radii(frame, radius, points, source, findings)
+    radius = radius.mask(absurd)
+    lacking = points & radius.isna().to_numpy() & ~absurd
     if lacking.any():
         raise DataError(f"{where_}: {int(lacking.sum())} point projects have no service radius (first: row "
                         f"{int(np.flatnonzero(lacking)[0]) + 1}); map water.columns.radius or set "
@@ -85,7 +87,7 @@ def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
     frame["service_radius_m"] = np.where(points, radius.to_numpy(dtype=float), np.nan)
     if "served_codes" in frame:
         parts = frame["served_codes"].astype("string").str.split(spec.served_codes_separator, regex=False)
-        parts = values.codes(parts.explode().astype("string")).dropna()
+        parts = values.codes(_served_cells(parts.explode().astype("string"), source, findings)).dropna()
         listed: dict = {}
         for row, code in zip(parts.index.tolist(), parts.tolist()):
             listed.setdefault(row, []).append(code)
@@ -97,6 +99,65 @@ def _water(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
     if "quality_ok" in frame:
         frame["quality_ok"] = _flags(frame, "quality_ok", source, findings)
     return _with_defaults(frame, {"name": pd.NA, "served_codes": frozenset()})
+
+
+def _absurd_radii(frame: gpd.GeoDataFrame, radius: pd.Series, points: np.ndarray, source: Source,
+                  findings: Findings) -> np.ndarray:
+    """Mask of point projects whose service radius is above MAX_SERVICE_RADIUS_M (a radius
+    in the wrong unit, a typo): an error naming the rows and column."""
+    absurd = points & (radius.to_numpy(dtype=float) > MAX_SERVICE_RADIUS_M)
+    if absurd.any():
+        rows = np.flatnonzero(absurd) + 1
+        column = source.columns.get("radius", "radius")
+        findings.error(f"column {column!r}: {counted(len(rows), 'service radius is', 'service radii are')} above "
+                       f"{MAX_SERVICE_RADIUS_M:,.0f} m ({row_examples(rows)}; first {radius.iloc[rows[0] - 1]:g} m)",
+                       fix="give each project's radius in metres (a water-supply project serves a few kilometres "
+                           "at most) or draw its service area as a polygon",
+                       row=int(rows[0]), column=column, check="radius_out_of_range", **where(source))
+    return absurd
+
+
+def _served_cells(cells: pd.Series, source: Source, findings: Findings) -> pd.Series:
+    """The codes listed in ``served_codes`` (one cell per code, labelled by project row),
+    with Excel's numbers read as codes as the villages' are (layers.sources)."""
+    text, lost, number = values.code_cells(cells)
+    column = source.columns["served_codes"]
+    if lost.any():
+        rows = np.unique(cells.index.to_numpy()[lost]) + 1
+        raise DataError(code_digits_lost(source, column, rows, cells[lost].iloc[0]))
+    if number.any():
+        rows = np.unique(cells.index.to_numpy()[number]) + 1
+        findings.warn(f"column {column!r}: {counted(int(number.sum()), 'code is', 'codes are')} written as numbers "
+                      f"({row_examples(rows)}; first {cells[number].iloc[0]!r}, read as {text[number].iloc[0]})",
+                      fix="format the column as text in Excel (设置单元格格式 → 文本) so that no code is rounded",
+                      row=int(rows[0]), column=column, check="code_as_number", **where(source))
+    return text
+
+
+def unknown_served(water: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, spec: Water, findings: Findings) -> None:
+    """Codes listed in ``served_codes`` that are no village: a warning naming each
+    project's row and its unknown codes (the listing serves no village by them)."""
+    if "served_codes" not in spec.source.columns:
+        return
+    source = spec.source
+    listed = water["served_codes"].explode().dropna()
+    if listed.empty:
+        return
+    unknown = listed[values.positions(villages["code"], listed.to_numpy()) < 0]
+    if unknown.empty:
+        return
+    by_row = unknown.groupby(level=0, sort=True).agg(lambda codes: sorted(codes))
+    names = water["name"].astype("string")
+    shown = [f"row {row + 1}" + (f" {names.iloc[row]}" if pd.notna(names.iloc[row]) else "")
+             + f": {examples(codes)}" for row, codes in by_row.head(EXAMPLES).items()]
+    more = f"; ... ({len(by_row)} projects in all)" if len(by_row) > EXAMPLES else ""
+    column = source.columns["served_codes"]
+    findings.warn(f"column {column!r}: {counted(len(by_row), 'project lists', 'projects list')} "
+                  f"{counted(len(unknown), 'code that is', 'codes that are')} not villages ({'; '.join(shown)}{more})",
+                  fix="correct the codes (12-digit village codes, separated by "
+                      f"{spec.served_codes_separator!r}), or set water.served_codes_separator to the separator used",
+                  row=int(by_row.index[0]) + 1, code=str(by_row.iloc[0][0]), column=column,
+                  check="unknown_served_code", **where(source))
 
 
 def _clinics(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,

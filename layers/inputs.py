@@ -24,7 +24,7 @@ from gis.crs import check_metric, geographic_centres, largest_scale_error, worki
 from gis.errors import CovermapError, CRSError, DataError
 from gis.files import ordinary
 from layers import checks
-from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _water
+from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _water, unknown_served
 from layers.checks import Finding, Findings, counted, examples, row_examples, where
 from layers.settings import Profile, Source
 from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs
@@ -186,6 +186,8 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, gpd.GeoDataFrame | None], pr
             frame = _to_crs(original, inputs.crs)
             if attempt(_check_extent, inputs, sources[key], frame, profile, findings, original, into=findings):
                 setattr(inputs, key, attempt(assemble[key], frame, profile, findings, sources[key], into=findings))
+    if inputs.water is not None:
+        unknown_served(inputs.water, inputs.villages, profile.water, findings)
 
 
 def _read_villages(profile: Profile, findings: Findings, records: list[InputRecord],

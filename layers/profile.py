@@ -22,7 +22,8 @@ from pyproj import CRS
 from gis.crs import check_metric, parse_crs
 from gis.errors import ConfigError
 from gis.files import read_bounded
-from layers.settings import (HARDENED_DEFAULT, HEALTH_CENTRE_DEFAULT, MAP_BASEMAPS, MAP_LANGUAGES, TECHNOLOGY_DEFAULT,
+from layers.settings import (HARDENED_DEFAULT, HEALTH_CENTRE_DEFAULT, MAP_BASEMAPS, MAP_LANGUAGES,
+                             MAX_SERVICE_RADIUS_M, TECHNOLOGY_DEFAULT,
                              VILLAGE_CLINIC_DEFAULT, Checks, ClinicRules, Clinics, MapSettings, Network, NetworkRules,
                              Profile, RoadRules, Roads, Source, Standards, Villages, Water, WaterRules)
 
@@ -95,7 +96,8 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     if "water" in top:
         table = reader.table(top["water"], "water", _SOURCE_KEYS | {"default_radius_m", "served_codes_separator"})
         water = Water(reader.source(table, "water"),
-                      reader.number(table, "water", "default_radius_m", None, minimum=0.0),
+                      reader.number(table, "water", "default_radius_m", None, minimum=0.0,
+                                    maximum=MAX_SERVICE_RADIUS_M),
                       reader.value(table, "water", "served_codes_separator", str, ";"))
     if "clinics" in top:
         table = reader.table(top["clinics"], "clinics",

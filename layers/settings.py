@@ -51,6 +51,11 @@ class Roads:
     hardened_values: tuple[str, ...] = HARDENED_DEFAULT
 
 
+# The largest service radius of a point water project (m): a village water-supply
+# project serves a few kilometres; a radius above this is a wrong unit or a typo.
+MAX_SERVICE_RADIUS_M = 100_000.0
+
+
 @dataclass(frozen=True)
 class Water:
     source: Source

@@ -14,6 +14,7 @@ in its ``outputs``. ``write_atlas`` writes them straight into a folder.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -42,9 +43,22 @@ def bureau_file(bureau: str) -> str:
     return f"map_{bureau}.html"
 
 
+# A code that is its own file name: digits, lower-case letters, - and _ (upper case would
+# meet lower case on a file system that ignores case), not a name Windows reserves.
+_PLAIN_CODE = re.compile(r"[0-9a-z_-]{1,64}")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
 def township_file(code: str) -> str:
-    """A file name for a township code, safe on every file system."""
-    return re.sub(r"[^0-9A-Za-z_-]", "_", code or "unknown") + ".html"
+    """A file name for a township (or county) code, safe on every file system and unique
+    for every code: the code itself when it is plain (520101001.html), else its plain
+    letters and digits, a dot and 12 hex digits of the code's SHA-1 (乡镇 names as codes:
+    乐元镇 -> code.fdd9f0747047.html). A plain name has no dot, so the two kinds never meet."""
+    code = "" if code is None else str(code)
+    if _PLAIN_CODE.fullmatch(code) and code not in _RESERVED:
+        return code + ".html"
+    plain = re.sub(r"[^0-9a-z_-]+", "_", code.lower()).strip("_")[:40] or "code"
+    return f"{plain}.{hashlib.sha1(code.encode('utf-8')).hexdigest()[:12]}.html"
 
 
 def _county_codes(villages: pd.DataFrame) -> pd.Series:
