@@ -93,23 +93,24 @@ def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
 def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None,
                  lang: str | None = None, basemap: str | None = None, online: bool = False,
                  workers: int | None = None, scheduler: str | None = None, maps: bool = True) -> None:
-    from layers.pipeline import assess, counts, publish
+    from layers.pipeline import assess, claim, counts, publish
     from layers.profile import load_profile
     from maps import atlas_writers
 
     profile = load_profile(profile_path)
     options = _map_settings(profile, lang, basemap, online)
-    if workers or scheduler:
-        from layers.distributed import assess_distributed
+    with claim(outdir, overwrite=overwrite) as folder:   # locked: a second run into it stops here
+        if workers or scheduler:
+            from layers.distributed import assess_distributed
 
-        result = assess_distributed(profile, workers=workers, scheduler=scheduler)
-    else:
-        result = assess(profile, keep_layers=maps)   # the maps draw the input layers
-    title = title or profile.name
-    extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
-                           township_maps_above=profile.map.township_maps_above_villages,
-                           township_frame=result.townships) if maps else {}
-    publish(result, outdir, overwrite=overwrite, extras=extras)
+            result = assess_distributed(profile, workers=workers, scheduler=scheduler)
+        else:
+            result = assess(profile, keep_layers=maps)   # the maps draw the input layers
+        title = title or profile.name
+        extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
+                               township_maps_above=profile.map.township_maps_above_villages,
+                               township_frame=result.townships) if maps else {}
+        publish(result, folder, overwrite=overwrite, extras=extras)
     fails = {key: value["fails"] for key, value in counts(result.villages).items()}
     click.echo(f"{len(result.villages)} villages, {len(result.gaps)} gaps "
                f"({', '.join(f'{k} {v}' for k, v in fails.items())}), {len(result.no_data)} without data; "

@@ -8,10 +8,9 @@ import json
 import logging
 import os
 import platform
-import shutil
-import tempfile
+import re
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from importlib import metadata
@@ -28,6 +27,7 @@ from gis import csvfile, geometry, io, memory
 from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_peak
 from gis.crs import reproject
 from gis.errors import OutputError
+from gis.outdir import OutputFolder, checkpoint
 from layers import clinics, consistency, gaps, network, roads, water, zones
 from layers.inputs import Inputs, load_inputs
 from layers.settings import Profile
@@ -244,61 +244,76 @@ def counts(villages: pd.DataFrame) -> dict[str, dict[str, int]]:
     return {s.key: {v: int((villages[f"{s.key}_verdict"] == v).sum()) for v in VERDICTS} for s in STANDARDS}
 
 
-def publish(result: Result, outdir: str | os.PathLike, *, overwrite: bool = False,
+@contextmanager
+def claim(outdir: str | os.PathLike, *, overwrite: bool = False):
+    """OUTDIR locked for one run (gis.outdir.OutputFolder), to enter before the assessment
+    and give to ``publish``: a second run into the same folder, or one without ``overwrite``
+    over earlier outputs, stops at once rather than at the end."""
+    with OutputFolder(outdir, is_output=is_output) as folder:
+        folder.check((*TABLES, "run.json"), overwrite)
+        yield folder
+
+
+def is_output(name: str) -> bool:
+    """A name covermap writes in OUTDIR (for a folder whose run.json does not list its outputs)."""
+    return name in (*TABLES, "run.json", "index.html", "townships", "counties") or bool(MAP_FILE.fullmatch(name))
+
+
+MAP_FILE = re.compile(r"map(_\w+)?\.html")
+
+
+def publish(result: Result, outdir: str | os.PathLike | OutputFolder, *, overwrite: bool = False,
             extras: dict[str, Callable[[Path], None]] | None = None) -> Path:
-    """Write every output into a temporary folder, then move them into ``outdir`` together,
-    so a failed or killed run leaves earlier outputs as they were."""
+    """Write every output into a staging folder, then switch it in as OUTDIR whole
+    (gis.outdir): a reader sees the previous outputs or the new ones, never some of each;
+    the previous run's outputs that this one does not write go with them, the user's other
+    files stay. ``outdir``: a folder, or the one ``claim`` locked."""
     extras = extras or {}
     # a writer of several outputs lists them in its ``outputs`` (maps.atlas: the bureau maps)
     outputs = {name: tuple(getattr(writer, "outputs", (name,))) for name, writer in extras.items()}
     names = [*TABLES, *(output for group in outputs.values() for output in group), "run.json"]
-    outdir = io.prepare_output_dir(outdir, names, overwrite)
-    _remove_stale_staging(outdir)
-    with tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=outdir) as tmp:
-        staging = Path(tmp)
+    with ExitStack() as stack:
+        folder = outdir if isinstance(outdir, OutputFolder) else \
+            stack.enter_context(OutputFolder(outdir, is_output=is_output))
+        folder.check(names, overwrite, reads=_reads(result))
+        staging = folder.stage()
         with _timed(result.seconds, "write tables", result.peak_memory_mb, result.cpu_seconds), \
-                PeakWindow() as window:
+                PeakWindow() as window, _naming(folder, "coverage.gpkg and the CSV tables"):
             extra_mb, extra_cpu = _write_tables(result, staging)
         if extra_mb or extra_cpu:   # the CSVs written by a child meanwhile: its memory and CPU count too
             result.peak_memory_mb["write tables"] = round(max(peak_memory_mb(), window.mb + extra_mb), 1)
             result.cpu_seconds["write tables"] = round(result.cpu_seconds["write tables"] + extra_cpu, 3)
+        checkpoint("tables")
         for name, writer in extras.items():
-            with _timed(result.seconds, f"write {', '.join(outputs[name])}", result.peak_memory_mb):
+            with _timed(result.seconds, f"write {', '.join(outputs[name])}", result.peak_memory_mb), \
+                    _naming(folder, ", ".join(outputs[name])):
                 writer(staging / name)
-        (staging / "run.json").write_text(json.dumps(run_record(result), ensure_ascii=False, indent=2,
-                                                     default=str), encoding="utf-8")
-        try:
-            for name in names:
-                if (outdir / name).is_dir():  # a folder output (maps/townships): old one leaves with staging
-                    os.replace(outdir / name, staging / f"{name}.old")
-                os.replace(staging / name, outdir / name)
-        except OSError as exc:
-            raise OutputError(f"{outdir}: cannot move outputs into place ({exc.strerror})") from exc
-    return outdir
+        record = {**run_record(result), "outputs": names}
+        with _naming(folder, "run.json"):
+            (staging / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str),
+                                              encoding="utf-8")
+        folder.switch(names)
+    return folder.path
 
 
-STAGING_PREFIX = ".covermap-"
-
-
-def _remove_stale_staging(outdir: Path) -> None:
-    """Delete staging folders left by runs that were killed (their process is gone);
-    folders of runs still going, and anything else, are left alone."""
-    for entry in outdir.glob(f"{STAGING_PREFIX}*"):
-        pid = entry.name[len(STAGING_PREFIX):].split("-", 1)[0]
-        if not entry.is_dir() or not pid.isdigit() or _alive(int(pid)):
-            continue
-        log.info("removing %s, left by a run that was stopped", entry)
-        shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
+@contextmanager
+def _naming(folder: OutputFolder, what: str):
+    """An OSError while writing ``what`` as an OutputError naming it in OUTDIR, not in the
+    staging folder; the previous outputs stay."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        yield
+    except OutputError as exc:
+        raise OutputError(str(exc).replace(str(folder.staging), str(folder.path))) from exc
+    except OSError as exc:
+        raise OutputError(f"{folder.path}: cannot write {what} ({exc.strerror or exc}); the previous outputs "
+                          "are unchanged") from exc
+
+
+def _reads(result: Result) -> list[str]:
+    """Every file the run read: the profile, each input, the village code list."""
+    reads = [result.profile.path, *(record.path for record in result.inputs.records)]
+    code_list = getattr(result.profile.villages, "code_list", None)
+    return [str(path) for path in (*reads, code_list) if path]
 
 
 def _write_tables(result: Result, folder: Path) -> tuple[float, float]:
