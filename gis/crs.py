@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Proj, Transformer
+from pyproj import CRS, Geod, Proj, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from gis import geometry
@@ -126,6 +126,38 @@ def scale_factors(crs: CRS, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     its datum): projected length / true length for short distances there."""
     found = Proj(crs).get_factors(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), errcheck=False)
     return np.asarray(found.meridional_scale, dtype=float)
+
+
+def true_areas(areas: np.ndarray, geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """Areas (m²) measured in the projected ``crs`` as they are on the ground: divided by
+    the square of the scale factor at a point of each geometry (exact for a conformal
+    projection such as a transverse Mercator, at the size of a village)."""
+    areas = np.asarray(areas, dtype=float)
+    if not len(areas):
+        return areas
+    lon, lat = _to_geographic(crs, shapely.point_on_surface(geoms))
+    return areas / scale_factors(crs, lon, lat) ** 2
+
+
+def true_distances(a: np.ndarray, b: np.ndarray, crs: CRS) -> np.ndarray:
+    """Ground (geodesic) distances in metres between the nearest points of each pair of
+    geometries of the projected ``crs``; NaN where either is missing or empty."""
+    lines = shapely.shortest_line(a, b)
+    first, last = shapely.get_point(lines, 0), shapely.get_point(lines, -1)
+    lon0, lat0 = _to_geographic(crs, first)
+    lon1, lat1 = _to_geographic(crs, last)
+    geod = crs.get_geod() or Geod(ellps="GRS80")
+    known = np.isfinite(lon0) & np.isfinite(lat0) & np.isfinite(lon1) & np.isfinite(lat1)
+    distance = np.full(len(known), np.nan)
+    if known.any():
+        distance[known] = geod.inv(lon0[known], lat0[known], lon1[known], lat1[known])[2]
+    return distance
+
+
+def _to_geographic(crs: CRS, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = shapely.get_x(points), shapely.get_y(points)   # NaN for a missing point
+    lon, lat = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(x, y, errcheck=False)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
 def largest_scale_error(crs: CRS, lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float]:

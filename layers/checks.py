@@ -114,9 +114,12 @@ def where(source) -> dict:
 
 
 # --- spatial checks, all in the working CRS (metres) --------------------------------------
+# ``ground``: areas and distances as they are on the ground (working_crs "auto", whose one
+# zone for the checks may be far from some villages); else as the working CRS shows them
+# (a working_crs the profile fixed, as the steps measure in it too).
 
 def village_overlaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
-                     suspect: np.ndarray | None = None) -> pd.DataFrame:
+                     suspect: np.ndarray | None = None, ground: bool = False) -> pd.DataFrame:
     """Pairs of villages whose polygons overlap by more than ``tolerance_m2``:
     columns ``code_a``, ``code_b``, ``area_m2`` (code_a < code_b)."""
     geoms = villages.geometry.to_numpy()
@@ -126,7 +129,7 @@ def village_overlaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
     keep = left < right
     left, right = geometry.distinct_pairs(left[keep], right[keep])
     shared = shapely.intersection(geoms[left], geoms[right]) if len(left) else np.zeros(0, dtype=object)
-    area = true_areas(shapely.area(shared), shared, villages.crs)
+    area = true_areas(shapely.area(shared), shared, villages.crs) if ground else shapely.area(shared)
     big = area > tolerance_m2
     codes = code_labels(villages["code"])
     a, b = codes[left[big]], codes[right[big]]
@@ -161,8 +164,8 @@ def township_unions(villages: gpd.GeoDataFrame, suspect: np.ndarray | None = Non
     return gpd.GeoSeries(np.r_[clean_shapes, messy_shapes], index=index, crs=villages.crs).sort_index()
 
 
-def township_gaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
-                  suspect: np.ndarray | None = None, towns: gpd.GeoSeries | None = None) -> pd.DataFrame:
+def township_gaps(villages: gpd.GeoDataFrame, tolerance_m2: float, suspect: np.ndarray | None = None,
+                  towns: gpd.GeoSeries | None = None, ground: bool = False) -> pd.DataFrame:
     """Holes inside the union of each township's villages larger than ``tolerance_m2``:
     land inside a township that no village covers. Columns ``township_code``,
     ``area_m2``, ``x``, ``y`` (a point inside the gap, working CRS). ``towns``: the
@@ -178,7 +181,7 @@ def township_gaps(villages: gpd.GeoDataFrame, tolerance_m2: float,
     hole_no = np.concatenate([np.arange(k) for k in n_holes]) if len(n_holes) else np.zeros(0, dtype=int)
     rings = shapely.get_interior_ring(parts[hole_part], hole_no.astype(int))
     holes = shapely.polygons(rings)
-    area = true_areas(shapely.area(holes), holes, towns.crs)
+    area = true_areas(shapely.area(holes), holes, towns.crs) if ground else shapely.area(holes)
     big = area > tolerance_m2
     inside = shapely.point_on_surface(holes[big])
     return pd.DataFrame({"township_code": towns.index.to_numpy()[part_town[hole_part[big]]],
@@ -207,7 +210,7 @@ def seats_outside(villages: gpd.GeoDataFrame, seats: gpd.GeoSeries, margin_m: fl
     return outside
 
 
-def isolated(villages: gpd.GeoDataFrame, distance_m: float) -> tuple[np.ndarray, np.ndarray]:
+def isolated(villages: gpd.GeoDataFrame, distance_m: float, ground: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Mask of villages farther than ``distance_m`` from every other village (a row in
     the wrong place), and the distance to the nearest other village for the villages
     not settled by a close neighbour (NaN for the others; 0 for those touching one)."""
@@ -235,8 +238,11 @@ def isolated(villages: gpd.GeoDataFrame, distance_m: float) -> tuple[np.ndarray,
     nearest[ok[touching & ~settled]] = 0.0
     lonely = np.flatnonzero(~touching & ~settled)
     if len(lonely):
-        (i, j) = tree.query_nearest(geoms[ok[lonely]], exclusive=True, all_matches=False)
-        nearest[ok[lonely[i]]] = true_distances(geoms[ok[lonely[i]]], geoms[ok[j]], villages.crs)
+        (i, j), dist = tree.query_nearest(geoms[ok[lonely]], return_distance=True, exclusive=True,
+                                          all_matches=False)
+        if ground:
+            dist = true_distances(geoms[ok[lonely[i]]], geoms[ok[j]], villages.crs)
+        nearest[ok[lonely[i]]] = dist
     alone = np.zeros(len(geoms), dtype=bool)
     alone[ok[lonely]] = np.nan_to_num(nearest[ok[lonely]], nan=0.0) > distance_m
     return alone, nearest
@@ -252,7 +258,8 @@ def layer_overlaps_villages(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame,
                 or b[3] < a[1] - margin_m)
 
 
-def far_outside(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, distance_m: float) -> np.ndarray:
+def far_outside(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, distance_m: float,
+                ground: bool = False) -> np.ndarray:
     """Mask of the layer's features farther than ``distance_m`` from the villages' extent."""
     bounds = _bounds(villages.geometry.to_numpy())
     geoms = layer.geometry.to_numpy()
@@ -266,8 +273,12 @@ def far_outside(villages: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, distance_m:
     within = ((own[:, 0] >= bounds[0]) & (own[:, 1] >= bounds[1]) & (own[:, 2] <= bounds[2])
               & (own[:, 3] <= bounds[3]))
     measure = ok & ~within
-    extent = np.full(int(measure.sum()), shapely.box(*bounds))
-    mask[measure] = true_distances(geoms[measure], extent, layer.crs) > distance_m
+    extent = shapely.box(*bounds)
+    if ground:
+        distance = true_distances(geoms[measure], np.full(int(measure.sum()), extent), layer.crs)
+    else:
+        distance = shapely.distance(geoms[measure], extent)
+    mask[measure] = distance > distance_m
     return mask
 
 

@@ -2,42 +2,29 @@
 ``--scheduler ADDRESS``), with results identical to the single-process ``assess``.
 
 The client reads every input once, then cuts it by county (the first six digits of the
-village code, which the data already carries: no spatial shuffle). Each county's part
-holds:
+village code, which the data already carries: no spatial shuffle; what a county's part
+holds is in ``layers.partition``).
 
-- its villages (the ones whose results are kept), plus the villages of other counties
-  whose boundary or seat reaches into the county's bounding box, so that a clinic on a
-  county border is still given to the village with the lowest code;
-- every infrastructure feature within the county's bounding box grown by a margin per
-  layer: the layer's distance limit in the profile (roads, clinic sharing, fibre), or,
-  where it is larger, the farthest nearest-feature distance of the county's villages in
-  that layer (computed once on the client with bulk nearest queries), plus 1 m; so every
-  feature that can be a village's nearest, or within a limit, is in its part. Water and
-  coverage polygons are taken where they reach the box itself (1 m);
-- every water project that lists one of its villages' codes, wherever it lies.
-
-Workers run the five standards on their part; the client joins the village rows in
+Workers run the five standards on their part, measured in the zones of its villages as
+``assess`` measures them (``layers.zones``); the client joins the village rows in
 input order and finishes with ``pipeline.finish`` (gap lists, township table, consistency
 ledger) on the whole, as ``assess`` does.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from gis import geometry
 from gis.errors import ConfigError
-from layers import clinics, network, pipeline, roads, water
+from layers import clinics, network, pipeline, roads, water, zones
 from layers.inputs import Inputs, load_inputs
 from layers.partition import county_of, partitions  # noqa: F401 (partitions: part of this module's API)
-from layers.settings import Profile, Standards
+from layers.settings import Profile
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +34,14 @@ CLUSTER_HINT = "install the cluster extra: pip install 'covermap[cluster]'"
 def assess_part(profile: Profile, part: Inputs, rows: np.ndarray, county: str) -> gpd.GeoDataFrame:
     """The village rows of one county (indexed by global row), from its part."""
     rules = profile.standards
-    found = [roads.assess(part, rules.roads), water.assess(part, rules.water), clinics.assess(part, rules.clinics),
-             network.assess_4g(part, rules.network), network.assess_fibre(part, rules.network)]
-    table = pipeline._village_table(part, found)
+
+    def steps(where: Inputs) -> list[pd.DataFrame]:
+        return [roads.assess(where, rules.roads), water.assess(where, rules.water),
+                clinics.assess(where, rules.clinics), network.assess_4g(where, rules.network),
+                network.assess_fibre(where, rules.network)]
+
+    found = zones.assess(part, rules, steps)
+    table = pipeline._village_table(part, steps(part) if found is None else found)
     table.index = rows
     return table[county_of(table["village_code"]) == county]
 
@@ -90,7 +82,10 @@ def assess_distributed(profile: Profile, *, workers: int | None = None, schedule
         inputs = load_inputs(profile)
         step("read", start)
         start = time.perf_counter()
-        parts = partitions(inputs, profile.standards)
+        auto = profile.working_crs is None
+        if auto:   # each county in its own zone, as assess measures it
+            inputs.meridians = zones.village_meridians(inputs)
+        parts = partitions(inputs, profile.standards, stretch=zones.stretch_of(inputs.crs) if auto else None)
         step("partition", start)
         log.info("%d villages in %d county partitions", len(inputs.villages), len(parts))
         start = time.perf_counter()

@@ -303,14 +303,16 @@ class _VillageGeometry:
     nearest: np.ndarray
 
 
-def _village_geometry(villages: gpd.GeoDataFrame, tolerances) -> _VillageGeometry:
+def _village_geometry(villages: gpd.GeoDataFrame, tolerances, ground: bool) -> _VillageGeometry:
     """Villages against each other (working CRS): coverage suspects, township unions,
-    overlaps, gaps inside townships, villages far from any other."""
+    overlaps, gaps inside townships, villages far from any other (``ground``: areas and
+    distances as on the ground, see layers.checks)."""
     suspect = checks.coverage_suspects(villages.geometry.to_numpy())
     towns = checks.township_unions(villages, suspect)
-    return _VillageGeometry(suspect, towns, checks.village_overlaps(villages, tolerances.overlap_tolerance_m2, suspect),
-                            checks.township_gaps(villages, tolerances.gap_tolerance_m2, suspect, towns),
-                            *checks.isolated(villages, tolerances.far_outside_m))
+    return _VillageGeometry(suspect, towns,
+                            checks.village_overlaps(villages, tolerances.overlap_tolerance_m2, suspect, ground),
+                            checks.township_gaps(villages, tolerances.gap_tolerance_m2, suspect, towns, ground),
+                            *checks.isolated(villages, tolerances.far_outside_m, ground))
 
 
 class _EarlyVillages:
@@ -318,10 +320,10 @@ class _EarlyVillages:
     started as soon as the villages are read: the checks' GEOS calls (coverage validation
     above all) leave Python's lock free, so the other layers are read meanwhile."""
 
-    def __init__(self, crs: CRS, villages: gpd.GeoDataFrame, tolerances):
+    def __init__(self, crs: CRS, villages: gpd.GeoDataFrame, tolerances, ground: bool):
         self.crs, self.villages = crs, villages
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="covermap-villages")
-        self._future = self._pool.submit(_village_geometry, villages, tolerances)
+        self._future = self._pool.submit(_village_geometry, villages, tolerances, ground)
         self._pool.shutdown(wait=False)
 
     @classmethod
@@ -332,7 +334,7 @@ class _EarlyVillages:
             crs = check_metric(profile.working_crs or working_crs([villages]), "project.working_crs")
         except CovermapError:
             return None
-        return cls(crs, _to_crs(villages, crs), profile.checks)
+        return cls(crs, _to_crs(villages, crs), profile.checks, profile.working_crs is None)
 
     def result(self) -> _VillageGeometry:
         return self._future.result()
@@ -346,7 +348,8 @@ def _check_villages(inputs: Inputs, profile: Profile, findings: Findings, early:
     ``early``: the checks begun while reading, on these very villages."""
     source, tolerances = profile.villages.source, profile.checks
     villages = inputs.villages
-    found = early.result() if early is not None else _village_geometry(villages, tolerances)
+    found = (early.result() if early is not None
+             else _village_geometry(villages, tolerances, profile.working_crs is None))
     suspect, towns = found.suspect, found.towns
     inputs.village_suspects = suspect
     if (towns is not None and not suspect.any() and geometry.usable(villages.geometry.to_numpy()).all()
@@ -387,7 +390,7 @@ def _check_extent(inputs: Inputs, source: Source, frame: gpd.GeoDataFrame, profi
                        f"away), so its CRS is probably wrong; "
                        + (f"its coordinates fit {hint}: correct its .prj or set {source.key}.assume_crs"
                           if hint else f"check its .prj or {source.key}.assume_crs"))
-    far = checks.far_outside(inputs.villages, frame, distance)
+    far = checks.far_outside(inputs.villages, frame, distance, ground=profile.working_crs is None)
     if far.any():
         rows = np.flatnonzero(far) + 1
         findings.warn(f"{counted(len(rows), 'feature lies', 'features lie')} more than {distance:,.0f} m outside the villages' extent "

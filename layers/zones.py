@@ -24,7 +24,7 @@ from pyproj import CRS
 
 from gis.crs import geographic_centres, reproject, zone_crs, zone_meridian
 from layers.inputs import Inputs
-from layers.partition import county_of, iter_partitions
+from layers.partition import Stretch, county_of, iter_partitions
 from layers.settings import Standards
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
         return [table.set_axis(inputs.villages.index) for table in steps(in_crs(inputs, crs))]
     found: list[list[pd.DataFrame]] = []
     rows_of: list[np.ndarray] = []
-    for meridian, rows, part in iter_partitions(inputs, rules, meridians, _stretch(inputs.crs)):
+    for meridian, rows, part in iter_partitions(inputs, rules, meridians, stretch_of(inputs.crs)):
         own = part.meridians == meridian
         crs = zone_crs(meridian)
         log.info("measuring %d villages in %s", int(own.sum()), crs.name)
@@ -110,7 +110,7 @@ def in_crs(inputs: Inputs, crs: CRS) -> Inputs:
                   findings=inputs.findings, meridians=inputs.meridians)
 
 
-def _stretch(crs: CRS):
+def stretch_of(crs: CRS) -> Stretch:
     """How much more than the truth ``crs`` (a zone: central meridian at false easting
     500 km, scale 1 on it) can show a distance within a part's box grown by a margin:
     the sphere's cosh(x / R) at the farthest easting, which bounds the ellipsoid's."""

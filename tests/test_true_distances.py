@@ -109,9 +109,17 @@ def _around(lon: float, lat: float) -> Transformer:
     return Transformer.from_crs(aeqd, GEO, always_xy=True)
 
 
-def write_country(folder: Path, crs: str = "auto", moved: str | None = None, east_deg: float = 0.0) -> Path:
+# a real neighbourhood committee of Wuqia, drawn over the first Wuqia village (``overlap``)
+OVERLAPPING = "653024100001"
+OVERLAP_M2 = 200 * 3000
+
+
+def write_country(folder: Path, crs: str = "auto", moved: str | None = None, east_deg: float = 0.0,
+                  overlap: bool = False) -> Path:
     """Two villages per place; ``moved``: the code of a village whose polygon is drawn
-    ``east_deg`` degrees east of where it belongs (a typo), its seat left out."""
+    ``east_deg`` degrees east of where it belongs (a typo), its seat left out;
+    ``overlap``: one more village at Wuqia, without a seat, overlapping the first by a
+    strip of ``OVERLAP_M2`` on the ground."""
     villages, seats, roads, water, clinics, fibre = [], [], [], [], [], []
     for place, (lon, lat, codes) in PLACES.items():
         for k, (code, distances) in enumerate(zip(codes, (WITHIN, BEYOND))):
@@ -122,6 +130,11 @@ def write_country(folder: Path, crs: str = "auto", moved: str | None = None, eas
                 to_geo.transform(xy[:, 0], xy[:, 1])))
             if code == moved:
                 polygon = shapely.transform(polygon, lambda xy: xy + [east_deg, 0])
+            if overlap and place == "Wuqia" and k == 0:
+                strip = shapely.segmentize(shapely.box(1300, -1500, 4300, 1500), 100)
+                villages.append({"code": OVERLAPPING, "name": "overlapping", "town": OVERLAPPING[:9],
+                                 "town_name": place, "pop": 400, "geometry": shapely.transform(
+                                     strip, lambda xy: np.column_stack(to_geo.transform(xy[:, 0], xy[:, 1])))})
             else:
                 seats.append({"code": code, "lon": seat_lon, "lat": seat_lat})
             villages.append({"code": code, "name": f"{place}{k}", "town": code[:9], "town_name": place,
@@ -217,6 +230,15 @@ def test_a_stray_village_changes_no_other_village(tmp_path):
     assert stray["road_verdict"] == "fails"   # 60 degrees from any road
 
 
+def test_overlaps_are_measured_on_the_ground_far_from_the_checks_zone(tmp_path):
+    result = assess(load_profile(write_country(tmp_path, overlap=True)))
+    assert result.inputs.crs.to_epsg() == 4543   # the checks' one zone: 102E, 27 degrees from Wuqia
+    found = [f for f in result.inputs.findings if f.check == "overlap"]
+    assert len(found) == 1 and OVERLAPPING in str(found[0])
+    area = float(str(found[0]).split("overlap by ")[1].split(" m²")[0].replace(",", ""))
+    assert abs(area / OVERLAP_M2 - 1) < 1e-3, area   # that zone alone would say 14 % more
+
+
 def test_run_json_names_the_zones(country, tmp_path):
     from click.testing import CliRunner
 
@@ -227,3 +249,11 @@ def test_run_json_names_the_zones(country, tmp_path):
     zones = json.loads((out / "run.json").read_text(encoding="utf-8"))["measuring_zones"]
     assert sum(zones.values()) == 16 and len(zones) == 7
     assert zones["EPSG:4534"] == 4   # Wuqia and Kashgar: CGCS2000 3-degree zone 75E
+
+
+def test_the_distributed_run_measures_in_the_same_zones(country, result):
+    from layers import distributed
+    theirs = distributed.assess_distributed(load_profile(country), workers=2, processes=False).villages
+    columns = [c for c in result.villages.columns if c.endswith(("_m", "_verdict", "_reason"))]
+    pd.testing.assert_frame_equal(pd.DataFrame(theirs[columns]), pd.DataFrame(result.villages[columns]),
+                                  check_exact=False, rtol=1e-9)
