@@ -9,7 +9,8 @@ import pandas as pd
 from gis import geometry
 from layers.inputs import Inputs
 from layers.settings import ClinicRules
-from layers.verdicts import FAILS, MEETS, NO_DATA, Grades, Texts, sentences
+from layers.verdicts import (DEFAULT_LANG, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, T, joined, number_text,
+                             text_column)
 
 
 def home_village(inputs: Inputs) -> np.ndarray:
@@ -40,11 +41,12 @@ def qualifying(clinics: pd.DataFrame, rules: ClinicRules) -> pd.Series:
 
 
 def nearest_clinic(origins: np.ndarray, clinics: pd.DataFrame, ok: np.ndarray,
-                   index: pd.Index) -> tuple[pd.Series, pd.Series]:
+                   index: pd.Index, lang: str = DEFAULT_LANG) -> tuple[pd.Series, pd.Series]:
     """``clinic_nearest_m`` and the name of that clinic, over qualifying clinics."""
     rows = np.flatnonzero(ok)
     nearest, distance = geometry.nearest(origins, clinics.geometry.to_numpy()[rows])
-    names = clinics["name"].astype("string").fillna("unnamed clinic").to_numpy(dtype=object)
+    unnamed = T(zh="未命名卫生室", en="unnamed clinic")(lang)
+    names = clinics["name"].astype("string").fillna(unnamed).to_numpy(dtype=object)
     found = nearest >= 0
     name = np.full(len(origins), None, dtype=object)
     name[found] = names[rows[nearest[found]]]
@@ -52,11 +54,11 @@ def nearest_clinic(origins: np.ndarray, clinics: pd.DataFrame, ok: np.ndarray,
             pd.Series(name, index=index, name="clinic_nearest_name"))
 
 
-def assess(inputs: Inputs, rules: ClinicRules) -> pd.DataFrame:
-    """clinic_count, clinic_nearest_m, clinic_nearest_name, clinic_verdict, clinic_reason."""
+def assess(inputs: Inputs, rules: ClinicRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """clinic_count, clinic_nearest_m, clinic_nearest_name, clinic_verdict, clinic_reason (in ``lang``)."""
     index = inputs.villages.index
     n = len(index)
-    grades = Grades(n, "no clinics layer in the profile")
+    grades = Grades(n, lang, T(zh="配置中没有卫生室图层", en="no clinics layer in the profile"))
     if inputs.clinics is None:
         return grades.frame("clinic", index, clinic_count=np.zeros(n, dtype=int), clinic_nearest_m=np.full(n, np.nan),
                             clinic_nearest_name=np.full(n, None))
@@ -65,33 +67,61 @@ def assess(inputs: Inputs, rules: ClinicRules) -> pd.DataFrame:
     inside = home >= 0
     ok = qualifying(clinics, rules)
     good = ok.fillna(False).to_numpy(dtype=bool)
+    is_clinic = clinics["kind"].to_numpy() == "village_clinic"
+
+    def per_village(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(home[inside & mask], minlength=n) > 0
+
     count = np.bincount(home[inside & good], minlength=n)
-    unknown = np.bincount(home[inside & ok.isna().to_numpy()], minlength=n) > 0
-    weak = np.bincount(home[inside & (clinics["kind"].to_numpy() == "village_clinic") & ~good], minlength=n) > 0
-    centre = np.bincount(home[inside & (clinics["kind"].to_numpy() == "health_centre")], minlength=n) > 0
-    distance, name = nearest_clinic(inputs.origins, clinics, good, index)
+    unknown = per_village(ok.isna().to_numpy())
+    weak = per_village(is_clinic & ~good)
+    centre = per_village(clinics["kind"].to_numpy() == "health_centre")
+    unstandardized = per_village(is_clinic & _says_no(clinics, "standardized"))
+    doctors = clinics["doctors"].to_numpy(dtype=float) if "doctors" in clinics else np.full(len(clinics), np.nan)
+    few_doctors = per_village(is_clinic & (doctors < rules.min_doctors))
+    distance, name = nearest_clinic(inputs.origins, clinics, good, index, lang)
     d = distance.to_numpy()
     population = inputs.villages["population"].to_numpy(dtype=float)
-    shares = ((population < rules.share_max_population) & (d <= rules.share_max_distance_m))
+    small = population < rules.share_max_population
+    shares = small & (d <= rules.share_max_distance_m)
     label = np.where(name.isna(), "", name.to_numpy(dtype=object))
+    limit = number_text(rules.share_max_distance_m)
+    nearest = joined([
+        text_column(T(zh="人口 {p:,.0f}，低于 {m}，可共用邻村卫生室，但最近的合格卫生室{c}相距 {d:,.0f} 米，超过 {s} 米",
+                      en="population {p:,.0f} is below {m}, so it may share a clinic, but the nearest qualifying "
+                         "clinic, {c}, is {d:,.0f} m away (limit {s} m)"), lang, small & ~np.isnan(d),
+                    p=population, m=number_text(rules.share_max_population), c=label, d=d, s=limit),
+        text_column(T(zh="最近的合格卫生室：{c}，{d:,.0f} 米", en="nearest qualifying clinic: {c}, {d:,.0f} m"), lang,
+                    ~small & ~np.isnan(d), c=label, d=d),
+        text_column(T(zh="图层中没有合格卫生室", en="no qualifying clinic in the layer"), lang, np.isnan(d))], "")
+    problems = joined([
+        text_column(T(zh="村卫生室未达到标准化", en="the village clinic is not standardized"), lang, unstandardized),
+        text_column(T(zh="合格村医少于 {k} 名", en="fewer than {k} qualified village doctor(s)"), lang, few_doctors,
+                    k=rules.min_doctors)], T(zh="，", en=", ")(lang))
 
-    grades.rule(count >= 1, MEETS, sentences("{c} standardized clinic(s) with a qualified doctor in the village",
-                                             c=count))
+    grades.rule(count >= 1, MEETS, T(zh="村内有 {c} 个标准化卫生室且有合格村医",
+                                     en="{c} standardized clinic(s) with a qualified doctor in the village"), c=count)
     grades.rule(centre & rules.exempt_health_centre_host, MEETS,
-                "hosts the township health centre, so needs no village clinic of its own")
-    grades.rule(~geometry.usable(inputs.origins), NO_DATA, "village has neither a boundary nor a seat")
-    grades.rule(unknown, NO_DATA, "the village clinic's standardization or doctors are not recorded; "
-                                  "record them in the clinics layer")
-    grades.rule(shares, MEETS, sentences("population {p:,.0f} below {m:,.0f} shares {c}, {d:,.0f} m away "
-                                         "(limit {s:,.0f} m)", p=population, m=np.full(n, rules.share_max_population),
-                                         c=label, d=d, s=np.full(n, rules.share_max_distance_m)))
-    grades.rule(weak, FAILS, sentences("the village clinic is not standardized or has fewer than {k} qualified "
-                                       "doctor(s); nearest qualifying clinic {d}", k=np.full(n, rules.min_doctors),
-                                       d=_distance_text(d, label)))
-    grades.rule(np.ones(n, dtype=bool), FAILS, sentences("no standardized clinic in the village; nearest {d}",
-                                                         d=_distance_text(d, label)))
+                T(zh="村内有乡镇卫生院，无需另设村卫生室",
+                  en="hosts the township health centre, so needs no village clinic of its own"))
+    grades.rule(~geometry.usable(inputs.origins), NO_DATA, NO_ORIGIN)
+    grades.rule(unknown, NO_DATA, T(zh="村卫生室是否标准化或村医人数未记录；请在卫生室图层中补录",
+                                    en="the village clinic's standardization or doctors are not recorded; "
+                                       "record them in the clinics layer"))
+    grades.rule(shares, MEETS, T(zh="人口 {p:,.0f}，低于 {m}，共用{c}（相距 {d:,.0f} 米，限值 {s} 米）",
+                                 en="population {p:,.0f} below {m} shares {c}, {d:,.0f} m away (limit {s} m)"),
+                p=population, m=number_text(rules.share_max_population), c=label, d=d, s=limit)
+    grades.rule(weak & (problems != ""), FAILS, T(zh="{problems}；{nearest}", en="{problems}; {nearest}"),
+                problems=problems, nearest=nearest)
+    grades.rule(weak, FAILS, T(zh="村卫生室不合格；{nearest}", en="the village clinic does not qualify; {nearest}"),
+                nearest=nearest)
+    grades.rule(np.ones(n, dtype=bool), FAILS, T(zh="村内没有村卫生室；{nearest}",
+                                                 en="no village clinic in the village; {nearest}"), nearest=nearest)
     return grades.frame("clinic", index, clinic_count=count, clinic_nearest_m=d, clinic_nearest_name=name.to_numpy())
 
 
-def _distance_text(distance: np.ndarray, names: np.ndarray) -> Texts:
-    return Texts(lambda d, name: "none in the layer" if np.isnan(d) else f"{name} at {d:,.0f} m", distance, names)
+def _says_no(clinics: pd.DataFrame, column: str) -> np.ndarray:
+    """True where ``column`` is recorded as no (False)."""
+    if column not in clinics:
+        return np.zeros(len(clinics), dtype=bool)
+    return (clinics[column].astype("boolean") == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712

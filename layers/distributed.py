@@ -33,12 +33,12 @@ CLUSTER_HINT = "install the cluster extra: pip install 'covermap[cluster]'"
 
 def assess_part(profile: Profile, part: Inputs, rows: np.ndarray, county: str) -> gpd.GeoDataFrame:
     """The village rows of one county (indexed by global row), from its part."""
-    rules = profile.standards
+    rules, lang = profile.standards, profile.lang
 
     def steps(where: Inputs) -> list[pd.DataFrame]:
-        return [roads.assess(where, rules.roads), water.assess(where, rules.water),
-                clinics.assess(where, rules.clinics), network.assess_4g(where, rules.network),
-                network.assess_fibre(where, rules.network)]
+        return [roads.assess(where, rules.roads, lang), water.assess(where, rules.water, lang),
+                clinics.assess(where, rules.clinics, lang), network.assess_4g(where, rules.network, lang),
+                network.assess_fibre(where, rules.network, lang)]
 
     found = zones.assess(part, rules, steps)
     table = pipeline._village_table(part, steps(part) if found is None else found)

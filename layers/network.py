@@ -9,7 +9,7 @@ import pandas as pd
 from gis import geometry, shares
 from layers.inputs import Inputs
 from layers.settings import NetworkRules
-from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, Grades, sentences
+from layers.verdicts import BASIC, DEFAULT_LANG, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, T, number_text, percent_text
 
 
 def coverage_share(inputs: Inputs, mask: np.ndarray) -> pd.Series:
@@ -30,11 +30,11 @@ def seat_covered(inputs: Inputs, mask: np.ndarray) -> pd.Series:
     return covered.mask(~geometry.usable(seats))
 
 
-def assess_4g(inputs: Inputs, rules: NetworkRules) -> pd.DataFrame:
-    """net4g_seat, net4g_share, net4g_verdict, net4g_reason for every village."""
+def assess_4g(inputs: Inputs, rules: NetworkRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """net4g_seat, net4g_share, net4g_verdict, net4g_reason (in ``lang``) for every village."""
     index = inputs.villages.index
     n = len(index)
-    grades = Grades(n, "no coverage layer in the profile")
+    grades = Grades(n, lang, T(zh="配置中没有4G覆盖图层", en="no coverage layer in the profile"))
     if inputs.coverage is None:
         return grades.frame("net4g", index, net4g_seat=pd.array([pd.NA] * n, dtype="boolean"),
                             net4g_share=np.full(n, np.nan))
@@ -48,23 +48,30 @@ def assess_4g(inputs: Inputs, rules: NetworkRules) -> pd.DataFrame:
     has_seat = seat.notna().to_numpy()
     covered = seat.fillna(False).to_numpy(dtype=bool)
     enough = share >= rules.min_share
-    limit = np.full(n, rules.min_share)
+    limit = percent_text(rules.min_share)
 
-    grades.rule(~geometry.usable(inputs.origins), NO_DATA, "village has neither a boundary nor a seat")
-    grades.rule(covered & enough, MEETS, sentences("seat inside 4G coverage; {s:.0%} of the area covered "
-                                                   "(limit {m:.0%})", s=share, m=limit))
-    grades.rule(~has_seat & enough, MEETS, sentences("{s:.0%} of the area inside 4G coverage (limit {m:.0%})",
-                                                     s=share, m=limit))
-    grades.rule(unknown, NO_DATA, "coverage polygons without a technology value overlap the village; "
-                                  "record their technology")
-    grades.rule(covered & np.isnan(share), NO_DATA, "seat inside 4G coverage, but the village has no boundary "
-                                                    "to measure the covered share")
-    grades.rule(covered, BASIC, sentences("seat inside 4G coverage, but only {s:.0%} of the area covered "
-                                          "(limit {m:.0%})", s=share, m=limit))
-    grades.rule(has_seat, FAILS, "village seat outside 4G coverage")
-    grades.rule(share > 0, BASIC, sentences("only {s:.0%} of the area inside 4G coverage (limit {m:.0%})",
-                                            s=share, m=limit))
-    grades.rule(np.ones(n, dtype=bool), FAILS, "no 4G coverage over the village")
+    grades.rule(~geometry.usable(inputs.origins), NO_DATA, NO_ORIGIN)
+    grades.rule(covered & enough, MEETS, T(zh="村委会在4G覆盖范围内；村域 {s:.1%} 有覆盖（限值 {m}）",
+                                           en="seat inside 4G coverage; {s:.1%} of the area covered (limit {m})"),
+                s=share, m=limit)
+    grades.rule(~has_seat & enough, MEETS, T(zh="村域 {s:.1%} 在4G覆盖范围内（限值 {m}）",
+                                             en="{s:.1%} of the area inside 4G coverage (limit {m})"), s=share, m=limit)
+    grades.rule(unknown, NO_DATA, T(zh="有未记录制式的覆盖范围与本村重叠；请在覆盖图层中补录其制式",
+                                    en="coverage polygons without a technology value overlap the village; "
+                                       "record their technology"))
+    grades.rule(covered & np.isnan(share), NO_DATA, T(zh="村委会在4G覆盖范围内，但本村没有边界，无法计算覆盖比例",
+                                                      en="seat inside 4G coverage, but the village has no boundary "
+                                                         "to measure the covered share"))
+    grades.rule(covered, BASIC, T(zh="村委会在4G覆盖范围内，但村域只有 {s:.1%} 有覆盖，低于 {m}",
+                                  en="seat inside 4G coverage, but only {s:.1%} of the area covered (limit {m})"),
+                s=share, m=limit)
+    grades.rule(has_seat & (share > 0), FAILS, T(zh="村委会不在4G覆盖范围内（村域 {s:.1%} 有覆盖）",
+                                                 en="village seat outside 4G coverage ({s:.1%} of the area covered)"),
+                s=share)
+    grades.rule(has_seat, FAILS, T(zh="村委会不在4G覆盖范围内", en="village seat outside 4G coverage"))
+    grades.rule(share > 0, BASIC, T(zh="村域只有 {s:.1%} 在4G覆盖范围内，低于 {m}",
+                                    en="only {s:.1%} of the area inside 4G coverage (limit {m})"), s=share, m=limit)
+    grades.rule(np.ones(n, dtype=bool), FAILS, T(zh="本村没有4G覆盖", en="no 4G coverage over the village"))
     return grades.frame("net4g", index, net4g_seat=seat.to_numpy(), net4g_share=share)
 
 
@@ -74,19 +81,26 @@ def fibre_distance(origins: np.ndarray, fibre: pd.DataFrame, index: pd.Index) ->
     return pd.Series(distance, index=index, name="fibre_nearest_m")
 
 
-def assess_fibre(inputs: Inputs, rules: NetworkRules) -> pd.DataFrame:
-    """fibre_nearest_m, fibre_verdict, fibre_reason for every village."""
+def assess_fibre(inputs: Inputs, rules: NetworkRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """fibre_nearest_m, fibre_verdict, fibre_reason (in ``lang``) for every village."""
     index = inputs.villages.index
     n = len(index)
-    grades = Grades(n, "no fibre layer in the profile")
+    grades = Grades(n, lang, T(zh="配置中没有光纤接入点图层", en="no fibre layer in the profile"))
     if inputs.fibre is None:
         return grades.frame("fibre", index, fibre_nearest_m=np.full(n, np.nan))
     distance = fibre_distance(inputs.origins, inputs.fibre, index).to_numpy()
-    limit = np.full(n, rules.fibre_max_distance_m)
-    grades.rule(~geometry.usable(inputs.origins), NO_DATA, "village has neither a boundary nor a seat")
-    grades.rule(np.isnan(distance), FAILS, "no fibre access point in the fibre layer")
+    limit = number_text(rules.fibre_max_distance_m)
+    has_seat = geometry.usable(inputs.seats.to_numpy())
+    grades.rule(~geometry.usable(inputs.origins), NO_DATA, NO_ORIGIN)
+    grades.rule(np.isnan(distance), FAILS, T(zh="光纤图层中没有接入点", en="no fibre access point in the fibre layer"))
     grades.rule(distance <= rules.fibre_max_distance_m, MEETS,
-                sentences("fibre access point {d:,.0f} m away (limit {m:,.0f} m)", d=distance, m=limit))
+                T(zh="光纤接入点相距 {d:,.0f} 米（限值 {m} 米）", en="fibre access point {d:,.0f} m away (limit {m} m)"),
+                d=distance, m=limit)
+    grades.rule(has_seat, FAILS, T(zh="最近的光纤接入点距村委会 {d:,.0f} 米，超过限值 {m} 米",
+                                   en="nearest fibre access point {d:,.0f} m from the village seat; limit {m} m"),
+                d=distance, m=limit)
     grades.rule(np.ones(n, dtype=bool), FAILS,
-                sentences("nearest fibre access point {d:,.0f} m away; limit {m:,.0f} m", d=distance, m=limit))
+                T(zh="最近的光纤接入点距村界 {d:,.0f} 米，超过限值 {m} 米",
+                  en="nearest fibre access point {d:,.0f} m from the village boundary; limit {m} m"),
+                d=distance, m=limit)
     return grades.frame("fibre", index, fibre_nearest_m=distance)

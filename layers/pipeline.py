@@ -89,12 +89,12 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
     with _timed(seconds, "read", peaks, cpu):
         inputs = inputs if inputs is not None else load_inputs(profile)
     log.info("%d villages, working CRS %s", len(inputs.villages), inputs.crs.to_string())
-    rules = profile.standards
-    standards = {"road": lambda part: roads.assess(part, rules.roads),
-                 "water": lambda part: water.assess(part, rules.water),
-                 "clinic": lambda part: clinics.assess(part, rules.clinics),
-                 "net4g": lambda part: network.assess_4g(part, rules.network),
-                 "fibre": lambda part: network.assess_fibre(part, rules.network)}
+    rules, lang = profile.standards, profile.lang   # the reasons in the profile's language
+    standards = {"road": lambda part: roads.assess(part, rules.roads, lang),
+                 "water": lambda part: water.assess(part, rules.water, lang),
+                 "clinic": lambda part: clinics.assess(part, rules.clinics, lang),
+                 "net4g": lambda part: network.assess_4g(part, rules.network, lang),
+                 "fibre": lambda part: network.assess_fibre(part, rules.network, lang)}
     if profile.working_crs is None:   # "auto": each county in its own zone
         inputs.meridians = zones.village_meridians(inputs)
 

@@ -68,7 +68,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     reader = _Reader(path, base)
     top = reader.table(data, "", {"project", "villages", "seats", "roads", "water", "clinics", "network",
                                   "standards", "checks", "map"})
-    project = reader.table(top.get("project", {}), "project", {"name", "working_crs"})
+    project = reader.table(top.get("project", {}), "project", {"name", "working_crs", "lang"})
     crs_text = reader.value(project, "project", "working_crs", str, "auto")
     working = None if crs_text == "auto" else reader.crs(crs_text, "project.working_crs", metric=True)
     if "villages" not in top:
@@ -119,10 +119,25 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
                               "and/or [network.fibre], or remove [network]")
     standards = reader.standards(top.get("standards", {}))
     checks = reader.checks(top.get("checks", {}))
+    lang = _language(reader, project, top.get("map", {}))
     return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
                    working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
                    network=network, standards=standards, checks=checks,
-                   map=_map_settings(reader, top.get("map", {})), raw=MappingProxyType(dict(data)))
+                   map=dataclasses.replace(_map_settings(reader, top.get("map", {})), lang=lang), lang=lang,
+                   raw=MappingProxyType(dict(data)))
+
+
+def _language(reader: "_Reader", project: dict, map_table: Any) -> str:
+    """project.lang, the language of everything covermap writes; map.lang, its older
+    spelling (maps only, before reasons had a language), is read as the same setting."""
+    lang = reader.value(project, "project", "lang", str, None)
+    if lang is not None and lang not in MAP_LANGUAGES:
+        raise reader.fail(f"project.lang = {lang!r} is not known; use one of {', '.join(MAP_LANGUAGES)}")
+    old = map_table.get("lang") if isinstance(map_table, dict) else None
+    if lang is not None and old is not None and old != lang:
+        raise reader.fail(f"project.lang = {lang!r} and map.lang = {old!r} disagree; map.lang is the older name "
+                          "of project.lang: keep project.lang and remove map.lang")
+    return lang or old or "zh"
 
 
 def _map_settings(reader: "_Reader", value: Any) -> MapSettings:
@@ -132,7 +147,8 @@ def _map_settings(reader: "_Reader", value: Any) -> MapSettings:
         raise reader.fail(f"map.basemap = {basemap!r} is not known; use one of {', '.join(MAP_BASEMAPS)}")
     lang = reader.value(table, "map", "lang", str, "zh")
     if lang not in MAP_LANGUAGES:
-        raise reader.fail(f"map.lang = {lang!r} is not known; use one of {', '.join(MAP_LANGUAGES)}")
+        raise reader.fail(f"map.lang = {lang!r} is not known; use one of {', '.join(MAP_LANGUAGES)} "
+                          "(project.lang is the newer name of this setting)")
     above = reader.number(table, "map", "township_maps_above_villages", 100, minimum=0)
     return MapSettings(basemap=basemap, lang=lang,
                        tianditu_key=reader.value(table, "map", "tianditu_key", str, None) or None,

@@ -9,7 +9,7 @@ import pandas as pd
 from gis import geometry
 from layers.inputs import Inputs
 from layers.settings import RoadRules
-from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, Grades, sentences
+from layers.verdicts import BASIC, DEFAULT_LANG, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, T, number_text
 
 # A road "enters" a village when more than this length of it lies inside; a road that
 # only touches the boundary (or crosses a corner by a rounding error) does not.
@@ -48,11 +48,11 @@ def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float,
     return np.r_[sv, pv[enters]], rows[np.r_[sr, pr[enters]]]
 
 
-def assess(inputs: Inputs, rules: RoadRules) -> pd.DataFrame:
-    """road_hardened_m, road_verdict, road_reason for every village."""
+def assess(inputs: Inputs, rules: RoadRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """road_hardened_m, road_verdict, road_reason (in ``lang``) for every village."""
     index = inputs.villages.index
     n = len(index)
-    grades = Grades(n, "no roads layer in the profile")
+    grades = Grades(n, lang, T(zh="配置中没有道路图层", en="no roads layer in the profile"))
     if inputs.roads is None:
         return grades.frame("road", index, road_hardened_m=np.full(n, np.nan))
     roads = inputs.roads
@@ -63,6 +63,7 @@ def assess(inputs: Inputs, rules: RoadRules) -> pd.DataFrame:
     has_seat = geometry.usable(inputs.seats.to_numpy())
     unknown = roads["hardened"].isna().to_numpy()
     limit = rules.max_distance_m
+    shown = number_text(limit)
 
     village, road = reaching_pairs(inputs, hardened, limit, indexed)
     reached = np.bincount(village, minlength=n) > 0
@@ -72,21 +73,32 @@ def assess(inputs: Inputs, rules: RoadRules) -> pd.DataFrame:
     widest = widths.max().where(widths.count() == widths.size()).reindex(range(n)).to_numpy()
     village_u, _ = reaching_pairs(inputs, unknown, limit)
     unknown_near = np.bincount(village_u, minlength=n) > 0
-    where = np.where(has_seat, "from the village seat", "from the village boundary")
 
-    grades.rule(~geometry.usable(origins), NO_DATA, "village has neither a boundary nor a seat")
+    grades.rule(~geometry.usable(origins), NO_DATA, NO_ORIGIN)
     narrow = reached & (rules.min_width_m > 0) & (widest < rules.min_width_m)
-    grades.rule(narrow, BASIC, sentences("hardened road reaches the village but is {w:.1f} m wide; profile asks "
-                                         "{m:.1f} m", w=widest, m=np.full(n, rules.min_width_m)))
-    grades.rule(reached & has_seat, MEETS, sentences("hardened road {d:,.0f} m from the village seat; limit {m:,.0f} m",
-                                                     d=distance, m=np.full(n, limit)))
-    grades.rule(reached, MEETS, "a hardened road enters the village")
-    grades.rule(unknown_near, NO_DATA, sentences("no hardened road reaches the village, but a road with no surface "
-                                                 "recorded does ({w}); record its surface", w=where))
-    grades.rule(np.isnan(distance), FAILS, "no hardened road in the roads layer")
-    grades.rule(has_seat, FAILS, sentences("nearest hardened road {d:,.0f} m from the village seat; limit {m:,.0f} m",
-                                           d=distance, m=np.full(n, limit)))
-    grades.rule(distance < ENTER_MIN_LENGTH_M, FAILS, "a hardened road touches the village boundary but does not enter it")
+    grades.rule(narrow, BASIC, T(zh="硬化路已通到村，但路面宽 {w:.1f} 米，要求至少 {m} 米",
+                                 en="a hardened road reaches the village but is {w:.1f} m wide; the profile asks "
+                                    "{m} m"), w=widest, m=number_text(rules.min_width_m))
+    grades.rule(reached & has_seat, MEETS, T(zh="硬化路距村委会 {d:,.0f} 米，限值 {m} 米",
+                                             en="hardened road {d:,.0f} m from the village seat; limit {m} m"),
+                d=distance, m=shown)
+    grades.rule(reached, MEETS, T(zh="硬化路进入村域", en="a hardened road enters the village"))
+    grades.rule(unknown_near & has_seat, NO_DATA,
+                T(zh="没有硬化路通到村委会，但有未记录路面的道路在 {m} 米内；请在道路图层中补录其路面",
+                  en="no hardened road reaches the village, but a road with no surface recorded comes within "
+                     "{m} m of the village seat; record its surface"), m=shown)
+    grades.rule(unknown_near, NO_DATA,
+                T(zh="没有硬化路进入村域，但有未记录路面的道路进入；请在道路图层中补录其路面",
+                  en="no hardened road enters the village, but a road with no surface recorded does; "
+                     "record its surface"))
+    grades.rule(np.isnan(distance), FAILS, T(zh="道路图层中没有硬化路", en="no hardened road in the roads layer"))
+    grades.rule(has_seat, FAILS, T(zh="最近的硬化路距村委会 {d:,.0f} 米，超过限值 {m} 米",
+                                   en="nearest hardened road {d:,.0f} m from the village seat; limit {m} m"),
+                d=distance, m=shown)
+    grades.rule(distance < ENTER_MIN_LENGTH_M, FAILS,
+                T(zh="硬化路只挨着村界，没有进入村域",
+                  en="a hardened road touches the village boundary but does not enter it"))
     grades.rule(np.ones(n, dtype=bool), FAILS,
-                sentences("no hardened road enters the village; nearest {d:,.0f} m from its boundary", d=distance))
+                T(zh="没有硬化路进入村域；最近的距村界 {d:,.0f} 米",
+                  en="no hardened road enters the village; nearest {d:,.0f} m from its boundary"), d=distance)
     return grades.frame("road", index, road_hardened_m=distance)

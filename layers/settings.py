@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -126,7 +126,7 @@ class Checks:
 
 
 MAP_BASEMAPS = ("none", "osm", "tianditu", "tianditu-img", "gaode")
-MAP_LANGUAGES = ("zh", "en")
+MAP_LANGUAGES = ("zh", "en")   # the languages covermap writes (layers.verdicts.LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class MapSettings:
     """[map]: how the HTML maps look. ``basemap`` None: none offline, osm with --online."""
 
     basemap: str | None = None
-    lang: str = "zh"
+    lang: str = "zh"    # the same as Profile.lang (map.lang is the older spelling of project.lang)
     tianditu_key: str | None = None
     tianditu_key_env: str = "TIANDITU_KEY"
     township_maps_above_villages: int = 100
@@ -153,7 +153,14 @@ class Profile:
     standards: Standards = Standards()
     checks: Checks = Checks()
     map: MapSettings = MapSettings()
+    lang: str = "zh"    # project.lang: the language of every text covermap writes (reasons, maps, summary)
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    def in_language(self, lang: str | None) -> "Profile":
+        """This profile writing in ``lang`` (``--lang``), the maps too; itself when None."""
+        if lang is None or lang == self.lang and lang == self.map.lang:
+            return self
+        return replace(self, lang=lang, map=replace(self.map, lang=lang))
 
     def sources(self) -> list[Source]:
         """Every input file named by the profile, in reading order."""

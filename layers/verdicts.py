@@ -1,4 +1,9 @@
-"""Verdict words and the registry of standards: which bureau owns which check."""
+"""Verdict words and the registry of standards: which bureau owns which check; the
+languages covermap writes in and ``T``, a text in every one of them.
+
+Other modules take the words people read from here: ``word(verdict, lang)``,
+``bureau_name(bureau, lang)``, ``standard_name(key, lang)``. The keys themselves
+(``meets``, ``transport``, ``road``) stay English in every table: scripts depend on them."""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gis.errors import ConfigError
+
 MEETS = "meets"        # 达标
 BASIC = "basic"        # 基本达标
 FAILS = "fails"        # 不达标
@@ -18,37 +25,108 @@ VERDICTS = (MEETS, BASIC, FAILS, NO_DATA)
 # Ordering for "best of several" and "worst of several" gradings.
 RANK = {FAILS: 0, BASIC: 1, MEETS: 2}
 
+LANGUAGES = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+
+def check_lang(lang: str, key: str = "--lang") -> str:
+    """``lang`` when covermap writes in it, else a ConfigError naming ``key``."""
+    if lang not in LANGUAGES:
+        raise ConfigError(f"{key} = {lang!r} is not a language covermap writes; use one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+@dataclass(frozen=True)
+class T:
+    """One text in every language covermap writes, written side by side where it is
+    used: ``T(zh="硬化路距村委会 {d:,.0f} 米", en="hardened road {d:,.0f} m from the village seat")``.
+    Both languages are required and must use the same fields (checked here, and for
+    every ``T(...)`` in the rule modules by tests/test_language.py)."""
+
+    zh: str
+    en: str
+
+    def __post_init__(self):
+        if _fields(self.zh) != _fields(self.en):
+            raise ValueError(f"T: the languages use different fields: {self.zh!r} / {self.en!r}")
+
+    def __call__(self, lang: str) -> str:
+        """The text in ``lang``."""
+        return self.zh if lang == "zh" else getattr(self, check_lang(lang))
+
+    def format(self, lang: str, **values) -> str:
+        return self(lang).format(**values)
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
 
 @dataclass(frozen=True)
 class Standard:
     key: str          # column prefix: road_verdict, road_reason, ...
-    bureau: str       # responsible bureau
-    label: str
+    bureau: str       # responsible bureau (key)
+    label: str        # English name (kept for callers that read it; ``name`` has both)
     value_column: str  # the measured value shown in the gap list
+    name: T = T(zh="", en="")
 
 
 STANDARDS = (
-    Standard("road", "transport", "Hardened road", "road_hardened_m"),
-    Standard("water", "water", "Drinking water", "water_share"),
-    Standard("clinic", "health", "Village clinic", "clinic_nearest_m"),
-    Standard("net4g", "telecom", "4G coverage", "net4g_share"),
-    Standard("fibre", "telecom", "Fibre broadband", "fibre_nearest_m"),
+    Standard("road", "transport", "Hardened road", "road_hardened_m", T(zh="硬化路", en="Hardened road")),
+    Standard("water", "water", "Drinking water", "water_share", T(zh="饮水安全", en="Drinking water")),
+    Standard("clinic", "health", "Village clinic", "clinic_nearest_m", T(zh="村卫生室", en="Village clinic")),
+    Standard("net4g", "telecom", "4G coverage", "net4g_share", T(zh="4G覆盖", en="4G coverage")),
+    Standard("fibre", "telecom", "Fibre broadband", "fibre_nearest_m", T(zh="光纤宽带", en="Fibre broadband")),
 )
 BY_KEY = {standard.key: standard for standard in STANDARDS}
 
+VERDICT_WORDS = {MEETS: T(zh="达标", en="meets"), BASIC: T(zh="基本达标", en="basically meets"),
+                 FAILS: T(zh="不达标", en="fails"), NO_DATA: T(zh="无数据", en="no data")}
+BUREAU_NAMES = {"transport": T(zh="交通运输局", en="Transport bureau"),
+                "water": T(zh="水利局", en="Water resources bureau"),
+                "health": T(zh="卫生健康局", en="Health commission"),
+                "telecom": T(zh="通信管理", en="Communications administration")}
 
+
+def word(verdict: str, lang: str = DEFAULT_LANG) -> str:
+    """The word people read for a verdict key: ``word("fails", "zh") == "不达标"``."""
+    return VERDICT_WORDS[verdict](lang)
+
+
+def bureau_name(bureau: str, lang: str = DEFAULT_LANG) -> str:
+    """The name of a bureau key: ``bureau_name("transport", "zh") == "交通运输局"``."""
+    return BUREAU_NAMES[bureau](lang)
+
+
+def standard_name(key: str, lang: str = DEFAULT_LANG) -> str:
+    """The name of a standard key: ``standard_name("road", "zh") == "硬化路"``."""
+    return BY_KEY[key].name(lang)
+
+
+NO_RULE = T(zh="没有规则适用", en="no rule applied")
+NO_ORIGIN = T(zh="该村既无边界也无村委会位置", en="village has neither a boundary nor a seat")
 
 
 class Grades:
-    """Verdicts and reasons for n villages, decided rule by rule: the first rule that
-    matches a village decides it; villages no rule matched stay ``no_data``."""
+    """Verdicts and reasons for n villages in one language, decided rule by rule: the
+    first rule that matches a village decides it; villages no rule matched stay
+    ``no_data`` with the ``default`` reason."""
 
-    def __init__(self, n: int, default_reason: str = "no rule applied"):
+    def __init__(self, n: int, lang: str = DEFAULT_LANG, default: T = NO_RULE):
+        self.lang = check_lang(lang)
         self.verdict = np.full(n, NO_DATA, dtype=object)
-        self.reason = np.full(n, default_reason, dtype=object)
+        self.reason = np.full(n, default(lang), dtype=object)
         self.decided = np.zeros(n, dtype=bool)
 
-    def rule(self, mask: np.ndarray, verdict: str, reason: str | np.ndarray) -> None:
+    def rule(self, mask: np.ndarray, verdict: str, reason: T | Sentences | np.ndarray, **columns) -> None:
+        """Villages in ``mask`` not yet decided take ``verdict`` and ``reason``: a ``T``,
+        its fields filled from ``columns`` (aligned arrays, or one value for all), or
+        sentences already made."""
+        if isinstance(reason, T):
+            text = reason(self.lang)
+            reason = Sentences(text, columns) if columns else text
+        elif isinstance(reason, str):
+            raise TypeError(f"a reason is a T(zh=..., en=...), not a text in one language: {reason!r}")
         take = np.asarray(mask, dtype=bool) & ~self.decided
         self.verdict[take] = verdict
         self.reason[take] = reason[take] if isinstance(reason, (np.ndarray, Sentences)) else reason
@@ -67,16 +145,16 @@ class Sentences:
     only for the villages a rule takes (``sentences[mask]``): most rules decide few
     villages, so formatting every row for every rule was most of a step's Python time.
 
-    Each field is formatted on its own (a whole number once per number shown, see
+    Each field is formatted on its own (a number once per number shown, see
     ``_formatted``) and the pieces joined as numpy strings: 490k fibre reasons 0.9 ->
-    0.2 s. A template with conversions (``{x!r}``) or fields such as ``{x.y}`` is
-    formatted a row at a time."""
+    0.2 s. A column may be one value for every village (a limit: formatted once), a
+    ``Texts``, or numpy strings (``StringDType``: taken as they are). A template with
+    conversions (``{x!r}``) or fields such as ``{x.y}`` is formatted a row at a time."""
 
     def __init__(self, template: str, columns: dict):
         self.template = template
         self.names = list(columns)
-        self.columns = [columns[name] if isinstance(columns[name], Texts) else np.asarray(columns[name], dtype=object)
-                        for name in self.names]
+        self.columns = [_column(columns[name]) for name in self.names]
         self.parts = list(string.Formatter().parse(template))
         fields = [(name, spec, conversion) for _, name, spec, conversion in self.parts if name is not None]
         self.by_field = bool(fields) and all(name in self.names and conversion is None and "{" not in spec
@@ -85,7 +163,8 @@ class Sentences:
     def __getitem__(self, rows) -> np.ndarray:
         if not self.by_field:
             template, names = self.template, self.names
-            picked = zip(*(column[rows] for column in self.columns))
+            picked = zip(*(np.full(len(self), column, dtype=object)[rows] if isinstance(column, _One)
+                           else column[rows] for column in self.columns))
             return np.array([template.format(**dict(zip(names, row))) for row in picked], dtype=object)
         columns = dict(zip(self.names, self.columns))
         pieces = []   # the template's texts and its fields' texts, in order
@@ -93,19 +172,49 @@ class Sentences:
             if literal:
                 pieces.append(literal)
             if name is not None:
-                values = columns[name][rows]
-                pieces.append(np.asarray(values if isinstance(columns[name], Texts) else _formatted(values, spec),
-                                         dtype=_TEXT))
-        text = np.zeros(len(next(piece for piece in pieces if not isinstance(piece, str))), dtype=_TEXT)
+                column = columns[name]
+                if isinstance(column, _One):
+                    pieces.append(format(column.value, spec))
+                    continue
+                values = column[rows]
+                if not (isinstance(column, Texts) or values.dtype == _TEXT):
+                    values = _formatted(values, spec)
+                pieces.append(np.asarray(values, dtype=_TEXT))
+        arrays = [piece for piece in pieces if not isinstance(piece, str)]
+        size = len(arrays[0]) if arrays else _count(rows)
+        text = np.zeros(size, dtype=_TEXT)
         for piece in pieces:
             text = np.strings.add(text, piece)
         return text.astype(object)
 
     def __len__(self) -> int:
-        return len(self.columns[0]) if self.columns else 0
+        lengths = [len(column) for column in self.columns if not isinstance(column, _One)]
+        return lengths[0] if lengths else 0
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         return self[np.arange(len(self))]
+
+
+def _count(rows) -> int:
+    rows = np.asarray(rows)
+    return int(rows.sum()) if rows.dtype == bool else len(rows)
+
+
+@dataclass(frozen=True)
+class _One:
+    """One value for every village (a limit from the profile)."""
+
+    value: object
+
+
+def _column(value):
+    if isinstance(value, Texts):
+        return value
+    if isinstance(value, np.ndarray) and value.dtype == _TEXT:
+        return value
+    if isinstance(value, (str, int, float, np.number)):
+        return _One(value)
+    return np.asarray(value, dtype=object)
 
 
 _TEXT = np.dtypes.StringDType()
@@ -113,18 +222,20 @@ _WHOLE = re.compile(r"[^.]*\.0[f%]")   # a spec showing whole numbers (or whole 
 
 
 def _formatted(values: np.ndarray, spec: str) -> np.ndarray:
-    """``format(value, spec)`` of each value. Numbers shown whole (``,.0f``, ``.0%``)
-    are formatted once per number shown: values that round to the same whole number
-    (``rint``, round half to even, as ``format`` rounds; times 100 first for ``%``,
-    as ``format`` does) show the same text, that of the first of them."""
-    if _WHOLE.fullmatch(spec):
-        try:
-            numbers = values.astype(np.float64)
-        except (TypeError, ValueError):
-            numbers = None
-        if numbers is not None:
-            shown = np.rint(numbers * 100.0 if spec.endswith("%") else numbers)
-            codes, uniques = pd.factorize(shown.view(np.int64))   # by bits: -0 and 0 apart
+    """``format(value, spec)`` of each value, once per number shown. Numbers shown whole
+    (``,.0f``, ``.0%``): values that round to the same whole number (``rint``, round half
+    to even, as ``format`` rounds; times 100 first for ``%``, as ``format`` does) show the
+    same text, that of the first of them. Other numbers (``.1%``): once per distinct value
+    (shares of 0 and 1 are most of them)."""
+    try:
+        numbers = values.astype(np.float64)
+    except (TypeError, ValueError):
+        numbers = None
+    if numbers is not None and spec:
+        whole = _WHOLE.fullmatch(spec)
+        shown = np.rint(numbers * 100.0 if spec.endswith("%") else numbers) if whole else numbers
+        codes, uniques = pd.factorize(shown.view(np.int64))   # by bits: -0 and 0 apart
+        if len(uniques) < len(codes) or whole:
             first = np.zeros(len(uniques), dtype=np.int64)
             first[codes[::-1]] = np.arange(len(codes))[::-1]
             return np.array([format(values[i], spec) for i in first], dtype=object)[codes]
@@ -147,7 +258,49 @@ class Texts:
         return len(self.columns[0])
 
 
-def sentences(template: str, **columns) -> Sentences:
+def sentences(template: str | T, lang: str | None = None, /, **columns) -> Sentences:
     """One reason sentence per village: ``template.format`` over aligned columns (formatted
-    when a rule takes the village)."""
+    when a rule takes the village); a ``T`` in ``lang``."""
+    if isinstance(template, T):
+        template = template(lang or DEFAULT_LANG)
     return Sentences(template, columns)
+
+
+def text_column(template: T, lang: str, rows: np.ndarray, **columns) -> np.ndarray:
+    """``template`` in ``lang`` for the villages in ``rows`` (a mask), "" elsewhere, as
+    numpy strings: a piece of a longer sentence (``Sentences`` takes it as it is)."""
+    rows = np.asarray(rows, dtype=bool)
+    out = np.zeros(len(rows), dtype=_TEXT)
+    if rows.any():
+        made = Sentences(template(lang), columns)[rows] if columns else template(lang)
+        out[rows] = np.asarray(made, dtype=_TEXT) if not isinstance(made, str) else made
+    return out
+
+
+def number_text(value: float) -> str:
+    """A number from the profile as people read it: whole when it is (``35``, ``2,500``),
+    else with one decimal (``4.5``)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def percent_text(share: float) -> str:
+    """A share from the profile (0-1) as a percentage: ``0.9`` -> ``90%``, ``0.955`` -> ``95.5%``."""
+    return number_text(round(share * 100, 1)) + "%"
+
+
+def numbers_text(values: np.ndarray) -> np.ndarray:
+    """Measured numbers as ``number_text`` shows them, as numpy strings (NaN: "")."""
+    values = np.asarray(values, dtype=np.float64)
+    whole = np.rint(values) == np.round(values, 1)
+    out = np.where(whole, _formatted(values, ",.0f"), _formatted(values, ",.1f")).astype(_TEXT)
+    return np.where(np.isnan(values), "", out)
+
+
+def joined(pieces: list[np.ndarray], separator: str) -> np.ndarray:
+    """Aligned numpy-string columns joined by ``separator``, empty pieces left out."""
+    out = np.zeros(len(pieces[0]) if pieces else 0, dtype=_TEXT)
+    for piece in pieces:
+        piece = np.asarray(piece, dtype=_TEXT)
+        both = (out != "") & (piece != "")
+        out = np.strings.add(np.strings.add(out, np.where(both, separator, "")), piece)
+    return out

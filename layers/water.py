@@ -9,7 +9,8 @@ import pandas as pd
 from gis import geometry, shares, values
 from layers.inputs import Inputs
 from layers.settings import WaterRules
-from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, RANK, Grades, Texts, sentences
+from layers.verdicts import (BASIC, DEFAULT_LANG, FAILS, MEETS, NO_DATA, NO_ORIGIN, RANK, Grades, T, joined,
+                             number_text, numbers_text, percent_text, text_column)
 
 STATUS_COLUMNS = ("lpcd", "reliability_pct", "quality_ok", "access_min")
 
@@ -65,11 +66,11 @@ def serving_pairs(inputs: Inputs, share: np.ndarray, rules: WaterRules) -> tuple
     return geometry.distinct_pairs(np.r_[lv, sv, av], np.r_[lp, sp, ap])
 
 
-def assess(inputs: Inputs, rules: WaterRules) -> pd.DataFrame:
-    """water_share, water_project, water_verdict, water_reason for every village."""
+def assess(inputs: Inputs, rules: WaterRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """water_share, water_project, water_verdict, water_reason (in ``lang``) for every village."""
     index = inputs.villages.index
     n = len(index)
-    grades = Grades(n, "no water layer in the profile")
+    grades = Grades(n, lang, T(zh="配置中没有供水工程图层", en="no water layer in the profile"))
     if inputs.water is None:
         return grades.frame("water", index, water_share=np.full(n, np.nan), water_project=np.full(n, None))
     share = service_share(inputs).to_numpy()
@@ -80,27 +81,87 @@ def assess(inputs: Inputs, rules: WaterRules) -> pd.DataFrame:
     first = np.r_[True, village[1:] != village[:-1]] if len(village) else np.zeros(0, dtype=bool)
     best = np.full(n, None, dtype=object)
     best[village[first]] = grade[first]
-    names = inputs.water["name"].astype("string").fillna("unnamed project").to_numpy(dtype=object)
+    unnamed = T(zh="未命名供水工程", en="unnamed project")(lang)
+    names = inputs.water["name"].astype("string").fillna(unnamed).to_numpy(dtype=object)
     chosen = np.full(n, None, dtype=object)
     chosen[village[first]] = names[project[first]]
     label = np.where(chosen == None, "", chosen)  # noqa: E711 (element-wise)
+    notes = np.zeros(n, dtype=numbers_text(np.zeros(0)).dtype)
+    notes[village[first]] = project_notes(inputs.water, rules, lang)[project[first]]
+    mapped = any(name in inputs.water for name in STATUS_COLUMNS)
 
-    grades.rule(~geometry.usable(inputs.origins) & (best == None), NO_DATA,  # noqa: E711
-                "village has neither a boundary nor a seat")
-    for verdict in (MEETS, BASIC, FAILS):
-        grades.rule(best == verdict, verdict, sentences(f"served by {{p}}, whose status {_WORDS[verdict]}", p=label))
-    grades.rule(best == NO_DATA, NO_DATA, sentences("served by {p}, but its quantity, quality, access and "
-                                                    "reliability are not recorded", p=label))
+    grades.rule(~geometry.usable(inputs.origins) & (best == None), NO_DATA, NO_ORIGIN)  # noqa: E711
+    grades.rule((best == MEETS) & ~mapped, MEETS,
+                T(zh="由{p}供水（配置未映射水量、水质、取水时间和供水保证率，有工程供水即算达标）",
+                  en="served by {p} (the profile maps none of quantity, quality, access and reliability, "
+                     "so serving is enough)"), p=label)
+    grades.rule((best == MEETS) & (notes == ""), MEETS,
+                T(zh="由{p}供水，水量、水质、取水时间和供水保证率均达标",
+                  en="served by {p}, which meets all four indicators"), p=label)
+    grades.rule(best == MEETS, MEETS, T(zh="由{p}供水，已记录的指标均达标；{notes}",
+                                        en="served by {p}, whose recorded indicators meet the standard; {notes}"),
+                p=label, notes=notes)
+    grades.rule(best == BASIC, BASIC, T(zh="由{p}供水，基本达标：{notes}", en="served by {p}, which basically "
+                                        "meets the standard: {notes}"), p=label, notes=notes)
+    grades.rule(best == FAILS, FAILS, T(zh="由{p}供水，不达标：{notes}", en="served by {p}, which fails: {notes}"),
+                p=label, notes=notes)
+    grades.rule(best == NO_DATA, NO_DATA, T(zh="由{p}供水，但其水量、水质、取水时间和供水保证率均未记录；请在供水工程图层中补录",
+                                            en="served by {p}, but its quantity, quality, access and reliability "
+                                               "are not recorded; record them in the water layer"), p=label)
+    grades.rule(np.isnan(share), FAILS,
+                T(zh="没有供水工程服务本村：村委会不在任何供水范围内，也没有工程把本村列为受益村",
+                  en="no water-supply project serves the village: its seat is in no service area and no project "
+                     "lists it"))
     grades.rule(np.ones(n, dtype=bool), FAILS,
-                sentences("no water-supply project serves the village; {s} of its area in service areas, "
-                          "limit {m:.0%}", s=Texts(_share_text, share),
-                          m=np.full(n, rules.min_share)))
+                T(zh="没有供水工程服务本村：村域只有 {s:.1%} 在供水范围内，低于 {m}，也没有工程把本村列为受益村",
+                  en="no water-supply project serves the village; {s:.1%} of its area in service areas, limit {m}, "
+                     "and no project lists it"), s=share, m=percent_text(rules.min_share))
     return grades.frame("water", index, water_share=share, water_project=chosen)
 
 
-_WORDS = {MEETS: "meets all four indicators", BASIC: "basically meets the four indicators",
-          FAILS: "fails at least one of the four indicators"}
+def project_notes(water: pd.DataFrame, rules: WaterRules, lang: str = DEFAULT_LANG) -> np.ndarray:
+    """Per project, what to fix: each indicator below its ``meets`` tier and by how much,
+    then the indicators not recorded (numpy strings; "" for a project that meets all four)."""
+    m = len(water)
 
+    def column(name: str) -> np.ndarray:
+        return water[name].to_numpy(dtype=float) if name in water else np.full(m, np.nan)
 
-def _share_text(share: float) -> str:
-    return "unknown share" if np.isnan(share) else f"{share:.0%}"
+    lpcd, reliability, access = column("lpcd"), column("reliability_pct"), column("access_min")
+    quality = water["quality_ok"].astype("boolean") if "quality_ok" in water else pd.Series(pd.NA, index=water.index,
+                                                                                            dtype="boolean")
+    shown = {"lpcd": numbers_text(lpcd), "reliability": numbers_text(reliability), "access": numbers_text(access)}
+    w = rules
+    pieces = [
+        text_column(T(zh="水量 {v} 升/人·天，低于 {m}（基本达标线 {b}）",
+                      en="quantity {v} L per person per day, below {m} (basic tier {b})"), lang,
+                    (lpcd < w.meets_min_lpcd) & (lpcd >= w.basic_min_lpcd), v=shown["lpcd"],
+                    m=number_text(w.meets_min_lpcd), b=number_text(w.basic_min_lpcd)),
+        text_column(T(zh="水量 {v} 升/人·天，低于基本达标线 {b}", en="quantity {v} L per person per day, below the "
+                      "basic tier {b}"), lang, lpcd < w.basic_min_lpcd, v=shown["lpcd"],
+                    b=number_text(w.basic_min_lpcd)),
+        text_column(T(zh="水质不合格", en="water quality fails"), lang, (quality == False).to_numpy(  # noqa: E712
+            dtype=bool, na_value=False)),
+        text_column(T(zh="取水往返 {v} 分钟，超过 {m} 分钟（基本达标线 {b} 分钟）",
+                      en="round trip to fetch water {v} min, over {m} min (basic tier {b} min)"), lang,
+                    (access > w.meets_max_access_min) & (access <= w.basic_max_access_min), v=shown["access"],
+                    m=number_text(w.meets_max_access_min), b=number_text(w.basic_max_access_min)),
+        text_column(T(zh="取水往返 {v} 分钟，超过基本达标线 {b} 分钟",
+                      en="round trip to fetch water {v} min, over the basic tier {b} min"), lang,
+                    access > w.basic_max_access_min, v=shown["access"], b=number_text(w.basic_max_access_min)),
+        text_column(T(zh="供水保证率 {v}%，低于 {m}%（基本达标线 {b}%）",
+                      en="supply reliability {v}%, below {m}% (basic tier {b}%)"), lang,
+                    (reliability < w.meets_min_reliability_pct) & (reliability >= w.basic_min_reliability_pct),
+                    v=shown["reliability"], m=number_text(w.meets_min_reliability_pct),
+                    b=number_text(w.basic_min_reliability_pct)),
+        text_column(T(zh="供水保证率 {v}%，低于基本达标线 {b}%", en="supply reliability {v}%, below the basic tier {b}%"),
+                    lang, reliability < w.basic_min_reliability_pct, v=shown["reliability"],
+                    b=number_text(w.basic_min_reliability_pct)),
+    ]
+    missing = [text_column(word, lang, absent) for word, absent in (
+        (T(zh="水量", en="quantity"), np.isnan(lpcd)), (T(zh="水质", en="quality"), quality.isna().to_numpy()),
+        (T(zh="取水时间", en="access"), np.isnan(access)), (T(zh="供水保证率", en="reliability"), np.isnan(reliability)))]
+    unrecorded = joined(missing, T(zh="、", en=", ")(lang))
+    pieces.append(text_column(T(zh="未记录{names}", en="not recorded: {names}"), lang, unrecorded != "",
+                              names=unrecorded))
+    return joined(pieces, T(zh="；", en="; ")(lang))

@@ -33,7 +33,7 @@ def test_boundary_clinic_counts_once_for_lowest_code(layer):
 
 def test_counts_distances_verdicts(layer):
     out = clinics.assess(inputs(clinics=layer), ClinicRules(min_doctors=1, share_max_population=500,
-                                                            share_max_distance_m=600))
+                                                            share_max_distance_m=600), "en")
     assert list(out["clinic_count"]) == [1, 0, 0, 0, 0]
     # A and B: K1 at (1000,300) is hypot(500, 200) = 538.5 m from both seats (500,500) and (1500,500).
     # C (polygon): K1 (y=300) is 1700 m below C's square (y=2000). D (polygon): K1 is 1000 m west of D.
@@ -43,14 +43,20 @@ def test_counts_distances_verdicts(layer):
     assert list(out["clinic_verdict"]) == ["meets", "meets", "no_data", "meets", "no_data"]
     assert "shares K1 on A|B boundary, 539 m away" in out["clinic_reason"].iloc[1]
     assert "township health centre" in out["clinic_reason"].iloc[3]
+    zh = clinics.assess(inputs(clinics=layer), ClinicRules(min_doctors=1, share_max_population=500,
+                                                           share_max_distance_m=600))
+    assert zh["clinic_reason"].iloc[1] == "人口 450，低于 500，共用K1 on A|B boundary（相距 539 米，限值 600 米）"
 
 
 def test_without_exemption_or_sharing(layer):
-    out = clinics.assess(inputs(clinics=layer), ClinicRules(exempt_health_centre_host=False))
+    out = clinics.assess(inputs(clinics=layer), ClinicRules(exempt_health_centre_host=False), "en")
     # B may not share: fails. D's only village clinic has no doctor: fails with that reason.
     assert list(out["clinic_verdict"])[:4] == ["meets", "fails", "no_data", "fails"]
-    assert "not standardized or has fewer than 1" in out["clinic_reason"].iloc[3]
-    assert out["clinic_reason"].iloc[1] == "no standardized clinic in the village; nearest K1 on A|B boundary at 539 m"
+    assert out["clinic_reason"].iloc[3].startswith("fewer than 1 qualified village doctor(s); nearest qualifying")
+    assert out["clinic_reason"].iloc[1] == "no village clinic in the village; nearest qualifying clinic: K1 on A|B boundary, 539 m"
+    zh = clinics.assess(inputs(clinics=layer), ClinicRules(exempt_health_centre_host=False))
+    assert zh["clinic_reason"].iloc[3].startswith("合格村医少于 1 名；最近的合格卫生室：")
+    assert zh["clinic_reason"].iloc[1] == "村内没有村卫生室；最近的合格卫生室：K1 on A|B boundary，539 米"
 
 
 def test_sharing_distance_limit_is_a_near_miss(layer):

@@ -36,9 +36,13 @@ def test_distances_known_answers(layer):
 
 
 def test_verdicts_known_answers(layer):
-    out = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500))
+    out = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500), "en")
     assert list(out["road_verdict"]) == ["meets", "no_data", "fails", "meets", "no_data"]
     assert out["road_reason"].iloc[0] == "hardened road 400 m from the village seat; limit 500 m"
+    zh = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500))   # Chinese by default
+    assert list(zh["road_verdict"]) == list(out["road_verdict"])
+    assert zh["road_reason"].iloc[0] == "硬化路距村委会 400 米，限值 500 米"
+    assert "补录其路面" in zh["road_reason"].iloc[1]
     assert "touches the village boundary but does not enter" in out["road_reason"].iloc[2]
     assert "no surface recorded" in out["road_reason"].iloc[1]
     assert "neither a boundary nor a seat" in out["road_reason"].iloc[4]
@@ -46,18 +50,20 @@ def test_verdicts_known_answers(layer):
 
 def test_limit_is_inclusive_and_near_misses(layer):
     at_limit = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=400))
-    below = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=399.9))
+    below = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=399.9), "en")
     assert at_limit["road_verdict"].iloc[0] == "meets"
     assert below["road_verdict"].iloc[0] == "fails"
-    assert below["road_reason"].iloc[0] == "nearest hardened road 400 m from the village seat; limit 400 m"
+    assert below["road_reason"].iloc[0] == "nearest hardened road 400 m from the village seat; limit 399.9 m"
 
 
 def test_width_below_minimum_is_basic(layer):
-    out = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500, min_width_m=4.5))
+    out = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500, min_width_m=4.5), "en")
     # A is reached by R1 (6 m): meets. D is entered only by R3 (3 m): basic.
     assert out["road_verdict"].iloc[0] == "meets"
     assert out["road_verdict"].iloc[3] == "basic"
-    assert "3.0 m wide" in out["road_reason"].iloc[3]
+    assert "3.0 m wide; the profile asks 4.5 m" in out["road_reason"].iloc[3]
+    zh = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500, min_width_m=4.5))
+    assert zh["road_reason"].iloc[3] == "硬化路已通到村，但路面宽 3.0 米，要求至少 4.5 米"
 
 
 def test_no_roads_layer_is_no_data_for_everyone():

@@ -58,7 +58,7 @@ def test_near_misses_on_both_sides_of_distance_limits(villages, column, limit):
 
 
 def test_clinic_sharing_near_misses(villages):
-    shared = villages[villages["clinic_reason"].str.contains("shares")]
+    shared = villages[villages["clinic_reason"].str.contains("共用")]
     assert (shared["clinic_nearest_m"].between(2250, 2500)).any()
     small_failing = villages[(villages["clinic_verdict"] == "fails") & (villages["population"] < 600)]
     assert (small_failing["clinic_nearest_m"].between(2500, 2750)).any()

@@ -50,17 +50,20 @@ def test_project_grades_four_indicator_rule(layer):
 
 
 def test_verdicts_known_answers(layer):
-    out = water.assess(inputs(water=layer), WaterRules(min_share=0.5))
+    out = water.assess(inputs(water=layer), WaterRules(min_share=0.5), "en")
     # A: seat covered by P1 -> meets. B: listed by P2 -> basic. C: 29% < 50% -> fails.
     # D: 80% -> served by P3 (fails) and P4 (no_data): best recorded grade is fails. E: nothing.
     assert list(out["water_verdict"]) == ["meets", "basic", "fails", "fails", "no_data"]
     assert list(out["water_project"][:2]) == ["P1", "P2"]
-    assert out["water_reason"].iloc[2] == ("no water-supply project serves the village; 29% of its area in "
-                                           "service areas, limit 50%")
+    assert out["water_reason"].iloc[2] == ("no water-supply project serves the village; 28.8% of its area in "
+                                           "service areas, limit 50%, and no project lists it")
+    zh = water.assess(inputs(water=layer), WaterRules(min_share=0.5))   # Chinese by default
+    assert list(zh["water_verdict"]) == list(out["water_verdict"])
+    assert zh["water_reason"].iloc[2] == "没有供水工程服务本村：村域只有 28.8% 在供水范围内，低于 50%，也没有工程把本村列为受益村"
 
 
 def test_only_unrecorded_project_gives_no_data(layer):
-    out = water.assess(inputs(water=layer.iloc[[3]].reset_index(drop=True)), WaterRules(min_share=0.5))
+    out = water.assess(inputs(water=layer.iloc[[3]].reset_index(drop=True)), WaterRules(min_share=0.5), "en")
     # P4 alone covers D 2300..2800 = 50%: served, but nothing recorded -> no_data.
     assert out["water_verdict"].iloc[3] == "no_data"
     assert "not recorded" in out["water_reason"].iloc[3]
