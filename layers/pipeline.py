@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import CRS
 
 from gis import csvfile, geometry, io, memory
 from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_peak
@@ -205,20 +206,25 @@ def _village_table(inputs: Inputs, parts: list[pd.DataFrame]) -> gpd.GeoDataFram
 
 
 def _read_coverage(inputs: Inputs, villages: gpd.GeoDataFrame) -> tuple[bool | None, gpd.GeoSeries | None]:
-    """What reading found about these villages' polygons, when ``villages`` holds the very
-    geometries read (the same objects: their CRS is the working CRS): True when they form
-    a clean coverage, and then the township unions made for the gap check; else
-    (None, None), to be worked out."""
+    """What reading found about these villages' polygons, when ``villages`` holds the
+    villages read (the same codes in the same order, each geometry with as many vertices:
+    the very geometries, or the same reprojected to the villages' own CRS): True when they
+    form a clean coverage, and then the township unions made for the gap check, in
+    ``villages``' CRS; else (None, None), to be worked out."""
     suspect = inputs.village_suspects
     geoms = villages.geometry.to_numpy()
     read = inputs.villages.geometry.to_numpy()
     if (suspect is None or len(suspect) != len(geoms) or len(read) != len(geoms) or suspect.any()
-            or not all(a is b for a, b in zip(geoms, read))):
+            or not np.array_equal(villages["village_code"].to_numpy(dtype=object),
+                                  inputs.villages["code"].to_numpy(dtype=object))
+            or not np.array_equal(shapely.get_num_coordinates(geoms), shapely.get_num_coordinates(read))):
         return None, None
     shapes = inputs.township_shapes
     if shapes is not None and not villages["township_code"].reset_index(drop=True).equals(
             inputs.villages["township_code"].reset_index(drop=True)):
         shapes = None
+    if shapes is not None and not CRS(shapes.crs).equals(CRS(villages.crs)):
+        shapes = reproject(shapes, villages.crs)
     return True, shapes
 
 
