@@ -75,21 +75,31 @@ def partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = None,
     return list(iter_partitions(inputs, rules, key, stretch))
 
 
-# (boxes of the parts, n x 4; their margins in true metres) -> the factor each margin needs
+# (boxes, n x 4; their margins in true metres) -> the factor each margin needs
 Stretch = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = None,
                     stretch: Stretch | None = None) -> Iterator[tuple[object, np.ndarray, Inputs]]:
-    """``partitions`` one part at a time: only one part's copies are held at once."""
+    """``partitions`` one part at a time: only one part's copies are held at once.
+
+    A part's reach is that of its counties, box by box: a zone's villages lie in a band
+    whose one bounding box (in a CRS whose meridians converge) would take in far more
+    than they can reach."""
     villages = inputs.villages
-    county = county_of(villages["code"]) if key is None else np.asarray(key)
-    keys = np.unique(county)
+    county = county_of(villages["code"])
+    key = county if key is None else np.asarray(key)
+    keys, key_of = np.unique(key, return_inverse=True)
+    # the boxes: one per county of each part
+    pair, pair_of = np.unique(np.c_[key_of, pd.factorize(county)[0]], axis=0, return_inverse=True)
+    pair_of = pair_of.ravel()
+    part_of_box = pair[:, 0]
     seats = inputs.seats.to_numpy()
     polygons = villages.geometry.to_numpy()
     both = np.concatenate([polygons, seats])
-    box = _extent(polygons, county, keys)
-    seat_box = _extent(seats, county, keys)
+    slots = np.arange(len(pair))
+    box = _extent(polygons, pair_of, slots)
+    seat_box = _extent(seats, pair_of, slots)
     box = np.c_[np.fmin(box[:, 0], seat_box[:, 0]), np.fmin(box[:, 1], seat_box[:, 1]),
                 np.fmax(box[:, 2], seat_box[:, 2]), np.fmax(box[:, 3], seat_box[:, 3])]
     known = ~np.isnan(box).any(axis=1)
@@ -99,7 +109,7 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
 
     def outer(layer: str) -> np.ndarray:
         limit, distance = reach.get(layer, (0.0, np.zeros(len(villages))))
-        farthest = pd.Series(distance).groupby(county).max().reindex(keys).to_numpy()
+        farthest = pd.Series(distance).groupby(pair_of).max().reindex(slots).to_numpy()
         margin = np.fmax(limit, np.nan_to_num(farthest, nan=0.0))
         if stretch is not None:
             margin = margin * stretch(box, margin)
@@ -107,11 +117,13 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
         return np.where(known, shapely.buffer(boxes, margin, join_style="mitre"), None)
 
     def grouped(tree_geoms: np.ndarray, boxes: np.ndarray) -> list[np.ndarray]:
+        """The geometries meeting any box of each part."""
         box_i, geom_i = shapely.STRtree(tree_geoms).query(boxes) if len(tree_geoms) else (np.zeros(0, int),) * 2
-        order = np.lexsort((geom_i, box_i))
-        box_i, geom_i = box_i[order], geom_i[order]
-        cuts = np.searchsorted(box_i, np.arange(len(boxes) + 1))
-        return [np.unique(geom_i[cuts[k]:cuts[k + 1]]) for k in range(len(boxes))]
+        part_i = part_of_box[box_i]
+        order = np.lexsort((geom_i, part_i))
+        part_i, geom_i = part_i[order], geom_i[order]
+        cuts = np.searchsorted(part_i, np.arange(len(keys) + 1))
+        return [np.unique(geom_i[cuts[k]:cuts[k + 1]]) for k in range(len(keys))]
 
     n = len(villages)
     context = [np.unique(rows % n) for rows in grouped(both, inner)]
@@ -119,7 +131,7 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
                 for layer in LAYERS if getattr(inputs, layer) is not None}
     if inputs.water is not None and "served_codes" in inputs.water:
         listed = inputs.water["served_codes"].explode().dropna()
-        key_of_code = pd.Series(county, index=villages["code"].to_numpy())
+        key_of_code = pd.Series(key, index=villages["code"].to_numpy())
         key_of_code = key_of_code[key_of_code.index.notna() & ~key_of_code.index.duplicated()]
         listed_key = pd.Series(key_of_code.reindex(listed.to_numpy()).to_numpy(), index=listed.index.to_numpy())
         listed_key = listed_key.dropna()
@@ -127,7 +139,7 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
         features["water"] = [np.union1d(rows, np.asarray(by_key.get(k, []), dtype=np.int64))
                              for k, rows in zip(keys, features["water"])]
     for k, part_key in enumerate(keys):
-        own = np.flatnonzero(county == part_key)
+        own = np.flatnonzero(key_of == k)
         rows = np.union1d(own, context[k])
         part = dataclasses.replace(
             inputs, villages=villages.iloc[rows].reset_index(drop=True),
