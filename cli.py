@@ -34,7 +34,8 @@ def _fail_cleanly(command):
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace outputs that already exist.")
 _MAP_OPTIONS = (
     click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-                 help="Language of the maps [default: the profile's map.lang, else zh]."),
+                 help="Language of everything covermap writes: reasons, maps, the summary line "
+                      "[default: the profile's project.lang, else zh]."),
     click.option("--basemap", type=click.Choice(["none", "osm", "tianditu", "tianditu-img", "gaode"]), default=None,
                  help="Map background [default: the profile's map.basemap, else none; osm with --online]."),
     click.option("--online", is_flag=True,
@@ -95,9 +96,10 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
                  workers: int | None = None, scheduler: str | None = None, maps: bool = True) -> None:
     from layers.pipeline import assess, claim, counts, publish
     from layers.profile import load_profile
+    from layers.verdicts import run_summary
     from maps import atlas_writers
 
-    profile = load_profile(profile_path)
+    profile = load_profile(profile_path).in_language(lang)   # --lang: reasons, maps and this summary
     options = _map_settings(profile, lang, basemap, online)
     with claim(outdir, overwrite=overwrite) as folder:   # locked: a second run into it stops here
         if workers or scheduler:
@@ -112,9 +114,7 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
                                township_frame=result.townships) if maps else {}
         publish(result, folder, overwrite=overwrite, extras=extras)
     fails = {key: value["fails"] for key, value in counts(result.villages).items()}
-    click.echo(f"{len(result.villages)} villages, {len(result.gaps)} gaps "
-               f"({', '.join(f'{k} {v}' for k, v in fails.items())}), {len(result.no_data)} without data; "
-               f"outputs in {outdir}")
+    click.echo(run_summary(len(result.villages), len(result.gaps), fails, len(result.no_data), outdir, profile.lang))
 
 
 @main.command()

@@ -86,6 +86,8 @@ def _csv_columns(frame: pd.DataFrame, end: str):
             converters.append(_float_cells(column.to_numpy()))
         elif isinstance(dtype, np.dtype) and dtype.kind in "iubf":   # float32, float16: numpy's own text
             converters.append(_number_cells(column.to_numpy()))
+        elif isinstance(dtype, pd.Int64Dtype):   # whole numbers with gaps (populations): NA empty
+            converters.append(_nullable_int_cells(column.array))
         elif isinstance(dtype, pd.StringDtype) or (
                 dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")):
             converters.append(_text_cells(column.array, end))
@@ -116,6 +118,17 @@ def _number_cells(values: np.ndarray):
             for row in np.flatnonzero(np.isnan(block)).tolist():
                 text[row] = ""
         return text
+    return cells
+
+
+def _nullable_int_cells(values: pd.arrays.IntegerArray):
+    """Nullable integers as pandas writes them: the number, a missing value empty."""
+    data, missing = values.to_numpy(dtype=np.int64, na_value=0), np.asarray(values.isna())
+
+    def cells(start: int, stop: int) -> list[str]:
+        text = data[start:stop].astype(str)
+        text[missing[start:stop]] = ""
+        return text.tolist()
     return cells
 
 

@@ -19,6 +19,7 @@ from gis import geometry, values
 from layers import clinics
 from layers.inputs import Inputs
 from layers.settings import Profile
+from layers.verdicts import T, number_text
 
 COLUMNS = ["village_code", "village_name", "township_code", "township_name", "bureau", "check", "ledger",
            "map", "source"]
@@ -59,11 +60,15 @@ def _water(inputs: Inputs, profile: Profile) -> pd.DataFrame:
     known = geometry.usable(targets) & geometry.usable(areas)
     missed = known & ~shapely.intersects(np.where(known, areas, None), np.where(known, targets, None))
     names = water["name"].astype(object).where(water["name"].notna(), None).to_numpy()[project[missed]]
+    lang = profile.lang
+    named = T(zh="供水工程{name}把本村列为受益村", en="project {name} lists the village as served")
+    unnamed = T(zh="第 {row} 行的供水工程把本村列为受益村", en="project on row {row} lists the village as served")
     return pd.DataFrame({
         "row": village[missed], "bureau": "water", "check": "water_served_list",
-        "ledger": [f"project {name or f'row {p + 1}'} lists the village as served"
+        "ledger": [named.format(lang, name=name) if name else unnamed.format(lang, row=p + 1)
                    for name, p in zip(names, project[missed])],
-        "map": "its service area does not reach the village", "source": str(profile.water.source.path)})
+        "map": T(zh="其供水范围没有到达本村", en="its service area does not reach the village")(lang),
+        "source": str(profile.water.source.path)})
 
 
 def _clinics(inputs: Inputs, profile: Profile) -> pd.DataFrame:
@@ -79,13 +84,15 @@ def _clinics(inputs: Inputs, profile: Profile) -> pd.DataFrame:
     says_yes = known & recorded.fillna(False).to_numpy(dtype=bool)
     says_no = known & ~recorded.fillna(True).to_numpy(dtype=bool)
     yes_missing, no_present = np.flatnonzero(says_yes & ~inside), np.flatnonzero(says_no & inside)
-    column = profile.villages.source.columns["has_clinic"]
+    column, lang = profile.villages.source.columns["has_clinic"], profile.lang
     return pd.DataFrame({
         "row": np.r_[yes_missing, no_present], "bureau": "health", "check": "clinic_recorded",
-        "ledger": [f"{column} says the village has a clinic"] * len(yes_missing)
-        + [f"{column} says the village has no clinic"] * len(no_present),
-        "map": ["no clinic point inside the village"] * len(yes_missing)
-        + ["a clinic point lies inside the village"] * len(no_present),
+        "ledger": [T(zh="{column} 记为有卫生室", en="{column} says the village has a clinic").format(
+            lang, column=column)] * len(yes_missing)
+        + [T(zh="{column} 记为没有卫生室", en="{column} says the village has no clinic").format(
+            lang, column=column)] * len(no_present),
+        "map": [T(zh="村内没有卫生室点位", en="no clinic point inside the village")(lang)] * len(yes_missing)
+        + [T(zh="村内有卫生室点位", en="a clinic point lies inside the village")(lang)] * len(no_present),
         "source": str(profile.villages.source.path)})
 
 
@@ -98,10 +105,13 @@ def _roads(inputs: Inputs, profile: Profile) -> pd.DataFrame:
     _, distance = geometry.nearest(_targets(inputs), hardened)
     says_yes = v["road_hardened"].fillna(False).to_numpy(dtype=bool) & geometry.usable(_targets(inputs))
     missing = np.flatnonzero(says_yes & ~(distance <= limit))
-    column = profile.villages.source.columns["road_hardened"]
+    column, lang = profile.villages.source.columns["road_hardened"], profile.lang
+    within = T(zh="{limit} 米内没有硬化路", en="no hardened road within {limit} m")
+    nearest = T(zh="{limit} 米内没有硬化路（最近的 {d:,.0f} 米）", en="no hardened road within {limit} m (nearest {d:,.0f} m)")
     return pd.DataFrame({
         "row": missing, "bureau": "transport", "check": "road_recorded_hardened",
-        "ledger": f"{column} says a hardened road reaches the village",
-        "map": [f"no hardened road within {limit:,.0f} m" + ("" if np.isnan(d) else f" (nearest {d:,.0f} m)")
-                for d in distance[missing]],
+        "ledger": T(zh="{column} 记为已通硬化路", en="{column} says a hardened road reaches the village").format(
+            lang, column=column),
+        "map": [within.format(lang, limit=number_text(limit)) if np.isnan(d)
+                else nearest.format(lang, limit=number_text(limit), d=d) for d in distance[missing]],
         "source": str(profile.villages.source.path)})

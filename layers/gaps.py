@@ -46,8 +46,18 @@ def _long(villages: pd.DataFrame, verdict: str, which: np.ndarray, rows: np.ndar
         "verdict": pd.array(np.full(len(rows), verdict, dtype=object), dtype=TEXT),
         "value": value, "value_column": named([s.value_column for s in STANDARDS]),
         "reason": pd.array(reason, dtype=TEXT),
-        "poor_population": villages["poor_population"].to_numpy(dtype=float)[rows],
-        "population": villages["population"].to_numpy(dtype=float)[rows]})
+        "poor_population": whole(villages["poor_population"].to_numpy(dtype=float)[rows]),
+        "population": whole(villages["population"].to_numpy(dtype=float)[rows])})
+
+
+def whole(values: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """Counts (populations) as whole numbers (``Int64``, missing values NA) when every
+    recorded one is whole, so the tables show 1432, not 1432.0; else as they are."""
+    values = np.asarray(values, dtype=float)
+    known = ~np.isnan(values)
+    if not known.any() or not (np.abs(values[known]) < 2**53).all() or (values[known] % 1).any():
+        return values
+    return pd.arrays.IntegerArray(np.where(known, values, 0).astype(np.int64), ~known)
 
 
 # the text columns of the gap and no-data lists: pandas' default text, a missing value NaN

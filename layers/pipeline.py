@@ -362,8 +362,11 @@ CSV_CHILD_SHARE = 0.35
 
 
 def _plain(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Nullable booleans as text so that every format stores them the same way."""
-    return villages.assign(net4g_seat=villages["net4g_seat"].map({True: "yes", False: "no"}).astype(object))
+    """Nullable booleans as text so that every format stores them the same way; populations
+    as whole numbers where they are (1432, not 1432.0)."""
+    return villages.assign(net4g_seat=villages["net4g_seat"].map({True: "yes", False: "no"}).astype(object),
+                           **{name: gaps.whole(villages[name].to_numpy(dtype=float))
+                              for name in ("population", "poor_population")})
 
 
 def run_record(result: Result) -> dict:

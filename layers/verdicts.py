@@ -68,7 +68,7 @@ class Standard:
     bureau: str       # responsible bureau (key)
     label: str        # English name (kept for callers that read it; ``name`` has both)
     value_column: str  # the measured value shown in the gap list
-    name: T = T(zh="", en="")
+    name: T            # what people read, in every language
 
 
 STANDARDS = (
@@ -101,6 +101,15 @@ def bureau_name(bureau: str, lang: str = DEFAULT_LANG) -> str:
 def standard_name(key: str, lang: str = DEFAULT_LANG) -> str:
     """The name of a standard key: ``standard_name("road", "zh") == "硬化路"``."""
     return BY_KEY[key].name(lang)
+
+
+def run_summary(villages: int, gaps: int, fails: dict[str, int], no_data: int, outdir: object,
+                lang: str = DEFAULT_LANG) -> str:
+    """The one line ``covermap run`` prints: villages, gaps per standard, no-data rows, OUTDIR."""
+    each = T(zh="、", en=", ")(lang).join(f"{standard_name(key, lang)} {n}" for key, n in fails.items())
+    return T(zh="{villages} 个村，{gaps} 项不达标（{each}），{no_data} 项无数据；输出在 {outdir}",
+             en="{villages} villages, {gaps} gaps ({each}), {no_data} without data; outputs in {outdir}").format(
+        lang, villages=villages, gaps=gaps, each=each, no_data=no_data, outdir=outdir)
 
 
 NO_RULE = T(zh="没有规则适用", en="no rule applied")

@@ -34,10 +34,10 @@ def county(tmp_path):
     return profile
 
 
-@pytest.mark.parametrize("maps", [[], ["--no-maps"]])   # without maps the input layers are let go after the checks
-def test_consistency_csv_and_layer(county, tmp_path, maps):
+@pytest.mark.parametrize("maps, lang", [([], "en"), (["--no-maps"], "zh")])   # without maps the input layers
+def test_consistency_csv_and_layer(county, tmp_path, maps, lang):                 # are let go after the checks
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["-q", "run", str(county), "-o", str(out), *maps])
+    result = CliRunner().invoke(main, ["-q", "run", str(county), "-o", str(out), "--lang", lang, *maps])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "consistency.csv", dtype=str, encoding="utf-8-sig")
     assert list(table.columns) == ["village_code", "village_name", "township_code", "township_name", "bureau",
@@ -47,9 +47,11 @@ def test_consistency_csv_and_layer(county, tmp_path, maps):
                    ("health", "clinic_recorded", hd.CODES["D"]),
                    ("transport", "road_recorded_hardened", hd.CODES["B"]),
                    ("water", "water_served_list", hd.CODES["B"])]
-    assert table["map"].tolist()[:3] == ["no clinic point inside the village", "a clinic point lies inside the village",
-                                         "no hardened road within 400 m (nearest 500 m)"]
-    assert table["ledger"].iloc[3] == "project P2 lists the village as served"
+    expected = {"en": (["no clinic point inside the village", "a clinic point lies inside the village",
+                        "no hardened road within 400 m (nearest 500 m)"], "project P2 lists the village as served"),
+                "zh": (["村内没有卫生室点位", "村内有卫生室点位", "400 米内没有硬化路（最近的 500 米）"],
+                       "供水工程P2把本村列为受益村")}
+    assert (table["map"].tolist()[:3], table["ledger"].iloc[3]) == expected[lang]
     layer = gpd.read_file(out / "coverage.gpkg", layer="consistency")
     assert len(layer) == 4 and layer.crs.to_epsg() == 4490
     assert layer.geometry.notna().all() and layer["village_code"].tolist() == table["village_code"].tolist()

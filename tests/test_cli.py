@@ -31,7 +31,7 @@ def test_run_writes_outputs_and_refuses_to_overwrite(county, tmp_path, monkeypat
     out = tmp_path / "out"
     first = invoke("-q", "run", county, "-o", out)
     assert first.exit_code == 0, first.output
-    assert "5 villages, 9 gaps" in first.output
+    assert "5 个村，9 项不达标" in first.output   # Chinese by default
     assert (out / "map.html").stat().st_size > 10_000
     before = (out / "villages.csv").read_bytes()
 

@@ -83,7 +83,7 @@ def test_shipped_sample_is_small_and_has_no_cpg():
 
 def test_profile_reads_every_file():
     profile = load_profile(profile_path())
-    assert profile.name == "望谟县 (sample)"
+    assert profile.name == "望谟县（示例）"
     assert profile.working_crs is None
     assert all(source.path.is_file() for source in profile.sources())
     assert {s.key for s in profile.sources()} == {"villages", "seats", "roads", "water", "clinics",

@@ -46,7 +46,7 @@ PROFILE = '''\
 # relative to this file.
 
 [project]
-name = "望谟县 (sample)"
+name = "望谟县（示例）"
 working_crs = "auto"
 
 [villages]
