@@ -89,6 +89,8 @@ def in_crs(inputs: Inputs, crs: CRS) -> Inputs:
     """``inputs`` with every layer in ``crs``; water projects drawn as points with a
     radius get their circles drawn again there (a circle in one transverse Mercator is
     not the same circle in another)."""
+    if CRS(inputs.crs).equals(crs):
+        return inputs
     def moved(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         return None if frame is None else reproject(frame, crs)
 
