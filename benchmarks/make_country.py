@@ -5,7 +5,9 @@
 Takes the National Bureau of Statistics 2023 village-level units (../shared/data/divisions)
 in code order (so whole counties in code order; the last county is cut at the count asked
 for) and lays them on a plane in a metric CRS (EPSG:32649 coordinates, extended beyond the
-zone: a flat benchmark plane, not real places), cell by cell along a Hilbert curve so that
+zone: a flat benchmark plane, not real places; with ``--china`` on China's real longitudes
+and latitudes instead, written in CGCS2000 degrees and measured county by county in their
+own zones), cell by cell along a Hilbert curve so that
 each township and county is a compact block. Writes FlatGeobuf files (``--format gpkg``:
 GeoPackage; GeoParquet would need GDAL's Parquet driver, which pyogrio's GDAL lacks) and
 ``profile.toml`` that reads them:
@@ -40,12 +42,24 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import Transformer
 
 DIVISIONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "divisions"
 CRS = "EPSG:32649"
 SPACING = 2500.0          # metres between lattice nodes (village ~6 km2)
 EDGE_POINTS = 24          # intermediate vertices per cell edge: 4 * 25 = 100 per ring
 ORIGIN = (300_000.0, 2_500_000.0)
+# place="china": the same lattice in an equal-area projection of China, centred on 105E 33N
+# (490,000 villages span about 95E-115E, seven 3-degree zones), written in CGCS2000 degrees
+CHINA = "+proj=aea +lat_0=0 +lon_0=105 +lat_1=25 +lat_2=47 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
+GEOGRAPHIC = "EPSG:4490"
+
+
+def china_origin(side: int) -> tuple[float, float]:
+    """The lattice's south-west corner that puts its middle on 105E 33N."""
+    _, y = Transformer.from_crs(GEOGRAPHIC, CHINA, always_xy=True).transform(105.0, 33.0)
+    half = side * SPACING / 2
+    return -half, y - half
 
 PROFILE = """\
 # Synthetic benchmark country ({villages} villages, seed {seed}) written by
@@ -53,11 +67,11 @@ PROFILE = """\
 
 [project]
 name = "synthetic country ({villages} villages)"
-working_crs = "{crs}"
+working_crs = "{working}"
 
 [villages]
 path = "villages.{ext}"
-seat_crs = "{crs}"
+seat_crs = "{seat_crs}"
 [villages.columns]
 code = "code"
 name = "name"
@@ -161,7 +175,8 @@ def _xy2d(n: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return d
 
 
-def village_polygons(rng: np.random.Generator, rows: np.ndarray, cols: np.ndarray, side: int) -> np.ndarray:
+def village_polygons(rng: np.random.Generator, rows: np.ndarray, cols: np.ndarray, side: int,
+                     origin: tuple[float, float] = ORIGIN) -> np.ndarray:
     """Cells of a jittered lattice with wiggled, densified edges shared by neighbours."""
     nodes = (np.stack(np.meshgrid(np.arange(side + 1), np.arange(side + 1), indexing="ij"), axis=-1)
              .astype(float)[..., ::-1])  # [row, col] -> (x=col, y=row)
@@ -186,7 +201,7 @@ def village_polygons(rng: np.random.Generator, rows: np.ndarray, cols: np.ndarra
         nodes[r + 1, c][:, None], vertical[r, c][:, ::-1],  # left, top to bottom
         nodes[r, c][:, None],
     ], axis=1)
-    ring = ring * SPACING + np.array(ORIGIN)
+    ring = ring * SPACING + np.array(origin)
     return shapely.polygons(ring)
 
 
@@ -217,17 +232,20 @@ FORMATS = {"fgb": ("FlatGeobuf", {"SPATIAL_INDEX": "YES"}), "gpkg": ("GPKG", {})
 
 
 def make_country(outdir: Path, villages: int, seed: int = 7, divisions: Path = DIVISIONS,
-                 fmt: str = "fgb") -> dict[str, int]:
+                 fmt: str = "fgb", place: str = "plane") -> dict[str, int]:
     """Write the synthetic country into ``outdir`` as ``fmt`` files (a key of ``FORMATS``,
-    one file per layer); returns feature counts per file."""
+    one file per layer); returns feature counts per file. ``place="china"``: laid on
+    China's real longitudes and latitudes (``CHINA``) and written in CGCS2000 degrees,
+    measured with working_crs "auto" (each county in its own zone)."""
     driver, options = FORMATS[fmt]
     rng = np.random.default_rng(seed)
     outdir.mkdir(parents=True, exist_ok=True)
     table = read_divisions(villages, divisions)
     n = len(table)
     rows, cols, side = hilbert_cells(n)
-    polygons = village_polygons(rng, rows, cols, side)
-    centre = (np.c_[cols + 0.5, rows + 0.5] * SPACING + np.array(ORIGIN)
+    crs, origin = (CHINA, china_origin(side)) if place == "china" else (CRS, ORIGIN)
+    polygons = village_polygons(rng, rows, cols, side, origin)
+    centre = (np.c_[cols + 0.5, rows + 0.5] * SPACING + np.array(origin)
               + rng.uniform(-0.1, 0.1, (n, 2)) * SPACING)
     has_seat = rng.random(n) >= 0.04
     population = rng.integers(150, 4000, n).astype(float)
@@ -238,6 +256,13 @@ def make_country(outdir: Path, villages: int, seed: int = 7, divisions: Path = D
         path = outdir / f"{name}.{fmt}"
         if path.exists():
             path.unlink()
+        frame = frame.set_crs(crs, allow_override=True)
+        if place == "china":
+            frame = frame.to_crs(GEOGRAPHIC)
+            if "seat_x" in frame:
+                lon, lat = Transformer.from_crs(crs, GEOGRAPHIC, always_xy=True).transform(
+                    frame["seat_x"].to_numpy(), frame["seat_y"].to_numpy())
+                frame["seat_x"], frame["seat_y"] = np.round(lon, 8), np.round(lat, 8)
         pyogrio.write_dataframe(frame, path, driver=driver, **options)
         written[name] = len(frame)
 
@@ -301,7 +326,11 @@ def make_country(outdir: Path, villages: int, seed: int = 7, divisions: Path = D
     write("fibre", gpd.GeoDataFrame({"name": np.char.add("fibre ", np.arange(f).astype(str))},
                                     geometry=shapely.points(centre[rng.integers(0, n, f)]
                                                             + rng.normal(0, 900, (f, 2))), crs=CRS))
-    (outdir / "profile.toml").write_text(PROFILE.format(villages=n, seed=seed, crs=CRS, ext=fmt), encoding="utf-8")
+    if place == "china":
+        text = PROFILE.format(villages=n, seed=seed, working="auto", seat_crs=GEOGRAPHIC, ext=fmt)
+    else:
+        text = PROFILE.format(villages=n, seed=seed, working=CRS, seat_crs=CRS, ext=fmt)
+    (outdir / "profile.toml").write_text(text, encoding="utf-8")
     return written
 
 
@@ -312,9 +341,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--format", choices=sorted(FORMATS), default="fgb",
                         help="FlatGeobuf (fgb, the default) or GeoPackage (gpkg) files")
+    parser.add_argument("--china", action="store_true",
+                        help="lay the country on China's real longitudes and latitudes (CGCS2000 degrees, "
+                             "working_crs auto) instead of a flat benchmark plane")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    written = make_country(args.outdir, args.villages, args.seed, fmt=args.format)
+    written = make_country(args.outdir, args.villages, args.seed, fmt=args.format,
+                           place="china" if args.china else "plane")
     print(f"{args.outdir}: " + ", ".join(f"{name} {count:,}" for name, count in written.items())
           + f" in {time.perf_counter() - start:.1f} s")
 

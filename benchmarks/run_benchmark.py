@@ -280,9 +280,9 @@ def print_table(figures: dict) -> None:
               "the read step's findings exactly)")
 
 
-def _folder(data: Path, villages: int, seed: int, fmt: str) -> Path:
+def _folder(data: Path, villages: int, seed: int, fmt: str, china: bool = False) -> Path:
     """Where a synthetic country is kept: FlatGeobuf ones as before, others by format."""
-    return data / (f"country-{villages}-{seed}" + ("" if fmt == "fgb" else f"-{fmt}"))
+    return data / (f"country-{villages}-{seed}" + ("" if fmt == "fgb" else f"-{fmt}") + ("-china" if china else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -298,11 +298,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="time covermap's pipeline only (no geopandas or DuckDB joins)")
     parser.add_argument("--format", choices=("fgb", "gpkg"), default="fgb",
                         help="the synthetic country's files: FlatGeobuf (default) or GeoPackage")
+    parser.add_argument("--china", action="store_true",
+                        help="countries laid on China's real longitudes and latitudes (working_crs auto: "
+                             "each county measured in its own zone); with --covermap-only, as the other "
+                             "engines measure in one plane")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--reads", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.covermap_only = args.covermap_only or args.china
     if args.one:
-        folder = _folder(args.data, args.one, args.seed, args.format)
+        folder = _folder(args.data, args.one, args.seed, args.format, args.china)
         # the tables go beside the country, replaced by each run: a temporary folder is
         # left behind whenever a run is stopped (2 GB at 490,000 villages)
         out = folder.parent / f"{folder.name}-tables"
@@ -314,16 +319,17 @@ def main(argv: list[str] | None = None) -> int:
     scales = args.villages or ([10_000, 100_000] if args.quick else [10_000])
     collected = []
     for count in scales:
-        folder = _folder(args.data, count, args.seed, args.format)
+        folder = _folder(args.data, count, args.seed, args.format, args.china)
         if not (folder / "profile.toml").exists():
             from benchmarks.make_country import make_country
 
             start = time.perf_counter()
-            make_country(folder, count, args.seed, fmt=args.format)
+            make_country(folder, count, args.seed, fmt=args.format, place="china" if args.china else "plane")
             print(f"generated {folder} in {time.perf_counter() - start:.1f} s", flush=True)
         def fresh(*flags):   # a process of its own, so that each figure is of a fresh process
             done = subprocess.run([sys.executable, "-m", "benchmarks.run_benchmark", *flags, "--data", str(args.data),
-                                   "--seed", str(args.seed), "--format", args.format],
+                                   "--seed", str(args.seed), "--format", args.format,
+                                   *(["--china"] if args.china else [])],
                                   capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
             if done.returncode != 0:
                 print(done.stderr, file=sys.stderr)
