@@ -227,27 +227,40 @@ def _column(value):
 
 
 _TEXT = np.dtypes.StringDType()
-_WHOLE = re.compile(r"[^.]*\.0[f%]")   # a spec showing whole numbers (or whole percents)
+_FIXED = re.compile(r"[^.]*\.(\d)[f%]")   # a spec showing numbers with a fixed count of decimals
 
 
 def _formatted(values: np.ndarray, spec: str) -> np.ndarray:
-    """``format(value, spec)`` of each value, once per number shown. Numbers shown whole
-    (``,.0f``, ``.0%``): values that round to the same whole number (``rint``, round half
-    to even, as ``format`` rounds; times 100 first for ``%``, as ``format`` does) show the
-    same text, that of the first of them. Other numbers (``.1%``): once per distinct value
-    (shares of 0 and 1 are most of them)."""
-    try:
-        numbers = values.astype(np.float64)
-    except (TypeError, ValueError):
-        numbers = None
-    if numbers is not None and spec:
-        whole = _WHOLE.fullmatch(spec)
-        shown = np.rint(numbers * 100.0 if spec.endswith("%") else numbers) if whole else numbers
-        codes, uniques = pd.factorize(shown.view(np.int64))   # by bits: -0 and 0 apart
-        if len(uniques) < len(codes) or whole:
+    """``format(value, spec)`` of each value, once per number shown. Numbers shown with a
+    fixed count of decimals k (``,.0f``, ``.1%``): values whose ``rint(value * 10**k)``
+    agree (times 100 first for ``%``, as ``format`` does; ``rint`` rounds half to even, as
+    ``format`` rounds) show the same text, that of the first of them; a value within a
+    rounding error of a tie once scaled (k > 0) is formatted on its own."""
+    fixed = _FIXED.fullmatch(spec)
+    if fixed:
+        try:
+            numbers = values.astype(np.float64)
+        except (TypeError, ValueError):
+            numbers = None
+        if numbers is not None:
+            shown = numbers * 100.0 if spec.endswith("%") else numbers
+            digits = int(fixed.group(1))
+            alone = np.zeros(len(shown), dtype=bool)   # formatted on their own
+            if digits:
+                shown = shown * 10.0 ** digits
+                with np.errstate(invalid="ignore"):
+                    tie = np.abs(np.abs(shown - np.floor(shown)) - 0.5)
+                    alone = ~(np.abs(shown) < 2.0 ** 50) | (tie < np.maximum(1e-6, 8 * np.spacing(np.abs(shown))))
+            shown = np.rint(shown)
+            out = np.empty(len(values), dtype=object)
+            rest = np.flatnonzero(~alone)
+            codes, uniques = pd.factorize(shown[rest].view(np.int64))   # by bits: -0 and 0 apart
             first = np.zeros(len(uniques), dtype=np.int64)
             first[codes[::-1]] = np.arange(len(codes))[::-1]
-            return np.array([format(values[i], spec) for i in first], dtype=object)[codes]
+            out[rest] = np.array([format(values[i], spec) for i in rest[first]], dtype=object)[codes]
+            for i in np.flatnonzero(alone):
+                out[i] = format(values[i], spec)
+            return out
     return np.array([format(value, spec) for value in values], dtype=object)
 
 

@@ -56,3 +56,13 @@ def test_conversions_and_attribute_fields_are_formatted_row_by_row():
     made = verdicts.sentences("{p!r} at {d.real:.1f}", p=np.array(["a", "b"], dtype=object), d=np.array([1.25, 2.0]))
     assert not made.by_field
     assert list(np.asarray(made)) == ["'a' at 1.2", "'b' at 2.0"]
+
+
+@pytest.mark.parametrize("spec", [".1%", ".1f", ",.2f", ".3%"])
+def test_fixed_decimals_read_as_format_row_by_row(spec):
+    rng = np.random.default_rng(11)
+    ties = np.r_[np.arange(0, 2000) / 2000, np.arange(0, 2000) / 200 + 0.05, np.arange(0, 500) * 0.0005]
+    values = np.r_[EDGES, ties, rng.uniform(0, 1, 5000), rng.uniform(-1e6, 1e6, 2000), 2.0 ** 60, -2.0 ** 55,
+                   rng.integers(0, 1000, 500) / 1000]
+    made = verdicts.sentences("{v:" + spec + "}", v=values)
+    assert list(np.asarray(made)) == [format(v, spec) for v in values]
