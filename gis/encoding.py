@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gis.errors import DataError
+from gis.files import ordinary
 
 # Sequences that appear when UTF-8 is read as GBK (锟斤拷, 鍙, 鏉...) or as Latin-1 (Ã, å...).
 MOJIBAKE_MARKS = ("\ufffd", "锟斤拷", "烫烫烫", "屯屯屯")
@@ -101,7 +102,7 @@ def table_encoding(path: str | os.PathLike, override: str | None) -> Encoding | 
     if path.suffix.lower() not in TEXT_TABLES:
         return None
     try:
-        with open(path, "rb") as fh:
+        with open(ordinary(path), "rb") as fh:   # a pipe would never be read to its end
             raw = fh.read(_TABLE_SAMPLE_BYTES)
     except OSError:
         return None

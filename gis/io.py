@@ -290,7 +290,12 @@ def read_table(path: str | os.PathLike, layer: str | None = None,
     kwargs = {"layer": layer} if layer is not None else {}
     if encoding:
         kwargs["encoding"] = encoding
-    return _read_table(path, path, kwargs)
+    frame = _read_table(path, path, kwargs)
+    if (path.suffix.lower() in TABLE_SUFFIXES and len(frame) == 1
+            and list(frame.columns) == [f"Field{i}" for i in range(1, frame.shape[1] + 1)]):
+        # a sheet of one row: GDAL takes it for data whatever TABLE_CONFIG says; it is the header
+        frame = pd.DataFrame(columns=[str(cell) for cell in frame.iloc[0]])
+    return frame
 
 
 def _read_table(source, path: Path, kwargs: dict) -> pd.DataFrame:

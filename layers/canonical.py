@@ -143,7 +143,8 @@ def unknown_served(water: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, spec: Wa
     listed = water["served_codes"].explode().dropna()
     if listed.empty:
         return
-    unknown = listed[values.positions(villages["code"], listed.to_numpy()) < 0]
+    known = set(villages["code"].dropna().tolist())   # codes may repeat here (an error of their own)
+    unknown = listed[[code not in known for code in listed.tolist()]]
     if unknown.empty:
         return
     by_row = unknown.groupby(level=0, sort=True).agg(lambda codes: sorted(codes))
@@ -153,7 +154,8 @@ def unknown_served(water: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, spec: Wa
     more = f"; ... ({len(by_row)} projects in all)" if len(by_row) > EXAMPLES else ""
     column = source.columns["served_codes"]
     findings.warn(f"column {column!r}: {counted(len(by_row), 'project lists', 'projects list')} "
-                  f"{counted(len(unknown), 'code that is', 'codes that are')} not villages ({'; '.join(shown)}{more})",
+                  f"{counted(len(unknown), 'code that is not a village', 'codes that are not villages')} "
+                  f"({'; '.join(shown)}{more})",
                   fix="correct the codes (12-digit village codes, separated by "
                       f"{spec.served_codes_separator!r}), or set water.served_codes_separator to the separator used",
                   row=int(by_row.index[0]) + 1, code=str(by_row.iloc[0][0]), column=column,
