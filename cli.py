@@ -97,7 +97,6 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
     from layers.pipeline import assess, claim, counts, publish
     from layers.profile import load_profile
     from layers.verdicts import run_summary
-    from maps import atlas_writers
 
     profile = load_profile(profile_path).in_language(lang)   # --lang: reasons, maps and this summary
     options = _map_settings(profile, lang, basemap, online)
@@ -109,9 +108,12 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
         else:
             result = assess(profile, keep_layers=maps)   # the maps draw the input layers
         title = title or profile.name
-        extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
-                               township_maps_above=profile.map.township_maps_above_villages,
-                               township_frame=result.townships) if maps else {}
+        extras = {}
+        if maps:   # folium is loaded only where maps are drawn
+            from maps import atlas_writers
+            extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
+                                   township_maps_above=profile.map.township_maps_above_villages,
+                                   township_frame=result.townships)
         publish(result, folder, overwrite=overwrite, extras=extras)
     fails = {key: value["fails"] for key, value in counts(result.villages).items()}
     click.echo(run_summary(len(result.villages), len(result.gaps), fails, len(result.no_data), outdir, profile.lang))
