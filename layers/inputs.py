@@ -73,6 +73,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     logged and kept in ``Inputs.findings`` for run.json.
     """
     findings = findings if findings is not None else Findings(strict=True)
+    _check_settings(profile, findings)
 
     def attempt(step, *args, into: Findings = findings):
         try:
@@ -149,6 +150,27 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         for finding in findings.warnings:
             log.warning("warning: %s", finding)
     return inputs
+
+
+def _check_settings(profile: Profile, findings: Findings) -> None:
+    """Settings that would silently do nothing for want of the column they work on."""
+    from layers.water import STATUS_COLUMNS   # layers.water builds on this module
+
+    rules, file = profile.standards, str(profile.path)
+    if profile.roads and rules.roads.min_width_m > 0 and "width" not in profile.roads.source.columns:
+        findings.warn(f"standards.roads.min_width_m = {rules.roads.min_width_m:g} has no effect: [roads.columns] "
+                      "maps no width, so no road is checked for it",
+                      fix="map width in [roads.columns], or remove the setting", check="setting_unused", file=file)
+    if (profile.clinics and rules.clinics.share_max_population > 0
+            and "population" not in profile.villages.source.columns):
+        findings.warn(f"standards.clinics.share_max_population = {rules.clinics.share_max_population:g} has no "
+                      "effect: [villages.columns] maps no population, so no village may share a clinic",
+                      fix="map population in [villages.columns], or remove the setting",
+                      check="setting_unused", file=file)
+    if profile.water and not any(name in profile.water.source.columns for name in STATUS_COLUMNS):
+        findings.warn(f"[water.columns] maps none of {', '.join(STATUS_COLUMNS)}: serving a village alone counts "
+                      "as meets, whatever the quantity, quality, access or reliability of its water",
+                      fix="map the water projects' status columns", check="setting_unused", file=file)
 
 
 # A fixed working CRS that stretches distances among the villages by more than this is
