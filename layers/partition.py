@@ -80,8 +80,11 @@ Stretch = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = None,
-                    stretch: Stretch | None = None) -> Iterator[tuple[object, np.ndarray, Inputs]]:
-    """``partitions`` one part at a time: only one part's copies are held at once.
+                    stretch: Stretch | None = None,
+                    into: Callable[[object, Inputs], Inputs] | None = None) -> Iterator[tuple[object, np.ndarray, Inputs]]:
+    """``partitions`` one part at a time: only one part's copies are held at once;
+    ``into(key, part)`` makes each part what is yielded (its copies in another CRS: the
+    copies cut from ``inputs`` are let go before it is yielded).
 
     A part's reach is that of its counties, box by box: a zone's villages lie in a band
     whose one bounding box (in a CRS whose meridians converge) would take in far more
@@ -147,4 +150,8 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
             meridians=None if inputs.meridians is None else inputs.meridians[rows],
             **{name: getattr(inputs, name).iloc[chosen[k]].reset_index(drop=True)
                for name, chosen in features.items()})
-        yield (part_key.item() if isinstance(part_key, np.generic) else str(part_key)), rows, part
+        part_key = part_key.item() if isinstance(part_key, np.generic) else str(part_key)
+        if into is not None:
+            part = into(part_key, part)
+        yield part_key, rows, part
+        del part   # the caller's now: not kept here while the next one is cut

@@ -70,11 +70,13 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
         return [table.set_axis(inputs.villages.index) for table in steps(in_crs(inputs, crs))]
     found: list[list[pd.DataFrame]] = []
     rows_of: list[np.ndarray] = []
-    for meridian, rows, part in iter_partitions(inputs, rules, meridians, stretch_of(inputs.crs)):
+    parts = iter_partitions(inputs, rules, meridians, stretch_of(inputs.crs),
+                            into=lambda meridian, part: in_crs(part, zone_crs(meridian)))
+    for meridian, rows, part in parts:
         own = part.meridians == meridian
-        crs = zone_crs(meridian)
-        log.info("measuring %d villages in %s", int(own.sum()), crs.name)
-        tables = steps(in_crs(part, crs))
+        log.info("measuring %d villages in %s", int(own.sum()), part.crs.name)
+        tables = steps(part)
+        del part
         found.append([table.iloc[np.flatnonzero(own)] for table in tables])
         rows_of.append(rows[own])
     order = np.argsort(np.concatenate(rows_of), kind="stable")
