@@ -212,23 +212,29 @@ def check(profile: Path, fmt: str) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the template's comments, and its project.lang.")
 @overwrite_option
 @_fail_cleanly
-def init(path: Path, overwrite: bool) -> None:
+def init(path: Path, lang: str, overwrite: bool) -> None:
     """Write a commented profile template to PATH.
 
     \b
     Example:
         covermap init county.toml
+        covermap init county-en.toml --lang en
+    Every optional setting is there, commented out (# key = ...) in the table it
+    belongs to: remove the # to use it.
     """
     if path.exists() and not overwrite:
         raise OutputError(f"{path}: already exists; pass --overwrite to replace it or choose another name")
-    template = resources.files("layers").joinpath("template.toml").read_text(encoding="utf-8")
+    template = resources.files("layers").joinpath(f"template.{lang}.toml").read_text(encoding="utf-8")
     try:
         path.write_text(template, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the profile ({exc.strerror})") from None
-    click.echo(f"wrote {path}; edit the paths and columns, then run 'covermap check {path}'")
+    click.echo(f"已写出 {path}；改好其中的路径和列名后运行 'covermap check {path}'" if lang == "zh" else
+               f"wrote {path}; edit the paths and columns, then run 'covermap check {path}'")
 
 
 @main.command()

@@ -66,14 +66,13 @@ def load_profile(path: str | Path) -> Profile:
 def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     base = path.resolve().parent
     reader = _Reader(path, base)
-    top = reader.table(data, "", {"project", "villages", "seats", "roads", "water", "clinics", "network",
-                                  "standards", "checks", "map"})
-    project = reader.table(top.get("project", {}), "project", {"name", "working_crs", "lang"})
+    top = reader.table(data, "", TABLE_KEYS[""])
+    project = reader.table(top.get("project", {}), "project", TABLE_KEYS["project"])
     crs_text = reader.value(project, "project", "working_crs", str, "auto")
     working = None if crs_text == "auto" else reader.crs(crs_text, "project.working_crs", metric=True)
     if "villages" not in top:
         raise ConfigError(f"{path}: no [villages] table; every profile needs the village boundaries")
-    vtable = reader.table(top["villages"], "villages", _SOURCE_KEYS | {"seat_crs", "code_list"})
+    vtable = reader.table(top["villages"], "villages", TABLE_KEYS["villages"])
     code_list = reader.value(vtable, "villages", "code_list", str, None)
     seat_crs_text = reader.value(vtable, "villages", "seat_crs", str, None)
     villages_source = reader.source(vtable, "villages")
@@ -85,32 +84,31 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     villages = Villages(
         source=villages_source,
         seat_crs=reader.crs(seat_crs_text, "villages.seat_crs") if seat_crs_text else None,
-        seats=reader.source(reader.table(top["seats"], "seats", _SOURCE_KEYS), "seats") if "seats" in top else None,
+        seats=reader.source(reader.table(top["seats"], "seats", TABLE_KEYS["seats"]), "seats") if "seats" in top else None,
         code_list=reader.resolve(code_list) if code_list else None,
     )
     roads = water = clinics = network = None
     if "roads" in top:
-        table = reader.table(top["roads"], "roads", _SOURCE_KEYS | {"hardened_values"})
+        table = reader.table(top["roads"], "roads", TABLE_KEYS["roads"])
         roads = Roads(reader.source(table, "roads"),
                       reader.strings(table, "roads", "hardened_values", HARDENED_DEFAULT))
     if "water" in top:
-        table = reader.table(top["water"], "water", _SOURCE_KEYS | {"default_radius_m", "served_codes_separator"})
+        table = reader.table(top["water"], "water", TABLE_KEYS["water"])
         water = Water(reader.source(table, "water"),
                       reader.number(table, "water", "default_radius_m", None, minimum=0.0,
                                     maximum=MAX_SERVICE_RADIUS_M),
                       reader.value(table, "water", "served_codes_separator", str, ";"))
     if "clinics" in top:
-        table = reader.table(top["clinics"], "clinics",
-                             _SOURCE_KEYS | {"village_clinic_values", "health_centre_values"})
+        table = reader.table(top["clinics"], "clinics", TABLE_KEYS["clinics"])
         clinics = Clinics(reader.source(table, "clinics"),
                           reader.strings(table, "clinics", "village_clinic_values", VILLAGE_CLINIC_DEFAULT),
                           reader.strings(table, "clinics", "health_centre_values", HEALTH_CENTRE_DEFAULT))
     if "network" in top:
-        table = reader.table(top["network"], "network", {"coverage", "fibre", "technologies"})
+        table = reader.table(top["network"], "network", TABLE_KEYS["network"])
         network = Network(
-            coverage=reader.source(reader.table(table["coverage"], "network.coverage", _SOURCE_KEYS),
+            coverage=reader.source(reader.table(table["coverage"], "network.coverage", TABLE_KEYS["network.coverage"]),
                                    "network.coverage", "network") if "coverage" in table else None,
-            fibre=reader.source(reader.table(table["fibre"], "network.fibre", _SOURCE_KEYS),
+            fibre=reader.source(reader.table(table["fibre"], "network.fibre", TABLE_KEYS["network.fibre"]),
                                 "network.fibre", "fibre") if "fibre" in table else None,
             technologies=reader.strings(table, "network", "technologies", TECHNOLOGY_DEFAULT),
         )
@@ -161,6 +159,40 @@ DATUM_SHIFTS = {"GCJ-02": "GCJ-02", "GCJ02": "GCJ-02", "BD-09": "BD-09", "BD09":
 
 _SOURCE_KEYS = {"path", "layer", "encoding", "assume_crs", "x", "y", "columns"}
 
+# The keys each table of a profile takes ("" the top level): what the parser accepts, and
+# where an unknown key's error says a known key belongs.
+TABLE_KEYS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in {
+    "": {"project", "villages", "seats", "roads", "water", "clinics", "network", "standards", "checks", "map"},
+    "project": {"name", "working_crs", "lang"},
+    "villages": _SOURCE_KEYS | {"seat_crs", "code_list"},
+    "seats": _SOURCE_KEYS,
+    "roads": _SOURCE_KEYS | {"hardened_values"},
+    "water": _SOURCE_KEYS | {"default_radius_m", "served_codes_separator"},
+    "clinics": _SOURCE_KEYS | {"village_clinic_values", "health_centre_values"},
+    "network": {"coverage", "fibre", "technologies"},
+    "network.coverage": _SOURCE_KEYS,
+    "network.fibre": _SOURCE_KEYS,
+    **{f"{table}.columns": {*COLUMNS[kind][0], *COLUMNS[kind][1]} for table, kind in (
+        ("villages", "villages"), ("seats", "seats"), ("roads", "roads"), ("water", "water"),
+        ("clinics", "clinics"), ("network.coverage", "network"), ("network.fibre", "fibre"))},
+    "standards": {"roads", "water", "clinics", "network"},
+    **{f"standards.{name}": {f.name for f in dataclasses.fields(rules)} for name, rules in (
+        ("roads", RoadRules), ("water", WaterRules), ("clinics", ClinicRules), ("network", NetworkRules))},
+    "checks": {f.name for f in dataclasses.fields(Checks)},
+    "map": {f.name for f in dataclasses.fields(MapSettings)},
+}.items()}
+
+
+def belongs(name: str, table: str) -> str | None:
+    """Where a key that is unknown in ``table`` belongs, as ``[roads]``, when it is a known
+    key of some other table: those of the same section first (roads.columns.hardened_values
+    belongs in [roads]); a key that many tables take (name, path) only within the section."""
+    homes = [home for home, keys in TABLE_KEYS.items() if name in keys and home and home != table]
+    section = table.split(".")[0]
+    near = [home for home in homes if home.split(".")[0] == section]
+    homes = near or (homes if len(homes) <= 2 else [])
+    return " or ".join(f"[{home}]" for home in homes) or None
+
 
 class _Reader:
     """Typed look-ups in the parsed TOML with errors that name the profile key."""
@@ -185,6 +217,10 @@ class _Reader:
         unknown = sorted(set(value) - allowed)
         if unknown:
             prefix = f"{key}." if key else ""
+            home = belongs(unknown[0], key)
+            if home:
+                raise self.fail(f"unknown key {prefix}{unknown[0]}: {unknown[0]} belongs in {home}, not in "
+                                f"{f'[{key}]' if key else 'the top level'}; move it there")
             raise self.fail(f"unknown key {prefix}{unknown[0]}; allowed here: {', '.join(sorted(allowed))}")
         return value
 
