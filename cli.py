@@ -143,12 +143,13 @@ def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap:
         covermap run province.toml -o results --workers 2
     Writes coverage.gpkg (layers villages, gaps, no_data, townships, consistency),
     villages.csv, gaps.csv, no_data.csv, townships.csv, consistency.csv (UTF-8 with BOM),
-    run.json and the maps:
+    问题清单.xlsx (problem_list.xlsx with --lang en; for villages in several counties, one
+    per county in counties/ too), run.json and the maps:
     index.html, map.html (overview), map_transport/water/health/telecom.html and, for a
     county of more than map.township_maps_above_villages villages, townships/*.html (for
     villages in several counties, counties/*.html instead, and the overview and bureau
     maps draw one polygon per township, or per county above 5,000 townships, rather than
-    every village). --no-maps writes no maps.
+    every village). --no-maps writes no maps (the workbook still).
     """
     if workers and scheduler:
         raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")

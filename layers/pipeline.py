@@ -29,7 +29,7 @@ from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_
 from gis.crs import reproject
 from gis.errors import OutputError
 from gis.outdir import OutputFolder, checkpoint
-from layers import clinics, consistency, gaps, network, roads, water, zones
+from layers import clinics, consistency, gaps, network, roads, water, workbook, zones
 from layers.inputs import Inputs, load_inputs
 from layers.settings import Profile
 from layers.verdicts import STANDARDS, VERDICTS
@@ -262,22 +262,28 @@ def claim(outdir: str | os.PathLike, *, overwrite: bool = False):
 
 def is_output(name: str) -> bool:
     """A name covermap writes in OUTDIR (for a folder whose run.json does not list its outputs)."""
-    return name in (*TABLES, "run.json", "index.html", "townships", "counties") or bool(MAP_FILE.fullmatch(name))
+    return name in (*TABLES, "run.json", "index.html", "townships", "counties", *workbook.WORKBOOK_NAMES.values()) \
+        or bool(MAP_FILE.fullmatch(name))
 
 
 MAP_FILE = re.compile(r"map(_\w+)?\.html")
 
 
 def publish(result: Result, outdir: str | os.PathLike | OutputFolder, *, overwrite: bool = False,
-            extras: dict[str, Callable[[Path], None]] | None = None) -> Path:
+            extras: dict[str, Callable[[Path], None]] | None = None, lang: str | None = None) -> Path:
     """Write every output into a staging folder, then switch it in as OUTDIR whole
     (gis.outdir): a reader sees the previous outputs or the new ones, never some of each;
     the previous run's outputs that this one does not write go with them, the user's other
-    files stay. ``outdir``: a folder, or the one ``claim`` locked."""
+    files stay. ``outdir``: a folder, or the one ``claim`` locked. ``lang``: the workbook's
+    language (layers.workbook.output_language: the profile's when None)."""
     extras = extras or {}
+    lang = lang or workbook.output_language(result.profile)
+    books = workbook.workbook_names(result.villages, lang)
     # a writer of several outputs lists them in its ``outputs`` (maps.atlas: the bureau maps)
     outputs = {name: tuple(getattr(writer, "outputs", (name,))) for name, writer in extras.items()}
-    names = [*TABLES, *(output for group in outputs.values() for output in group), "run.json"]
+    # the county folder holds both the county maps and the county workbooks: listed once
+    names = list(dict.fromkeys([*TABLES, *books, *(output for group in outputs.values() for output in group),
+                                "run.json"]))
     with ExitStack() as stack:
         folder = outdir if isinstance(outdir, OutputFolder) else \
             stack.enter_context(OutputFolder(outdir, is_output=is_output))
@@ -290,6 +296,9 @@ def publish(result: Result, outdir: str | os.PathLike | OutputFolder, *, overwri
             result.peak_memory_mb["write tables"] = round(max(peak_memory_mb(), window.mb + extra_mb), 1)
             result.cpu_seconds["write tables"] = round(result.cpu_seconds["write tables"] + extra_cpu, 3)
         checkpoint("tables")
+        with _timed(result.seconds, "write workbook", result.peak_memory_mb, result.cpu_seconds), \
+                _naming(folder, books[0]):
+            workbook.write_workbooks(staging, _workbook_tables(result), lang)
         for name, writer in extras.items():
             with _timed(result.seconds, f"write {', '.join(outputs[name])}", result.peak_memory_mb), \
                     _naming(folder, ", ".join(outputs[name])):
@@ -300,6 +309,11 @@ def publish(result: Result, outdir: str | os.PathLike | OutputFolder, *, overwri
                                               encoding="utf-8")
         folder.switch(names)
     return folder.path
+
+
+def _workbook_tables(result: Result) -> workbook.Tables:
+    return workbook.Tables(result.villages, result.gaps, result.no_data, result.consistency, result.profile,
+                           data=[record.path for record in result.inputs.records if record.path])
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from cli import main
 from county_files import write_county
 from layers.pipeline import TABLES
 
-NEW_NAMES = {*TABLES, "run.json"}
+NEW_NAMES = {*TABLES, "问题清单.xlsx", "run.json"}   # the workbook written with --no-maps too
 USER = {"notes.txt": b"my notes", "photos/a.jpg": b"\xff\xd8 a photo", "photos/trip/b.txt": b"nested"}
 
 
@@ -63,7 +63,7 @@ def sets(tmp_path_factory):
     done = CliRunner().invoke(main, ["-qq", "run", str(profile), "-o", str(new), "--no-maps"])
     assert done.exit_code == 0, done.output
     record = json.loads((new / "run.json").read_text(encoding="utf-8"))
-    assert record["villages"] != 171 and record["outputs"] == [*TABLES, "run.json"]
+    assert record["villages"] != 171 and record["outputs"] == [*TABLES, "问题清单.xlsx", "run.json"]
     return previous, new, profile
 
 
@@ -379,7 +379,7 @@ def test_a_writer_of_several_outputs_moves_them_all_and_guards_them_all(sets, tm
     assert (out / "second.html").read_text(encoding="utf-8") == "second"
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert "write first.html, second.html" in record["seconds"]
-    assert record["outputs"] == [*TABLES, "first.html", "second.html", "run.json"]
+    assert record["outputs"] == [*TABLES, "问题清单.xlsx", "first.html", "second.html", "run.json"]
     other = tmp_path / "other"
     other.mkdir()
     (other / "second.html").write_text("a reviewer's copy", encoding="utf-8")

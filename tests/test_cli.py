@@ -51,7 +51,8 @@ def test_run_with_no_maps_writes_the_tables_only(county, tmp_path):
     result = invoke("-q", "run", county, "-o", out, "--no-maps")
     assert result.exit_code == 0, result.output
     assert sorted(path.name for path in out.iterdir()) == [
-        "consistency.csv", "coverage.gpkg", "gaps.csv", "no_data.csv", "run.json", "townships.csv", "villages.csv"]
+        "consistency.csv", "coverage.gpkg", "gaps.csv", "no_data.csv", "run.json", "townships.csv", "villages.csv",
+        "问题清单.xlsx"]
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert not any(step.startswith("write map") for step in record["seconds"])
 

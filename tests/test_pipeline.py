@@ -87,7 +87,8 @@ def test_township_shapes_of_overlapping_villages(result):
 def test_published_files(result, tmp_path):
     out = publish(result, tmp_path / "out")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["consistency.csv", "coverage.gpkg", "gaps.csv", "no_data.csv", "run.json", "townships.csv", "villages.csv"]
+    assert names == ["consistency.csv", "coverage.gpkg", "gaps.csv", "no_data.csv", "run.json", "townships.csv",
+                     "villages.csv", "问题清单.xlsx"]
     raw = (out / "villages.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and "甲村".encode() in raw
     layers = set(gpd.list_layers(out / "coverage.gpkg")["name"])
@@ -101,7 +102,8 @@ def test_published_files(result, tmp_path):
     assert {r["key"] for r in record["inputs"]} == {"villages", "seats", "roads", "water", "clinics",
                                                     "network.coverage", "network.fibre"}
     assert all(len(r["sha256"]) == 64 and r["rows"] > 0 for r in record["inputs"])
-    assert {"read", "road", "water", "clinic", "net4g", "fibre", "gaps", "write tables"} <= set(record["seconds"])
+    assert {"read", "road", "water", "clinic", "net4g", "fibre", "gaps", "write tables",
+            "write workbook"} <= set(record["seconds"])
     gaps = pd.read_csv(out / "gaps.csv", dtype={"village_code": str}, encoding="utf-8-sig")
     assert len(gaps) == 9 and gaps["village_code"].str.len().eq(12).all()
 
