@@ -242,20 +242,37 @@ def init(path: Path, lang: str, overwrite: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))   # a folder too: a FileGDB is one
 @_fail_cleanly
 def info(path: Path) -> None:
-    """Describe a data file: its layers, CRS, feature count and fields.
+    """Describe a data file as 'run' reads it: each layer (an XLSX sheet, an OSM
+    layer such as points, lines or multipolygons) with its geometry type, CRS, feature
+    count, fields and three example rows; for a CSV or Shapefile, its text encoding.
 
     \b
     Example:
         covermap info villages.gpkg
+        covermap info clinics.xlsx
+        covermap info roads.osm.pbf
     """
     from gis.describe import describe
 
-    for layer in describe(path):
-        click.echo(f"layer {layer['layer']!r}: {layer['geometry']}, {layer['features']} features, "
+    layers = describe(path)
+    click.echo(f"{path}: {layers[0]['driver'] if layers else 'no layers'}, "
+               f"{len(layers)} layer{'' if len(layers) == 1 else 's'}")
+    for layer in layers:
+        geometry = layer["geometry"] or "no geometry (a table: for points set x and y to its coordinate columns)"
+        click.echo(f"layer {layer['layer']!r}: {geometry}, {layer['features']} features, "
                    f"CRS {layer['crs'] or 'none (set assume_crs in the profile)'}")
+        if layer["encoding"]:
+            click.echo(f"  text: {layer['encoding']}")
         for name, kind in layer["fields"].items():
             click.echo(f"  {name}: {kind}")
+        for number, row in enumerate(layer["examples"], start=1):
+            click.echo(f"  row {number}: " + "; ".join(f"{name}={_cell(value)}" for name, value in row.items()))
 
+
+def _cell(value) -> str:
+    """A cell as ``info`` shows it: on one line, at most 40 characters."""
+    text = "" if value is None else " ".join(str(value).split())
+    return text if len(text) <= 40 else text[:39] + "…"
 
 if __name__ == "__main__":
     main()
