@@ -10,6 +10,8 @@ import functools
 import json
 import logging
 import os
+import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -27,8 +29,100 @@ def _fail_cleanly(command):
         try:
             return command(*args, **kwargs)
         except CovermapError as exc:
+            _finish_progress()
             raise click.ClickException(str(exc)) from None
     return wrapper
+
+
+def _log_levels(verbosity: int) -> None:
+    """One level from the counted -v/-q: by default the steps as they start (a bar on a
+    terminal), warnings and covermap's own notes; -v each step's seconds and memory and the
+    libraries' notes; -vv everything; -q warnings only; -qq errors only."""
+    console = _Console()
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    root.addHandler(console)
+    quiet = logging.WARNING if verbosity == -1 else logging.ERROR
+    root.setLevel(logging.WARNING if verbosity >= -1 else logging.ERROR)
+    libraries = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG if verbosity > 1 else quiet)
+    for name in ("gis", "layers", "maps"):
+        logging.getLogger(name).setLevel(libraries)
+    logging.getLogger("covermap").setLevel(logging.INFO if verbosity >= 0 else quiet)
+    # gis.progress: step starts at INFO, counts at DEBUG, both for _Console to render
+    logging.getLogger("gis.progress").setLevel(logging.DEBUG if verbosity >= 0 else quiet)
+
+
+class _Console(logging.Handler):
+    """covermap's stderr. Log records as lines; progress records (gis.progress) as one
+    line when a phase starts (layers.steps) and, on a terminal, a bar with counts redrawn
+    in place under it, erased before any other line. Not a terminal: no bars, no carriage
+    returns or escape codes. Progress from forked children is not drawn."""
+
+    REDRAW_S = 0.1
+
+    def __init__(self):
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self.lang = "zh"          # the run's language, once its profile is read
+        self.hide = None          # records a command keeps back: record -> True when hidden
+        self._pid = os.getpid()
+        self._phase = None
+        self._bar = False         # a bar stands on the current line
+        self._drawn = 0.0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            stream = sys.stderr   # looked up each time: click's test runner swaps it
+            event = getattr(record, "progress", None)
+            if event is None:
+                if self.hide is not None and self.hide(record):
+                    return
+                self._erase(stream)
+                stream.write(self.format(record) + "\n")
+            elif os.getpid() == self._pid:
+                self._progress(stream, event)
+            stream.flush()
+        except Exception:
+            self.handleError(record)
+
+    def _progress(self, stream, event) -> None:
+        from layers.steps import counted_text, phase, phase_text
+
+        if event.kind == "begin":
+            if phase(event.step) != self._phase:
+                self._phase = phase(event.step)
+                self._erase(stream)
+                stream.write(phase_text(event.step, self.lang) + "\n")
+            return
+        now = time.monotonic()
+        if not stream.isatty() or not event.total or (now - self._drawn < self.REDRAW_S and event.done < event.total):
+            return
+        self._drawn = now
+        filled = int(20 * min(event.done, event.total) / event.total)
+        stream.write(f"\r\x1b[K  [{'#' * filled}{'.' * (20 - filled)}] {event.done:,}/{event.total:,} "
+                     f"{counted_text(event.step, self.lang)}")
+        self._bar = True
+
+    def finish(self) -> None:
+        """The work is over: its bar erased, the next step announced anew."""
+        with self.lock:
+            self._erase(sys.stderr)
+            self._phase = None
+
+    def _erase(self, stream) -> None:
+        if self._bar:
+            stream.write("\r\x1b[K")
+            self._bar = False
+
+
+def _console() -> _Console | None:
+    return next((h for h in logging.getLogger().handlers if isinstance(h, _Console)), None)
+
+
+def _finish_progress() -> None:
+    if _console() is not None:
+        _console().finish()
 
 
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace outputs that already exist.")
@@ -67,10 +161,7 @@ def main(verbose: int, quiet: int) -> None:
     """
     from gis.memory import limit_malloc_arenas
     limit_malloc_arenas()
-    level = max(logging.DEBUG, min(logging.CRITICAL, logging.INFO + 10 * (quiet - verbose)))
-    logging.basicConfig(level=max(level, logging.WARNING), format="%(message)s", force=True)
-    for name in ("covermap", "gis", "layers", "maps"):  # libraries' chatter stays at WARNING
-        logging.getLogger(name).setLevel(level)
+    _log_levels(verbose - quiet)
 
 
 def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
@@ -99,6 +190,8 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
     from layers.verdicts import run_summary
 
     profile = load_profile(profile_path).in_language(lang)   # --lang: reasons, maps and this summary
+    if _console() is not None:   # the steps announced in the run's language
+        _console().lang = profile.lang
     options = _map_settings(profile, lang, basemap, online)
     with claim(outdir, overwrite=overwrite) as folder:   # locked: a second run into it stops here
         if workers or scheduler:
@@ -116,6 +209,7 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
                                    township_frame=result.townships)
         publish(result, folder, overwrite=overwrite, extras=extras)
     fails = {key: value["fails"] for key, value in counts(result.villages).items()}
+    _finish_progress()
     click.echo(run_summary(len(result.villages), len(result.gaps), fails, len(result.no_data), outdir, profile.lang))
 
 
@@ -173,8 +267,20 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
         covermap demo demo-en --lang en
     """
     from layers.sample import profile_path
+    from layers.steps import SAMPLE_PROBLEMS
 
-    _run_profile(profile_path(), outdir, overwrite, lang=lang, basemap=basemap, online=online)
+    # the sample's problems are there on purpose: one note, not warnings for the user to fix
+    hidden: list[logging.LogRecord] = []
+    console = _console()
+    if console is not None:
+        console.hide = lambda record: hasattr(record, "finding") and not hidden.append(record)
+    try:
+        _run_profile(profile_path(), outdir, overwrite, lang=lang, basemap=basemap, online=online)
+    finally:
+        if console is not None:
+            console.hide = None
+    if hidden:
+        log.info(SAMPLE_PROBLEMS.format(console.lang, n=len(hidden), profile=profile_path()))
 
 
 @main.command()
@@ -200,6 +306,7 @@ def check(profile: Path, fmt: str) -> None:
     except CovermapError as exc:
         findings.exception(exc)
     errors, warnings = findings.errors, findings.warnings
+    _finish_progress()
     if fmt == "json":
         click.echo(json.dumps({"profile": str(profile), "errors": [item.as_dict() for item in errors],
                                "warnings": [item.as_dict() for item in warnings]}, ensure_ascii=False, indent=2))

@@ -26,7 +26,7 @@ try:
 except ImportError:  # Windows
     resource = None
 
-from gis import geometry
+from gis import geometry, progress
 from gis.errors import CovermapError
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
     if processes <= 1:
         for k in range(count):
             task(k)
+            progress.advance(what, k + 1, count)
         return 1
     gc.freeze()
     try:
@@ -121,6 +122,7 @@ def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
     try:
         for k in range(0, count, processes):
             task(k)
+            progress.advance(what, min(count - 1, k + processes), count)   # the children as far on, about
     except BaseException:
         for child in children:
             child.stop()
@@ -133,6 +135,7 @@ def share_out(task: Callable[[int], Any], count: int, what: str) -> int:
             for other in children[i + 1:]:
                 other.stop()
             raise
+    progress.advance(what, count, count)
     log.info("%s: %d processes, %.0f MB more memory in the children", what, processes, extra)
     return processes
 

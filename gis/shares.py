@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
-from gis import geometry
+from gis import geometry, progress
 
 # Cover polygons with more vertices than this are cut to the village's box (grown by 1 m,
 # so that the box edges never run through the village's own extreme vertices) before the
@@ -119,6 +119,7 @@ def covered_share(polygons: np.ndarray, cover: np.ndarray) -> np.ndarray:
     cuts = np.unique(np.r_[np.searchsorted(pi, pi[::_SHARE_BLOCK], side="left"), len(pi)]).tolist()
     for a, b in zip(cuts[:-1], cuts[1:]):
         _cover_block(polygons, cover, pi[a:b], ci[a:b], disjoint, covered)
+        progress.advance("shares", int(np.searchsorted(rows, pi[b - 1], side="right")), len(rows))
     share[rows] = np.clip(covered[rows] / areas[rows], 0.0, 1.0)
     share[full] = 1.0
     return share

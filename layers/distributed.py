@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gis import progress
 from gis.errors import ConfigError
 from layers import clinics, network, pipeline, roads, water, zones
 from layers.inputs import Inputs, load_inputs
@@ -79,9 +80,11 @@ def assess_distributed(profile: Profile, *, workers: int | None = None, schedule
     client, cluster = _client(workers, scheduler, processes, connect_timeout)
     try:
         start = time.perf_counter()
+        progress.begin("read")
         inputs = load_inputs(profile)
         step("read", start)
         start = time.perf_counter()
+        progress.begin("partition")
         auto = profile.working_crs is None
         if auto:   # each county in its own zone, as assess measures it
             inputs.meridians = zones.village_meridians(inputs)

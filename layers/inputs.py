@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from gis import geometry, io, values
+from gis import geometry, io, progress, values
 from gis.crs import check_metric, geographic_centres, largest_scale_error, working_crs, zone_alternatives
 from gis.errors import CovermapError, CRSError, DataError
 from gis.files import ordinary
@@ -75,6 +75,8 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     findings = findings if findings is not None else Findings(strict=True)
     _check_settings(profile, findings)
 
+    read = [0]
+
     def attempt(step, *args, into: Findings = findings):
         try:
             return step(*args)
@@ -88,6 +90,10 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
                 source = profile.villages.seats
             into.exception(exc, source=source)
             return None
+        finally:
+            if step in (_read_villages, _read_source):
+                read[0] += 1
+                progress.advance("files", read[0], sum(1 for source in given if source))
 
     records: list[InputRecord] = []
     given = [profile.villages.source, profile.villages.seats, profile.roads and profile.roads.source,
@@ -148,7 +154,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     inputs.findings = findings.warnings
     if findings.strict:
         for finding in findings.warnings:
-            log.warning("warning: %s", finding)
+            log.warning("warning: %s", finding, extra={"finding": finding})
     return inputs
 
 

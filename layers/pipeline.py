@@ -24,7 +24,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from gis import csvfile, geometry, io, memory
+from gis import csvfile, geometry, io, memory, progress
 from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_peak
 from gis.crs import reproject
 from gis.errors import OutputError
@@ -65,6 +65,7 @@ class Result:
 @contextmanager
 def _timed(seconds: dict[str, float], step: str, peaks: dict[str, float] | None = None,
            cpu: dict[str, float] | None = None):
+    progress.begin(step)
     start, start_cpu = time.perf_counter(), time.process_time()
     yield
     seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - start, 3)  # a step may come back
@@ -72,7 +73,7 @@ def _timed(seconds: dict[str, float], step: str, peaks: dict[str, float] | None 
         cpu[step] = round(cpu.get(step, 0.0) + time.process_time() - start_cpu, 3)
     if peaks is not None:
         peaks[step] = peak_memory_mb()
-    log.info("%s: %.2f s", step, seconds[step])
+    log.info("%s: %.2f s, peak memory %.0f MB", step, seconds[step], peaks[step] if peaks else peak_memory_mb())
     memory.release_free_memory()   # what the step freed, back to the system before the next
 
 

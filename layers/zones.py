@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from gis import progress
 from gis.crs import geographic_centres, reproject, zone_crs, zone_meridian
 from layers.inputs import Inputs
 from layers.partition import Stretch, county_of, iter_partitions
@@ -73,6 +74,7 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
     parts = iter_partitions(inputs, rules, meridians, stretch_of(inputs.crs),
                             into=lambda meridian, part: in_crs(part, zone_crs(meridian)))
     for meridian, rows, part in parts:
+        progress.advance("zones", len(found), len(zones))
         own = part.meridians == meridian
         log.info("measuring %d villages in %s", int(own.sum()), part.crs.name)
         tables = steps(part)
