@@ -1,6 +1,6 @@
 """The page's own script (maps/assets/covermap): binds tooltips and evidence popups to the
-village layers, adds search, full screen, the mini-map, township labels and a bureau's side
-panel. Always inlined, online or not: it is small and ours."""
+village layers, adds search, full screen, the mini-map, township labels, village names (a
+township's map) and a bureau's side panel. Always inlined, online or not: it is small and ours."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from maps.styles import STANDARDS, TOWNSHIP_STYLE
 from maps.tiles import TiledLayer
 
 # The words the script looks up itself; everything else arrives as finished text.
-_WORD_PREFIXES = ("standard.", "verdict.", "popup.", "search.", "control.", "panel.", "layer.townships", "area.")
+_WORD_PREFIXES = ("standard.", "verdict.", "popup.", "search.", "control.", "panel.", "layer.townships", "area.",
+                  "layer.village_names")
 
 
 @cache
@@ -56,18 +57,20 @@ def _codes(layer) -> list[str]:
 
 def add_app(m: folium.Map, village_layers: Sequence[folium.GeoJson | TiledLayer], control: folium.LayerControl | None,
             words: Mapping[str, str], limits: Mapping[str, str], townships: dict, minimap: dict,
-            panel: Mapping | None, areas: Mapping | None = None) -> CovermapApp:
+            panel: Mapping | None, areas: Mapping | None = None, labels: list | None = None) -> CovermapApp:
     """Inline the script in the page head and call it for ``m``'s layers: the first is the one
     holding the villages' features, the others (fails layers) are filled from it by id.
     ``limits`` is the limit text of each standard, shown in every popup. With ``areas``
     ({"unit", "keys", "counted", "search"}: maps/aggregates.py) the first layer holds areas
-    (townships or counties) with their counts, not villages."""
+    (townships or counties) with their counts, not villages. ``labels``
+    (maps.villages.village_labels) name the villages where the names fit."""
     m.get_root().header.add_child(InlineAssets(_inline_markup()), name="covermap_app")
     config = {"texts": {key: value for key, value in words.items() if key.startswith(_WORD_PREFIXES)},
               "standards": list(STANDARDS), "limits": dict(limits), "measures": measure_texts(words), "townships": townships,
               "minimap": None if minimap is townships else minimap,  # the same outlines: sent once
               "townshipStyle": dict(TOWNSHIP_STYLE), "panel": panel,
-              "fill": [_codes(layer) for layer in village_layers[1:]], "areas": areas}
+              "fill": [_codes(layer) for layer in village_layers[1:]], "areas": areas,
+              "villageLabels": labels}
     app = CovermapApp(village_layers, control, config)
     app.add_to(m)
     return app

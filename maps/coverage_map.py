@@ -25,7 +25,7 @@ from maps.basemaps import tile_layers
 from maps.bureau import panel
 from maps.geojson import template_safe_dumps
 from maps.i18n import texts
-from maps.infrastructure import BUREAU_INPUTS, check_infrastructure, infrastructure_layers
+from maps.infrastructure import BUREAU_INPUTS, check_infrastructure, infrastructure_layers, layer_symbols
 from maps.leaflet import use_leaflet
 from maps.legend import area_legend, bureau_legend, overview_legend
 from maps.options import MapOptions, make_options
@@ -35,7 +35,7 @@ from maps.townships import township_outlines
 from maps.tiles import ShapeStore, use_tiles
 from maps.villages import (bureau_layer, check_villages, class_counts, drawn_bounds, fails_counts, fails_layer,
                            overview_layer, tiled_bureau_layer, tiled_fails_layer, tiled_overview_layer,
-                           verdict_counts, village_geojson, village_store)
+                           verdict_counts, village_geojson, village_labels, village_store)
 
 
 class MetricScale(MacroElement):
@@ -143,12 +143,18 @@ def _undrawn(villages: gpd.GeoDataFrame) -> int:
 
 
 def _finish(m: folium.Map, prep: Prepared, village_layers: list, legend, townships: dict, side=None,
-            minimap: dict | None = None, areas: dict | None = None) -> folium.Map:
+            minimap: dict | None = None, areas: dict | None = None, labels: list | None = None) -> folium.Map:
     m.get_root().html.add_child(legend, name="legend")
     control = folium.LayerControl(collapsed=True).add_to(m)
     add_app(m, village_layers, control, prep.words, limit_texts(prep.options.limits, prep.words), townships,
-            prep.townships if minimap is None else minimap, side, areas)
+            prep.townships if minimap is None else minimap, side, areas, labels)
     return m
+
+
+def _symbols(inputs: list, townships: dict) -> list[str]:
+    """The legend's symbols: the inputs' (maps.infrastructure.layer_symbols), then the township
+    line when outlines are drawn."""
+    return layer_symbols(inputs) + (["townships"] if townships["features"] else [])
 
 
 def _note(prep: Prepared) -> str:
@@ -167,8 +173,9 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
     """Villages coloured by failed standards, a hidden layer per standard with its failing
     villages, every infrastructure input (hidden), township outlines and names, legend.
     With ``township`` (a township_code) only that township's villages and nearby inputs;
-    with ``county`` (the first six digits of village codes) only that county's. The whole
-    overview of more than maps.tiles.TILED_ABOVE villages leaves the inputs to the bureau maps."""
+    with ``county`` (the first six digits of village codes) only that county's, and a township's
+    villages named where the name fits. The whole overview of more than maps.tiles.TILED_ABOVE
+    villages leaves the inputs to the bureau maps."""
     villages, data, frames, townships = prep.villages, prep.data, prep.frames, prep.townships
     words, tiled = prep.words, prep.tiled
     minimap, whole = None, township is None and county is None
@@ -200,11 +207,13 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
         layers = [overview_layer(data, words)] + [fails_layer(data, key, words) for key in STANDARDS]
     if whole and _on_tiles(villages, None):
         frames = {}  # a province's inputs would double the page: the bureau maps show them
-    for layer in layers + infrastructure_layers(frames, words, tiled=prep.options.tiled):
+    inputs = infrastructure_layers(frames, words, tiled=prep.options.tiled)
+    for layer in layers + inputs:
         layer.add_to(m)
     legend = overview_legend(class_counts(villages), fails_counts(villages), _undrawn(villages), words, title,
-                             _note(prep), index_href)
-    return _finish(m, prep, layers, legend, townships, minimap=minimap)
+                             _note(prep), index_href, _symbols(inputs, townships))
+    labels = village_labels(villages) if township is not None else None
+    return _finish(m, prep, layers, legend, townships, minimap=minimap, labels=labels)
 
 
 def bureau_map(prep: Prepared, bureau: str, title: str = "", gaps: pd.DataFrame | None = None,
@@ -222,11 +231,11 @@ def bureau_map(prep: Prepared, bureau: str, title: str = "", gaps: pd.DataFrame 
         layers = [bureau_layer(prep.data, keys, words)] + [fails_layer(prep.data, key, words, show=True)
                                                            for key in keys]
         drawn = {feature["id"] for feature in prep.data["features"]}
-    for layer in layers + infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True,
-                                                tiled=prep.options.tiled):
+    inputs = infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True, tiled=prep.options.tiled)
+    for layer in layers + inputs:
         layer.add_to(m)
     legend = bureau_legend(keys, verdict_counts(villages, keys), fails_counts(villages), _undrawn(villages), words,
-                           title, _note(prep), index_href)
+                           title, _note(prep), index_href, _symbols(inputs, prep.townships))
     return _finish(m, prep, layers, legend, prep.townships, panel(villages, bureau, drawn, words, gaps))
 
 
@@ -238,7 +247,8 @@ def _unit(areas: Areas, words) -> str:
 
 
 def _area_map(prep: Prepared, areas: Areas, title: str, index_href: str | None, keys: tuple[str, ...],
-              counted: str, layer_name: str, heading: str, counted_label: str, inputs: list, panel=None) -> folium.Map:
+              counted: str, layer_name: str, heading: str, counted_label: str, inputs: list, panel=None,
+              hidden: bool = False) -> folium.Map:
     words, villages, unit = prep.words, prep.villages, _unit(areas, prep.words)
     m = _base(prep, villages, title)
     layer = folium.GeoJson(area_geojson(areas, keys, counted), name=layer_name,
@@ -249,7 +259,7 @@ def _area_map(prep: Prepared, areas: Areas, title: str, index_href: str | None, 
     fails = fails_counts(villages)
     totals = words["legend.totals"].format(n=len(villages), gaps=int((villages["gap_count"] > 0).sum()))
     legend = area_legend(heading, share_counts(areas, counted), totals, {key: fails[key] for key in keys},
-                         areas.undrawn, words, title, _note(prep), index_href, unit)
+                         areas.undrawn, words, title, _note(prep), index_href, unit, layer_symbols(inputs), hidden)
     config = {"unit": areas.unit, "keys": list(keys), "counted": counted_label,
               "search": words["search.areas"].format(unit=unit.lower())}
     return _finish(m, prep, [layer], legend, _NO_OUTLINES, panel, minimap=_NO_OUTLINES, areas=config)
@@ -263,7 +273,7 @@ def area_overview_map(prep: Prepared, areas: Areas, title: str = "", index_href:
     frames = {} if _on_tiles(prep.villages, None) else prep.frames
     return _area_map(prep, areas, title, index_href, tuple(STANDARDS), "gaps",
                      words["layer.areas"].format(unit=unit), words["legend.share"].format(unit=unit),
-                     words["area.gaps"], infrastructure_layers(frames, words, tiled=prep.options.tiled))
+                     words["area.gaps"], infrastructure_layers(frames, words, tiled=prep.options.tiled), hidden=True)
 
 
 def area_bureau_map(prep: Prepared, areas: Areas, bureau: str, title: str = "",

@@ -1,7 +1,9 @@
 """Infrastructure layers: roads, water service areas, clinics, network coverage, fibre.
 
 Each input is optional; a missing or empty one gives no layer. All start hidden so the
-overview stays readable; a reviewer switches on what a gap is about.
+overview stays readable; a reviewer switches on what a gap is about. Each layer names the
+symbols it draws (``symbols``: keys of maps.styles.INFRASTRUCTURE_STYLES), which the legend
+explains.
 """
 
 from __future__ import annotations
@@ -59,11 +61,12 @@ def _fixed(style: Mapping) -> Callable[[dict], dict]:
 
 def _layer(frame: gpd.GeoDataFrame, columns: tuple[str, ...], name: str, words: Mapping[str, str], show: bool,
            style_function: Callable[[dict], dict], marker: bool = False, tiled: bool | None = None,
-           styles: Mapping[str, Mapping] | None = None,
-           style_keys: pd.Series | None = None) -> folium.GeoJson | TiledLayer | None:
+           styles: Mapping[str, Mapping] | None = None, style_keys: pd.Series | None = None,
+           symbols: tuple[str, ...] = ()) -> folium.GeoJson | TiledLayer | None:
     """The layer of ``frame``'s drawable rows: GeoJSON (SVG paths), or canvas tiles when
     ``use_tiles`` says so and the rows are of one kind (``styles``/``style_keys`` then give
-    each row's style, as ``style_function`` does for GeoJSON)."""
+    each row's style, as ``style_function`` does for GeoJSON). ``symbols`` are the style keys
+    it may draw; the layer's ``symbols`` those its drawable rows do draw."""
     frame = frame.reset_index(drop=True)
     keep = usable(frame.geometry.values)
     if not keep.any():
@@ -77,14 +80,17 @@ def _layer(frame: gpd.GeoDataFrame, columns: tuple[str, ...], name: str, words: 
             chosen, classes = [style_function({})], None
         else:
             chosen, classes = style_classes(style_keys[keep].reset_index(drop=True), styles)
-        return TiledLayer(ShapeStore(store_json(rows.geometry.values, props)), name, chosen, classes,
-                          fields=fields, show=show)
-    props = pd.DataFrame({column: display_text(frame[column]) for column in columns})
-    data = feature_collection(frame, props)
-    return folium.GeoJson(data, name=name, show=show, style_function=style_function,
-                          marker=folium.CircleMarker() if marker else None,
-                          tooltip=folium.GeoJsonTooltip(fields=list(columns),
-                                                        aliases=[label for label, _ in fields]))
+        layer = TiledLayer(ShapeStore(store_json(rows.geometry.values, props)), name, chosen, classes,
+                           fields=fields, show=show)
+    else:
+        props = pd.DataFrame({column: display_text(frame[column]) for column in columns})
+        layer = folium.GeoJson(feature_collection(frame, props), name=name, show=show, style_function=style_function,
+                               marker=folium.CircleMarker() if marker else None,
+                               tooltip=folium.GeoJsonTooltip(fields=list(columns),
+                                                             aliases=[label for label, _ in fields]))
+    used = set(style_keys[keep]) if style_keys is not None else set(symbols)
+    layer.symbols = tuple(key for key in symbols if key in used)
+    return layer
 
 
 def _text(value) -> str | None:
@@ -107,17 +113,26 @@ def infrastructure_layers(frames: Mapping[str, gpd.GeoDataFrame], words: Mapping
             layers.append(_clinics(frames["clinics"], words, show, tiled))
         else:
             layers.append(_layer(frames[key], COLUMNS[key], words[f"layer.{key}"], words, show,
-                                 _fixed(INFRASTRUCTURE_STYLES[key]), marker=key == "fibre", tiled=tiled))
+                                 _fixed(INFRASTRUCTURE_STYLES[key]), marker=key == "fibre", tiled=tiled,
+                                 symbols=(key,)))
     return [layer for layer in layers if layer is not None]
+
+
+def layer_symbols(layers) -> list[str]:
+    """The symbols (INFRASTRUCTURE_STYLES keys) ``layers`` draw, in order, each once: the legend's."""
+    return list(dict.fromkeys(key for layer in layers for key in getattr(layer, "symbols", ())))
 
 
 def _roads(roads: gpd.GeoDataFrame, words: Mapping[str, str], show: bool,
            tiled: bool | None = None) -> list[folium.GeoJson | TiledLayer | None]:
-    """Hardened roads apart from the rest (not hardened, or surface unknown)."""
+    """Hardened roads, roads not hardened, and roads whose surface is not recorded (which the
+    road rule does not count as hardened but reports as no data when one is near): three layers."""
+    known = roads["hardened"].notna().to_numpy(dtype=bool)
     hardened = roads["hardened"].eq(True).fillna(False).astype(bool).to_numpy()
     return [_layer(roads[mask], ("name", "surface"), words[f"layer.{key}"], words, show,
-                   _fixed(INFRASTRUCTURE_STYLES[key]), tiled=tiled)
-            for key, mask in (("roads_hardened", hardened), ("roads_other", ~hardened))]
+                   _fixed(INFRASTRUCTURE_STYLES[key]), tiled=tiled, symbols=(key,))
+            for key, mask in (("roads_hardened", hardened), ("roads_other", known & ~hardened),
+                              ("roads_unknown", ~known))]
 
 
 def _clinics(clinics: gpd.GeoDataFrame, words: Mapping[str, str], show: bool,
@@ -130,5 +145,6 @@ def _clinics(clinics: gpd.GeoDataFrame, words: Mapping[str, str], show: bool,
                   words["layer.clinics"], words, show, marker=True,
                   style_function=lambda feature: dict(
                       qualifying if feature["properties"]["qualifies"] == yes else other),
-                  tiled=tiled, styles={"qualifies": qualifying, "other": other},
-                  style_keys=flags.eq(yes).map({True: "qualifies", False: "other"}))
+                  tiled=tiled, styles={"clinic_qualifies": qualifying, "clinic_other": other},
+                  style_keys=flags.eq(yes).map({True: "clinic_qualifies", False: "clinic_other"}),
+                  symbols=("clinic_qualifies", "clinic_other"))

@@ -89,18 +89,40 @@ TOWNSHIP_STYLE = checked_style({"color": "#252525", "weight": 2.5, "opacity": 0.
 # Failing villages of one standard: a thick outline over the class colour, no fill of its own.
 FAILS_STYLE = checked_style({"color": "#6a1b9a", "weight": 3, "fillOpacity": 0.0})
 
+# Areas (water service areas, network coverage) are outlines with no fill, so the villages
+# under them keep the colours of the legend and stay clickable (an SVG path without fill takes
+# the pointer on its line alone).
 INFRASTRUCTURE_STYLES = MappingProxyType({
     "roads_hardened": checked_style({"color": "#1f4e9c", "weight": 3, "opacity": 0.9}),
-    "roads_other": checked_style({"color": "#a6761d", "weight": 2, "opacity": 0.9, "dashArray": "4 4"}),
-    "water": checked_style({"color": "#2171b5", "weight": 1, "fillColor": "#6baed6", "fillOpacity": 0.25}),
+    "roads_other": checked_style({"color": "#a6761d", "weight": 2, "opacity": 0.9, "dashArray": "6 4"}),
+    "roads_unknown": checked_style({"color": "#525252", "weight": 2, "opacity": 0.9, "dashArray": "1 4"}),
+    "water": checked_style({"color": "#0570b0", "weight": 2, "opacity": 0.9, "fill": False, "dashArray": "8 3"}),
     "clinic_qualifies": checked_style({"color": "#00441b", "weight": 1, "fill": True, "fillColor": "#1b7837",
                                   "fillOpacity": 0.9, "radius": 6}),
     "clinic_other": checked_style({"color": "#404040", "weight": 1, "fill": True, "fillColor": "#bdbdbd",
                               "fillOpacity": 0.9, "radius": 6}),
-    "coverage": checked_style({"color": "#7b3294", "weight": 1, "fillColor": "#c2a5cf", "fillOpacity": 0.2}),
+    "coverage": checked_style({"color": "#7b3294", "weight": 2, "opacity": 0.8, "fill": False,
+                               "dashArray": "2 3"}),
     "fibre": checked_style({"color": "#7f2704", "weight": 1, "fill": True, "fillColor": "#e66101", "fillOpacity": 0.9,
                        "radius": 4}),
 })
+# How the legend draws each symbol: a line, an area or a point (circle marker).
+SYMBOL_SHAPES = MappingProxyType({"roads_hardened": "line", "roads_other": "line", "roads_unknown": "line",
+                                  "water": "area", "clinic_qualifies": "point", "clinic_other": "point",
+                                  "coverage": "area", "fibre": "point", "townships": "line", "fails": "area"})
+if set(INFRASTRUCTURE_STYLES) - set(SYMBOL_SHAPES):  # checked on import, like the styles
+    raise RuntimeError(f"maps/styles: no legend shape for {sorted(set(INFRASTRUCTURE_STYLES) - set(SYMBOL_SHAPES))}")
+# Leaflet's own background (.leaflet-container), under the villages when there is no basemap:
+# the legend's swatches are the fill colour at the layer's opacity over it, as the map shows them.
+MAP_GROUND = "#dddddd"
+
+
+def shown_colour(style) -> str:
+    """The colour a filled path of ``style`` shows over MAP_GROUND (#rrggbb)."""
+    opacity = float(style.get("fillOpacity", 0.2)) if style.get("fill", True) else 0.0
+    fill, ground = style.get("fillColor", style.get("color", "#3388ff")), MAP_GROUND
+    mixed = (round(opacity * int(fill[i:i + 2], 16) + (1 - opacity) * int(ground[i:i + 2], 16)) for i in (1, 3, 5))
+    return "#" + "".join(f"{value:02x}" for value in mixed)
 
 
 def worst_verdict(verdicts: list[str]) -> str:

@@ -108,6 +108,36 @@ def village_store(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> tuple
     return store_json(drawn.geometry.values, records, labels), props
 
 
+def village_labels(villages: gpd.GeoDataFrame) -> list[list]:
+    """Where a township map writes each drawn, named village's name: ``[code, name, lon, lat,
+    west, east, south, north]``, the label point inside the village (its representative point)
+    and the ends of the village's horizontal and vertical chords through it, so the page shows
+    the name only where it fits inside the village (maps/assets/covermap/covermap.js)."""
+    named = villages[usable(villages.geometry.values) & villages["village_name"].notna().to_numpy()]
+    if named.empty:
+        return []
+    shapes = named.geometry.values
+    points = shapely.get_coordinates(shapely.point_on_surface(shapes))
+    west, south, east, north = shapely.bounds(shapes).T
+    across = _chords(shapes, shapely.linestrings(np.stack([np.stack([west, points[:, 1]], 1),
+                                                          np.stack([east, points[:, 1]], 1)], 1)), points)
+    down = _chords(shapes, shapely.linestrings(np.stack([np.stack([points[:, 0], south], 1),
+                                                        np.stack([points[:, 0], north], 1)], 1)), points)
+    table = np.round(np.column_stack([points, across[:, [0, 2]], down[:, [1, 3]]]), DECIMALS)
+    return [[code, str(name), *row] for code, name, row in
+            zip(named["village_code"].astype(str), named["village_name"], table.tolist())]
+
+
+def _chords(shapes: np.ndarray, lines: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The bounds (west, south, east, north) of the piece of each line inside its shape that
+    holds its point: the room a label at the point has along the line."""
+    pieces, owner = shapely.get_parts(shapely.intersection(lines, shapes), return_index=True)
+    holds = shapely.dwithin(pieces, shapely.points(points[owner]), 1e-9)
+    found = np.tile(points, 2)  # a point with no piece: no room (never, for a point on the surface)
+    found[owner[holds]] = shapely.bounds(pieces[holds])
+    return found
+
+
 def overview_layer(data: dict, words: Mapping[str, str]) -> folium.GeoJson:
     """All drawable villages, coloured by ``gap_class``."""
     return folium.GeoJson(data, name=words["layer.overview"],

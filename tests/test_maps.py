@@ -104,7 +104,8 @@ def embedded_collections(html: str) -> dict[str, dict]:
 
 def test_layer_names_in_the_map_and_the_layer_control(built):
     m, html = built
-    expected = {OVERVIEW, *FAILS_NAMES.values(), "Roads: hardened", "Roads: other", "Water service areas", "Clinics"}
+    expected = {OVERVIEW, *FAILS_NAMES.values(), "Roads: hardened", "Roads: not hardened",
+                "Roads: surface not recorded", "Water service areas", "Clinics"}
     assert set(geojson_layers(m)) == expected  # coverage was empty, fibre not given
     control = html[html.index("overlays :"):]
     for name in expected:
@@ -165,7 +166,7 @@ def test_chinese_is_the_default():
     m = build_map(sample_villages(), sample_infrastructure())
     names = set(geojson_layers(m))
     assert {"村庄（按不达标项数）", "不达标：硬化路", "不达标：饮水安全", "不达标：村卫生室", "不达标：4G覆盖",
-            "不达标：光纤宽带", "硬化道路", "其他道路", "供水工程服务范围", "卫生室和卫生院"} == names
+            "不达标：光纤宽带", "硬化道路", "非硬化道路", "路面未记录的道路", "供水工程服务范围", "卫生室和卫生院"} == names
     html = m.get_root().render()
     for word in ("达标", "基本达标", "不达标", "无数据", "3项及以上不达标", "各标准不达标村数"):
         assert word in html
@@ -174,7 +175,8 @@ def test_chinese_is_the_default():
 def test_bureau_map_shows_its_standards_and_inputs_and_lists_failing_villages():
     m = build_map(sample_villages(), sample_infrastructure(), lang="en", bureau="transport")
     layers = geojson_layers(m)
-    assert set(layers) == {"Villages: Hardened road", "Fails: Hardened road", "Roads: hardened", "Roads: other"}
+    assert set(layers) == {"Villages: Hardened road", "Fails: Hardened road", "Roads: hardened",
+                           "Roads: not hardened", "Roads: surface not recorded"}
     assert all(layer.show for layer in layers.values())
     village = layers["Villages: Hardened road"]
     fill = {f["id"]: village.style_function(f)["fillColor"] for f in village.data["features"]}
@@ -234,7 +236,8 @@ def test_infrastructure_from_other_crs_lands_in_place(built):
     assert clinics["甲村卫生室"]["geometry"]["coordinates"] == pytest.approx([105.003, 26.221], abs=1e-5)
     assert clinics["一镇卫生院"]["properties"]["qualifies"] == "no"
     assert len(layers["Roads: hardened"].data["features"]) == 1
-    assert len(layers["Roads: other"].data["features"]) == 2  # False and unknown
+    assert [feature["properties"]["name"] for feature in layers["Roads: not hardened"].data["features"]] == ["Y202"]
+    assert len(layers["Roads: surface not recorded"].data["features"]) == 1  # hardened unknown
     assert layer_data(layers["Roads: hardened"])["features"][0]["geometry"]["coordinates"][0] == [105.0, 26.22]
 
 

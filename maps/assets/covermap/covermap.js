@@ -1,7 +1,7 @@
 /* covermap's own page script (MIT, part of covermap): tooltips, evidence popups, search,
-   full screen, mini-map, township labels and the bureau side panel; on an aggregate map the
-   townships' or counties' counts and county links instead of villages. Every text from the
-   data is inserted with textContent, never as HTML. */
+   full screen, mini-map, township labels, village names and the bureau side panel; on an
+   aggregate map the townships' or counties' counts and county links instead of villages.
+   Every text from the data is inserted with textContent, never as HTML. */
 function covermapApp(map, villageLayers, control, cfg) {
   "use strict";
   var T = cfg.texts;
@@ -216,6 +216,53 @@ function covermapApp(map, villageLayers, control, cfg) {
     group.addTo(map);
     placeLabels();
     if (control) control.addOverlay(group, T["layer.townships"]);
+  }
+
+  // Village names (a township's map): each at its label point, shown while it fits inside its
+  // village (the village's horizontal and vertical chords through the point hold the label)
+  // and overlaps no name already placed, the widest villages' first. One overlay.
+  if (cfg.villageLabels && cfg.villageLabels.length) {
+    var names = L.layerGroup(), named = cfg.villageLabels.map(function (row) {
+      var text = el("div", null, row[1]);
+      var marker = L.marker([row[3], row[2]], {interactive: false, keyboard: false, icon: L.divIcon(
+        {className: "covermap-village-label", html: text, iconSize: null})}).addTo(names);
+      marker.covermapCode = row[0];
+      return {marker: marker, text: text, lat: row[3], lon: row[2], west: row[4], east: row[5], south: row[6],
+              north: row[7], size: null};
+    });
+    named.sort(function (a, b) { return (b.east - b.west) - (a.east - a.west); });
+    function taken() {  // the township names shown: boxes in the map container's pixels
+      var origin = map.getContainer().getBoundingClientRect(), boxes = [];
+      document.querySelectorAll(".covermap-township-label div").forEach(function (node) {
+        var r = node.getBoundingClientRect();
+        if (r.width) boxes.push({x1: r.left - origin.left, y1: r.top - origin.top, x2: r.right - origin.left, y2: r.bottom - origin.top});
+      });
+      return boxes;
+    }
+    function placeNames() {
+      if (!map.hasLayer(names)) return;
+      var boxes = taken();
+      named.forEach(function (item) {
+        var node = item.marker.getElement();
+        if (!node) return;
+        node.style.display = "";
+        if (!item.size) item.size = {w: item.text.offsetWidth, h: item.text.offsetHeight};
+        var at = map.latLngToContainerPoint([item.lat, item.lon]);
+        var wide = map.latLngToContainerPoint([item.lat, item.east]).x - map.latLngToContainerPoint([item.lat, item.west]).x;
+        var tall = map.latLngToContainerPoint([item.south, item.lon]).y - map.latLngToContainerPoint([item.north, item.lon]).y;
+        var box = {x1: at.x - item.size.w / 2 - 2, y1: at.y - item.size.h / 2, x2: at.x + item.size.w / 2 + 2, y2: at.y + item.size.h / 2};
+        var free = !boxes.some(function (b) { return b.x1 < box.x2 && box.x1 < b.x2 && b.y1 < box.y2 && box.y1 < b.y2; });
+        var shown = wide >= item.size.w + 4 && tall >= item.size.h && free;
+        node.style.display = shown ? "" : "none";
+        node.classList.toggle("covermap-shown", shown);
+        if (shown) boxes.push(box);
+      });
+    }
+    map.on("zoomend", placeNames);
+    names.on("add", function () { setTimeout(placeNames, 0); });
+    names.addTo(map);
+    placeNames();
+    if (control) control.addOverlay(names, T["layer.village_names"]);
   }
 
   // Search by village name or code.
