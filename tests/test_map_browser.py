@@ -85,7 +85,7 @@ def test_map_loads_offline_and_draws_every_village_with_a_boundary(loaded, scree
     assert "测试县 coverage" in legend.inner_text()
     assert [text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()] == [
         "Villages by failed standards", "Fails: Hardened road", "Fails: Drinking water", "Fails: Village clinic",
-        "Fails: 4G coverage", "Fails: Fibre broadband", "Roads: hardened", "Roads: other", "Clinics",
+        "Fails: 4G coverage", "Fails: Fibre broadband", "Roads: hardened", "Roads: surface not recorded", "Clinics",
         "Fibre access points", "Township boundaries"]
 
     shot = page.screenshot(path=str(screenshot_dir / "coverage_map.png"))

@@ -5,9 +5,15 @@ layer switch with the evidence the tables hold."""
 
 from __future__ import annotations
 
+import base64
+
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
+from shapely.geometry import shape
+
+from maps.styles import INFRASTRUCTURE_STYLES
 
 pytestmark = pytest.mark.browser
 
@@ -181,4 +187,110 @@ def test_township_map_and_index_work_from_the_folder(demo_output, tables, offlin
     page.wait_for_selector(".covermap-panel")
     page.locator("a.covermap-index").click()
     page.wait_for_selector("h1")
+    assert offline_page.problems() == []
+
+
+def _pixel(page, x: float, y: float) -> tuple[int, int, int]:
+    """The colour chromium painted at (x, y) of the page: a one-pixel screenshot, read back
+    through a canvas (no image library needed)."""
+    png = page.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1})
+    return tuple(page.evaluate("""async (src) => {
+        const image = new Image(); image.src = src; await image.decode();
+        const canvas = document.createElement("canvas"); canvas.width = canvas.height = 1;
+        const context = canvas.getContext("2d"); context.drawImage(image, 0, 0);
+        return [...context.getImageData(0, 0, 1, 1).data.slice(0, 3)];
+    }""", "data:image/png;base64," + base64.b64encode(png).decode("ascii")))
+
+
+def _rgb(css: str) -> tuple[int, int, int]:
+    return tuple(int(value) for value in css[css.index("(") + 1:css.index(")")].split(",")[:3])
+
+
+def _label_boxes(page, selector: str) -> list[tuple[float, float, float, float]]:
+    return [tuple(box) for box in page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
+        .filter(node => node.getBoundingClientRect().width > 0)
+        .map(node => { const r = node.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""",
+                                                selector)]
+
+
+def test_water_map_villages_under_service_areas_keep_their_legend_colour(demo_output, offline_page, screenshot_dir):
+    """Service areas are drawn over the villages: inside one, away from every line, chromium
+    paints the village's own verdict colour, the colour of its legend swatch."""
+    page = _open(offline_page, demo_output / "map_water.html")
+    style = INFRASTRUCTURE_STYLES["water"]
+    areas = page.evaluate("""([color, weight]) => { const found = []; covermap.map.eachLayer(layer => {
+        if (layer.feature && layer.options.color === color && layer.options.weight === weight)
+            found.push(layer.feature.geometry); }); return found; }""", [style["color"], style["weight"]])
+    assert len(areas) > 10
+    water = shapely.union_all(shapely.make_valid([shape(area) for area in areas]))
+    drawn = page.evaluate("""() => Object.entries(covermap.index).map(([code, layer]) =>
+        [code, layer.feature.geometry, layer.feature.properties.water_verdict])""")
+    margin = 0.0015  # degrees, about 15 pixels at zoom 14: clear of village, township, failing and area lines
+    inside = []
+    for code, geometry, verdict in drawn:
+        core = shapely.make_valid(shape(geometry)).buffer(-margin).intersection(water.buffer(-margin))
+        if not core.is_empty:
+            inside.append((core.area, code, verdict, core.representative_point()))
+    assert inside, "no village of the demo lies under a water service area"
+    checked = set()
+    for _, code, verdict, point in sorted(inside, key=lambda item: item[0], reverse=True):
+        if verdict in checked:
+            continue
+        page.evaluate("([lat, lon]) => covermap.map.setView([lat, lon], 14, {animate: false})", [point.y, point.x])
+        x, y = _screen_point(page, point.x, point.y)
+        if any(left - 4 <= x <= right + 4 and top - 4 <= y <= bottom + 4
+               for left, top, right, bottom in _label_boxes(page, ".covermap-township-label div")):
+            continue  # under a township's name
+        swatch = page.locator(f'.covermap-legend [data-verdict="{verdict}"] .swatch').evaluate(
+            "node => getComputedStyle(node).backgroundColor")
+        painted = _pixel(page, x, y)
+        assert max(abs(a - b) for a, b in zip(painted, _rgb(swatch))) <= 3, (code, verdict, painted, swatch)
+        checked.add(verdict)
+    assert len(checked) >= 2  # villages of two verdicts at least, each against its own swatch
+    page.screenshot(path=str(screenshot_dir / "bureau_water.png"))
+    assert offline_page.problems() == []
+
+
+def test_township_map_names_its_villages_where_the_names_fit(demo_output, tables, offline_page, screenshot_dir):
+    villages, _, _ = tables
+    drawn = _drawn(villages)
+    township = drawn["township_code"].astype(str).value_counts().index[0]  # the township of most villages
+    page = _open(offline_page, demo_output / "townships" / f"{township}.html")
+    names = dict(zip(drawn["village_code"], drawn["village_name"]))
+    labels = page.evaluate("""() => [...document.querySelectorAll(".covermap-village-label div")].map(node =>
+        [node.dataset.code, node.textContent])""")
+    in_township = drawn[drawn["township_code"].astype(str) == township]
+    assert sorted(code for code, _ in labels) == sorted(in_township["village_code"])
+    assert all(text == names[code] for code, text in labels)
+
+    def shown():
+        return page.evaluate("""() => [...document.querySelectorAll(".covermap-village-label div")]
+            .filter(node => node.getBoundingClientRect().width > 0).map(node => {
+                const r = node.getBoundingClientRect(), box = covermap.map.getContainer().getBoundingClientRect();
+                const at = (x, y) => covermap.map.containerPointToLatLng([x - box.left, y - box.top]);
+                const middle = (r.top + r.bottom) / 2, west = at(r.left + 1, middle), east = at(r.right - 1, middle);
+                return {code: node.dataset.code, box: [r.left, r.top, r.right, r.bottom],
+                        ends: [[west.lng, west.lat], [east.lng, east.lat]]}; })""")
+
+    first = shown()
+    assert len(first) >= len(labels) / 2, (len(first), len(labels))  # most villages are named at first
+    outlines = page.evaluate("() => Object.fromEntries(Object.entries(covermap.index).map(([code, layer]) => "
+                             "[code, layer.feature.geometry]))")
+    for label in first:  # each name lies across its own village...
+        village = shapely.make_valid(shape(outlines[label["code"]]))
+        assert all(village.contains(shapely.Point(end)) for end in label["ends"]), label
+    boxes = [label["box"] for label in first] + _label_boxes(page, ".covermap-township-label div")
+    for i, a in enumerate(boxes):  # ...and over no other name
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    page.screenshot(path=str(screenshot_dir / "township.png"))
+
+    zoom = page.evaluate("() => covermap.map.getZoom()")
+    page.evaluate("() => covermap.map.setZoom(8, {animate: false})")
+    assert shown() == []  # far out, no village is wide enough for its name
+    page.evaluate("(zoom) => covermap.map.setZoom(zoom, {animate: false})", zoom)
+    assert [label["code"] for label in shown()] == [label["code"] for label in first]
+    page.locator(".leaflet-control-layers").hover()
+    page.locator(".leaflet-control-layers-overlays label", has_text="村名").locator("input").uncheck()
+    assert page.locator(".covermap-village-label").count() == 0
     assert offline_page.problems() == []

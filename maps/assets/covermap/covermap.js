@@ -224,9 +224,9 @@ function covermapApp(map, villageLayers, control, cfg) {
   if (cfg.villageLabels && cfg.villageLabels.length) {
     var names = L.layerGroup(), named = cfg.villageLabels.map(function (row) {
       var text = el("div", null, row[1]);
+      text.setAttribute("data-code", row[0]);
       var marker = L.marker([row[3], row[2]], {interactive: false, keyboard: false, icon: L.divIcon(
         {className: "covermap-village-label", html: text, iconSize: null})}).addTo(names);
-      marker.covermapCode = row[0];
       return {marker: marker, text: text, lat: row[3], lon: row[2], west: row[4], east: row[5], south: row[6],
               north: row[7], size: null};
     });
