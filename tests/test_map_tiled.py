@@ -273,6 +273,40 @@ def test_tiled_transport_map_names_a_road_on_hover(tiled_demo, offline_page):
     assert offline_page.problems() == []
 
 
+def test_tiled_water_areas_take_the_pointer_on_their_outline_only(tiled_demo, offline_page):
+    """A service area is drawn unfilled: inside it the village under the pointer answers (as
+    with SVG paths), on its line the area names itself."""
+    result, folder = tiled_demo
+    water = result.infrastructure()["water"].to_crs("EPSG:4326")
+    water = water[water.geom_type.isin(["Polygon", "MultiPolygon"]) & water["name"].notna()]
+    villages = result.villages.to_crs("EPSG:4326")
+    villages = villages[villages.geometry.notna() & ~villages.geometry.is_empty]
+    area = water.iloc[int(np.argmax(shapely.area(water.geometry.values)))]  # the largest, in square degrees
+    core = shapely.make_valid(area.geometry).buffer(-0.002)  # about 20 pixels in from the line at zoom 14
+    village = villages[villages.intersects(core)].iloc[0]
+    point = shapely.make_valid(village.geometry).buffer(-0.002).intersection(core).representative_point()
+    page = _loaded(offline_page.page, folder / "map_water.html")
+    page.evaluate("([lat, lon]) => covermap.map.setView([lat, lon], 14, {animate: false})", [point.y, point.x])
+    _all_tiles_drawn(page)
+    x, y = _screen(page, point.y, point.x)
+    page.mouse.move(x - 1, y)
+    page.mouse.move(x, y)
+    page.wait_for_selector(".leaflet-tooltip .covermap-tip strong")
+    assert page.locator(".leaflet-tooltip .covermap-tip strong").inner_text() == village["village_name"]
+    page.mouse.click(x, y)
+    page.wait_for_selector(f'.covermap-popup[data-code="{village["village_code"]}"]')
+    _close_popup(page)
+    edge = shapely.get_exterior_ring(shapely.get_parts(area.geometry)[0]).interpolate(0.5, normalized=True)
+    page.evaluate("([lat, lon]) => covermap.map.setView([lat, lon], 14, {animate: false})", [edge.y, edge.x])
+    _all_tiles_drawn(page)
+    x, y = _screen(page, edge.y, edge.x)
+    page.mouse.move(x - 1, y)
+    page.mouse.move(x, y)
+    page.wait_for_selector(".leaflet-tooltip .covermap-tip")
+    assert str(area["name"]) in page.locator(".leaflet-tooltip .covermap-tip").inner_text()
+    assert offline_page.problems() == []
+
+
 XSS = "<img src=x onerror=alert(1)>"
 
 

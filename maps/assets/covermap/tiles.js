@@ -77,12 +77,12 @@ function covermapStore(data) {
     return odd;
   }
 
-  function near(i, x, y, tolerance) {  // a line or point within ``tolerance`` (world units)
+  function near(i, x, y, tolerance, closed) {  // a line or point (or a ring's line, ``closed``) within ``tolerance``
     var t2 = tolerance * tolerance;
     return coords[i].some(function (ring) {
       if (ring.length === 2) return (ring[0] - x) * (ring[0] - x) + (ring[1] - y) * (ring[1] - y) <= t2;
-      for (var a = 2; a < ring.length; a += 2) {
-        var ax = ring[a - 2], ay = ring[a - 1], dx = ring[a] - ax, dy = ring[a + 1] - ay;
+      for (var a = 2; a < ring.length + (closed ? 2 : 0); a += 2) {
+        var b = a % ring.length, ax = ring[a - 2], ay = ring[a - 1], dx = ring[b] - ax, dy = ring[b + 1] - ay;
         var len = dx * dx + dy * dy, t = len ? ((x - ax) * dx + (y - ay) * dy) / len : 0;
         t = Math.max(0, Math.min(1, t));
         var ex = ax + t * dx - x, ey = ay + t * dy - y;
@@ -102,12 +102,12 @@ function covermapStore(data) {
   return {
     kind: data.kind, props: data.props, coords: coords, byCode: byCode, size: n, query: query,
     // The topmost shape under world point (x, y) that ``keep`` accepts, or -1.
-    hit: function (x, y, tolerance, keep) {
+    hit: function (x, y, tolerance, keep, outline) {  // ``outline``: polygons drawn unfilled, hit on their line
       var found = query(x - tolerance, y - tolerance, x + tolerance, y + tolerance);
       for (var j = found.length - 1; j >= 0; j--) {
         var s = found[j];
         if (keep && !keep(s)) continue;
-        if (data.kind === "polygon" ? inside(s, x, y) : near(s, x, y, tolerance)) return s;
+        if (data.kind === "polygon" && !outline ? inside(s, x, y) : near(s, x, y, tolerance, data.kind === "polygon")) return s;
       }
       return -1;
     },
@@ -218,13 +218,16 @@ function covermapTiles(store, options) {
         if (!this._map) return -1;
         var m = covermapMercator(latlng.lng, latlng.lat), self = this;
         var zoom = this._map.getZoom();
-        var tolerance = (this.store.kind === "polygon" ? 0 : 5 + (this.store.kind === "point" ? this.radius(this.styleOf(0).radius, zoom) : 0))
+        // an unfilled polygon (a water service area's outline) takes the pointer on its line only, as an
+        // SVG path without fill does: the villages under it keep their hover and click
+        var outline = this.store.kind === "polygon" && !this.styleOf(0).fill;
+        var tolerance = (this.store.kind === "polygon" && !outline ? 0 : 5 + (this.store.kind === "point" ? this.radius(this.styleOf(0).radius, zoom) : 0))
           / (256 * Math.pow(2, zoom));
         if (this.store.kind === "point") {
           var half = 128 / (256 * Math.pow(2, zoom));
           if (this.store.query(m[0] - half, m[1] - half, m[0] + half, m[1] + half).length > this.crowded) return -1;
         }
-        return this.store.hit(m[0], m[1], tolerance, function (i) { return self.shows(i); });
+        return this.store.hit(m[0], m[1], tolerance, function (i) { return self.shows(i); }, outline);
       }
     });
   }
