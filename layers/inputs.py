@@ -140,6 +140,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     attempt(_attach_seats, inputs, profile, villages, seats_frame, findings)
     if profile.working_crs is not None:
         _check_stretch(inputs, profile, villages, findings)
+    del villages   # as read: the working CRS's copy is inputs.villages
     # The other layers are assembled while the villages' checks finish on their thread;
     # what that finds is recorded after the villages' findings, as if made in turn.
     later = Findings(strict=findings.strict)
@@ -209,11 +210,14 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, gpd.GeoDataFrame | None], pr
     assemble = {"roads": _roads, "water": _water, "clinics": _clinics, "coverage": _coverage, "fibre": _fibre}
     if not attempt(_check_villages_crs, profile.villages.source, inputs, raw, profile, into=findings):
         return   # the villages' CRS is wrong: no layer can be measured against them
-    for key, original in raw.items():
+    for key in list(raw):
+        original = raw.pop(key)   # as read, in its own CRS: let go once it is in the working CRS
         if original is not None:
             frame = _to_crs(original, inputs.crs)
-            if attempt(_check_extent, inputs, sources[key], frame, profile, findings, original, into=findings):
-                setattr(inputs, key, attempt(assemble[key], frame, profile, findings, sources[key], into=findings))
+            if not attempt(_check_extent, inputs, sources[key], frame, profile, findings, original, into=findings):
+                continue
+            del original
+            setattr(inputs, key, attempt(assemble[key], frame, profile, findings, sources[key], into=findings))
     if inputs.water is not None:
         unknown_served(inputs.water, inputs.villages, profile.water, findings)
 
