@@ -64,7 +64,7 @@ class FillIn:
     kind: str
 
 
-# The contract with whatever reads the bureau sheets back (README, "The workbook"): these
+# The contract with whatever reads the bureau sheets back (docs/outputs.md, "The fill-in columns"): these
 # headers, in this order, right after the listed columns of every bureau sheet.
 FILL_IN_COLUMNS = (
     FillIn("responsible_unit", "责任单位", "Responsible unit", "text"),
