@@ -18,6 +18,7 @@ import string
 import tomllib
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -175,6 +176,15 @@ def test_chinese_outputs_hold_no_english_sentence(demo):
         found["index.html"] = body
     if _english(summary.replace(str(folder), "")):
         found["summary"] = summary
+    book = openpyxl.load_workbook(folder / "问题清单.xlsx", read_only=True)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            for value in row:
+                # file names (the caption names the profile and data) and the program's name are no sentence
+                text = re.sub(r"\S+\.\w+|covermap", " ", value) if isinstance(value, str) else ""
+                if _english(text):
+                    found.setdefault(f"问题清单.xlsx:{sheet.title}", value)
+    book.close()
     assert not found, found
     assert summary.startswith("171 个村，") and "项不达标" in summary
 
