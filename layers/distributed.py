@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from gis import progress
+from gis import geometry
 from gis.errors import ConfigError
 from layers import clinics, network, pipeline, roads, water, zones
 from layers.inputs import Inputs, load_inputs
@@ -102,4 +103,8 @@ def assess_distributed(profile: Profile, *, workers: int | None = None, schedule
             cluster.close()
     villages = gpd.GeoDataFrame(pd.concat(tables).sort_index(), crs=inputs.villages_crs)
     villages.index = inputs.villages.index
+    if inputs.villages_as_read is not None:   # as the single-process table has them
+        usable = geometry.usable(inputs.villages.geometry.to_numpy())
+        villages = villages.set_geometry(gpd.GeoSeries(np.where(usable, inputs.villages_as_read, None),
+                                                       index=villages.index, crs=inputs.villages_crs))
     return pipeline.finish(profile, inputs, villages, seconds, peaks)

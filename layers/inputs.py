@@ -58,6 +58,9 @@ class Inputs:
     # The central meridian of the Gauss-Krüger zone each village is measured in
     # (layers.zones), aligned to villages; None: everything is measured in ``crs``.
     meridians: np.ndarray | None = None
+    # The villages' geometries as read, in ``villages_crs`` (aligned to villages), where
+    # that is not ``crs``: what the outputs are written with. None: project them back.
+    villages_as_read: np.ndarray | None = None
 
     @property
     def origins(self) -> np.ndarray:
@@ -140,7 +143,9 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     attempt(_attach_seats, inputs, profile, villages, seats_frame, findings)
     if profile.working_crs is not None:
         _check_stretch(inputs, profile, villages, findings)
-    del villages   # as read: the working CRS's copy is inputs.villages
+    if not CRS(villages.crs).equals(crs):   # the outputs' geometry, never projected back and forth
+        inputs.villages_as_read = villages.geometry.to_numpy()
+    del villages   # the rest of it as read: the working CRS's copy is inputs.villages
     # The other layers are assembled while the villages' checks finish on their thread;
     # what that finds is recorded after the villages' findings, as if made in turn.
     later = Findings(strict=findings.strict)

@@ -202,8 +202,12 @@ def _village_table(inputs: Inputs, parts: list[pd.DataFrame]) -> gpd.GeoDataFram
                           "seat_source": seat_source}, index=v.index)
     table = pd.concat([table, *parts], axis=1)
     table = pd.concat([table, gaps.count_gaps(table)], axis=1)
-    frame = gpd.GeoDataFrame(table, geometry=v.geometry.to_numpy(), crs=inputs.crs)
-    return reproject(frame, inputs.villages_crs)
+    projected = v.geometry.to_numpy()
+    read = inputs.villages_as_read
+    if read is not None and len(read) == len(projected):   # as read, where it could be measured at all
+        return gpd.GeoDataFrame(table, geometry=np.where(geometry.usable(projected), read, None),
+                                crs=inputs.villages_crs)
+    return reproject(gpd.GeoDataFrame(table, geometry=projected, crs=inputs.crs), inputs.villages_crs)
 
 
 def _read_coverage(inputs: Inputs, villages: gpd.GeoDataFrame) -> tuple[bool | None, gpd.GeoSeries | None]:

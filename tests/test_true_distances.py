@@ -257,3 +257,10 @@ def test_the_distributed_run_measures_in_the_same_zones(country, result):
     columns = [c for c in result.villages.columns if c.endswith(("_m", "_verdict", "_reason"))]
     pd.testing.assert_frame_equal(pd.DataFrame(theirs[columns]), pd.DataFrame(result.villages[columns]),
                                   check_exact=False, rtol=1e-9)
+
+
+def test_the_villages_keep_their_coordinates_as_read(country, result):
+    # measured in seven zones, written back in degrees exactly as read: no projection there and back
+    read = gpd.read_file(country.parent / "villages.gpkg")
+    assert CRS(result.villages.crs).equals(read.crs)
+    assert shapely.equals_exact(result.villages.geometry.to_numpy(), read.geometry.to_numpy(), tolerance=0).all()
