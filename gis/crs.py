@@ -160,6 +160,12 @@ def _to_geographic(crs: CRS, points: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
+def local_scale(crs: CRS, points: np.ndarray) -> np.ndarray:
+    """The scale factor of the projected ``crs`` at each point (given in ``crs``)."""
+    lon, lat = _to_geographic(crs, points)
+    return scale_factors(crs, lon, lat)
+
+
 def largest_scale_error(crs: CRS, lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float]:
     """(error, lon, lat): the largest |scale factor - 1| of ``crs`` over the points, and
     where; (0, nan, nan) for none."""

@@ -37,13 +37,16 @@ def assess_part(profile: Profile, part: Inputs, rows: np.ndarray, county: str) -
     """The village rows of one county (indexed by global row), from its part."""
     rules, lang = profile.standards, profile.lang
 
-    def steps(where: Inputs) -> list[pd.DataFrame]:
-        return [roads.assess(where, rules.roads, lang), water.assess(where, rules.water, lang),
-                clinics.assess(where, rules.clinics, lang), network.assess_4g(where, rules.network, lang),
-                network.assess_fibre(where, rules.network, lang)]
-
-    found = zones.assess(part, rules, steps)
-    table = pipeline._village_table(part, steps(part) if found is None else found)
+    steps = {"road": lambda where: roads.assess(where, rules.roads, lang),
+             "water": lambda where: water.assess(where, rules.water, lang),
+             "clinic": lambda where: clinics.assess(where, rules.clinics, lang),
+             "net4g": lambda where: network.assess_4g(where, rules.network, lang),
+             "fibre": lambda where: network.assess_fibre(where, rules.network, lang)}
+    # as assess does: the distances in each village's zone, the shares on the part itself
+    in_zones = zones.assess(part, rules, lambda where: [steps[key](where) for key in pipeline.ZONED])
+    found = dict(zip(pipeline.ZONED, in_zones or []))
+    table = pipeline._village_table(part, [found[key] if key in found else step(part)
+                                           for key, step in steps.items()])
     table.index = rows
     return table[county_of(table["village_code"]) == county]
 

@@ -80,11 +80,12 @@ Stretch = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = None,
-                    stretch: Stretch | None = None,
-                    into: Callable[[object, Inputs], Inputs] | None = None) -> Iterator[tuple[object, np.ndarray, Inputs]]:
+                    stretch: Stretch | None = None, into: Callable[[object, Inputs], Inputs] | None = None,
+                    layers: tuple[str, ...] = LAYERS) -> Iterator[tuple[object, np.ndarray, Inputs]]:
     """``partitions`` one part at a time: only one part's copies are held at once;
     ``into(key, part)`` makes each part what is yielded (its copies in another CRS: the
-    copies cut from ``inputs`` are let go before it is yielded).
+    copies cut from ``inputs`` are let go before it is yielded); a part holds the
+    ``layers`` alone (the others None).
 
     A part's reach is that of its counties, box by box: a zone's villages lie in a band
     whose one bounding box (in a CRS whose meridians converge) would take in far more
@@ -131,8 +132,8 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
     n = len(villages)
     context = [np.unique(rows % n) for rows in grouped(both, inner)]
     features = {layer: grouped(getattr(inputs, layer).geometry.to_numpy(), outer(layer))
-                for layer in LAYERS if getattr(inputs, layer) is not None}
-    if inputs.water is not None and "served_codes" in inputs.water:
+                for layer in layers if getattr(inputs, layer) is not None}
+    if "water" in features and "served_codes" in inputs.water:
         listed = inputs.water["served_codes"].explode().dropna()
         key_of_code = pd.Series(key, index=villages["code"].to_numpy())
         key_of_code = key_of_code[key_of_code.index.notna() & ~key_of_code.index.duplicated()]
@@ -148,7 +149,7 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
             inputs, villages=villages.iloc[rows].reset_index(drop=True),
             seats=inputs.seats.iloc[rows].reset_index(drop=True), village_suspects=None, township_shapes=None,
             meridians=None if inputs.meridians is None else inputs.meridians[rows],
-            villages_as_read=None,
+            villages_as_read=None, **{name: None for name in LAYERS if name not in layers},
             **{name: getattr(inputs, name).iloc[chosen[k]].reset_index(drop=True)
                for name, chosen in features.items()})
         part_key = part_key.item() if isinstance(part_key, np.generic) else str(part_key)

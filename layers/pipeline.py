@@ -100,14 +100,21 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
     if profile.working_crs is None:   # "auto": each county in its own zone
         inputs.meridians = zones.village_meridians(inputs)
 
-    def each(part: Inputs) -> list[pd.DataFrame]:
+    def zoned(part: Inputs) -> list[pd.DataFrame]:
         tables = []
-        for key, step in standards.items():
+        for key in ZONED:
             with _timed(seconds, key, peaks, cpu):   # summed over the zones
-                tables.append(step(part))
+                tables.append(standards[key](part))
         return tables
 
-    parts = zones.assess(inputs, rules, each)
+    parts = None
+    in_zones = zones.assess(inputs, rules, zoned)
+    if in_zones is not None:
+        found = dict(zip(ZONED, in_zones))
+        for key in standards.keys() - found.keys():   # shares and containment: no zone changes them
+            with _timed(seconds, key, peaks, cpu):
+                found[key] = standards[key](inputs)
+        parts = [found[key] for key in standards]
     if parts is None:   # one zone, the working CRS's own
         steps = {key: partial(step, inputs) for key, step in standards.items()}
         forking = FORK_ABOVE < len(inputs.villages) <= FORK_UP_TO and fork_available()
@@ -120,6 +127,9 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
         memory.release_free_memory()
     return result
 
+
+# The standards decided by distances, measured in each village's zone (layers.zones).
+ZONED = ("road", "clinic", "fibre")
 
 # Between these many villages the water, clinic and fibre steps run in a forked child
 # process while this one does roads and 4G (gis.child): 30k villages 10.7-11.1 -> 9.1-9.2

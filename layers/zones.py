@@ -19,7 +19,6 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import CRS
 
 from gis import progress
@@ -53,12 +52,18 @@ def village_meridians(inputs: Inputs) -> np.ndarray:
 
 Steps = Callable[[Inputs], list[pd.DataFrame]]
 
+# What the zones' parts carry: the layers of the standards decided by distances (roads,
+# clinics, fibre). Water and 4G are decided by shares of each village's area and by a seat
+# inside a polygon, which no zone changes; they are decided on the whole, in the working CRS.
+ZONED_LAYERS = ("roads", "clinics", "fibre")
+
 
 def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame] | None:
     """``steps(part)`` for the villages of every zone in ``inputs.meridians``, each part
-    measured in its zone, the tables joined back in the villages' order (aligned to
-    ``inputs.villages.index``); None when every village lies in the zone of
-    ``inputs.crs`` (or no zones are set): the caller runs the steps on ``inputs`` itself."""
+    measured in its zone and holding the ``ZONED_LAYERS`` alone, the tables joined back
+    in the villages' order (aligned to ``inputs.villages.index``); None when every
+    village lies in the zone of ``inputs.crs`` (or no zones are set): the caller runs the
+    steps on ``inputs`` itself."""
     meridians = inputs.meridians
     if meridians is None:
         return None
@@ -71,7 +76,7 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
         return [table.set_axis(inputs.villages.index) for table in steps(in_crs(inputs, crs))]
     found: list[list[pd.DataFrame]] = []
     rows_of: list[np.ndarray] = []
-    parts = iter_partitions(inputs, rules, meridians, stretch_of(inputs.crs),
+    parts = iter_partitions(inputs, rules, meridians, stretch_of(inputs.crs), layers=ZONED_LAYERS,
                             into=lambda meridian, part: in_crs(part, zone_crs(meridian)))
     for meridian, rows, part in parts:
         progress.advance("zones", len(found), len(zones))
@@ -90,29 +95,14 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
 
 
 def in_crs(inputs: Inputs, crs: CRS) -> Inputs:
-    """``inputs`` with every layer in ``crs``; water projects drawn as points with a
-    radius get their circles drawn again there (a circle in one transverse Mercator is
-    not the same circle in another)."""
-    if CRS(inputs.crs).equals(crs):
-        return inputs
+    """The villages, their seats and the ``ZONED_LAYERS`` of ``inputs`` in ``crs`` (the
+    other layers left out)."""
     def moved(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         return None if frame is None else reproject(frame, crs)
 
-    water = moved(inputs.water)
-    if water is not None and "service_centre" in water:
-        circles = water["service_centre"].notna().to_numpy()
-        if circles.any():
-            centres = reproject(gpd.GeoSeries(water["service_centre"].to_numpy()[circles], crs=inputs.crs), crs)
-            geoms = water.geometry.to_numpy().copy()
-            geoms[circles] = shapely.buffer(centres.to_numpy(), water["service_radius_m"].to_numpy()[circles])
-            water = water.set_geometry(gpd.GeoSeries(geoms, index=water.index, crs=crs))
-            centre = water["service_centre"].to_numpy().copy()
-            centre[circles] = centres.to_numpy()
-            water["service_centre"] = centre
     seats = reproject(gpd.GeoSeries(inputs.seats.to_numpy(), index=inputs.seats.index, crs=inputs.crs), crs)
     return Inputs(crs=crs, villages_crs=inputs.villages_crs, villages=moved(inputs.villages), seats=seats,
-                  roads=moved(inputs.roads), water=water, clinics=moved(inputs.clinics),
-                  coverage=moved(inputs.coverage), fibre=moved(inputs.fibre), records=inputs.records,
+                  **{name: moved(getattr(inputs, name)) for name in ZONED_LAYERS}, records=inputs.records,
                   findings=inputs.findings, meridians=inputs.meridians)
 
 

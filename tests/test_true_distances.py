@@ -222,9 +222,14 @@ def test_a_stray_village_changes_no_other_village(tmp_path):
     before = assess(load_profile(write_country(tmp_path / "before", moved="530127102203")))
     after = assess(load_profile(write_country(tmp_path / "after", moved="530127102203", east_deg=60)))
     keep = before.villages["village_code"] != "530127102203"
-    columns = [c for c in before.villages.columns if c.endswith(("_m", "_share", "_verdict", "_reason"))]
+    columns = [c for c in before.villages.columns if c.endswith(("_m", "_verdict", "_reason"))]
     pd.testing.assert_frame_equal(pd.DataFrame(after.villages.loc[keep, columns]),
                                   pd.DataFrame(before.villages.loc[keep, columns]))
+    # shares are decided in the run's one working CRS (the median village's zone, which the
+    # stray moves here, 16 villages being few): a ratio of areas, the same to 1e-4
+    shares = [c for c in before.villages.columns if c.endswith("_share")]
+    pd.testing.assert_frame_equal(pd.DataFrame(after.villages.loc[keep, shares]),
+                                  pd.DataFrame(before.villages.loc[keep, shares]), check_exact=False, rtol=1e-4)
     assert len(after.villages) == len(before.villages)
     stray = after.villages.set_index("village_code").loc["530127102203"]
     assert stray["road_verdict"] == "fails"   # 60 degrees from any road
