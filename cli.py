@@ -284,6 +284,40 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
 
 
 @main.command()
+@click.argument("old", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for changes.csv, summary.csv, changes.gpkg and changes.json.")
+@click.option("--codes", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Code-change table (CSV, columns old_code,new_code): old village codes are mapped to the new "
+                   "ones before the runs are matched.")
+@overwrite_option
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the change words and the summary line [default: the new run's project.lang, else zh].")
+@_fail_cleanly
+def compare(old: Path, new: Path, outdir: Path, codes: Path | None, overwrite: bool, lang: str | None) -> None:
+    """Compare two runs' output folders, OLD then NEW: what closed (已销号), what is new
+    (新增), what persists (仍未解决), improved or worsened, per village and standard.
+
+    \b
+    Example:
+        covermap compare results-2024 results-2025 -o changes-2025
+        covermap compare results-2024 results-2025 -o changes-2025 --codes code_changes.csv
+    Writes changes.csv, summary.csv (per bureau, township and change), changes.gpkg
+    (layer changes) and changes.json. Warns of every profile setting that differs between
+    the runs: a gap 'closed' by a relaxed limit is not a fix (changes.csv marks the rows
+    of such a standard, settings_changed = yes).
+    """
+    from layers.changes import write_changes
+    from layers.compare import difference_text, summary_line
+
+    result = write_changes(old, new, outdir, codes=codes, overwrite=overwrite, lang=lang)
+    for difference in result.differences:
+        log.warning(difference_text(difference, result.lang))
+    click.echo(summary_line(result.changes, outdir, result.lang))
+
+
+@main.command()
 @click.argument("profile", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Report as lines of text or as one JSON object.")

@@ -1,0 +1,170 @@
+"""``covermap compare``'s files: two output folders read, CHANGES_DIR written whole
+(gis.outdir). The comparing itself is ``layers.compare``.
+
+CHANGES_DIR holds changes.csv (one row per village x standard that changed), summary.csv
+(per bureau x township x change), changes.gpkg (layer ``changes``: the rows of changes.csv
+on the villages' polygons, the new run's, the old run's for removed villages) and
+changes.json (the runs, the settings that differ, the counts, the outputs)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gis.csvfile import write_csv
+from gis.errors import DataError, OutputError
+from gis.io import read_vector, write_gpkg_layers
+from gis.outdir import OutputFolder
+from layers import compare as cmp
+from layers.verdicts import STANDARDS, check_lang
+
+log = logging.getLogger(__name__)
+
+OUTPUTS = ("changes.csv", "summary.csv", "changes.gpkg", "changes.json")
+TEXT_COLUMNS = {"village_code": str, "township_code": str, "village_name": str, "township_name": str}
+_USED = {"village_code", "village_name", "township_code", "township_name",
+         *(f"{s.key}_{part}" for s in STANDARDS for part in ("verdict", "reason")),
+         *(s.value_column for s in STANDARDS)}
+
+
+@dataclass
+class Run:
+    """One covermap output folder as compare reads it."""
+
+    folder: Path
+    villages: pd.DataFrame
+    settings: dict = field(default_factory=dict)
+    profile: str | None = None
+    written: str | None = None   # when run.json was written (its modification time)
+
+    @property
+    def lang(self) -> str | None:
+        return self.settings.get("project", {}).get("lang")
+
+    def record(self) -> dict:
+        return {"folder": str(self.folder), "profile": self.profile, "written": self.written,
+                "villages": len(self.villages)}
+
+
+def read_run(folder: str | os.PathLike) -> Run:
+    """OUTDIR's villages.csv (codes as text) and run.json (profile settings, when written)."""
+    folder = Path(folder)
+    table = folder / "villages.csv"
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such folder; give the output folder of a covermap run (covermap run -o)")
+    if not table.is_file():
+        raise DataError(f"{folder}: not a covermap output folder (it has no villages.csv); give the folder "
+                        "'covermap run -o' wrote")
+    try:
+        villages = pd.read_csv(table, dtype=TEXT_COLUMNS, encoding="utf-8-sig", usecols=lambda c: c in _USED,
+                               keep_default_na=False, na_values={s.value_column: [""] for s in STANDARDS})
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"{table}: cannot be read as covermap's villages table ({exc}); run covermap again "
+                        "to write it anew") from exc
+    cmp.check_villages(villages, str(table))
+    cmp.check_verdicts(villages, str(table))
+    run = Run(folder, villages)
+    record = folder / "run.json"
+    if record.is_file():
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DataError(f"{record}: is not JSON ({exc}); run covermap again to write it anew") from exc
+        run.settings = data.get("profile", {}).get("settings", {}) or {}
+        run.profile = data.get("profile", {}).get("path")
+        run.written = datetime.fromtimestamp(record.stat().st_mtime, timezone.utc).astimezone().isoformat(
+            timespec="seconds")
+    else:
+        log.warning("%s: has no run.json, so its profile settings cannot be compared", folder)
+    return run
+
+
+def read_codes(path: str | os.PathLike) -> pd.DataFrame:
+    """A code-change table: CSV with columns old_code,new_code (codes as text)."""
+    path = Path(path)
+    try:
+        codes = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file; give the code-change table (CSV, columns old_code,new_code)") from None
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"{path}: cannot be read as a CSV table ({exc}); save it as CSV (UTF-8) with columns "
+                        "old_code,new_code") from exc
+    codes.columns = [str(name).strip() for name in codes.columns]
+    cmp.check_codes(codes, str(path))
+    return codes.assign(old_code=codes["old_code"].str.strip(), new_code=codes["new_code"].str.strip())
+
+
+@dataclass
+class Comparison:
+    changes: pd.DataFrame
+    differences: list[dict]
+    lang: str
+
+
+def write_changes(old_dir, new_dir, outdir, *, codes: str | os.PathLike | None = None, overwrite: bool = False,
+                  lang: str | None = None) -> Comparison:
+    """Compare the runs in ``old_dir`` and ``new_dir`` and write CHANGES_DIR ``outdir`` whole."""
+    outdir = Path(outdir)
+    for folder in (old_dir, new_dir):
+        if Path(os.path.realpath(outdir)) == Path(os.path.realpath(folder)):
+            raise OutputError(f"{outdir}: is one of the compared output folders; choose another folder for the changes")
+    old, new = read_run(old_dir), read_run(new_dir)
+    table = read_codes(codes) if codes is not None else None
+    lang = check_lang(lang or new.lang or "zh")
+    differences = cmp.settings_differences(old.settings, new.settings)
+    changed = {key for difference in differences for key in difference["standards"]}
+    changes = cmp.compare(old.villages, new.villages, table, changed_standards=changed, lang=lang)
+    with OutputFolder(outdir, is_output=lambda name: name in OUTPUTS, record="changes.json") as folder:
+        folder.check(OUTPUTS, overwrite, reads=[old.folder / "villages.csv", new.folder / "villages.csv"])
+        staging = folder.stage()
+        try:
+            write_csv(staging / "changes.csv", changes)
+            write_csv(staging / "summary.csv", cmp.summary(changes, lang))
+            write_gpkg_layers(staging / "changes.gpkg", {"changes": _on_polygons(changes, old, new)})
+            record = {"old": old.record(), "new": new.record(), "codes": str(codes) if codes else None,
+                      "lang": lang, "settings_differences": differences, "counts": cmp.counts(changes),
+                      "open_change": {k: int(v) for k, v in cmp.open_change(changes).items()},
+                      "outputs": list(OUTPUTS)}
+            (staging / "changes.json").write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str),
+                                                  encoding="utf-8")
+        except OutputError as exc:
+            raise OutputError(str(exc).replace(str(staging), str(outdir))) from exc
+        except OSError as exc:
+            raise OutputError(f"{outdir}: cannot write the changes ({exc.strerror or exc}); the previous outputs "
+                              "are unchanged") from exc
+        folder.switch(OUTPUTS)
+    return Comparison(changes, differences, lang)
+
+
+def _on_polygons(changes: pd.DataFrame, old: Run, new: Run) -> gpd.GeoDataFrame:
+    """The changes on the villages' polygons from each run's coverage.gpkg (layer villages):
+    the new run's, the old run's for villages removed; none where a run has no coverage.gpkg."""
+    shapes_new, shapes_old = _shapes(new), _shapes(old)
+    crs = shapes_new.crs if shapes_new is not None else shapes_old.crs if shapes_old is not None else None
+    removed = (changes["change"] == cmp.VILLAGE_REMOVED).to_numpy()
+    geometry = np.full(len(changes), None, dtype=object)
+    if shapes_new is not None:
+        geometry[~removed] = shapes_new.geometry.reindex(changes.loc[~removed, "village_code"]).array
+    if shapes_old is not None and removed.any():
+        olds = shapes_old.geometry if crs is None or shapes_old.crs is None else shapes_old.geometry.to_crs(crs)
+        geometry[removed] = olds.reindex(changes.loc[removed, "old_village_code"]).array
+    return gpd.GeoDataFrame(changes.reset_index(drop=True), 
+                            geometry=gpd.array.from_shapely(geometry, crs=crs), crs=crs)
+
+
+def _shapes(run: Run) -> gpd.GeoDataFrame | None:
+    path = run.folder / "coverage.gpkg"
+    if not path.is_file():
+        log.warning("%s: has no coverage.gpkg; changes.gpkg has no polygons for its villages", run.folder)
+        return None
+    shapes = read_vector(path, layer="villages", columns=["village_code"])
+    shapes["village_code"] = shapes["village_code"].astype(str)
+    return shapes.drop_duplicates("village_code").set_index("village_code")
