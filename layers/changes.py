@@ -144,10 +144,12 @@ def write_changes(old_dir, new_dir, outdir, *, codes: str | os.PathLike | None =
     return Comparison(changes, differences, lang)
 
 
-def _on_polygons(changes: pd.DataFrame, old: Run, new: Run) -> gpd.GeoDataFrame:
+def _on_polygons(changes: pd.DataFrame, old: Run, new: Run) -> pd.DataFrame:
     """The changes on the villages' polygons from each run's coverage.gpkg (layer villages):
     the new run's, the old run's for villages removed; none where a run has no coverage.gpkg."""
     shapes_new, shapes_old = _shapes(new), _shapes(old)
+    if shapes_new is None and shapes_old is None:
+        return changes.reset_index(drop=True)   # a table without geometry
     crs = shapes_new.crs if shapes_new is not None else shapes_old.crs if shapes_old is not None else None
     removed = (changes["change"] == cmp.VILLAGE_REMOVED).to_numpy()
     geometry = np.full(len(changes), None, dtype=object)
