@@ -43,7 +43,7 @@ class Run:
     villages: pd.DataFrame
     settings: dict = field(default_factory=dict)
     profile: str | None = None
-    written: str | None = None   # when run.json was written (its modification time)
+    written: str | None = None   # when the run was made (run.json's run_at, else its file time)
 
     @property
     def lang(self) -> str | None:
@@ -80,8 +80,9 @@ def read_run(folder: str | os.PathLike) -> Run:
             raise DataError(f"{record}: is not JSON ({exc}); run covermap again to write it anew") from exc
         run.settings = data.get("profile", {}).get("settings", {}) or {}
         run.profile = data.get("profile", {}).get("path")
-        run.written = datetime.fromtimestamp(record.stat().st_mtime, timezone.utc).astimezone().isoformat(
-            timespec="seconds")
+        # run.json's run_at; a folder written before covermap recorded it: the file's time
+        run.written = data.get("run_at") or datetime.fromtimestamp(
+            record.stat().st_mtime, timezone.utc).astimezone().isoformat(timespec="seconds")
     else:
         log.warning("%s: has no run.json, so its profile settings cannot be compared", folder)
     return run

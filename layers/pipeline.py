@@ -12,6 +12,7 @@ import re
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -402,6 +403,8 @@ def run_record(result: Result) -> dict:
     """What run.json holds: inputs with hashes, profile, CRS, versions, counts, timings."""
     crs = result.inputs.crs
     return {
+        # when the run was made (local time with its offset): orders runs for comparing them
+        "run_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
         "profile": {"path": str(result.profile.path), "settings": dict(result.profile.raw)},
         "inputs": [record.__dict__ for record in result.inputs.records],
         "warnings": [finding.as_dict() for finding in result.inputs.findings],

@@ -205,6 +205,9 @@ def test_compare_command_writes_the_changes(two_runs):
                                                "standards": ["road"]}]
     assert record["counts"]["transport"]["closed"] == (road["change"] == "closed").sum()
     assert record["old"]["written"] and record["new"]["profile"].endswith("wider.toml")
+    # the runs' own times (run.json run_at), in the order they were made
+    runs = [json.loads((two_runs / name / "run.json").read_text(encoding="utf-8"))["run_at"] for name in ("old", "new")]
+    assert [record["old"]["written"], record["new"]["written"]] == runs and runs[0] <= runs[1]
     layer = pyogrio.read_dataframe(out / "changes.gpkg", layer="changes")
     assert len(layer) == len(changes) and layer.geometry.notna().all()
     summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
