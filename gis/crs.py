@@ -116,9 +116,7 @@ def geographic_centres(geoms: np.ndarray, crs: CRS) -> tuple[np.ndarray, np.ndar
     where there is none."""
     bounds = shapely.bounds(geoms)
     x, y = (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
-    if crs.is_geographic:
-        return x, y
-    return Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(x, y, errcheck=False)
+    return (x, y) if crs.is_geographic else _lonlat(crs, x, y)
 
 
 def scale_factors(crs: CRS, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -133,10 +131,7 @@ def true_areas(areas: np.ndarray, geoms: np.ndarray, crs: CRS) -> np.ndarray:
     the square of the scale factor at a point of each geometry (exact for a conformal
     projection such as a transverse Mercator, at the size of a village)."""
     areas = np.asarray(areas, dtype=float)
-    if not len(areas):
-        return areas
-    lon, lat = _to_geographic(crs, shapely.point_on_surface(geoms))
-    return areas / scale_factors(crs, lon, lat) ** 2
+    return areas / local_scale(crs, shapely.point_on_surface(geoms)) ** 2 if len(areas) else areas
 
 
 def true_distances(a: np.ndarray, b: np.ndarray, crs: CRS) -> np.ndarray:
@@ -155,7 +150,11 @@ def true_distances(a: np.ndarray, b: np.ndarray, crs: CRS) -> np.ndarray:
 
 
 def _to_geographic(crs: CRS, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = shapely.get_x(points), shapely.get_y(points)   # NaN for a missing point
+    return _lonlat(crs, shapely.get_x(points), shapely.get_y(points))   # NaN for a missing point
+
+
+def _lonlat(crs: CRS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Projected ``crs`` coordinates as longitude and latitude of its datum."""
     lon, lat = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(x, y, errcheck=False)
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 

@@ -108,7 +108,6 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
                 tables.append(standards[key](part))
         return tables
 
-    parts = None
     in_zones = zones.assess(inputs, rules, zoned)
     if in_zones is not None:
         found = dict(zip(ZONED, in_zones))
@@ -116,7 +115,7 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
             with _timed(seconds, key, peaks, cpu):
                 found[key] = standards[key](inputs)
         parts = [found[key] for key in standards]
-    if parts is None:   # one zone, the working CRS's own
+    else:   # one zone, the working CRS's own
         steps = {key: partial(step, inputs) for key, step in standards.items()}
         forking = FORK_ABOVE < len(inputs.villages) <= FORK_UP_TO and fork_available()
         parts = _run_steps(steps, APART if forking else (), seconds, peaks, cpu)
