@@ -245,6 +245,9 @@ _AFFECTS = {"standards.roads.": ("road",), "standards.water.": ("water",), "stan
             "standards.network.": ("net4g", "fibre")}
 
 
+_PER_PERIOD = {"project.as_of"}
+
+
 def flatten(settings: dict, prefix: str = "") -> dict[str, object]:
     """Nested tables as dotted keys: {"standards": {"roads": {"max_distance_m": 500}}} ->
     {"standards.roads.max_distance_m": 500}."""
@@ -265,6 +268,8 @@ def settings_differences(old: dict, new: dict) -> list[dict]:
     old, new = flatten(old), flatten(new)
     out = []
     for key in sorted(set(old) | set(new)):
+        if key in _PER_PERIOD or key.startswith("ledger."):   # differ from one period to the next by design
+            continue
         before, after = old.get(key, _DEFAULTS.get(key)), new.get(key, _DEFAULTS.get(key))
         if before != after:
             out.append({"key": key, "old": before, "new": after, "standards": list(affected(key))})

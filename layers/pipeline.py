@@ -12,7 +12,7 @@ import re
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -398,12 +398,19 @@ def _plain(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                               for name in ("population", "poor_population")})
 
 
+def as_of(profile: Profile) -> date:
+    """The date the run's data describe: project.as_of, else today."""
+    return profile.as_of or date.today()
+
+
 def run_record(result: Result) -> dict:
     """What run.json holds: inputs with hashes, profile, CRS, versions, counts, timings."""
     crs = result.inputs.crs
     return {
         # when the run was made (local time with its offset): orders runs for comparing them
         "run_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        # the date the data describe (project.as_of, else the day of the run): orders periods, dates 逾期
+        "as_of": as_of(result.profile).isoformat(),
         "profile": {"path": str(result.profile.path), "settings": dict(result.profile.raw)},
         "inputs": [record.__dict__ for record in result.inputs.records],
         "warnings": [finding.as_dict() for finding in result.inputs.findings],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import datetime as dt
 import math
 import reprlib
 import tomllib
@@ -24,7 +25,8 @@ from gis.errors import ConfigError
 from gis.files import read_bounded
 from layers.settings import (HARDENED_DEFAULT, HEALTH_CENTRE_DEFAULT, MAP_BASEMAPS, MAP_LANGUAGES,
                              MAX_SERVICE_RADIUS_M, TECHNOLOGY_DEFAULT,
-                             VILLAGE_CLINIC_DEFAULT, Checks, ClinicRules, Clinics, MapSettings, Network, NetworkRules,
+                             VILLAGE_CLINIC_DEFAULT, Checks, ClinicRules, Clinics, LedgerSettings, MapSettings, Network,
+                             NetworkRules,
                              Profile, RoadRules, Roads, Source, Standards, Villages, Water, WaterRules)
 
 # Canonical column names each source understands: (required, optional).
@@ -118,11 +120,38 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     standards = reader.standards(top.get("standards", {}))
     checks = reader.checks(top.get("checks", {}))
     lang = _language(reader, project, top.get("map", {}))
+    ledger = None
+    if "ledger" in top:
+        table = reader.table(top["ledger"], "ledger", TABLE_KEYS["ledger"])
+        days = reader.number(table, "ledger", "max_days_without_measure", 30, minimum=0)
+        if days != int(days):
+            raise reader.fail(f"ledger.max_days_without_measure = {days:g} is not a whole number of days; give e.g. 30")
+        ledger_path = reader.value(table, "ledger", "path", str, None)
+        ledger = LedgerSettings(path=reader.resolve(ledger_path) if ledger_path else None,
+                                max_days_without_measure=int(days))
     return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
                    working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
                    network=network, standards=standards, checks=checks,
                    map=dataclasses.replace(_map_settings(reader, top.get("map", {})), lang=lang), lang=lang,
-                   raw=MappingProxyType(dict(data)))
+                   as_of=_as_of(reader, project), ledger=ledger, raw=MappingProxyType(dict(data)))
+
+
+def _as_of(reader: "_Reader", project: dict) -> dt.date | None:
+    """project.as_of: the date the data describe, as a TOML date (2026-11-30) or text."""
+    if "as_of" not in project:
+        return None
+    value = project["as_of"]
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise reader.fail(f"project.as_of = {_shown(value)} is not a date; write it as 2026-11-30 "
+                      "(the day the data describe)")
 
 
 def _language(reader: "_Reader", project: dict, map_table: Any) -> str:
@@ -162,8 +191,10 @@ _SOURCE_KEYS = {"path", "layer", "encoding", "assume_crs", "x", "y", "columns"}
 # The keys each table of a profile takes ("" the top level): what the parser accepts, and
 # where an unknown key's error says a known key belongs.
 TABLE_KEYS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in {
-    "": {"project", "villages", "seats", "roads", "water", "clinics", "network", "standards", "checks", "map"},
-    "project": {"name", "working_crs", "lang"},
+    "": {"project", "villages", "seats", "roads", "water", "clinics", "network", "standards", "checks", "map",
+         "ledger"},
+    "project": {"name", "working_crs", "lang", "as_of"},
+    "ledger": {"path", "max_days_without_measure"},
     "villages": _SOURCE_KEYS | {"seat_crs", "code_list"},
     "seats": _SOURCE_KEYS,
     "roads": _SOURCE_KEYS | {"hardened_values"},

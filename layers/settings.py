@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -141,6 +142,14 @@ class MapSettings:
 
 
 @dataclass(frozen=True)
+class LedgerSettings:
+    """[ledger]: the filled-in problem list of the previous period, read back (layers.ledger)."""
+
+    path: Path | None = None               # None: only --ledger names one
+    max_days_without_measure: int = 30     # a problem listed longer than this with no 整改措施 is reported
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path
     name: str
@@ -154,6 +163,8 @@ class Profile:
     checks: Checks = Checks()
     map: MapSettings = MapSettings()
     lang: str = "zh"    # project.lang: the language of every text covermap writes (reasons, maps, summary)
+    as_of: dt.date | None = None   # project.as_of: the date the data describe (None: the day of the run)
+    ledger: LedgerSettings | None = None   # [ledger]: the bureaus' filled-in workbook read back
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
     def in_language(self, lang: str | None) -> "Profile":
