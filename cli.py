@@ -184,12 +184,19 @@ def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
 
 def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None,
                  lang: str | None = None, basemap: str | None = None, online: bool = False,
-                 workers: int | None = None, scheduler: str | None = None, maps: bool = True) -> None:
-    from layers.pipeline import assess, claim, counts, publish
+                 workers: int | None = None, scheduler: str | None = None, maps: bool = True,
+                 ledger: Path | None = None) -> None:
+    from layers.pipeline import assess, claim, counts, publish, read_back
     from layers.profile import load_profile
     from layers.verdicts import run_summary
 
     profile = load_profile(profile_path).in_language(lang)   # --lang: reasons, maps and this summary
+    ledger_path = ledger or (profile.ledger.path if profile.ledger else None)
+    filled = None
+    if ledger_path is not None:   # read first: a ledger that cannot be read stops the run before the work
+        from layers.ledger import read_ledger
+
+        filled = read_ledger(ledger_path)
     if _console() is not None:   # the steps announced in the run's language
         _console().lang = profile.lang
     options = _map_settings(profile, lang, basemap, online)
@@ -200,6 +207,8 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
             result = assess_distributed(profile, workers=workers, scheduler=scheduler)
         else:
             result = assess(profile, keep_layers=maps)   # the maps draw the input layers
+        if filled is not None:
+            read_back(result, filled)
         title = title or profile.name
         extras = {}
         if maps:   # folium is loaded only where maps are drawn
@@ -210,7 +219,14 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
         publish(result, folder, overwrite=overwrite, extras=extras)
     fails = {key: value["fails"] for key, value in counts(result.villages).items()}
     _finish_progress()
+    if result.ledger is not None:
+        from layers.ledger import FINDINGS, finding_text, summary_line
+
+        for _, row in result.ledger[result.ledger["status"].isin(FINDINGS)].iterrows():
+            log.warning(finding_text(row, profile.lang))
     click.echo(run_summary(len(result.villages), len(result.gaps), fails, len(result.no_data), outdir, profile.lang))
+    if result.ledger is not None:
+        click.echo(summary_line(result.ledger, profile.lang))
 
 
 @main.command()
@@ -226,9 +242,13 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
               help="Partition the work by county over an existing Dask cluster, e.g. tcp://10.0.0.5:8786.")
 @click.option("--no-maps", is_flag=True, default=False,
               help="Write the tables and run.json only, no HTML maps (they take most of a large run's time).")
+@click.option("--ledger", type=click.Path(exists=False, path_type=Path), default=None,
+              help="The previous period's 问题清单.xlsx as the bureaus filled it in (or the folder of county "
+                   "workbooks): checked against this run (账实不符, 逾期 …) and carried into the new workbook "
+                   "[default: ledger.path of the profile].")
 @_fail_cleanly
 def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool,
-        workers: int | None, scheduler: str | None, no_maps: bool) -> None:
+        workers: int | None, scheduler: str | None, no_maps: bool, ledger: Path | None) -> None:
     """Assess every village in PROFILE and write the results.
 
     \b
@@ -248,7 +268,7 @@ def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap:
     if workers and scheduler:
         raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")
     _run_profile(profile, outdir, overwrite, lang=lang, basemap=basemap, online=online, workers=workers,
-                 scheduler=scheduler, maps=not no_maps)
+                 scheduler=scheduler, maps=not no_maps, ledger=ledger)
 
 
 @main.command()

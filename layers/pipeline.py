@@ -32,7 +32,7 @@ from gis.errors import OutputError
 from gis.outdir import OutputFolder, checkpoint
 from layers import clinics, consistency, gaps, network, roads, water, workbook, zones
 from layers.inputs import Inputs, load_inputs
-from layers.settings import Profile
+from layers.settings import LedgerSettings, Profile
 from layers.verdicts import STANDARDS, VERDICTS
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ class Result:
     peak_memory_mb: dict[str, float] = field(default_factory=dict)  # process peak RSS after each step
     cpu_seconds: dict[str, float] = field(default_factory=dict)     # process CPU time per step, all threads
     consistency: gpd.GeoDataFrame | None = None   # ledger vs geometry disagreements (consistency.csv)
+    ledger: pd.DataFrame | None = None    # the bureaus' filled-in problem list reviewed (ledger.csv, 整改核查)
+    carried: pd.DataFrame | None = None   # their entries under this run's gap rows (the workbook carries them)
 
     def infrastructure(self) -> dict[str, gpd.GeoDataFrame]:
         """The input layers as the map draws them (working CRS)."""
@@ -101,16 +103,20 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
     if profile.working_crs is None:   # "auto": each county in its own zone
         inputs.meridians = zones.village_meridians(inputs)
 
+    measures = zoned_measures(rules, lang)
+
     def zoned(part: Inputs) -> list[pd.DataFrame]:
         tables = []
         for key in ZONED:
             with _timed(seconds, key, peaks, cpu):   # summed over the zones
-                tables.append(standards[key](part))
+                tables.append(measures[key](part))
         return tables
 
     in_zones = zones.assess(inputs, rules, zoned)
     if in_zones is not None:
         found = dict(zip(ZONED, in_zones))
+        nearest = found.pop("clinic")
+        standards["clinic"] = lambda part: clinics.assess(part, rules.clinics, lang, nearest)
         for key in standards.keys() - found.keys():   # shares and containment: no zone changes them
             with _timed(seconds, key, peaks, cpu):
                 found[key] = standards[key](inputs)
@@ -130,6 +136,16 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
 
 # The standards decided by distances, measured in each village's zone (layers.zones).
 ZONED = ("road", "clinic", "fibre")
+
+
+def zoned_measures(rules, lang: str) -> dict[str, Callable[[Inputs], pd.DataFrame]]:
+    """What is measured in each village's zone, by ``ZONED`` key: the road and fibre
+    standards, and of the clinics only the nearest (``clinics.nearest_table``); which clinic
+    lies in which village is the same in any CRS, so ``clinics.assess`` decides that on the
+    whole, and the zones' parts need no village polygon where there is a seat."""
+    return {"road": lambda part: roads.assess(part, rules.roads, lang),
+            "clinic": lambda part: clinics.nearest_table(part, rules.clinics, lang),
+            "fibre": lambda part: network.assess_fibre(part, rules.network, lang)}
 
 # Between these many villages the water, clinic and fibre steps run in a forked child
 # process while this one does roads and 4G (gis.child): 30k villages 10.7-11.1 -> 9.1-9.2
@@ -194,6 +210,17 @@ def finish(profile: Profile, inputs: Inputs, villages: gpd.GeoDataFrame, seconds
     with _timed(seconds, "consistency", peaks, cpu):
         result.consistency = _consistency(inputs, profile, villages)
     return result
+
+
+def read_back(result: Result, ledger) -> None:
+    """The previous period's problem list as the bureaus filled it in (``layers.ledger.Ledger``),
+    reviewed against this run: ``result.ledger`` and ``result.carried``."""
+    from layers import ledger as ledgers
+
+    days = (result.profile.ledger or LedgerSettings()).max_days_without_measure
+    with _timed(result.seconds, "ledger", result.peak_memory_mb, result.cpu_seconds):
+        result.ledger = ledgers.review(ledger, result.villages, as_of(result.profile), days, result.profile.lang)
+        result.carried = ledgers.carried(result.ledger, result.gaps, as_of(result.profile))
 
 
 def _consistency(inputs: Inputs, profile: Profile, villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -277,10 +304,12 @@ def claim(outdir: str | os.PathLike, *, overwrite: bool = False):
 
 def is_output(name: str) -> bool:
     """A name covermap writes in OUTDIR (for a folder whose run.json does not list its outputs)."""
-    return name in (*TABLES, "run.json", "index.html", "townships", "counties", *workbook.WORKBOOK_NAMES.values()) \
+    return name in (*TABLES, LEDGER_TABLE, "run.json", "index.html", "townships", "counties",
+                    *workbook.WORKBOOK_NAMES.values()) \
         or bool(MAP_FILE.fullmatch(name))
 
 
+LEDGER_TABLE = "ledger.csv"   # a run that read a ledger back: its entries reviewed
 MAP_FILE = re.compile(r"map(_\w+)?\.html")
 
 
@@ -297,7 +326,8 @@ def publish(result: Result, outdir: str | os.PathLike | OutputFolder, *, overwri
     # a writer of several outputs lists them in its ``outputs`` (maps.atlas: the bureau maps)
     outputs = {name: tuple(getattr(writer, "outputs", (name,))) for name, writer in extras.items()}
     # the county folder holds both the county maps and the county workbooks: listed once
-    names = list(dict.fromkeys([*TABLES, *books, *(output for group in outputs.values() for output in group),
+    ledger = (LEDGER_TABLE,) if result.ledger is not None else ()
+    names = list(dict.fromkeys([*TABLES, *ledger, *books, *(output for group in outputs.values() for output in group),
                                 "run.json"]))
     with ExitStack() as stack:
         folder = outdir if isinstance(outdir, OutputFolder) else \
@@ -310,6 +340,9 @@ def publish(result: Result, outdir: str | os.PathLike | OutputFolder, *, overwri
         if extra_mb or extra_cpu:   # the CSVs written by a child meanwhile: its memory and CPU count too
             result.peak_memory_mb["write tables"] = round(max(peak_memory_mb(), window.mb + extra_mb), 1)
             result.cpu_seconds["write tables"] = round(result.cpu_seconds["write tables"] + extra_cpu, 3)
+        if result.ledger is not None:
+            with _naming(folder, LEDGER_TABLE):
+                csvfile.write_csv(staging / LEDGER_TABLE, _ledger_table(result.ledger))
         checkpoint("tables")
         with _timed(result.seconds, "write workbook", result.peak_memory_mb, result.cpu_seconds), \
                 _naming(folder, books[0]):
@@ -328,7 +361,21 @@ def publish(result: Result, outdir: str | os.PathLike | OutputFolder, *, overwri
 
 def _workbook_tables(result: Result) -> workbook.Tables:
     return workbook.Tables(result.villages, result.gaps, result.no_data, result.consistency, result.profile,
-                           data=[record.path for record in result.inputs.records if record.path])
+                           data=[record.path for record in result.inputs.records if record.path],
+                           as_of=as_of(result.profile), carried=result.carried, ledger=result.ledger)
+
+
+def _ledger_table(reviewed: pd.DataFrame) -> pd.DataFrame:
+    """ledger.csv: the review's columns first, dates as 2026-03-31, then the bureaus' own."""
+    from layers.ledger import ENTRY_COLUMNS
+
+    first = ["village_code", "village_name", "township_code", "township_name", "standard", "bureau", "status",
+             "status_text", "verdict", "value", "reason", *[c for c in ENTRY_COLUMNS if c not in (
+                 "village_code", "standard", "bureau")], "days_listed"]
+    table = reviewed[first + [c for c in reviewed.columns if c not in first]].copy()
+    for name in ("planned_date", "completed_date", "first_listed"):
+        table[name] = pd.to_datetime(table[name], errors="coerce").dt.strftime("%Y-%m-%d")
+    return table
 
 
 @contextmanager
@@ -348,7 +395,8 @@ def _reads(result: Result) -> list[str]:
     """Every file the run read: the profile, each input, the village code list."""
     reads = [result.profile.path, *(record.path for record in result.inputs.records)]
     code_list = getattr(result.profile.villages, "code_list", None)
-    return [str(path) for path in (*reads, code_list) if path]
+    ledgers = sorted(set(result.ledger["file"].astype(str))) if result.ledger is not None else []
+    return [str(path) for path in (*reads, code_list, *ledgers) if path]
 
 
 def _write_tables(result: Result, folder: Path) -> tuple[float, float]:
@@ -419,11 +467,21 @@ def run_record(result: Result) -> dict:
         "villages": len(result.villages),
         "verdicts": counts(result.villages),
         "gaps": len(result.gaps),
+        "ledger": _ledger_record(result),
         "no_data": len(result.no_data),
         "seconds": dict(result.seconds),
         "peak_memory_mb": dict(result.peak_memory_mb),
         "versions": _versions(),
     }
+
+
+def _ledger_record(result: Result) -> dict | None:
+    if result.ledger is None:
+        return None
+    from layers.ledger import counts as ledger_counts
+
+    files = sorted(set(result.ledger["file"].astype(str))) if len(result.ledger) else []
+    return {"files": files, "rows": len(result.ledger), "statuses": ledger_counts(result.ledger)}
 
 
 def _measuring_zones(inputs: Inputs) -> dict[str, int]:

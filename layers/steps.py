@@ -10,6 +10,7 @@ PHASES = {
     "read": T(zh="读取输入…", en="reading inputs…"),
     "assess": T(zh="逐村判定各项标准…", en="checking every village against the standards…"),
     "gaps": T(zh="整理问题清单…", en="listing the gaps…"),
+    "ledger": T(zh="核查整改台账…", en="reviewing the ledger…"),
     "tables": T(zh="写出表格…", en="writing the tables…"),
     "workbook": T(zh="写出问题清单工作簿…", en="writing the workbooks…"),
     "maps": T(zh="绘制地图…", en="drawing the maps…"),

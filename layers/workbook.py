@@ -90,6 +90,8 @@ CHECK_NAMES = {
 _WORDS = {
     "zh": {
         "sheet.summary": "汇总", "sheet.townships": "各乡镇", "sheet.no_data": "无数据", "sheet.consistency": "账实不符",
+        "sheet.ledger": "整改核查", "first_listed": "首次列入", "status": "核查结果", "verdict": "本期状态",
+        "days": "列入天数", "place": "台账位置",
         "no": "序号", "county": "县级区划代码", "township_code": "乡镇代码", "township": "乡镇", "village": "行政村",
         "code": "村代码", "problem": "问题", "value": "现状值", "limit": "标准要求", "reason": "原因",
         "poor": "脱贫人口", "population": "人口", "priority": "优先级", "bureau": "部门", "check": "核对项",
@@ -104,6 +106,8 @@ _WORDS = {
     "en": {
         "sheet.summary": "Summary", "sheet.townships": "Townships", "sheet.no_data": "No data",
         "sheet.consistency": "Ledger mismatches",
+        "sheet.ledger": "Ledger review", "first_listed": "First listed", "status": "Review", "verdict": "Now",
+        "days": "Days listed", "place": "Ledger row",
         "no": "No.", "county": "County code", "township_code": "Township code", "township": "Township",
         "village": "Village", "code": "Village code", "problem": "Problem", "value": "Measured", "limit": "Required",
         "reason": "Reason", "poor": "Poor population", "population": "Population", "priority": "Priority",
@@ -142,6 +146,9 @@ class Tables:
     profile: Profile
     data: Sequence[str] = ()          # the input files read
     made: dt.date | None = None       # the date on the sheets (today when None)
+    as_of: dt.date | None = None      # the date the data describe: 首次列入 of a new problem (made when None)
+    carried: pd.DataFrame | None = None   # the bureaus' entries under each gap row (layers.ledger.carried)
+    ledger: pd.DataFrame | None = None    # the ledger's entries reviewed (layers.ledger.review): 整改核查
 
 
 def workbook_names(villages: pd.DataFrame, lang: str) -> tuple[str, ...]:
@@ -166,8 +173,7 @@ def write_workbooks(folder: str | os.PathLike, tables: Tables, lang: str) -> lis
     top = folder / WORKBOOK_NAMES[lang]
     if len(counties) <= 1:
         townships = _summary(tables.villages, ["township_code", "township_name"])
-        _write_book(top, sheets.county_sheets(townships, tables.gaps, tables.no_data, tables.consistency),
-                    lang, caption)
+        _write_book(top, sheets.county_sheets(townships, tables), lang, caption)
         return [top]
     county_folder = folder / COUNTY_FOLDER
     try:
@@ -179,7 +185,7 @@ def write_workbooks(folder: str | os.PathLike, tables: Tables, lang: str) -> lis
     _write_book(top, sheets.summary_sheets(_summary(villages, ["county"]), townships), lang, caption)
     # every county's sheets are the whole run's sheets cut by county: one set of column
     # widths, so one frame serves every county workbook
-    whole = sheets.county_sheets(townships, tables.gaps, tables.no_data, tables.consistency)
+    whole = sheets.county_sheets(townships, tables)
     rows = [_groups(sheet.county) for sheet in whole]
     paths = [county_folder / county_workbook(county, lang) for county in counties]
     frames: dict = {}
@@ -282,10 +288,14 @@ class _Sheets:
     def __init__(self, lang: str, limits: dict[str, str]):
         self.lang, self.words, self.limits = lang, _WORDS[lang], limits
 
-    def county_sheets(self, townships: pd.DataFrame, gaps: pd.DataFrame, no_data: pd.DataFrame,
-                      consistency: pd.DataFrame | None) -> list[Sheet]:
-        """汇总 per township, one sheet per bureau, 无数据, 账实不符."""
+    def county_sheets(self, townships: pd.DataFrame, tables: Tables) -> list[Sheet]:
+        """汇总 per township, one sheet per bureau, 无数据, 账实不符, and 整改核查 when a
+        ledger was read back."""
         w = self.words
+        gaps, no_data, consistency = tables.gaps, tables.no_data, tables.consistency
+        as_of = tables.as_of or tables.made or dt.date.today()
+        carried = tables.carried if tables.carried is not None else \
+            pd.DataFrame({"first_listed": [as_of] * len(gaps)})
         if consistency is None:
             consistency = pd.DataFrame(columns=["village_code", "village_name", "township_name", "bureau", "check",
                                                 "ledger", "map", "source"])
@@ -296,10 +306,15 @@ class _Sheets:
         bureaus = gaps["bureau"].astype(str).to_numpy()
         for bureau, names in BUREAU_SHEETS.items():
             rows = gaps[bureaus == bureau]
-            sheets.append(Sheet(names[self.lang], self.bureau_columns(rows), county=_county_of(rows).to_numpy()))
+            entries = carried[bureaus == bureau]
+            sheets.append(Sheet(names[self.lang], self.bureau_columns(rows, entries),
+                                county=_county_of(rows).to_numpy()))
         sheets.append(Sheet(w["sheet.no_data"], self.no_data_columns(no_data), county=_county_of(no_data).to_numpy()))
         sheets.append(Sheet(w["sheet.consistency"], self.consistency_columns(consistency),
                             county=_county_of(consistency).to_numpy()))
+        if tables.ledger is not None:
+            sheets.append(Sheet(w["sheet.ledger"], self.ledger_columns(tables.ledger),
+                                county=_county_of(tables.ledger).to_numpy()))
         return sheets
 
     def summary_sheets(self, counties: pd.DataFrame, townships: pd.DataFrame) -> list[Sheet]:
@@ -331,7 +346,9 @@ class _Sheets:
         return [Column(w["no"], list(range(1, len(rows) + 1)), numbered=True), Column(w["township"], _texts(rows["township_name"])),
                 Column(w["village"], _texts(rows["village_name"])), Column(w["code"], _texts(rows["village_code"]))]
 
-    def bureau_columns(self, rows: pd.DataFrame) -> list[Column]:
+    def bureau_columns(self, rows: pd.DataFrame, entries: pd.DataFrame) -> list[Column]:
+        """The gap rows of one bureau, 首次列入, and the columns it fills in: empty, or as the
+        ledger read back holds them (``entries``, row for row), with its own columns after."""
         w, lang = self.words, self.lang
         standard = rows["standard"].astype(str).to_numpy()
         names = np.array([_standard(key, lang) for key in standard], dtype=object)
@@ -349,9 +366,42 @@ class _Sheets:
                 Column(w["poor"], _integers(rows["poor_population"])),
                 Column(w["population"], _integers(rows["population"])),
                 Column(w["priority"], rows["priority"].astype(int).tolist()),
-                *(Column(fill.zh if lang == "zh" else fill.en, (), date=fill.kind == "date",
-                         width=max(_display_width(fill.zh if lang == "zh" else fill.en) + _PAD,
-                                   _FILL_WIDTHS.get(fill.key, 12))) for fill in FILL_IN_COLUMNS)]
+                Column(w["first_listed"], _dates(entries["first_listed"]), style="date", width=12),
+                *(self.fill_in(fill, entries) for fill in FILL_IN_COLUMNS),
+                *(Column(str(name), _cells(entries[name])) for name in entries.columns
+                  if name not in _ENTRY_KEYS)]
+
+    def fill_in(self, fill: FillIn, entries: pd.DataFrame) -> Column:
+        header = fill.zh if self.lang == "zh" else fill.en
+        values = () if fill.key not in entries or entries[fill.key].isna().all() else \
+            (_dates(entries[fill.key]) if fill.kind == "date" else _cells(entries[fill.key]))
+        return Column(header, values, date=fill.kind == "date", style="date" if fill.kind == "date" else
+                      ("wrap" if fill.key == "measure" else None),
+                      width=max(_display_width(header) + _PAD, _FILL_WIDTHS.get(fill.key, 12)))
+
+    def ledger_columns(self, rows: pd.DataFrame) -> list[Column]:
+        """整改核查: every row of the ledger read back, what needs action first."""
+        w, lang = self.words, self.lang
+        from layers.ledger import FILL_IN
+
+        value = rows["value"].to_numpy(dtype=float)
+        shares = rows["standard"].isin([s.key for s in STANDARDS if s.value_column.endswith("_share")]).to_numpy()
+        cells = [None if np.isnan(v) else (round(float(v), 3) if share else int(round(v)))
+                 for v, share in zip(value.tolist(), shares)]
+        verdicts = [_verdict(v, lang) for v in rows["verdict"]]
+        return [*self.village_columns(rows),
+                Column(w["bureau"], [_bureau(b, lang) for b in rows["bureau"].astype(str)]),
+                Column(w["problem"], [_standard(k, lang) for k in rows["standard"].astype(str)]),
+                Column(w["status"], _texts(rows["status_text"])),
+                Column(w["verdict"], verdicts),
+                Column(w["value"], cells, style=np.where(shares, "percent", "metres").tolist(),
+                       width=max(_number_width(cells, 3), _display_width(w["value"]) + _PAD)),
+                Column(w["reason"], _texts(rows["reason"]), style="wrap"),
+                *(self.fill_in(fill, rows) for fill in FILL_IN_COLUMNS if fill.key in FILL_IN),
+                Column(w["first_listed"], _dates(rows["first_listed"]), style="date", width=12),
+                Column(w["days"], _integers(rows["days_listed"])),
+                Column(w["place"], [f"{Path(f).name} · {s} · {r}" for f, s, r in
+                                    zip(rows["file"], rows["sheet"], rows["row"])])]
 
     def no_data_columns(self, rows: pd.DataFrame) -> list[Column]:
         w, lang = self.words, self.lang
@@ -410,6 +460,7 @@ class _Frame:
         "wrap": dict(alignment=Alignment(vertical="center", wrap_text=True)),
         "percent": dict(number_format="0.0%", alignment=Alignment(vertical="center")),
         "link": dict(font=Font(color="0563C1", underline="single"), alignment=Alignment(vertical="center")),
+        "date": dict(number_format=DATE_FORMAT, alignment=Alignment(vertical="center")),
     }
     SENTINEL = 1_000_000   # the last row of sheet k's filter, k + this, until written
 
@@ -646,6 +697,38 @@ def _bureau(key: str, lang: str) -> str:
         return bureau_name(key, lang)
     except KeyError:
         return key
+
+
+_ENTRY_KEYS = {fill.key for fill in FILL_IN_COLUMNS} | {"first_listed"}
+
+
+def _dates(series: pd.Series) -> list:
+    """Dates as Excel's serial days (shown with the "date" style); None for none."""
+    return [None if value is None or pd.isna(value) else int(to_excel(pd.Timestamp(value).date()))
+            for value in series.tolist()]
+
+
+def _cells(series: pd.Series) -> list:
+    """A carried column's cells as written: text, numbers, dates as text."""
+    out = []
+    for value in series.tolist():
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+            out.append(None)
+        elif isinstance(value, (dt.date, dt.datetime)):
+            out.append(value.strftime("%Y-%m-%d"))
+        elif isinstance(value, (bool, np.bool_)):
+            out.append(str(bool(value)))
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            out.append(value if isinstance(value, float) else int(value))
+        else:
+            out.append(str(value))
+    return out
+
+
+def _verdict(verdict, lang: str) -> str | None:
+    from layers.verdicts import word
+
+    return word(verdict, lang) if isinstance(verdict, str) and verdict else None
 
 
 def _integers(series: pd.Series) -> list:

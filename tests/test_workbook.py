@@ -25,7 +25,8 @@ from layers.sample import profile_path
 from layers.workbook import FILL_IN_COLUMNS, Tables, write_workbooks
 
 DIVISIONS = Path(__file__).parent / "data" / "divisions"
-LISTED_ZH = ["序号", "乡镇", "行政村", "村代码", "问题", "现状值", "标准要求", "原因", "脱贫人口", "人口", "优先级"]
+LISTED_ZH = ["序号", "乡镇", "行政村", "村代码", "问题", "现状值", "标准要求", "原因", "脱贫人口", "人口", "优先级",
+             "首次列入"]
 FILL_ZH = ["责任单位", "整改措施", "计划完成时间", "实际完成时间", "备注"]
 BUREAUS_ZH = {"transport": "交通运输局", "water": "水利局", "health": "卫生健康局", "telecom": "通信管理"}
 TEXT = {"village_code": str, "township_code": str}
@@ -68,6 +69,7 @@ def test_demo_writes_the_workbook_and_lists_it(demo):
 def test_bureau_sheets_are_the_gap_list_in_priority_order(demo):
     gaps = pd.read_csv(demo / "gaps.csv", dtype=TEXT)
     book = load_workbook(demo / "问题清单.xlsx")
+    as_of = json.loads((demo / "run.json").read_text(encoding="utf-8"))["as_of"]
     seen = 0
     for bureau, title in BUREAUS_ZH.items():
         sheet = book[title]
@@ -83,7 +85,9 @@ def test_bureau_sheets_are_the_gap_list_in_priority_order(demo):
         assert [row[1] for row in rows] == expected["township_name"].tolist()
         assert [row[8] for row in rows] == [int(v) for v in expected["poor_population"]]
         assert all(type(row[8]) is int and type(row[9]) is int for row in rows)   # populations whole numbers
-        assert all(value is None for row in rows for value in row[11:])         # left for the bureau
+        # 首次列入: without a ledger read back every problem is listed on the run's as_of date
+        assert {row[11].date().isoformat() for row in rows} == {as_of}
+        assert all(value is None for row in rows for value in row[12:])         # left for the bureau
     assert seen == len(gaps)
 
 
@@ -252,7 +256,7 @@ def test_several_counties_one_workbook_each_and_a_summary(counties):
             assert [row[3] for row in got] == expected["village_code"].tolist()
             assert [row[10] for row in got] == expected["priority"].tolist()   # the run's priority, in its order
             assert [row[0] for row in got] == list(range(1, len(got) + 1))
-            assert book[title].auto_filter.ref == f"A2:P{len(got) + 2}"
+            assert book[title].auto_filter.ref == f"A2:Q{len(got) + 2}"
             total += len(got)
     assert total == len(gaps) > 0
 
