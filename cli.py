@@ -304,34 +304,44 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
 
 
 @main.command()
-@click.argument("old", type=click.Path(file_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for changes.csv, summary.csv, changes.gpkg and changes.json.")
+              help="Folder for the changes: changes.csv, summary.csv, trend.csv, changes.gpkg, 变化清单.xlsx, "
+                   "changes.html, trend.html and changes.json.")
 @click.option("--codes", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Code-change table (CSV, columns old_code,new_code): old village codes are mapped to the new "
                    "ones before the runs are matched.")
 @overwrite_option
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the change words and the summary line [default: the new run's project.lang, else zh].")
+              help="Language of the change words and the summary line [default: the latest run's project.lang, "
+                   "else zh].")
+@click.option("--no-maps", is_flag=True, default=False, help="Write the tables and workbook only, no HTML pages.")
 @_fail_cleanly
-def compare(old: Path, new: Path, outdir: Path, codes: Path | None, overwrite: bool, lang: str | None) -> None:
-    """Compare two runs' output folders, OLD then NEW: what closed (已销号), what is new
-    (新增), what persists (仍未解决), improved or worsened, per village and standard.
+def compare(runs: tuple[Path, ...], outdir: Path, codes: Path | None, overwrite: bool, lang: str | None,
+            no_maps: bool) -> None:
+    """Compare the output folders of two or more runs (say, one a month): what closed
+    (已销号), what is new (新增), what persists (仍未解决), improved or worsened, per village
+    and standard, between the last two; and the trend of open problems over all of them.
 
     \b
     Example:
-        covermap compare results-2024 results-2025 -o changes-2025
-        covermap compare results-2024 results-2025 -o changes-2025 --codes code_changes.csv
-    Writes changes.csv, summary.csv (per bureau, township and change), changes.gpkg
-    (layer changes) and changes.json. Warns of every profile setting that differs between
-    the runs: a gap 'closed' by a relaxed limit is not a fix (changes.csv marks the rows
-    of such a standard, settings_changed = yes).
+        covermap compare results-2025 results-2026 -o changes-2026
+        covermap compare results-2025 results-2026 -o changes-2026 --codes code_changes.csv
+        covermap compare results-2026-0* -o trend-2026
+    The runs are put in time order by the date their data describe (project.as_of in
+    run.json), then by when they were made. Writes changes.csv, summary.csv (per bureau,
+    township and change), trend.csv (open, closed and new per run, bureau and township),
+    changes.gpkg (layer changes), 变化清单.xlsx, changes.html (the map of changes),
+    trend.html and changes.json. Warns of every profile setting that differs between the
+    last two runs: a gap 'closed' by a relaxed limit is not a fix (changes.csv marks the
+    rows of such a standard, settings_changed = yes).
     """
-    from layers.changes import write_changes
+    from layers.changes import write_comparison
     from layers.compare import difference_text, summary_line
 
-    result = write_changes(old, new, outdir, codes=codes, overwrite=overwrite, lang=lang)
+    if len(runs) < 2:
+        raise click.UsageError("give at least two output folders: the earlier run, then the later")
+    result = write_comparison(list(runs), outdir, codes=codes, overwrite=overwrite, lang=lang, maps=not no_maps)
     for difference in result.differences:
         log.warning(difference_text(difference, result.lang))
     click.echo(summary_line(result.changes, outdir, result.lang))

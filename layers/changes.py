@@ -23,12 +23,14 @@ from gis.csvfile import write_csv
 from gis.errors import DataError, OutputError
 from gis.io import read_vector, write_gpkg_layers
 from gis.outdir import OutputFolder
+from layers import changebook, trend
 from layers import compare as cmp
-from layers.verdicts import STANDARDS, check_lang
+from layers.verdicts import STANDARDS, T, check_lang
 
 log = logging.getLogger(__name__)
 
-OUTPUTS = ("changes.csv", "summary.csv", "changes.gpkg", "changes.json")
+OUTPUTS = ("changes.csv", "summary.csv", "changes.gpkg", "changes.json")   # always written
+ALL_OUTPUTS = (*OUTPUTS, "trend.csv", "changes.html", "trend.html", *changebook.NAMES.values())
 TEXT_COLUMNS = {"village_code": str, "township_code": str, "village_name": str, "township_name": str}
 _USED = {"village_code", "village_name", "township_code", "township_name",
          *(f"{s.key}_{part}" for s in STANDARDS for part in ("verdict", "reason")),
@@ -44,13 +46,19 @@ class Run:
     settings: dict = field(default_factory=dict)
     profile: str | None = None
     written: str | None = None   # when the run was made (run.json's run_at, else its file time)
+    as_of: str | None = None     # the date its data describe (run.json's as_of)
 
     @property
     def lang(self) -> str | None:
         return self.settings.get("project", {}).get("lang")
 
+    @property
+    def label(self) -> str:
+        """How the run is named in the trend: the date its data describe, else the folder's name."""
+        return self.as_of or self.folder.name
+
     def record(self) -> dict:
-        return {"folder": str(self.folder), "profile": self.profile, "written": self.written,
+        return {"folder": str(self.folder), "profile": self.profile, "written": self.written, "as_of": self.as_of,
                 "villages": len(self.villages)}
 
 
@@ -80,6 +88,7 @@ def read_run(folder: str | os.PathLike) -> Run:
             raise DataError(f"{record}: is not JSON ({exc}); run covermap again to write it anew") from exc
         run.settings = data.get("profile", {}).get("settings", {}) or {}
         run.profile = data.get("profile", {}).get("path")
+        run.as_of = data.get("as_of")
         # run.json's run_at; a folder written before covermap recorded it: the file's time
         run.written = data.get("run_at") or datetime.fromtimestamp(
             record.stat().st_mtime, timezone.utc).astimezone().isoformat(timespec="seconds")
@@ -108,32 +117,72 @@ class Comparison:
     changes: pd.DataFrame
     differences: list[dict]
     lang: str
+    runs: list[Run] = field(default_factory=list)   # in time order
+    trend: pd.DataFrame | None = None
+    outputs: tuple[str, ...] = OUTPUTS
 
 
-def write_changes(old_dir, new_dir, outdir, *, codes: str | os.PathLike | None = None, overwrite: bool = False,
-                  lang: str | None = None) -> Comparison:
+def write_changes(old_dir, new_dir, outdir, **options) -> Comparison:
     """Compare the runs in ``old_dir`` and ``new_dir`` and write CHANGES_DIR ``outdir`` whole."""
+    return write_comparison([old_dir, new_dir], outdir, **options)
+
+
+def order_runs(runs: list[Run]) -> list[Run]:
+    """The runs in time order: by the date their data describe (run.json's as_of), then when
+    they were made (run_at), then folder name; a folder without run.json by its name."""
+    return sorted(runs, key=lambda run: (run.as_of or (run.written or "")[:10], run.written or "", run.folder.name))
+
+
+def write_comparison(folders, outdir, *, codes: str | os.PathLike | None = None, overwrite: bool = False,
+                     lang: str | None = None, maps: bool = True) -> Comparison:
+    """Compare the runs in ``folders`` (two or more, put in time order): the changes between
+    the last two, the trend over all; CHANGES_DIR ``outdir`` written whole."""
     outdir = Path(outdir)
-    for folder in (old_dir, new_dir):
+    if len(folders) < 2:
+        raise DataError("compare needs at least two output folders (the earlier run, then the later)")
+    for folder in folders:
         if Path(os.path.realpath(outdir)) == Path(os.path.realpath(folder)):
             raise OutputError(f"{outdir}: is one of the compared output folders; choose another folder for the changes")
-    old, new = read_run(old_dir), read_run(new_dir)
+    given = [read_run(folder) for folder in folders]
+    runs = order_runs(given)
+    if [run.folder for run in runs] != [run.folder for run in given]:
+        log.info("runs compared in the order of their dates: %s", ", ".join(f"{run.folder} ({run.label})" for run in runs))
+    old, new = runs[-2], runs[-1]
     table = read_codes(codes) if codes is not None else None
     lang = check_lang(lang or new.lang or "zh")
     differences = cmp.settings_differences(old.settings, new.settings)
     changed = {key for difference in differences for key in difference["standards"]}
     changes = cmp.compare(old.villages, new.villages, table, changed_standards=changed, lang=lang)
-    with OutputFolder(outdir, is_output=lambda name: name in OUTPUTS, record="changes.json") as folder:
-        folder.check(OUTPUTS, overwrite, reads=[old.folder / "villages.csv", new.folder / "villages.csv"])
+    trends = trend.trend([run.villages for run in runs], [run.label for run in runs], table)
+    book = changebook.NAMES[lang]
+    with OutputFolder(outdir, is_output=lambda name: name in ALL_OUTPUTS, record="changes.json") as folder:
+        folder.check(ALL_OUTPUTS, overwrite, reads=[run.folder / "villages.csv" for run in runs])
         staging = folder.stage()
+        written = [*OUTPUTS, "trend.csv", book]
         try:
             write_csv(staging / "changes.csv", changes)
             write_csv(staging / "summary.csv", cmp.summary(changes, lang))
-            write_gpkg_layers(staging / "changes.gpkg", {"changes": _on_polygons(changes, old, new)})
-            record = {"old": old.record(), "new": new.record(), "codes": str(codes) if codes else None,
+            write_csv(staging / "trend.csv", trends)
+            shapes = _on_polygons(changes, old, new)
+            write_gpkg_layers(staging / "changes.gpkg", {"changes": shapes})
+            changebook.write_changebook(staging / book, changes, trends, (old.label, new.label), lang)
+            if maps:   # folium is loaded only where maps are drawn
+                from maps.changes import write_change_map
+                from maps.trend import write_trend_page
+
+                title = T(zh="变化：{old} → {new}", en="Changes: {old} → {new}").format(lang, old=old.label,
+                                                                                   new=new.label)
+                if isinstance(shapes, gpd.GeoDataFrame) and write_change_map(staging / "changes.html", shapes,
+                                                                             lang=lang, title=title):
+                    written.append("changes.html")
+                write_trend_page(staging / "trend.html", trends, lang=lang,
+                                 title=T(zh="动态清零趋势", en="Trend of open problems")(lang))
+                written.append("trend.html")
+            record = {"runs": [run.record() for run in runs], "old": old.record(), "new": new.record(),
+                      "codes": str(codes) if codes else None,
                       "lang": lang, "settings_differences": differences, "counts": cmp.counts(changes),
                       "open_change": {k: int(v) for k, v in cmp.open_change(changes).items()},
-                      "outputs": list(OUTPUTS)}
+                      "outputs": [*written, "changes.json"]}
             (staging / "changes.json").write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str),
                                                   encoding="utf-8")
         except OutputError as exc:
@@ -141,8 +190,8 @@ def write_changes(old_dir, new_dir, outdir, *, codes: str | os.PathLike | None =
         except OSError as exc:
             raise OutputError(f"{outdir}: cannot write the changes ({exc.strerror or exc}); the previous outputs "
                               "are unchanged") from exc
-        folder.switch(OUTPUTS)
-    return Comparison(changes, differences, lang)
+        folder.switch([*written, "changes.json"])
+    return Comparison(changes, differences, lang, runs, trends, tuple([*written, "changes.json"]))
 
 
 def _on_polygons(changes: pd.DataFrame, old: Run, new: Run) -> pd.DataFrame:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from gis.errors import DataError
-from layers.verdicts import BASIC, BY_KEY, FAILS, MEETS, NO_DATA, STANDARDS, T, bureau_name
+from layers.verdicts import BASIC, BY_KEY, FAILS, MEETS, NO_DATA, STANDARDS, T
 
 FALSE_CLOSURE, OVERDUE, NO_MEASURE = "false_closure", "overdue", "no_measure"
 UNKNOWN_VILLAGE, UNVERIFIABLE, IN_PROGRESS = "unknown_village", "unverifiable", "in_progress"
@@ -465,7 +465,3 @@ def carried(reviewed: pd.DataFrame, gaps: pd.DataFrame, as_of: dt.date) -> pd.Da
 
 _REVIEW_COLUMNS = {*ENTRY_COLUMNS, "village_name", "township_code", "township_name", "verdict", "value", "reason",
                    "status", "status_text", "days_listed"}
-
-
-def bureau_of(standard: str, lang: str) -> str:
-    return bureau_name(BY_KEY[standard].bureau, lang)

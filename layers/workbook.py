@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -263,6 +263,7 @@ class Sheet:
     columns: list[Column]
     total: bool = False
     county: np.ndarray | None = None
+    chart: Callable | None = None   # draws a chart on the openpyxl sheet, given it and its data rows
 
     def __len__(self) -> int:
         return max((len(c.values) for c in self.columns), default=0)
@@ -433,7 +434,9 @@ def _write_book(path: Path, sheets: list[Sheet], lang: str, caption: str, frames
     frames = {} if frames is None else frames
     key = tuple(title for title, *_ in parts)
     if key not in frames:
-        frames[key] = _Frame(lang, caption, [(title, sheet.columns) for title, sheet, *_ in parts])
+        frames[key] = _Frame(lang, caption, [(title, sheet.columns, sheet.chart and (lambda ws, sheet=sheet,
+                                              n=stop - start: sheet.chart(ws, n)))
+                                             for title, sheet, start, stop, _ in parts])
     frame = frames[key]
     rows = []
     for _, sheet, start, stop, total in parts:
@@ -464,7 +467,7 @@ class _Frame:
     }
     SENTINEL = 1_000_000   # the last row of sheet k's filter, k + this, until written
 
-    def __init__(self, lang: str, caption: str, sheets: list[tuple[str, list[Column]]]):
+    def __init__(self, lang: str, caption: str, sheets: list[tuple[str, list[Column], Callable | None]]):
         self.words = _WORDS[lang]
         book = Workbook()
         book.remove(book.active)
@@ -473,8 +476,10 @@ class _Frame:
             book.add_named_style(NamedStyle(name, **style))
         self.ids: dict[str | None, str] = {}   # style -> ' s="n"', the cell's attribute
         self.sheets = []   # (XML part, filter's end as written, last column)
-        for k, (title, columns) in enumerate(sheets, 1):
+        for k, (title, columns, chart) in enumerate(sheets, 1):
             sheet = self._sheet(book, title, columns, caption, self.SENTINEL + k)
+            if chart is not None:
+                chart(sheet)
             last = get_column_letter(len(columns))
             self.sheets.append((f"xl/worksheets/sheet{k}.xml", last, self.SENTINEL + k))
             for style in self.STYLES.keys() | {"metres"}:
