@@ -1,9 +1,11 @@
 """The bundled sample county: its generator is deterministic, the shipped files are exactly
-what it writes, and the data holds the real names and codes and the deliberate cases."""
+what it writes (period 1, period 2 in 2026/, the filled-in ledger of period 1), and the data
+holds the real names and codes and the deliberate cases."""
 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -13,14 +15,17 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from openpyxl import load_workbook
 
 from layers.profile import load_profile
 from layers.sample import SAMPLE_DIR, generate, profile_path
 
 METRIC = "EPSG:4544"       # the generator's construction CRS
 UTM = "EPSG:32648"         # what working_crs = "auto" picks for this county
-GENERATED = ["villages.gpkg", "seats.csv", "roads.shp", "roads.shx", "roads.dbf", "roads.prj", "water.geojson",
-             "clinics.csv", "coverage.fgb", "fibre.xlsx", "profile.toml", "cases.json"]
+PERIOD = ["villages.gpkg", "seats.csv", "roads.shp", "roads.shx", "roads.dbf", "roads.prj", "water.geojson",
+          "clinics.csv", "coverage.fgb", "fibre.xlsx", "profile.toml", "cases.json"]
+GENERATED = [*PERIOD, "2026", "ledger_2025.xlsx", "ledger_cases.json"]
+GENERATED_2026 = [*PERIOD, "code_changes.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +51,27 @@ def read_all(folder: Path) -> dict[str, object]:
     }
 
 
+def read_period2(folder: Path) -> dict[str, object]:
+    return {**read_all(folder / "2026"),
+            "codes": pd.read_csv(folder / "2026" / "code_changes.csv", dtype=str)}
+
+
+def read_ledger(folder: Path) -> dict[str, object]:
+    """The ledger by its cells' values, sheet by sheet (openpyxl stamps times into the file,
+    so its bytes differ from one build to the next), with its filters and hidden rows; the
+    caption's covermap version left out."""
+    book = load_workbook(folder / "ledger_2025.xlsx")
+    sheets = {}
+    for ws in book:
+        cells = [[re.sub(r"covermap \S+", "covermap *", v) if isinstance(v, str) else v for v in row]
+                 for row in ws.iter_rows(values_only=True)]
+        hidden = sorted(r for r, d in ws.row_dimensions.items() if d.hidden)
+        filters = [(f.colId, f.filters.filter) for f in ws.auto_filter.filterColumn]
+        sheets[ws.title] = (cells, ws.auto_filter.ref, filters, hidden)
+    return {"sheets": sheets,
+            "cases": json.loads((folder / "ledger_cases.json").read_text(encoding="utf-8"))}
+
+
 def assert_same(left: dict, right: dict) -> None:
     assert left.keys() == right.keys()
     for key in left:
@@ -67,18 +93,34 @@ def assert_same(left: dict, right: dict) -> None:
 def test_generator_is_deterministic(runs):
     first, second = runs
     assert sorted(p.name for p in first.iterdir()) == sorted(GENERATED)
+    assert sorted(p.name for p in (first / "2026").iterdir()) == sorted(GENERATED_2026)
     assert_same(read_all(first), read_all(second))
+    assert_same(read_period2(first), read_period2(second))
+    assert read_ledger(first) == read_ledger(second)
 
 
 def test_shipped_files_equal_the_generator_output(runs):
     """If this fails, rerun `python -m layers.sample.generate` and commit the result."""
     assert_same(read_all(runs[0]), read_all(SAMPLE_DIR))
+    assert_same(read_period2(runs[0]), read_period2(SAMPLE_DIR))
+
+
+def test_shipped_ledger_equals_the_generator_output(runs):
+    """Every cell of every sheet of ledger_2025.xlsx, and ledger_cases.json. If this fails,
+    rerun `python -m layers.sample.generate` (the workbook is covermap's own: a change to
+    layers/workbook.py changes it) and commit the result."""
+    built, shipped = read_ledger(runs[0]), read_ledger(SAMPLE_DIR)
+    assert built["cases"] == shipped["cases"]
+    assert built["sheets"].keys() == shipped["sheets"].keys()
+    for title in built["sheets"]:
+        assert built["sheets"][title] == shipped["sheets"][title], title
 
 
 def test_shipped_sample_is_small_and_has_no_cpg():
-    files = [p for p in SAMPLE_DIR.iterdir() if p.is_file() and p.suffix != ".py"]
+    files = [p for p in SAMPLE_DIR.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
     assert sum(p.stat().st_size for p in files) < 3_000_000
     assert not (SAMPLE_DIR / "roads.cpg").exists()   # GBK text without .cpg; the profile names the encoding
+    assert not (SAMPLE_DIR / "2026" / "roads.cpg").exists()
 
 
 def test_profile_reads_every_file():
@@ -93,6 +135,16 @@ def test_profile_reads_every_file():
     assert rules.water.min_share == 0.5
     assert (rules.clinics.share_max_population, rules.clinics.share_max_distance_m) == (600, 2500)
     assert (rules.network.min_share, rules.network.fibre_max_distance_m) == (0.9, 1000)
+    assert profile.as_of.isoformat() == "2025-12-31"
+
+
+def test_period2_profile_reads_its_files_with_period1_standards():
+    first, second = load_profile(profile_path()), load_profile(SAMPLE_DIR / "2026" / "profile.toml")
+    assert second.as_of.isoformat() == "2026-11-30"
+    assert second.standards == first.standards          # closed gaps are fixes, not changed limits
+    assert second.name == first.name and second.working_crs is None
+    folder = (SAMPLE_DIR / "2026").resolve()
+    assert all(source.path.is_file() and source.path.resolve().parent == folder for source in second.sources())
 
 
 @pytest.fixture(scope="module")
