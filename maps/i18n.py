@@ -56,6 +56,21 @@ _ZH = {
     "legend.areas_note": "点击{unit}查看各标准不达标村数和本县地图链接。",
     "panel.areas": "{bureau}：各{unit}不达标村数（从多到少）",
     "search.areas": "搜索{unit}名称或代码", "area.none": "无匹配结果",
+    # the change map and trend page of `covermap compare` (maps/changes.py, maps/trend.py); the change
+    # words are layers.compare.CHANGE_WORDS' (tests/test_change_map.py checks they read the same)
+    "change.closed": "已销号", "change.new": "新增", "change.persisting": "仍未解决",
+    "change.improved": "好转", "change.worsened": "恶化", "change.data_gained": "补齐数据",
+    "change.data_lost": "数据缺失", "change.village_added": "新增村", "change.village_removed": "撤销村",
+    "changes.title": "两次评估之间的变化", "changes.legend": "变化（村 × 标准，项数）",
+    "changes.all": "合计", "changes.undrawn": "无位置", "changes.undrawn_note": "无位置的项已计数，未绘制。",
+    "changes.old": "上次", "changes.new": "本次",
+    "changes.settings": "两次运行该标准的设置不同：变化可能来自限值改变，而非整改。",
+    "trend.title": "问题走势", "trend.open": "各部门未解决问题数（不达标 + 基本达标）",
+    "trend.periods_heading": "每期已销号与新增", "trend.periods_note": "每对柱为相邻两次运行之间的变化。",
+    "trend.one_run": "只有一次运行，暂无变化可比。", "trend.townships": "各乡镇未解决问题数（各部门合计）",
+    "trend.township": "乡镇", "trend.change": "增减", "trend.sparkline": "走势", "trend.total": "合计",
+    "trend.period": "{old} → {new}", "trend.point": "{bureau}，{label}：{value}",
+    "trend.bar": "{bureau}，{period}，{change}：{value}",
 }
 
 _EN = {
@@ -115,6 +130,24 @@ _EN = {
     "legend.areas_note": "Click one of the {unit} for its villages failing each standard and its county map.",
     "panel.areas": "{bureau}: {unit} by failing villages, most first",
     "search.areas": "Search {unit} by name or code", "area.none": "No match",
+    "change.closed": "closed", "change.new": "new", "change.persisting": "persisting",
+    "change.improved": "improved", "change.worsened": "worsened", "change.data_gained": "data gained",
+    "change.data_lost": "data lost", "change.village_added": "village added",
+    "change.village_removed": "village removed",
+    "changes.title": "Changes between two runs", "changes.legend": "Changes (village × standard items)",
+    "changes.all": "All", "changes.undrawn": "No location",
+    "changes.undrawn_note": "Items without a location are counted, not drawn.",
+    "changes.old": "Before", "changes.new": "Now",
+    "changes.settings": "The runs' settings differ for this standard: the change may come from the limit, "
+                        "not from a fix.",
+    "trend.title": "Trend of problems", "trend.open": "Open problems per bureau (fails + basically meets)",
+    "trend.periods_heading": "Closed and new in each period",
+    "trend.periods_note": "Each pair of bars: the change from one run to the next.",
+    "trend.one_run": "One run only: no changes to compare yet.",
+    "trend.townships": "Open problems per township (all bureaus)", "trend.township": "Township",
+    "trend.change": "Change", "trend.sparkline": "Trend", "trend.total": "Total",
+    "trend.period": "{old} → {new}", "trend.point": "{bureau}, {label}: {value}",
+    "trend.bar": "{bureau}, {period}, {change}: {value}",
 }
 
 _TABLES = {"zh": MappingProxyType(_ZH), "en": MappingProxyType(_EN)}
