@@ -54,8 +54,22 @@ def nearest_clinic(origins: np.ndarray, clinics: pd.DataFrame, ok: np.ndarray,
             pd.Series(name, index=index, name="clinic_nearest_name"))
 
 
-def assess(inputs: Inputs, rules: ClinicRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """clinic_count, clinic_nearest_m, clinic_nearest_name, clinic_verdict, clinic_reason (in ``lang``)."""
+def nearest_table(inputs: Inputs, rules: ClinicRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """``clinic_nearest_m`` and ``clinic_nearest_name`` of every village: the part of
+    ``assess`` that is a distance (measured in each village's zone, ``layers.zones``)."""
+    index = inputs.villages.index
+    if inputs.clinics is None:
+        return pd.DataFrame({"clinic_nearest_m": np.full(len(index), np.nan),
+                             "clinic_nearest_name": np.full(len(index), None)}, index=index)
+    good = qualifying(inputs.clinics, rules).fillna(False).to_numpy(dtype=bool)
+    return pd.concat(nearest_clinic(inputs.origins, inputs.clinics, good, index, lang), axis=1)
+
+
+def assess(inputs: Inputs, rules: ClinicRules, lang: str = DEFAULT_LANG,
+           nearest: pd.DataFrame | None = None) -> pd.DataFrame:
+    """clinic_count, clinic_nearest_m, clinic_nearest_name, clinic_verdict, clinic_reason (in ``lang``).
+    ``nearest``: ``nearest_table`` of these villages where it was measured elsewhere (in
+    their zones); else it is measured here, in ``inputs.crs``."""
     index = inputs.villages.index
     n = len(index)
     grades = Grades(n, lang, T(zh="配置中没有卫生室图层", en="no clinics layer in the profile"))
@@ -79,7 +93,10 @@ def assess(inputs: Inputs, rules: ClinicRules, lang: str = DEFAULT_LANG) -> pd.D
     unstandardized = per_village(is_clinic & _says_no(clinics, "standardized"))
     doctors = clinics["doctors"].to_numpy(dtype=float) if "doctors" in clinics else np.full(len(clinics), np.nan)
     few_doctors = per_village(is_clinic & (doctors < rules.min_doctors))
-    distance, name = nearest_clinic(inputs.origins, clinics, good, index, lang)
+    if nearest is None:
+        distance, name = nearest_clinic(inputs.origins, clinics, good, index, lang)
+    else:
+        distance, name = nearest["clinic_nearest_m"].set_axis(index), nearest["clinic_nearest_name"].set_axis(index)
     d = distance.to_numpy()
     population = inputs.villages["population"].to_numpy(dtype=float)
     small = population < rules.share_max_population

@@ -43,8 +43,11 @@ def assess_part(profile: Profile, part: Inputs, rows: np.ndarray, county: str) -
              "net4g": lambda where: network.assess_4g(where, rules.network, lang),
              "fibre": lambda where: network.assess_fibre(where, rules.network, lang)}
     # as assess does: the distances in each village's zone, the shares on the part itself
-    in_zones = zones.assess(part, rules, lambda where: [steps[key](where) for key in pipeline.ZONED])
+    measures = pipeline.zoned_measures(rules, lang)
+    in_zones = zones.assess(part, rules, lambda where: [measures[key](where) for key in pipeline.ZONED])
     found = dict(zip(pipeline.ZONED, in_zones or []))
+    if in_zones is not None:   # the nearest clinics measured in the zones, the containment on the part
+        found["clinic"] = clinics.assess(part, rules.clinics, lang, found["clinic"])
     table = pipeline._village_table(part, [found[key] if key in found else step(part)
                                            for key, step in steps.items()])
     table.index = rows

@@ -81,11 +81,13 @@ Stretch = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = None,
                     stretch: Stretch | None = None, into: Callable[[object, Inputs], Inputs] | None = None,
-                    layers: tuple[str, ...] = LAYERS) -> Iterator[tuple[object, np.ndarray, Inputs]]:
+                    layers: tuple[str, ...] = LAYERS, neighbours: bool = True
+                    ) -> Iterator[tuple[object, np.ndarray, Inputs]]:
     """``partitions`` one part at a time: only one part's copies are held at once;
     ``into(key, part)`` makes each part what is yielded (its copies in another CRS: the
     copies cut from ``inputs`` are let go before it is yielded); a part holds the
-    ``layers`` alone (the others None).
+    ``layers`` alone (the others None); ``neighbours=False``: its own villages alone,
+    where no village's answer depends on another's (no clinic to give to one of them).
 
     A part's reach is that of its counties, box by box: a zone's villages lie in a band
     whose one bounding box (in a CRS whose meridians converge) would take in far more
@@ -130,7 +132,7 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
         return [np.unique(geom_i[cuts[k]:cuts[k + 1]]) for k in range(len(keys))]
 
     n = len(villages)
-    context = [np.unique(rows % n) for rows in grouped(both, inner)]
+    context = [np.unique(rows % n) for rows in grouped(both, inner)] if neighbours else None
     features = {layer: grouped(getattr(inputs, layer).geometry.to_numpy(), outer(layer))
                 for layer in layers if getattr(inputs, layer) is not None}
     if "water" in features and "served_codes" in inputs.water:
@@ -144,7 +146,7 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
                              for k, rows in zip(keys, features["water"])]
     for k, part_key in enumerate(keys):
         own = np.flatnonzero(key_of == k)
-        rows = np.union1d(own, context[k])
+        rows = np.union1d(own, context[k]) if neighbours else own
         part = dataclasses.replace(
             inputs, villages=villages.iloc[rows].reset_index(drop=True),
             seats=inputs.seats.iloc[rows].reset_index(drop=True), village_suspects=None, township_shapes=None,

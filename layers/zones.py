@@ -13,6 +13,7 @@ carries the features its villages can reach (``layers.partition``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from gis import progress
+from gis import geometry, progress
 from gis.crs import geographic_centres, reproject, zone_crs, zone_meridian
 from layers.inputs import Inputs
 from layers.partition import Stretch, county_of, iter_partitions
@@ -68,6 +69,7 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
     if meridians is None:
         return None
     zones = np.unique(meridians)
+    inputs = _measured(inputs)
     if len(zones) == 1:
         crs = zone_crs(zones[0])
         if crs.equals(inputs.crs):
@@ -77,7 +79,7 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
     found: list[list[pd.DataFrame]] = []
     rows_of: list[np.ndarray] = []
     parts = iter_partitions(inputs, rules, meridians, stretch_of(inputs.crs), layers=ZONED_LAYERS,
-                            into=lambda meridian, part: in_crs(part, zone_crs(meridian)))
+                            into=lambda meridian, part: in_crs(part, zone_crs(meridian)), neighbours=False)
     for meridian, rows, part in parts:
         progress.advance("zones", len(found), len(zones))
         own = part.meridians == meridian
@@ -92,6 +94,19 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
         table = pd.concat([tables[k] for tables in found], ignore_index=True).iloc[order]
         joined.append(table.set_axis(inputs.villages.index))
     return joined
+
+
+def _measured(inputs: Inputs) -> Inputs:
+    """What the zones' parts measure from: each village's seat, and its polygon only where
+    it has none (roads entering it; the distances from it), with the ``ZONED_LAYERS``:
+    the polygons of seated villages, most of the vertices, are neither cut nor reprojected."""
+    polygons = np.where(geometry.usable(inputs.seats.to_numpy()), None, inputs.villages.geometry.to_numpy())
+    villages = gpd.GeoDataFrame({"code": inputs.villages["code"]}, geometry=polygons, crs=inputs.crs)
+    return dataclasses.replace(inputs, villages=villages, village_suspects=None, township_shapes=None,
+                               villages_as_read=None, **{name: None for name in _UNZONED})
+
+
+_UNZONED = ("water", "coverage")
 
 
 def in_crs(inputs: Inputs, crs: CRS) -> Inputs:
