@@ -303,6 +303,18 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
         log.info(SAMPLE_PROBLEMS.format(console.lang, n=len(hidden), profile=profile_path()))
 
 
+def _comparison_pages(folder: Path, comparison) -> list[str]:
+    """changes.html (when the runs have polygons) and trend.html: folium is loaded only here."""
+    from maps.changes import write_change_map
+    from maps.trend import write_trend_page
+    written = []
+    if comparison.shapes is not None and write_change_map(folder / "changes.html", comparison.shapes,
+                                                          lang=comparison.lang, title=comparison.title):
+        written.append("changes.html")
+    write_trend_page(folder / "trend.html", comparison.trend, lang=comparison.lang)
+    return [*written, "trend.html"]
+
+
 @main.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -341,7 +353,8 @@ def compare(runs: tuple[Path, ...], outdir: Path, codes: Path | None, overwrite:
 
     if len(runs) < 2:
         raise click.UsageError("give at least two output folders: the earlier run, then the later")
-    result = write_comparison(list(runs), outdir, codes=codes, overwrite=overwrite, lang=lang, maps=not no_maps)
+    result = write_comparison(list(runs), outdir, codes=codes, overwrite=overwrite, lang=lang,
+                              pages=None if no_maps else _comparison_pages)
     for difference in result.differences:
         log.warning(difference_text(difference, result.lang))
     click.echo(summary_line(result.changes, outdir, result.lang))

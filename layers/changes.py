@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -120,6 +121,12 @@ class Comparison:
     runs: list[Run] = field(default_factory=list)   # in time order
     trend: pd.DataFrame | None = None
     outputs: tuple[str, ...] = OUTPUTS
+    shapes: pd.DataFrame | None = None   # the changes on the villages' polygons, when the runs have them
+
+    @property
+    def title(self) -> str:
+        return T(zh="变化：{old} → {new}", en="Changes: {old} → {new}").format(
+            self.lang, old=self.runs[-2].label, new=self.runs[-1].label)
 
 
 def write_changes(old_dir, new_dir, outdir, **options) -> Comparison:
@@ -129,14 +136,16 @@ def write_changes(old_dir, new_dir, outdir, **options) -> Comparison:
 
 def order_runs(runs: list[Run]) -> list[Run]:
     """The runs in time order: by the date their data describe (run.json's as_of), then when
-    they were made (run_at), then folder name; a folder without run.json by its name."""
-    return sorted(runs, key=lambda run: (run.as_of or (run.written or "")[:10], run.written or "", run.folder.name))
+    they were made (run_at); runs that tie (or have no run.json) stay in the order given."""
+    return sorted(runs, key=lambda run: (run.as_of or (run.written or "")[:10], run.written or ""))
 
 
 def write_comparison(folders, outdir, *, codes: str | os.PathLike | None = None, overwrite: bool = False,
-                     lang: str | None = None, maps: bool = True) -> Comparison:
+                     lang: str | None = None, pages: Callable[[Path, Comparison], list[str]] | None = None
+                     ) -> Comparison:
     """Compare the runs in ``folders`` (two or more, put in time order): the changes between
-    the last two, the trend over all; CHANGES_DIR ``outdir`` written whole."""
+    the last two, the trend over all; CHANGES_DIR ``outdir`` written whole. ``pages``: writes
+    the HTML pages (``maps``, given by the command) into the staging folder, returns their names."""
     outdir = Path(outdir)
     if len(folders) < 2:
         raise DataError("compare needs at least two output folders (the earlier run, then the later)")
@@ -166,18 +175,8 @@ def write_comparison(folders, outdir, *, codes: str | os.PathLike | None = None,
             shapes = _on_polygons(changes, old, new)
             write_gpkg_layers(staging / "changes.gpkg", {"changes": shapes})
             changebook.write_changebook(staging / book, changes, trends, (old.label, new.label), lang)
-            if maps:   # folium is loaded only where maps are drawn
-                from maps.changes import write_change_map
-                from maps.trend import write_trend_page
-
-                title = T(zh="变化：{old} → {new}", en="Changes: {old} → {new}").format(lang, old=old.label,
-                                                                                   new=new.label)
-                if isinstance(shapes, gpd.GeoDataFrame) and write_change_map(staging / "changes.html", shapes,
-                                                                             lang=lang, title=title):
-                    written.append("changes.html")
-                write_trend_page(staging / "trend.html", trends, lang=lang,
-                                 title=T(zh="动态清零趋势", en="Trend of open problems")(lang))
-                written.append("trend.html")
+            if pages is not None:
+                written += pages(staging, Comparison(changes, differences, lang, runs, trends, shapes=shapes))
             record = {"runs": [run.record() for run in runs], "old": old.record(), "new": new.record(),
                       "codes": str(codes) if codes else None,
                       "lang": lang, "settings_differences": differences, "counts": cmp.counts(changes),
