@@ -185,7 +185,8 @@ def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
 def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None,
                  lang: str | None = None, basemap: str | None = None, online: bool = False,
                  workers: int | None = None, scheduler: str | None = None, maps: bool = True,
-                 ledger: Path | None = None) -> None:
+                 ledger: Path | None = None, ledger_warnings: bool = True) -> tuple[object, list[str]]:
+    """Run ``profile_path`` into ``outdir`` and print its summary; the result and the lines printed."""
     from layers.pipeline import assess, claim, counts, publish, read_back
     from layers.profile import load_profile
     from layers.verdicts import run_summary
@@ -219,14 +220,17 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
         publish(result, folder, overwrite=overwrite, extras=extras)
     fails = {key: value["fails"] for key, value in counts(result.villages).items()}
     _finish_progress()
+    lines = [run_summary(len(result.villages), len(result.gaps), fails, len(result.no_data), outdir, profile.lang)]
     if result.ledger is not None:
         from layers.ledger import FINDINGS, finding_text, summary_line
 
-        for _, row in result.ledger[result.ledger["status"].isin(FINDINGS)].iterrows():
-            log.warning(finding_text(row, profile.lang))
-    click.echo(run_summary(len(result.villages), len(result.gaps), fails, len(result.no_data), outdir, profile.lang))
-    if result.ledger is not None:
-        click.echo(summary_line(result.ledger, profile.lang))
+        if ledger_warnings:
+            for _, row in result.ledger[result.ledger["status"].isin(FINDINGS)].iterrows():
+                log.warning(finding_text(row, profile.lang))
+        lines.append(summary_line(result.ledger, profile.lang))
+    for line in lines:
+        click.echo(line)
+    return result, lines
 
 
 @main.command()
@@ -278,29 +282,69 @@ def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap:
 @map_options
 @_fail_cleanly
 def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool) -> None:
-    """Run the bundled sample county (望谟县, generated geometry) into OUTDIR.
+    """Run the bundled sample county (望谟县, generated geometry) through a campaign's
+    cycle into OUTDIR: two periods a year apart, the bureaus' filled-in problem list of the
+    first read back by the second (账实不符, 逾期 …), their comparison and the trend.
 
     \b
     Example:
         covermap demo demo-output
         # then open demo-output/index.html in a browser
         covermap demo demo-en --lang en
+    Writes OUTDIR/2025 and OUTDIR/2026 (each the outputs of covermap run; 2026 read
+    the ledger layers/sample/ledger_2025.xlsx), OUTDIR/changes (covermap compare, with the
+    sample's code-change table) and OUTDIR/index.html, which links them.
     """
-    from layers.sample import profile_path
-    from layers.steps import SAMPLE_PROBLEMS
+    from gis.errors import OutputError
+    from layers.changes import write_comparison
+    from layers.compare import summary_line
+    from layers.sample import SAMPLE_DIR, profile_path
+    from layers.profile import load_profile
+    from layers.steps import CYCLE_TITLE, OPEN_PAGE, PERIOD, SAMPLE_PROBLEMS
+    from layers.changebook import NAMES
+    from layers.workbook import WORKBOOK_NAMES
+    from maps.cycle import Period, write_cycle_page
 
+    landing = outdir / "index.html"
+    if landing.exists() and not overwrite:
+        raise OutputError(f"{outdir}: holds the outputs of an earlier demo; add --overwrite to replace them")
     # the sample's problems are there on purpose: one note, not warnings for the user to fix
     hidden: list[logging.LogRecord] = []
     console = _console()
     if console is not None:
         console.hide = lambda record: hasattr(record, "finding") and not hidden.append(record)
+    periods = (("2025", profile_path(), None), ("2026", SAMPLE_DIR / "2026" / "profile.toml",
+                                                SAMPLE_DIR / "ledger_2025.xlsx"))
+    done, found = [], 0
     try:
-        _run_profile(profile_path(), outdir, overwrite, lang=lang, basemap=basemap, online=online)
+        for name, profile, ledger in periods:
+            log.info(PERIOD.format(lang or "zh", folder=outdir / name, as_of=load_profile(profile).as_of))
+            result, lines = _run_profile(profile, outdir / name, overwrite, lang=lang, basemap=basemap, online=online,
+                                         ledger=ledger, ledger_warnings=False)
+            done.append((name, result, lines))
+            found = len(hidden) if len(done) == 1 else found   # the same deliberate problems in every period
     finally:
         if console is not None:
             console.hide = None
-    if hidden:
-        log.info(SAMPLE_PROBLEMS.format(console.lang, n=len(hidden), profile=profile_path()))
+    profile = done[-1][1].profile
+    comparison = write_comparison([outdir / name for name, *_ in done], outdir / "changes",
+                                  codes=SAMPLE_DIR / "2026" / "code_changes.csv", overwrite=overwrite,
+                                  lang=profile.lang, pages=_comparison_pages)
+    changed = summary_line(comparison.changes, outdir / "changes", comparison.lang)
+    click.echo(changed)
+    files = {"change_map": "changes.html", "change_book": NAMES[comparison.lang], "trend_page": "trend.html"}
+    files = {key: name for key, name in files.items() if name in comparison.outputs}
+    book = WORKBOOK_NAMES[comparison.lang]
+    pages = [Period(run.label, name, lines[0], workbook=book) for (name, _, lines), run in zip(done, comparison.runs)]
+    ledger_line = done[-1][2][1] if len(done[-1][2]) > 1 else None
+    try:
+        write_cycle_page(landing, CYCLE_TITLE.format(profile.lang, name=profile.name), pages, ledger_line,
+                         pages[-1], changed, "changes", files, comparison.trend, lang=profile.lang)
+    except OSError as exc:
+        raise OutputError(f"{landing}: cannot be written ({exc.strerror or exc})") from exc
+    if found:
+        log.info(SAMPLE_PROBLEMS.format(console.lang, n=found, profile=profile_path()))
+    click.echo(OPEN_PAGE.format(profile.lang, page=landing))
 
 
 def _comparison_pages(folder: Path, comparison) -> list[str]:

@@ -27,6 +27,10 @@ COUNTED = {
     "county workbooks": T(zh="个县工作簿", en="county workbooks"),
 }
 
+PERIOD = T(zh="{as_of} 的数据 → {folder}", en="the data of {as_of} → {folder}")
+OPEN_PAGE = T(zh="在浏览器中打开 {page}", en="open {page} in a browser")
+CYCLE_TITLE = T(zh="{name}：动态清零两期演示", en="{name}: a campaign over two periods")
+
 SAMPLE_PROBLEMS = T(zh="样例县有意设置了 {n} 处数据问题（如一个村没有边界），用来演示 covermap 如何处理；"
                        "运行 covermap check {profile} 可逐条查看",
                     en="the sample county's data has deliberate problems ({n}, such as a village without a boundary) "

@@ -102,7 +102,8 @@ def screenshot_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_output(tmp_path_factory) -> Path:
-    """`covermap demo` run once per test session (Chinese, no basemap): the folder of outputs."""
+    """`covermap demo` run once per test session (Chinese, no basemap): its first period's outputs
+    (the sample county as profile.toml describes it)."""
     from click.testing import CliRunner
 
     from cli import main
@@ -110,4 +111,4 @@ def demo_output(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo-maps") / "out"
     result = CliRunner().invoke(main, ["-q", "demo", str(out)])
     assert result.exit_code == 0, result.output
-    return out
+    return out / "2025"

@@ -26,6 +26,7 @@ from click.testing import CliRunner
 from cli import main
 from county_files import write_county
 from layers.pipeline import TABLES
+from layers.sample import profile_path
 
 NEW_NAMES = {*TABLES, "问题清单.xlsx", "run.json"}   # the workbook written with --no-maps too
 USER = {"notes.txt": b"my notes", "photos/a.jpg": b"\xff\xd8 a photo", "photos/trip/b.txt": b"nested"}
@@ -53,7 +54,7 @@ def sets(tmp_path_factory):
     as a run writes it in an empty folder, with the command that writes it."""
     base = tmp_path_factory.mktemp("sets")
     previous = base / "previous"
-    done = CliRunner().invoke(main, ["-qq", "demo", str(previous)])
+    done = CliRunner().invoke(main, ["-qq", "run", str(profile_path()), "-o", str(previous)])
     assert done.exit_code == 0, done.output
     for name, content in USER.items():
         (previous / name).parent.mkdir(parents=True, exist_ok=True)
@@ -291,7 +292,7 @@ def test_a_real_full_disk_leaves_the_previous_set(sets, tiny_disk):
     """The previous set (7.8 MB with its maps) fits the 12 MB disk once, not with a second beside it."""
     out = tiny_disk / "out"
     shutil.copytree(sets[0], out)
-    done = CliRunner().invoke(main, ["-qq", "demo", str(out), "--overwrite"])
+    done = CliRunner().invoke(main, ["-qq", "run", str(profile_path()), "-o", str(out), "--overwrite"])
     assert done.exit_code == 1
     assert done.output.startswith(f"Error: {out}") and "(No space left on device)" in done.output
     assert done.output.count("\n") == 1 and ".covermap" not in done.output

@@ -1,7 +1,9 @@
-"""`covermap demo` end to end, as a newcomer runs it: the bundled sample county into a
-folder, then its map.html in Debian's chromium with the network cut off."""
+"""`covermap demo` end to end, as a newcomer runs it: the bundled sample county's two periods,
+the ledger read back and their comparison into a folder, then its pages in Debian's chromium
+with the network cut off."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -13,11 +15,16 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
+def demo_cycle(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "out"
     result = CliRunner().invoke(main, ["-q", "demo", str(out)])
     assert result.exit_code == 0, result.output
-    return out
+    return out, result.output
+
+
+@pytest.fixture(scope="module")
+def demo_dir(demo_cycle):
+    return demo_cycle[0] / "2025"
 
 
 def test_demo_writes_every_output(demo_dir):
@@ -43,4 +50,40 @@ def test_demo_map_opens_offline_and_shows_the_villages(demo_dir, offline_page):
     villages = pd.read_csv(demo_dir / "villages.csv", dtype={"village_code": str}, encoding="utf-8-sig")
     # Every village with a boundary is on the map (the one without a boundary is not).
     assert set(villages["village_code"]) - set(drawn) == {"522326110207"}
+    assert offline_page.problems() == []
+
+
+def test_demo_shows_the_whole_cycle(demo_cycle):
+    """Two periods, the ledger read back with each of its findings, the comparison and trend."""
+    from layers.sample import SAMPLE_DIR
+
+    out, printed = demo_cycle
+    lines = printed.strip().splitlines()
+    assert lines[0].startswith("171 个村，85 项不达标") and lines[0].endswith(str(out / "2025"))
+    assert lines[1].startswith("170 个村，") and lines[1].endswith(str(out / "2026"))   # two villages merged
+    assert lines[2].startswith("台账核查（85 条）：账实不符 7、逾期 10、未填整改措施 5")
+    assert lines[3].startswith("已销号 23、新增 2、仍未解决 ") and "好转 5" in lines[3]
+    assert lines[-1] == f"在浏览器中打开 {out / 'index.html'}"
+    expected = json.loads((SAMPLE_DIR / "ledger_cases.json").read_text(encoding="utf-8"))
+    ledger = pd.read_csv(out / "2026" / "ledger.csv", dtype={"village_code": str})
+    found = ledger.set_index(["village_code", "standard"])["status"]
+    for case in expected:
+        assert found[(case["village_code"], case["standard"])] == case["finding"], case
+    record = json.loads((out / "changes" / "changes.json").read_text(encoding="utf-8"))
+    assert record["counts"]["transport"]["closed"] == 3 and record["counts"]["water"]["new"] == 1
+    assert [run["as_of"] for run in record["runs"]] == ["2025-12-31", "2026-11-30"]
+    assert {"changes.html", "trend.html", "变化清单.xlsx"} <= set(record["outputs"])
+
+
+def test_demo_landing_page_links_every_output_and_opens_offline(demo_cycle, offline_page):
+    out, _ = demo_cycle
+    html = (out / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', html)
+    assert len(links) == 9 and all((out / link).is_file() for link in links), links
+    page = offline_page.page
+    page.goto((out / "index.html").as_uri(), wait_until="load")
+    assert page.locator("svg polyline, svg path").count() >= 4   # the trend's lines, one per bureau
+    assert "账实不符 7" in page.inner_text("body")
+    for name in ("changes/changes.html", "changes/trend.html", "2026/index.html"):
+        page.goto((out / name).as_uri(), wait_until="load")
     assert offline_page.problems() == []

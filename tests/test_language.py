@@ -116,7 +116,7 @@ def demo(tmp_path_factory):
         args = ["-q", "demo", str(out)] + (["--lang", "en"] if lang == "en" else [])
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
-        runs[lang] = out, result.output.strip().splitlines()[-1]
+        runs[lang] = out / "2025", result.output.strip().splitlines()[0]   # the first period's summary
     return runs
 
 
@@ -262,3 +262,40 @@ def test_the_maps_words_are_those_of_the_tables():
             assert words[f"bureau.{bureau}"] == verdicts.bureau_name(bureau, lang)
         for verdict in verdicts.VERDICTS:
             assert words[f"verdict.{verdict}"] == verdicts.word(verdict, lang)
+
+
+def test_the_cycle_speaks_the_language_too(demo):
+    """The demo's second period (the ledger read back), the comparison and the landing page:
+    no English sentence in the Chinese outputs; the English ones in English words."""
+    root = demo["zh"][0].parent
+    keys = KEY_COLUMNS | {"status", "change", "old_verdict", "new_verdict", "settings_changed", "file", "sheet",
+                          "old_village_code", "label"}
+    found = {}
+    for path in [root / "2026" / "ledger.csv", *sorted((root / "changes").glob("*.csv"))]:
+        table = _csv(path.parent, path.name)
+        for column in set(table.columns) - keys:
+            for value in table[column].unique():
+                if _english(value):
+                    found.setdefault(f"{path.name}:{column}", value)
+    for book in (root / "2026" / "问题清单.xlsx", root / "changes" / "变化清单.xlsx"):
+        sheets = openpyxl.load_workbook(book, read_only=True)
+        for sheet in sheets.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                for value in row:
+                    text = re.sub(r"\S+\.\w+|covermap", " ", value) if isinstance(value, str) else ""
+                    if _english(text):
+                        found.setdefault(f"{book.name}:{sheet.title}", value)
+        sheets.close()
+    for page in (root / "index.html", root / "changes" / "trend.html"):
+        body = re.sub(r"<style.*?</style>|<script.*?</script>|<[^>]+>", " ",
+                      page.read_text(encoding="utf-8"), flags=re.S)
+        body = re.sub(r"\S+\.(html|xlsx|csv)|covermap|/\S+", " ", body)
+        if _english(body):
+            found[page.name] = _english(body)
+    assert not found, found
+    en = demo["en"][0].parent
+    ledger = _csv(en / "2026", "ledger.csv")
+    assert "claimed fixed, still failing" in set(ledger["status_text"])
+    changes = _csv(en / "changes", "changes.csv")
+    assert {"closed", "new", "persisting"} <= set(changes["change_text"])
+    assert not CJK.search(" ".join(openpyxl.load_workbook(en / "changes" / "changes_list.xlsx").sheetnames))

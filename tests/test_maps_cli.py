@@ -26,7 +26,7 @@ def _copy_profile(tmp_path, extra: str):
 
 def test_tianditu_without_a_key_is_a_one_line_error(tmp_path, monkeypatch):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
-    result = CliRunner().invoke(main, ["demo", str(tmp_path / "out"), "--basemap", "tianditu"])
+    result = CliRunner().invoke(main, ["-q", "demo", str(tmp_path / "out"), "--basemap", "tianditu"])
     assert result.exit_code == 1
     message = result.output.strip()
     assert message.startswith("Error: basemap tianditu needs a Tianditu key: set the environment variable "

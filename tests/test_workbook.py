@@ -41,7 +41,7 @@ def _run(*args: str) -> None:
 def demo(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wb") / "demo"
     _run("demo", str(out))
-    return out
+    return out / "2025"
 
 
 def _data(sheet) -> list[tuple]:
@@ -194,6 +194,7 @@ def test_chinese_workbook_holds_no_english(demo):
 def test_english_workbook(tmp_path):
     out = tmp_path / "en"
     _run("demo", str(out), "--lang", "en")
+    out = out / "2025"
     assert not (out / "问题清单.xlsx").exists()
     book = load_workbook(out / "problem_list.xlsx")
     assert book.sheetnames == ["Summary", "Transport", "Water", "Health", "Telecom", "No data", "Ledger mismatches"]
