@@ -226,7 +226,7 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
 
         if ledger_warnings:
             for _, row in result.ledger[result.ledger["status"].isin(FINDINGS)].iterrows():
-                log.warning(finding_text(row, profile.lang))
+                log.warning("warning: %s", finding_text(row, profile.lang))
         lines.append(summary_line(result.ledger, profile.lang))
     for line in lines:
         click.echo(line)
@@ -400,7 +400,7 @@ def compare(runs: tuple[Path, ...], outdir: Path, codes: Path | None, overwrite:
     result = write_comparison(list(runs), outdir, codes=codes, overwrite=overwrite, lang=lang,
                               pages=None if no_maps else _comparison_pages)
     for difference in result.differences:
-        log.warning(difference_text(difference, result.lang))
+        log.warning("warning: %s", difference_text(difference, result.lang))
     click.echo(summary_line(result.changes, outdir, result.lang))
 
 
