@@ -37,7 +37,7 @@ SHEET_WORDS = {
 }
 # the summary's change columns, in the order a bureau works through them
 SUMMARY_CHANGES = (cmp.CLOSED, cmp.NEW, cmp.PERSISTING, cmp.IMPROVED, cmp.WORSENED, cmp.DATA_GAINED, cmp.DATA_LOST,
-                   cmp.VILLAGE_ADDED, cmp.VILLAGE_REMOVED)
+                   cmp.VILLAGE_ADDED, cmp.VILLAGE_REMOVED, cmp.SCOPE_CHANGED)
 LIST_WORDS = {cmp.CLOSED: T(zh="本期销号", en="closed"), cmp.NEW: T(zh="新增问题", en="new problem"),
               cmp.PERSISTING: T(zh="仍未解决", en="persisting")}
 

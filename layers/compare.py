@@ -6,12 +6,17 @@ runs' profile settings in; the changes table, its counts and the settings that d
 
 Every village x standard falls in one class, from its verdict in the old run and in the new:
 
-    old \\ new   meets        basic        fails        no_data      (absent)
-    meets       unchanged    new          new          data_lost    village_removed
-    basic       closed       persisting   worsened     data_lost    village_removed
-    fails       closed       improved     persisting   data_lost    village_removed
-    no_data     data_gained  data_gained  data_gained  unchanged    village_removed
+    old \\ new   meets        basic        fails        no_data      not_applic.    (absent)
+    meets       unchanged    new          new          data_lost    scope_changed  village_removed
+    basic       closed       persisting   worsened     data_lost    scope_changed  village_removed
+    fails       closed       improved     persisting   data_lost    scope_changed  village_removed
+    no_data     data_gained  data_gained  data_gained  unchanged    scope_changed  village_removed
+    not_applic. scope_changed x every verdict          unchanged                   village_removed
     (absent)    village_added x every verdict
+
+A standard switched on or off, or applied to other villages ([apply.<standard>]), is
+``scope_changed`` for the villages it came to or ceased to apply to: neither a fix nor a new
+problem.
 
 Unchanged pairs are not changes and are left out. A village added or removed between the
 runs has a row per standard (each bureau sees it in its own list, with the verdict it has
@@ -36,12 +41,13 @@ import pandas as pd
 
 from gis.errors import DataError
 from layers.settings import Standards
-from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, STANDARDS, T, bureau_name, standard_name
+from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, STANDARDS, T, bureau_name, standard_name
 
 CLOSED, NEW, PERSISTING, IMPROVED, WORSENED = "closed", "new", "persisting", "improved", "worsened"
 DATA_GAINED, DATA_LOST, UNCHANGED = "data_gained", "data_lost", "unchanged"
-VILLAGE_ADDED, VILLAGE_REMOVED = "village_added", "village_removed"
-CHANGES = (CLOSED, NEW, PERSISTING, IMPROVED, WORSENED, DATA_GAINED, DATA_LOST, VILLAGE_ADDED, VILLAGE_REMOVED)
+VILLAGE_ADDED, VILLAGE_REMOVED, SCOPE_CHANGED = "village_added", "village_removed", "scope_changed"
+CHANGES = (CLOSED, NEW, PERSISTING, IMPROVED, WORSENED, DATA_GAINED, DATA_LOST, VILLAGE_ADDED, VILLAGE_REMOVED,
+           SCOPE_CHANGED)
 OPEN = (FAILS, BASIC)   # an open problem: on a bureau's list until it meets
 
 CHANGE_WORDS = {
@@ -54,16 +60,19 @@ CHANGE_WORDS = {
     DATA_LOST: T(zh="数据缺失", en="data lost"),
     VILLAGE_ADDED: T(zh="新增村", en="village added"),
     VILLAGE_REMOVED: T(zh="撤销村", en="village removed"),
+    SCOPE_CHANGED: T(zh="适用范围变化", en="scope changed"),
 }
 
-_STATES = (MEETS, BASIC, FAILS, NO_DATA, None)   # None: the village is not in that run
+_STATES = (MEETS, BASIC, FAILS, NO_DATA, NOT_APPLICABLE, None)   # None: the village is not in that run
+_SC = SCOPE_CHANGED
 _TRANSITIONS = np.array([
-    # new: meets        basic        fails        no_data      absent
-    [UNCHANGED, NEW, NEW, DATA_LOST, VILLAGE_REMOVED],                            # old meets
-    [CLOSED, PERSISTING, WORSENED, DATA_LOST, VILLAGE_REMOVED],                   # old basic
-    [CLOSED, IMPROVED, PERSISTING, DATA_LOST, VILLAGE_REMOVED],                   # old fails
-    [DATA_GAINED, DATA_GAINED, DATA_GAINED, UNCHANGED, VILLAGE_REMOVED],          # old no_data
-    [VILLAGE_ADDED, VILLAGE_ADDED, VILLAGE_ADDED, VILLAGE_ADDED, UNCHANGED],      # old absent
+    # new: meets        basic        fails        no_data      not_applicable absent
+    [UNCHANGED, NEW, NEW, DATA_LOST, _SC, VILLAGE_REMOVED],                              # old meets
+    [CLOSED, PERSISTING, WORSENED, DATA_LOST, _SC, VILLAGE_REMOVED],                     # old basic
+    [CLOSED, IMPROVED, PERSISTING, DATA_LOST, _SC, VILLAGE_REMOVED],                     # old fails
+    [DATA_GAINED, DATA_GAINED, DATA_GAINED, UNCHANGED, _SC, VILLAGE_REMOVED],            # old no_data
+    [_SC, _SC, _SC, _SC, UNCHANGED, VILLAGE_REMOVED],                                    # old not_applicable
+    [VILLAGE_ADDED, VILLAGE_ADDED, VILLAGE_ADDED, VILLAGE_ADDED, VILLAGE_ADDED, UNCHANGED],  # old absent
 ], dtype=object)
 
 CODE = "village_code"
@@ -278,6 +287,8 @@ def settings_differences(old: dict, new: dict) -> list[dict]:
 
 def affected(key: str) -> tuple[str, ...]:
     """The standard keys a profile key decides: ``affected("standards.roads.max_distance_m") == ("road",)``."""
+    if key.startswith("apply."):   # [apply.<standard>]: its scope
+        return (key.split(".")[1],)
     return next((standards for prefix, standards in _AFFECTS.items() if key.startswith(prefix)), ())
 
 

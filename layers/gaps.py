@@ -93,15 +93,16 @@ def no_data_list(villages: pd.DataFrame) -> pd.DataFrame:
     return missing[[*VILLAGE_KEYS, "standard", "bureau", "reason"]]
 
 
-def township_summary(villages: pd.DataFrame) -> pd.DataFrame:
-    """Counts per township: villages, villages with a gap, and per standard and verdict."""
+def township_summary(villages: pd.DataFrame, not_applicable: bool = False) -> pd.DataFrame:
+    """Counts per township: villages, villages with a gap, and per standard and verdict
+    (``not_applicable`` too where a profile scopes a standard)."""
     keys = ["township_code", "township_name"]
     frame = villages[keys].copy()
     frame["township_name"] = frame["township_name"].astype(object).where(frame["township_name"].notna(), "")
     frame["villages"] = 1
     frame["villages_with_gaps"] = (villages["gap_count"] > 0).astype(int)
     for standard in STANDARDS:
-        for verdict in VERDICTS:
+        for verdict in VERDICTS if not_applicable else VERDICTS[:-1]:
             frame[f"{standard.key}_{verdict}"] = (villages[f"{standard.key}_verdict"] == verdict).astype(int)
     summary = frame.groupby(["township_code", "township_name"], sort=True, dropna=False).sum().reset_index()
     return summary.astype({c: np.int64 for c in summary.columns if c not in keys})

@@ -260,7 +260,7 @@ def _read_villages(profile: Profile, findings: Findings, records: list[InputReco
     labels = frame["code"].fillna("(no code)")
     for name in ("population", "poor_population"):
         frame[name] = _numbers(frame, name, source, findings, labels) if name in frame else np.nan
-    for name in ("has_clinic", "road_hardened"):
+    for name in ("has_clinic", "road_hardened", "poor_village"):
         if name in frame:
             frame[name] = _flags(frame, name, source, findings, labels)
     if "seat_x" in frame:

@@ -30,10 +30,10 @@ from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_
 from gis.crs import reproject
 from gis.errors import OutputError
 from gis.outdir import OutputFolder, checkpoint
-from layers import clinics, consistency, gaps, network, roads, water, workbook, zones
+from layers import clinics, consistency, gaps, network, roads, scope, water, workbook, zones
 from layers.inputs import Inputs, load_inputs
 from layers.settings import LedgerSettings, Profile
-from layers.verdicts import STANDARDS, VERDICTS
+from layers.verdicts import NOT_APPLICABLE, STANDARDS, VERDICTS
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,11 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
         found = dict(zip(ZONED, in_zones))
         nearest = found.pop("clinic")
         standards["clinic"] = lambda part: clinics.assess(part, rules.clinics, lang, nearest)
+        if not keep_layers:   # done with: fibre, and roads unless the ledger's road column is checked against them
+            inputs.fibre = None
+            if "road_hardened" not in inputs.villages:
+                inputs.roads = None
+            memory.release_free_memory()
         for key in standards.keys() - found.keys():   # shares and containment: no zone changes them
             with _timed(seconds, key, peaks, cpu):
                 found[key] = standards[key](inputs)
@@ -204,8 +209,10 @@ def finish(profile: Profile, inputs: Inputs, villages: gpd.GeoDataFrame, seconds
     shared by ``assess`` and the county-partitioned run (``layers.distributed``)."""
     cpu = {} if cpu is None else cpu
     with _timed(seconds, "gaps", peaks, cpu):
+        villages = scope.apply_scopes(villages, inputs.villages, profile)   # [apply.<standard>]
         result = Result(profile, inputs, villages, gaps.gap_list(villages), gaps.no_data_list(villages),
-                        _townships(villages, *_read_coverage(inputs, villages)), seconds, peaks)
+                        _townships(villages, *_read_coverage(inputs, villages), scoped=scope.scoped(profile)),
+                        seconds, peaks)
     result.cpu_seconds = cpu
     with _timed(seconds, "consistency", peaks, cpu):
         result.consistency = _consistency(inputs, profile, villages)
@@ -271,10 +278,10 @@ def _read_coverage(inputs: Inputs, villages: gpd.GeoDataFrame) -> tuple[bool | N
 
 
 def _townships(villages: gpd.GeoDataFrame, clean: bool | None = None,
-               shapes: gpd.GeoSeries | None = None) -> gpd.GeoDataFrame:
+               shapes: gpd.GeoSeries | None = None, scoped: bool = False) -> gpd.GeoDataFrame:
     """Counts per township and its shape, the union of its villages (``shapes``, indexed
     by township code, when already made)."""
-    summary = gaps.township_summary(villages)
+    summary = gaps.township_summary(villages, not_applicable=scoped)
     # Villages that form a clean coverage (no overlaps, shared edges) dissolve by GEOS'
     # coverage union, about 10x faster; anything else by the general union. ``clean``
     # comes from the check made while reading when it applies to these geometries.
@@ -288,8 +295,13 @@ def _townships(villages: gpd.GeoDataFrame, clean: bool | None = None,
 
 
 def counts(villages: pd.DataFrame) -> dict[str, dict[str, int]]:
-    """Villages per standard and verdict, as recorded in run.json."""
-    return {s.key: {v: int((villages[f"{s.key}_verdict"] == v).sum()) for v in VERDICTS} for s in STANDARDS}
+    """Villages per standard and verdict, as recorded in run.json (not_applicable only where
+    a profile scoped the standard)."""
+    found = {s.key: {v: int((villages[f"{s.key}_verdict"] == v).sum()) for v in VERDICTS} for s in STANDARDS}
+    for verdicts in found.values():
+        if not verdicts[NOT_APPLICABLE]:
+            del verdicts[NOT_APPLICABLE]
+    return found
 
 
 @contextmanager

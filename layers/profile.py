@@ -26,13 +26,15 @@ from gis.files import read_bounded
 from layers.settings import (HARDENED_DEFAULT, HEALTH_CENTRE_DEFAULT, MAP_BASEMAPS, MAP_LANGUAGES,
                              MAX_SERVICE_RADIUS_M, TECHNOLOGY_DEFAULT,
                              VILLAGE_CLINIC_DEFAULT, Checks, ClinicRules, Clinics, LedgerSettings, MapSettings, Network,
-                             NetworkRules,
+                             NetworkRules, Scope,
                              Profile, RoadRules, Roads, Source, Standards, Villages, Water, WaterRules)
+from layers.verdicts import STANDARDS
 
 # Canonical column names each source understands: (required, optional).
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "villages": (("code", "name", "township_code", "township_name"),
-                 ("population", "poor_population", "seat_x", "seat_y", "has_clinic", "road_hardened")),
+                 ("population", "poor_population", "seat_x", "seat_y", "has_clinic", "road_hardened",
+                  "poor_village")),
     "seats": (("code",), ()),
     "roads": (("surface",), ("width", "name")),
     "water": ((), ("name", "served_codes", "radius", "lpcd", "reliability_pct", "quality_ok", "access_min")),
@@ -129,11 +131,35 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
         ledger_path = reader.value(table, "ledger", "path", str, None)
         ledger = LedgerSettings(path=reader.resolve(ledger_path) if ledger_path else None,
                                 max_days_without_measure=int(days))
+    scopes = _scopes(reader, top.get("apply", {}), villages_source)
     return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
                    working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
                    network=network, standards=standards, checks=checks,
                    map=dataclasses.replace(_map_settings(reader, top.get("map", {})), lang=lang), lang=lang,
-                   as_of=_as_of(reader, project), ledger=ledger, raw=MappingProxyType(dict(data)))
+                   as_of=_as_of(reader, project), ledger=ledger, scopes=scopes, raw=MappingProxyType(dict(data)))
+
+
+# the yes/no columns of the villages a standard can be applied to ([apply.<standard>] applies_to)
+APPLIES_TO = ("poor_village",)
+
+
+def _scopes(reader: "_Reader", value: Any, villages: Source) -> Mapping[str, Scope]:
+    """[apply.<standard>]: enabled (default true) and applies_to (a yes/no villages column)."""
+    table = reader.table(value, "apply", TABLE_KEYS["apply"])
+    scopes = {}
+    for key, entry in table.items():
+        entry = reader.table(entry, f"apply.{key}", TABLE_KEYS[f"apply.{key}"])
+        enabled = reader.value(entry, f"apply.{key}", "enabled", bool, True)
+        applies_to = reader.value(entry, f"apply.{key}", "applies_to", str, None)
+        if applies_to is not None:
+            if applies_to not in APPLIES_TO:
+                raise reader.fail(f"apply.{key}.applies_to = {applies_to!r} is not a yes/no column covermap knows; "
+                                  f"use one of {', '.join(APPLIES_TO)} (mapped in [villages.columns])")
+            if applies_to not in villages.columns:
+                raise reader.fail(f"apply.{key}.applies_to = {applies_to!r} needs [villages.columns] {applies_to} "
+                                  f"mapped to the villages' yes/no column (e.g. {applies_to} = \"贫困村\")")
+        scopes[key] = Scope(enabled=enabled, applies_to=applies_to)
+    return MappingProxyType(scopes)
 
 
 def _as_of(reader: "_Reader", project: dict) -> dt.date | None:
@@ -192,7 +218,9 @@ _SOURCE_KEYS = {"path", "layer", "encoding", "assume_crs", "x", "y", "columns"}
 # where an unknown key's error says a known key belongs.
 TABLE_KEYS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in {
     "": {"project", "villages", "seats", "roads", "water", "clinics", "network", "standards", "checks", "map",
-         "ledger"},
+         "ledger", "apply"},
+    "apply": {standard.key for standard in STANDARDS},
+    **{f"apply.{standard.key}": {"enabled", "applies_to"} for standard in STANDARDS},
     "project": {"name", "working_crs", "lang", "as_of"},
     "ledger": {"path", "max_days_without_measure"},
     "villages": _SOURCE_KEYS | {"seat_crs", "code_list"},

@@ -142,6 +142,14 @@ class MapSettings:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """[apply.<standard>]: whether a standard is checked at all, and for which villages."""
+
+    enabled: bool = True
+    applies_to: str | None = None   # a yes/no column of the villages (poor_village …): others not_applicable
+
+
+@dataclass(frozen=True)
 class LedgerSettings:
     """[ledger]: the filled-in problem list of the previous period, read back (layers.ledger)."""
 
@@ -165,6 +173,7 @@ class Profile:
     lang: str = "zh"    # project.lang: the language of every text covermap writes (reasons, maps, summary)
     as_of: dt.date | None = None   # project.as_of: the date the data describe (None: the day of the run)
     ledger: LedgerSettings | None = None   # [ledger]: the bureaus' filled-in workbook read back
+    scopes: Mapping[str, Scope] = field(default_factory=lambda: MappingProxyType({}))   # [apply.<standard>]
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
     def in_language(self, lang: str | None) -> "Profile":

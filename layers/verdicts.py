@@ -20,7 +20,8 @@ MEETS = "meets"        # 达标
 BASIC = "basic"        # 基本达标
 FAILS = "fails"        # 不达标
 NO_DATA = "no_data"    # 无数据: its own list, never a gap and never a pass
-VERDICTS = (MEETS, BASIC, FAILS, NO_DATA)
+NOT_APPLICABLE = "not_applicable"   # 不适用: switched off, or not among the villages it applies to
+VERDICTS = (MEETS, BASIC, FAILS, NO_DATA, NOT_APPLICABLE)
 
 # Ordering for "best of several" and "worst of several" gradings.
 RANK = {FAILS: 0, BASIC: 1, MEETS: 2}
@@ -81,7 +82,8 @@ STANDARDS = (
 BY_KEY = {standard.key: standard for standard in STANDARDS}
 
 VERDICT_WORDS = {MEETS: T(zh="达标", en="meets"), BASIC: T(zh="基本达标", en="basically meets"),
-                 FAILS: T(zh="不达标", en="fails"), NO_DATA: T(zh="无数据", en="no data")}
+                 FAILS: T(zh="不达标", en="fails"), NO_DATA: T(zh="无数据", en="no data"),
+                 NOT_APPLICABLE: T(zh="不适用", en="not applicable")}
 BUREAU_NAMES = {"transport": T(zh="交通运输局", en="Transport bureau"),
                 "water": T(zh="水利局", en="Water resources bureau"),
                 "health": T(zh="卫生健康局", en="Health commission"),

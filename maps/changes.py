@@ -42,7 +42,7 @@ from maps.styles import STANDARDS, VERDICTS, checked_style, shown_colour
 
 # The change keys of layers.compare.CHANGES, in its order (the legend's).
 CHANGES = ("closed", "new", "persisting", "improved", "worsened", "data_gained", "data_lost", "village_added",
-           "village_removed")
+           "village_removed", "scope_changed")
 CHANGE_COLOURS = {
     "closed": "#1a9641",          # 已销号: green
     "new": "#e31a1c",             # 新增: red
@@ -53,6 +53,7 @@ CHANGE_COLOURS = {
     "data_lost": "#737373",       # 数据缺失: dark grey
     "village_added": "#7b3294",   # 新增村: purple
     "village_removed": "#2c7bb6",  # 撤销村: blue
+    "scope_changed": "#ffff99",   # 适用范围变化: pale yellow
 }
 CHANGE_STYLES = {key: checked_style({"color": "#404040", "weight": 1, "fillColor": colour, "fillOpacity": 0.75})
                  for key, colour in CHANGE_COLOURS.items()}

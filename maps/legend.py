@@ -131,7 +131,8 @@ def bureau_legend(keys: tuple[str, ...], verdict_counts: Mapping[str, int], fail
     standard, then the ``symbols`` of the other layers drawn (shown)."""
     standards = words["list.sep"].join(words[f"standard.{key}"] for key in keys)
     verdicts = _swatches(("verdict", verdict, style, words[f"verdict.{verdict}"], verdict_counts[verdict])
-                         for verdict, style in VERDICT_STYLES.items())
+                         for verdict, style in VERDICT_STYLES.items()
+                         if verdict != "not_applicable" or verdict_counts[verdict])   # only where a profile scopes
     body = (f"<strong>{escape(words['legend.verdicts'].format(standard=standards))}</strong><ul>{verdicts}</ul>"
             f"<strong>{escape(words['legend.fails'])}</strong>"
             f"<ul>{_fails({key: fails_counts[key] for key in keys}, words)}</ul>")

@@ -18,7 +18,7 @@ STANDARDS = MappingProxyType({"road": "transport", "water": "water", "clinic": "
                               "net4g": "telecom", "fibre": "telecom"})
 BUREAUS = MappingProxyType({bureau: tuple(key for key, owner in STANDARDS.items() if owner == bureau)
                             for bureau in ("transport", "water", "health", "telecom")})
-VERDICTS = ("meets", "basic", "fails", "no_data")
+VERDICTS = ("meets", "basic", "fails", "no_data", "not_applicable")
 
 
 class GapClass(NamedTuple):
@@ -58,7 +58,7 @@ VILLAGE_STYLES = MappingProxyType({
 })
 # Bureau maps colour each village by its verdict for the bureau's standard(s), worst first.
 VERDICT_COLOURS = MappingProxyType({"fails": "#d7191c", "no_data": "#9e9e9e", "basic": "#fdae61",
-                                    "meets": "#1a9641"})
+                                    "meets": "#1a9641", "not_applicable": "#c6dbef"})   # last: every key n/a
 VERDICT_STYLES = MappingProxyType({
     verdict: checked_style({"color": "#404040", "weight": 1, "fillColor": colour,
                             "fillOpacity": 0.75 if verdict == "fails" else 0.45})

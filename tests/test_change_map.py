@@ -39,6 +39,7 @@ ROWS = [
     ("522326100202", "clinic", "fails", "basic", 5400.0, 2800.0),
     ("522326100202", "fibre", "meets", "no_data", 800.0, np.nan),
     ("522326100203", "net4g", "basic", "fails", 0.85, 0.40),
+    ("522326100203", "fibre", "fails", "not_applicable", 1800.0, np.nan),   # switched off: [apply.fibre]
     *[("522326100204", key, None, verdict, np.nan, value) for key, verdict, value in
       (("road", "meets", 100.0), ("water", "basic", 0.9), ("clinic", "meets", 900.0), ("net4g", "fails", 0.2),
        ("fibre", "meets", 1500.0))],
@@ -47,9 +48,9 @@ ROWS = [
     ("522326100205", "road", "meets", "fails", 200.0, 900.0),
 ]
 EXPECTED = {"closed": 1, "new": 2, "persisting": 1, "improved": 1, "worsened": 1, "data_gained": 1, "data_lost": 1,
-            "village_added": 5, "village_removed": 2}
+            "village_added": 5, "village_removed": 2, "scope_changed": 1}
 DRAWN = {**EXPECTED, "new": 1}   # 无边界村's new road gap is counted, not drawn
-PER_LAYER = {"road": 4, "water": 3, "clinic": 2, "net4g": 2, "fibre": 3}
+PER_LAYER = {"road": 4, "water": 3, "clinic": 2, "net4g": 2, "fibre": 4}
 
 
 def _shape(corner):

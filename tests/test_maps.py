@@ -314,7 +314,7 @@ def test_every_problem_of_the_table_is_reported_together():
     with pytest.raises(DataError) as caught:
         build_map(villages, {"schools": villages})
     message = str(caught.value)
-    assert "water_verdict is not one of meets, basic, fails, no_data for village(s) 520101001001" in message
+    assert "water_verdict is not one of meets, basic, fails, no_data, not_applicable for village(s) 520101001001" in message
     assert "gap_count differs" in message and "520101002001" in message
     with pytest.raises(DataError, match="unknown key 'schools'"):
         build_map(sample_villages(), {"schools": villages})
