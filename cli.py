@@ -198,6 +198,11 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
         from layers.ledger import read_ledger
 
         filled = read_ledger(ledger_path)
+        if profile.ledger is not None and profile.ledger.codes is not None:   # the period's merges and renames
+            from layers.changes import read_codes
+            from layers.ledger import recode
+
+            filled = recode(filled, read_codes(profile.ledger.codes))
     if _console() is not None:   # the steps announced in the run's language
         _console().lang = profile.lang
     options = _map_settings(profile, lang, basemap, online)

@@ -456,12 +456,39 @@ def carried(reviewed: pd.DataFrame, gaps: pd.DataFrame, as_of: dt.date) -> pd.Da
     gaps' order: the fill-in columns, first_listed (this run's date for a new problem) and
     the extra columns."""
     keep = [*FILL_IN, "first_listed", *[c for c in reviewed.columns if c not in _REVIEW_COLUMNS]]
-    keyed = reviewed.set_index(["village_code", "standard"])[keep]
+    keyed = _merged(reviewed.set_index(["village_code", "standard"])[keep])
     index = pd.MultiIndex.from_arrays([gaps["village_code"].astype(str), gaps["standard"].astype(str)])
     out = keyed.reindex(index).reset_index(drop=True)
     out["first_listed"] = out["first_listed"].where(out["first_listed"].notna(), as_of)
     return out
 
 
-_REVIEW_COLUMNS = {*ENTRY_COLUMNS, "village_name", "township_code", "township_name", "verdict", "value", "reason",
+def _merged(keyed: pd.DataFrame) -> pd.DataFrame:
+    """One entry per problem where villages merged (two old codes, one new): the texts of
+    both joined with "；", the earliest planned date and first listing, the completion date
+    only when both were completed (the latest)."""
+    if not keyed.index.has_duplicates:
+        return keyed
+
+    def texts(values: pd.Series):
+        found = [str(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        return "；".join(dict.fromkeys(found)) or None
+
+    rules = {name: texts for name in keyed.columns}
+    rules.update(planned_date="min", first_listed="min",
+                 completed_date=lambda v: v.max() if v.notna().all() else None)
+    return keyed.groupby(level=[0, 1], sort=False).agg(rules)
+
+
+def recode(ledger: Ledger, codes: pd.DataFrame) -> Ledger:
+    """The ledger with its villages' codes changed as a code-change table (old_code,
+    new_code) says: the period's merges and renames, so that a merged village's problems are
+    read under its new code; ``ledger_code`` keeps the code as the bureau wrote it."""
+    entries = ledger.entries.assign(ledger_code=ledger.entries["village_code"])
+    mapping = codes.drop_duplicates("old_code").set_index("old_code")["new_code"]
+    entries["village_code"] = entries["village_code"].map(mapping).fillna(entries["village_code"])
+    return Ledger(ledger.paths, entries, ledger.extra)
+
+
+_REVIEW_COLUMNS = {"ledger_code", *ENTRY_COLUMNS, "village_name", "township_code", "township_name", "verdict", "value", "reason",
                    "status", "status_text", "days_listed"}

@@ -384,6 +384,7 @@ def _ledger_table(reviewed: pd.DataFrame) -> pd.DataFrame:
     first = ["village_code", "village_name", "township_code", "township_name", "standard", "bureau", "status",
              "status_text", "verdict", "value", "reason", *[c for c in ENTRY_COLUMNS if c not in (
                  "village_code", "standard", "bureau")], "days_listed"]
+    first += ["ledger_code"] if "ledger_code" in reviewed else []   # as the bureau wrote it, before [ledger] codes
     table = reviewed[first + [c for c in reviewed.columns if c not in first]].copy()
     for name in ("planned_date", "completed_date", "first_listed"):
         table[name] = pd.to_datetime(table[name], errors="coerce").dt.strftime("%Y-%m-%d")

@@ -129,8 +129,9 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
         if days != int(days):
             raise reader.fail(f"ledger.max_days_without_measure = {days:g} is not a whole number of days; give e.g. 30")
         ledger_path = reader.value(table, "ledger", "path", str, None)
+        codes = reader.value(table, "ledger", "codes", str, None)
         ledger = LedgerSettings(path=reader.resolve(ledger_path) if ledger_path else None,
-                                max_days_without_measure=int(days))
+                                max_days_without_measure=int(days), codes=reader.resolve(codes) if codes else None)
     scopes = _scopes(reader, top.get("apply", {}), villages_source)
     return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
                    working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
@@ -222,7 +223,7 @@ TABLE_KEYS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in
     "apply": {standard.key for standard in STANDARDS},
     **{f"apply.{standard.key}": {"enabled", "applies_to"} for standard in STANDARDS},
     "project": {"name", "working_crs", "lang", "as_of"},
-    "ledger": {"path", "max_days_without_measure"},
+    "ledger": {"path", "max_days_without_measure", "codes"},
     "villages": _SOURCE_KEYS | {"seat_crs", "code_list"},
     "seats": _SOURCE_KEYS,
     "roads": _SOURCE_KEYS | {"hardened_values"},

@@ -155,6 +155,7 @@ class LedgerSettings:
 
     path: Path | None = None               # None: only --ledger names one
     max_days_without_measure: int = 30     # a problem listed longer than this with no 整改措施 is reported
+    codes: Path | None = None              # a code-change table (old_code,new_code) for the ledger's codes
 
 
 @dataclass(frozen=True)

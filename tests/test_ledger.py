@@ -360,3 +360,46 @@ def test_profile_ledger_table_and_english(period, villages, tmp_path):
     assert table.loc[(failing, "fibre"), "status"] == "no_measure"   # 60 days > 45
     assert table.loc[(failing, "fibre"), "status_text"] == "no corrective measure"
     assert "ledger review" in result.output
+
+
+def test_merged_villages_are_read_under_their_new_code(tmp_path):
+    """[ledger] codes: the sample's 2026 merge (双坝村 + 山平村 -> 双山村 522326102215); the
+    ledger's rows for the old codes are reviewed under the new one, and their entries merged."""
+    from layers.sample import SAMPLE_DIR
+
+    book = load_workbook(SAMPLE_DIR / "ledger_2025.xlsx")
+    sheet = book["水利局"]
+    c = _columns(sheet)
+    for code, measure, done in (("522326102211", "并入平洞供水工程", dt.date(2026, 6, 1)),
+                                ("522326102212", "管网延伸", dt.date(2026, 7, 1))):
+        row = sheet.max_row + 1
+        sheet.cell(row, c["村代码"], code)
+        sheet.cell(row, c["问题"], "饮水安全（基本达标）")
+        sheet.cell(row, c["整改措施"], measure)
+        sheet.cell(row, c["实际完成时间"], done)
+    filled = tmp_path / "ledger.xlsx"
+    book.save(filled)
+    profile = tmp_path / "2026.toml"
+    text = (SAMPLE_DIR / "2026" / "profile.toml").read_text(encoding="utf-8")
+    text = re.sub(r'path = "([^"]+)"', lambda m: f'path = "{(SAMPLE_DIR / "2026" / m.group(1)).resolve().as_posix()}"',
+                  text)
+    codes = (SAMPLE_DIR / "2026" / "code_changes.csv").as_posix()
+    profile.write_text(text + f'\n[ledger]\npath = "{filled.as_posix()}"\ncodes = "{codes}"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["-q", "run", str(profile), "-o", str(out), "--no-maps"])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "ledger.csv", dtype={"village_code": str, "ledger_code": str})
+    merged = table[table["village_code"] == "522326102215"]
+    assert sorted(merged["ledger_code"]) == ["522326102211", "522326102212"]
+    assert set(merged["status"]) == {"verified_closed"}   # the merged village's water meets in 2026
+    assert "unknown_village" not in set(table["status"])
+    # two entries under one problem: carried forward as one
+    keyed = pd.DataFrame({"village_code": ["X", "X"], "standard": ["water", "water"], "measure": ["甲", "乙"],
+                          "responsible_unit": ["局", "局"], "planned_date": [dt.date(2026, 5, 1), dt.date(2026, 3, 1)],
+                          "completed_date": [dt.date(2026, 6, 1), None], "notes": [None, None],
+                          "first_listed": [dt.date(2025, 1, 1), dt.date(2024, 1, 1)]}).set_index(["village_code",
+                                                                                                  "standard"])
+    one = ledgers._merged(keyed).iloc[0]
+    assert one["measure"] == "甲；乙" and one["responsible_unit"] == "局"
+    assert one["planned_date"] == dt.date(2026, 3, 1) and one["first_listed"] == dt.date(2024, 1, 1)
+    assert one["completed_date"] is None   # one of the two is not done
