@@ -428,7 +428,15 @@ def check(profile: Path, fmt: str) -> None:
 
     findings = Findings()
     try:
-        load_inputs(load_profile(profile), findings)
+        settings = load_profile(profile)
+        load_inputs(settings, findings)
+        if settings.ledger is not None and settings.ledger.path is not None:   # read as run would
+            from layers.ledger import read_ledger
+
+            try:
+                read_ledger(settings.ledger.path)
+            except CovermapError as exc:
+                findings.exception(exc, check="ledger")
     except CovermapError as exc:
         findings.exception(exc)
     errors, warnings = findings.errors, findings.warnings

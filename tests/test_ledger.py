@@ -403,3 +403,17 @@ def test_merged_villages_are_read_under_their_new_code(tmp_path):
     assert one["measure"] == "甲；乙" and one["responsible_unit"] == "局"
     assert one["planned_date"] == dt.date(2026, 3, 1) and one["first_listed"] == dt.date(2024, 1, 1)
     assert one["completed_date"] is None   # one of the two is not done
+
+
+def test_check_reads_the_ledger_the_profile_names(period, tmp_path):
+    def edit(book):
+        sheet = book["交通运输局"]
+        sheet.cell(4, _columns(sheet)["计划完成时间"], "明年三月")
+    filled = _fill(period, tmp_path / "broken.xlsx", edit)
+    profile = next(period.parent.glob("profile.toml"))
+    own = tmp_path / "p.toml"
+    own.write_text(profile.read_text(encoding="utf-8") + f'\n[ledger]\npath = "{filled.as_posix()}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(own)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "sheet 交通运输局, row 4, column O" in result.output and "is not a date" in result.output
+    assert result.output.strip().splitlines()[-1].endswith("1 errors, 1 warnings")
