@@ -13,6 +13,7 @@ import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 
 from layers import compare as cmp
+from layers.standards import SHARE
 from layers.trend import per_bureau
 from layers.verdicts import STANDARDS, T, bureau_name, standard_name, word
 from layers.workbook import BUREAU_SHEETS, Column, Sheet, _number_width, _texts, _write_book
@@ -78,7 +79,7 @@ def _summary_columns(changes: pd.DataFrame, lang: str, w: dict) -> list[Column]:
 
 
 def _change_columns(rows: pd.DataFrame, lang: str, w: dict) -> list[Column]:
-    shares = rows["standard"].isin([s.key for s in STANDARDS if s.value_column.endswith("_share")]).to_numpy()
+    shares = rows["standard"].isin([s.key for s in STANDARDS if s.unit == SHARE]).to_numpy()
     styles = np.where(shares, "percent", "metres").tolist()
     values = {side: _values(rows[f"{side}_value"], shares) for side in ("old", "new")}
     old_codes = [old if old != new else None for old, new in zip(_texts(rows["old_village_code"]),

@@ -41,6 +41,7 @@ import pandas as pd
 
 from gis.errors import DataError
 from layers.settings import Standards
+from layers.standards import affected as standards_affected
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, STANDARDS, T, bureau_name, standard_name
 
 CLOSED, NEW, PERSISTING, IMPROVED, WORSENED = "closed", "new", "persisting", "improved", "worsened"
@@ -248,10 +249,6 @@ def summary_line(changes: pd.DataFrame, outdir: object, lang: str = "zh") -> str
 
 _DEFAULTS = {f"standards.{key}": value for key, value in
              pd.json_normalize(dataclasses.asdict(Standards()), sep=".").iloc[0].items()}
-# the standards each profile table decides (standards.network: 4G by min_share, fibre by fibre_*)
-_AFFECTS = {"standards.roads.": ("road",), "standards.water.": ("water",), "standards.clinics.": ("clinic",),
-            "standards.network.min_share": ("net4g",), "standards.network.fibre": ("fibre",),
-            "standards.network.": ("net4g", "fibre")}
 
 
 _PER_PERIOD = {"project.as_of"}
@@ -289,7 +286,7 @@ def affected(key: str) -> tuple[str, ...]:
     """The standard keys a profile key decides: ``affected("standards.roads.max_distance_m") == ("road",)``."""
     if key.startswith("apply."):   # [apply.<standard>]: its scope
         return (key.split(".")[1],)
-    return next((standards for prefix, standards in _AFFECTS.items() if key.startswith(prefix)), ())
+    return standards_affected(key) if key.startswith("standards.") else ()
 
 
 def difference_text(difference: dict, lang: str = "zh") -> str:

@@ -1,5 +1,5 @@
-"""Verdict words and the registry of standards: which bureau owns which check; the
-languages covermap writes in and ``T``, a text in every one of them.
+"""Verdict words, bureau names and the standards' names, in every language covermap writes
+(``T`` and the languages are layers.text's; the standards are layers.standards' registry).
 
 Other modules take the words people read from here: ``word(verdict, lang)``,
 ``bureau_name(bureau, lang)``, ``standard_name(key, lang)``. The keys themselves
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gis.errors import ConfigError
+from layers.standards import BY_KEY, STANDARDS, Standard  # noqa: F401  (the registry, re-exported)
+from layers.text import DEFAULT_LANG, LANGUAGES, T, check_lang  # noqa: F401
 
 MEETS = "meets"        # 达标
 BASIC = "basic"        # 基本达标
@@ -26,60 +27,6 @@ VERDICTS = (MEETS, BASIC, FAILS, NO_DATA, NOT_APPLICABLE)
 # Ordering for "best of several" and "worst of several" gradings.
 RANK = {FAILS: 0, BASIC: 1, MEETS: 2}
 
-LANGUAGES = ("zh", "en")
-DEFAULT_LANG = "zh"
-
-
-def check_lang(lang: str, key: str = "--lang") -> str:
-    """``lang`` when covermap writes in it, else a ConfigError naming ``key``."""
-    if lang not in LANGUAGES:
-        raise ConfigError(f"{key} = {lang!r} is not a language covermap writes; use one of {', '.join(LANGUAGES)}")
-    return lang
-
-
-@dataclass(frozen=True)
-class T:
-    """One text in every language covermap writes, written side by side where it is
-    used: ``T(zh="硬化路距村委会 {d:,.0f} 米", en="hardened road {d:,.0f} m from the village seat")``.
-    Both languages are required and must use the same fields (checked here, and for
-    every ``T(...)`` in the rule modules by tests/test_language.py)."""
-
-    zh: str
-    en: str
-
-    def __post_init__(self):
-        if _fields(self.zh) != _fields(self.en):
-            raise ValueError(f"T: the languages use different fields: {self.zh!r} / {self.en!r}")
-
-    def __call__(self, lang: str) -> str:
-        """The text in ``lang``."""
-        return self.zh if lang == "zh" else getattr(self, check_lang(lang))
-
-    def format(self, lang: str, **values) -> str:
-        return self(lang).format(**values)
-
-
-def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-
-
-@dataclass(frozen=True)
-class Standard:
-    key: str          # column prefix: road_verdict, road_reason, ...
-    bureau: str       # responsible bureau (key)
-    label: str        # English name (kept for callers that read it; ``name`` has both)
-    value_column: str  # the measured value shown in the gap list
-    name: T            # what people read, in every language
-
-
-STANDARDS = (
-    Standard("road", "transport", "Hardened road", "road_hardened_m", T(zh="硬化路", en="Hardened road")),
-    Standard("water", "water", "Drinking water", "water_share", T(zh="饮水安全", en="Drinking water")),
-    Standard("clinic", "health", "Village clinic", "clinic_nearest_m", T(zh="村卫生室", en="Village clinic")),
-    Standard("net4g", "telecom", "4G coverage", "net4g_share", T(zh="4G覆盖", en="4G coverage")),
-    Standard("fibre", "telecom", "Fibre broadband", "fibre_nearest_m", T(zh="光纤宽带", en="Fibre broadband")),
-)
-BY_KEY = {standard.key: standard for standard in STANDARDS}
 
 VERDICT_WORDS = {MEETS: T(zh="达标", en="meets"), BASIC: T(zh="基本达标", en="basically meets"),
                  FAILS: T(zh="不达标", en="fails"), NO_DATA: T(zh="无数据", en="no data"),

@@ -37,6 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from gis.child import share_out
 from gis.errors import OutputError
 from layers.settings import Profile
+from layers.standards import SHARE
 from layers.verdicts import BY_KEY, FAILS, STANDARDS, bureau_name
 
 LANGUAGES = ("zh", "en")
@@ -97,8 +98,7 @@ _WORDS = {
         "poor": "脱贫人口", "population": "人口", "priority": "优先级", "bureau": "部门", "check": "核对项",
         "ledger": "台账记载", "map": "地图所示", "source": "台账文件", "townships": "乡镇数", "villages": "行政村数",
         "with_gaps": "至少一项不达标的村", "fails": "{standard}不达标", "workbook": "问题清单", "total": "合计",
-        "basic": "（基本达标）", "metres": '#,##0" 米"', "at_most_m": "≤ {value} 米", "at_least_pct": "≥ {value}%",
-        "width": "，路宽 ≥ {value} 米", "clinic": "村内 ≥ 1 个合格卫生室",
+        "basic": "（基本达标）", "metres": '#,##0" 米"',
         "caption": "{name}covermap {version} · 配置 {profile} · 数据 {data} · {date} 生成",
         "data_more": "{first} 等 {n} 个文件",
         "date_title": "日期", "date_error": "请输入日期，例如 2027-06-30",
@@ -114,8 +114,7 @@ _WORDS = {
         "bureau": "Bureau", "check": "Check", "ledger": "Ledger says", "map": "Map shows", "source": "Ledger file",
         "townships": "Townships", "villages": "Villages", "with_gaps": "Villages failing any standard",
         "fails": "{standard}: failing", "workbook": "problem list", "total": "Total", "basic": " (basic)",
-        "metres": '#,##0" m"', "at_most_m": "≤ {value} m", "at_least_pct": "≥ {value}%",
-        "width": ", road width ≥ {value} m", "clinic": "≥ 1 qualifying clinic in the village",
+        "metres": '#,##0" m"',
         "caption": "{name}covermap {version} · profile {profile} · data {data} · made {date}",
         "data_more": "{first} and {n} more files",
         "date_title": "Date", "date_error": "Enter a date, e.g. 2027-06-30",
@@ -355,7 +354,7 @@ class _Sheets:
         names = np.array([_standard(key, lang) for key in standard], dtype=object)
         basic = rows["verdict"].astype(str).to_numpy() != FAILS   # a gap list that holds "basic" rows too
         names[basic] = names[basic] + w["basic"]
-        shares = np.isin(standard, [s.key for s in STANDARDS if s.value_column.endswith("_share")])
+        shares = np.isin(standard, [s.key for s in STANDARDS if s.unit == SHARE])
         raw = rows["value"].to_numpy(dtype=float)
         value = np.where(shares, np.round(raw, 3), np.round(raw))   # shown as 52.3 % and 1,234 米
         cells = [None if np.isnan(v) else (float(v) if share else int(v)) for v, share in zip(value.tolist(), shares)]
@@ -386,7 +385,7 @@ class _Sheets:
         from layers.ledger import FILL_IN
 
         value = rows["value"].to_numpy(dtype=float)
-        shares = rows["standard"].isin([s.key for s in STANDARDS if s.value_column.endswith("_share")]).to_numpy()
+        shares = rows["standard"].isin([s.key for s in STANDARDS if s.unit == SHARE]).to_numpy()
         cells = [None if np.isnan(v) else (round(float(v), 3) if share else int(round(v)))
                  for v, share in zip(value.tolist(), shares)]
         verdicts = [_verdict(v, lang) for v in rows["verdict"]]
@@ -673,18 +672,7 @@ def _summary(villages: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def _limits(profile: Profile, lang: str) -> dict[str, str]:
     """Each standard's requirement as the profile sets it (``≤ 500 米``)."""
-    w, rules = _WORDS[lang], profile.standards
-    road = w["at_most_m"].format(value=_number(rules.roads.max_distance_m))
-    if rules.roads.min_width_m > 0:
-        road += w["width"].format(value=_number(rules.roads.min_width_m))
-    return {"road": road, "water": w["at_least_pct"].format(value=_number(rules.water.min_share * 100)),
-            "clinic": w["clinic"], "net4g": w["at_least_pct"].format(value=_number(rules.network.min_share * 100)),
-            "fibre": w["at_most_m"].format(value=_number(rules.network.fibre_max_distance_m))}
-
-
-def _number(value: float) -> str:
-    """1000 -> 1,000; 4.5 -> 4.5; 90.0 -> 90."""
-    return format(round(float(value), 6), ",g") if abs(value) < 1e6 else format(value, ",.0f")
+    return {s.key: s.required(profile.standards, lang) for s in STANDARDS}
 
 
 def _texts(series: pd.Series) -> list:

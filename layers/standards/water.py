@@ -1,0 +1,14 @@
+"""饮水安全 (water): served by a water-supply project that meets the four indicators."""
+
+from __future__ import annotations
+
+from layers.standards import AT_LEAST_PCT, SHARE, Standard, number
+from layers.text import T
+
+
+def requirement(rules, lang: str) -> str:
+    return AT_LEAST_PCT.format(lang, value=number(rules.water.min_share * 100))
+
+
+STANDARD = Standard("water", "water", "Drinking water", "water_share", T(zh="饮水安全", en="Drinking water"),
+                    unit=SHARE, settings=("standards.water.",), requirement=requirement)
