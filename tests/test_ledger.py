@@ -417,3 +417,17 @@ def test_check_reads_the_ledger_the_profile_names(period, tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "sheet 交通运输局, row 4, column O" in result.output and "is not a date" in result.output
     assert result.output.strip().splitlines()[-1].endswith("1 errors, 1 warnings")
+
+
+def test_a_ledger_saved_by_another_program_reads_the_same():
+    """The sample's filled-in ledger opened and saved again by LibreOffice Calc 7 (as a clerk
+    on WPS or LibreOffice would; shared strings, its own styles and date formats):
+    tests/data/ledger_2025_libreoffice.xlsx gives the same entries as the original."""
+    from layers.sample import SAMPLE_DIR
+
+    columns = ["village_code", "standard", "bureau", *ledgers.FILL_IN, "first_listed", "sheet", "row"]
+    original = ledgers.read_ledger(SAMPLE_DIR / "ledger_2025.xlsx").entries[columns]
+    saved = ledgers.read_ledger(Path(__file__).parent / "data" / "ledger_2025_libreoffice.xlsx").entries[columns]
+    assert len(original) == 85
+    key = ["village_code", "standard"]
+    pd.testing.assert_frame_equal(original.sort_values(key, ignore_index=True), saved.sort_values(key, ignore_index=True))
