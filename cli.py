@@ -510,6 +510,63 @@ def info(path: Path) -> None:
             click.echo(f"  row {number}: " + "; ".join(f"{name}={_cell(value)}" for name, value in row.items()))
 
 
+@main.command("osm")
+@click.argument("extract", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for osm.gpkg and profile.toml.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the profile's comments, and its project.lang.")
+@click.option("--villages-from-boundaries", "level", type=click.IntRange(min=1, max=12), default=None,
+              metavar="LEVEL", help="Let the extract's administrative areas of this admin_level stand in for "
+                                    "villages (to try covermap out; 8 is a township in China, a municipality "
+                                    "in much of Europe).")
+@click.option("--untagged-hardened", "untagged", metavar="CLASSES",
+              default="motorway,trunk,primary,secondary,tertiary", show_default=True,
+              help="Highway classes whose roads count as hardened when they have no surface tag (their _link "
+                   "roads too); other untagged roads are unknown. 'none': surface tags alone decide.")
+@overwrite_option
+@_fail_cleanly
+def osm(extract: Path, folder: Path, lang: str, level: int | None, untagged: str, overwrite: bool) -> None:
+    """Turn an OpenStreetMap extract into layers and a profile covermap runs on.
+
+    \b
+    Example:
+        covermap osm guizhou-latest.osm.pbf -o guizhou
+        covermap check guizhou/profile.toml
+        covermap osm liechtenstein.osm.pbf -o li --villages-from-boundaries 8 --lang en
+    Writes FOLDER/osm.gpkg with layers roads (highway, surface, width in metres, lanes,
+    oneway, bridge, tunnel, layer, name and hardened: 是 by a hardened surface tag,
+    否 by a loose one or for a footway/cycleway/steps, and for a road without surface
+    是 by its class (--untagged-hardened), else empty: unknown), clinics (amenity=hospital
+    as 乡镇卫生院, clinic/doctors as 村卫生室, other healthcare=* as 其他; areas as points),
+    bus_stops, post, boundaries (and villages with --villages-from-boundaries), and
+    FOLDER/profile.toml using them. Your own village boundaries go in its [villages].
+    Data (c) OpenStreetMap contributors, ODbL 1.0: credit it in what you publish.
+    """
+    from layers.osm import PROFILE_NAME, convert
+    from layers.osmprofile import profile_text, write_profile
+
+    classes = () if untagged.strip().lower() == "none" else tuple(
+        word.strip() for word in untagged.split(",") if word.strip())
+    click.echo(f"读取 {extract}…" if lang == "zh" else f"reading {extract}…", err=True)
+    result = convert(extract, folder, villages_level=level, untagged_hardened=classes, overwrite=overwrite)
+    profile = folder / PROFILE_NAME
+    write_profile(profile, profile_text(result, extract, profile, lang))
+    n, hard = result.counts, result.surfaces
+    if lang == "zh":
+        click.echo(f"已写出 {result.gpkg}：道路 {n['roads']:,} 条（硬化 {hard.get('是', 0):,}、未硬化 "
+                   f"{hard.get('否', 0):,}、未知 {hard.get('', 0):,}），卫生机构 {n['clinics']:,}，公交站 "
+                   f"{n['bus_stops']:,}，邮政 {n['post']:,}，行政区 {n['boundaries']:,}"
+                   + (f"（代替村 {n['villages']:,}）" if level else "")
+                   + f"；配置 {profile}。下一步：covermap check {profile}")
+    else:
+        click.echo(f"wrote {result.gpkg}: {n['roads']:,} roads ({hard.get('是', 0):,} hardened, "
+                   f"{hard.get('否', 0):,} not, {hard.get('', 0):,} unknown), {n['clinics']:,} health facilities, "
+                   f"{n['bus_stops']:,} bus stops, {n['post']:,} post offices, {n['boundaries']:,} boundaries"
+                   + (f" ({n['villages']:,} standing in for villages)" if level else "")
+                   + f"; profile {profile}. Next: covermap check {profile}")
+
+
 def _cell(value) -> str:
     """A cell as ``info`` shows it: on one line, at most 40 characters."""
     text = "" if value is None else " ".join(str(value).split())

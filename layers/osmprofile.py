@@ -1,0 +1,137 @@
+"""The profile ``covermap osm`` writes beside its GeoPackage: ready to run on the roads and
+clinics of the extract, commented in Chinese or English."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gis.errors import OutputError
+from layers.osm import ATTRIBUTION, GPKG_NAME, NO, YES, Conversion
+
+_TEXT = {
+    "zh": {
+        "head": """\
+# covermap 配置文件，由 covermap osm 从 {extract} 写出。路径都相对于本文件所在的文件夹。
+# 数据来自 OpenStreetMap：{attribution}。使用或分发由它得出的结果（地图、表格）时须注明
+# 这一来源，并遵守 ODbL 1.0。
+# 下一步：covermap check {profile}，然后 covermap run {profile} -o 结果文件夹
+# 没有供水工程、移动网络和光纤的数据：这些标准对每个村都报告为“无数据”。
+# {gpkg} 里的 bus_stops（公交站）、post（邮政网点）图层供将来的通客车、通邮标准使用。
+""",
+        "project": "# as_of = 2026-11-30          # 数据对应的日期：填下载这份 OpenStreetMap 数据的日期",
+        "villages_own": """\
+[villages]                    # 行政村边界（面）：必须由你提供，OpenStreetMap 里几乎没有行政村边界
+path = "villages.gpkg"        # 改成你的文件；列名见 docs/profile.md
+layer = "villages"
+[villages.columns]
+code = "code"                 # 12 位村代码
+name = "name"
+township_code = "town_code"
+township_name = "town_name"
+""",
+        "villages_osm": """\
+[villages]                    # 代替行政村：OpenStreetMap 中 admin_level={level} 的 {n} 个行政区，仅供试用；
+path = "osm.gpkg"             # 代码取自 OSM 编号（r37 即 relation 37），乡镇是包含它的上一级行政区
+layer = "villages"
+[villages.columns]
+code = "code"
+name = "name"
+township_code = "township_code"
+township_name = "township_name"
+""",
+        "roads": """\
+[roads]                       # 道路：hardened 列按 surface 标签判定；没有 surface 标签的按道路等级：
+path = "osm.gpkg"             # {untagged} 算硬化，其余为未知；
+layer = "roads"               # 步道、自行车道、台阶等不算道路（否）。见 docs/osm.md
+hardened_values = ["{yes}"]       # hardened 列：{yes} 硬化，{no} 未硬化，空 = 未知（该村报告为“无数据”，请补录路面）
+[roads.columns]
+surface = "hardened"
+width = "width"               # 米，来自 width 标签
+name = "name"
+""",
+        "clinics": """\
+[clinics]                     # 卫生机构：amenity=hospital 记为乡镇卫生院，clinic/doctors 记为村卫生室，
+path = "osm.gpkg"             # 其他 healthcare=*（药店、牙科……）记为“其他”，不计入
+layer = "clinics"
+[clinics.columns]
+name = "name"
+type = "type"
+""",
+    },
+    "en": {
+        "head": """\
+# covermap profile written by covermap osm from {extract}. Paths are relative to this file.
+# Data from OpenStreetMap: {attribution}. Whatever you publish from it (maps, tables) must
+# credit this source and stays under ODbL 1.0.
+# Next: covermap check {profile}, then covermap run {profile} -o RESULTS
+# There is no water-supply, mobile-network or fibre data: those standards are no_data for
+# every village. The bus_stops and post layers of {gpkg} are there for the bus and postal
+# standards to come.
+""",
+        "project": "# as_of = 2026-11-30          # the date the data describe: the day this extract was downloaded",
+        "villages_own": """\
+[villages]                    # village boundaries (polygons): yours to supply, OpenStreetMap hardly has them
+path = "villages.gpkg"        # your file; its columns: see docs/profile.md
+layer = "villages"
+[villages.columns]
+code = "code"                 # 12-digit village code
+name = "name"
+township_code = "town_code"
+township_name = "town_name"
+""",
+        "villages_osm": """\
+[villages]                    # standing in for villages: the {n} OpenStreetMap areas of admin_level={level}, to try
+path = "osm.gpkg"             # covermap out; codes from their OSM ids (r37 = relation 37), townships the
+layer = "villages"            # areas of a higher level holding them
+[villages.columns]
+code = "code"
+name = "name"
+township_code = "township_code"
+township_name = "township_name"
+""",
+        "roads": """\
+[roads]                       # roads: the hardened column follows the surface tag; roads without one by
+path = "osm.gpkg"             # class: {untagged} hardened, the rest unknown;
+layer = "roads"               # footways, cycleways, steps and the like are no roads (否). See docs/osm.md
+hardened_values = ["{yes}"]       # hardened: {yes} hardened, {no} not, empty unknown (the village is no_data)
+[roads.columns]
+surface = "hardened"
+width = "width"               # metres, from the width tag
+name = "name"
+""",
+        "clinics": """\
+[clinics]                     # health facilities: amenity=hospital as 乡镇卫生院 (township health centre),
+path = "osm.gpkg"             # clinic/doctors as 村卫生室 (village clinic), other healthcare=* (pharmacy,
+layer = "clinics"             # dentist ...) as 其他 (other), not counted
+[clinics.columns]
+name = "name"
+type = "type"
+""",
+    },
+}
+
+
+def profile_text(conversion: Conversion, extract: Path, profile: Path, lang: str = "zh") -> str:
+    """The profile for ``conversion`` of ``extract``, its comments in ``lang``."""
+    words = _TEXT[lang]
+    fields = {"gpkg": GPKG_NAME, "yes": YES, "no": NO, "attribution": ATTRIBUTION, "extract": extract.name,
+              "profile": profile, "level": conversion.villages_level, "n": conversion.counts.get("villages", 0),
+              "untagged": ", ".join(conversion.untagged_hardened) or "(none)"}
+    name = extract.name.removesuffix(".pbf").removesuffix(".osm")
+    villages = words["villages_own" if conversion.villages_level is None else "villages_osm"]
+    parts = [words["head"], "[project]", f'name = "OpenStreetMap: {name}"', 'working_crs = "auto"',
+             f'lang = "{lang}"', words["project"], "", villages, words["roads"], words["clinics"]]
+    return "\n".join(parts).format(**fields)
+
+
+def write_profile(path: Path, text: str) -> None:
+    """Write the profile under a temporary name, then move it into place."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the profile ({exc.strerror or exc})") from None
+    finally:
+        partial.unlink(missing_ok=True)
