@@ -5,8 +5,8 @@ GDAL turns nodes, ways and relations into its layers ``points``, ``lines`` and
 other tag goes into ``other_tags``, one text in PostgreSQL's hstore form
 (``"key"=>"value","k2"=>"v2"``, ``"`` and ``\\`` escaped by a backslash). ``stream`` names
 the tags it needs in a configuration of its own, so that GDAL splits them into columns in C
-(measured: reading is a third faster than building other_tags and parsing it, see
-docs/performance.md); ``tag_values`` parses other_tags where a file only has that.
+(measured on 104 MB: the lines pass 2.8 s, against 3.4 s building other_tags and parsing
+it; docs/performance.md); ``tag_values`` parses other_tags where a file only has that.
 
 Each layer is read as a stream of Arrow batches: memory holds one batch at a time, not the
 file. GDAL reads the whole file for each layer it is asked for (nodes for points, nodes and
