@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from gis import geometry, io, progress, values
@@ -111,16 +112,23 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         if profile.villages.seats:
             seats_frame = attempt(_read_source, profile.villages.seats, POINTS, records, findings, digests)
         raw = {}
+
+        def read_layer(key: str, source: Source, kinds: set[str]) -> None:
+            # each layer into the working CRS as soon as it is read, where that is settled:
+            # the copy as read is let go before the next is read (of it the extent is kept)
+            frame = attempt(_read_source, source, kinds, records, findings, digests)
+            raw[key] = (frame, None) if frame is None or early is None else (_extent_of(frame), _to_crs(frame, early.crs))
+
         if profile.roads:
-            raw["roads"] = attempt(_read_source, profile.roads.source, LINES, records, findings, digests)
+            read_layer("roads", profile.roads.source, LINES)
         if profile.water:
-            raw["water"] = attempt(_read_source, profile.water.source, POLYGONS | POINTS, records, findings, digests)
+            read_layer("water", profile.water.source, POLYGONS | POINTS)
         if profile.clinics:
-            raw["clinics"] = attempt(_read_source, profile.clinics.source, POINTS, records, findings, digests)
+            read_layer("clinics", profile.clinics.source, POINTS)
         if profile.network and profile.network.coverage:
-            raw["coverage"] = attempt(_read_source, profile.network.coverage, POLYGONS, records, findings, digests)
+            read_layer("coverage", profile.network.coverage, POLYGONS)
         if profile.network and profile.network.fibre:
-            raw["fibre"] = attempt(_read_source, profile.network.fibre, POINTS, records, findings, digests)
+            read_layer("fibre", profile.network.fibre, POINTS)
     except Exception:
         if early is not None:   # its GEOS calls cannot be interrupted: the error waits for them
             early.wait()
@@ -203,21 +211,32 @@ def _check_stretch(inputs: Inputs, profile: Profile, villages: gpd.GeoDataFrame,
                       check="working_crs_stretch", file=str(profile.path))
 
 
-def _assemble_layers(inputs: Inputs, raw: dict[str, gpd.GeoDataFrame | None], profile: Profile,
-                     findings: Findings, attempt: Callable) -> None:
+def _extent_of(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """What the placement checks need of a layer as read: the box of its usable geometries,
+    in its own CRS (no row where it has none)."""
+    geoms = frame.geometry.to_numpy()
+    geoms = geoms[geometry.usable(geoms)]
+    return gpd.GeoDataFrame(geometry=[shapely.box(*shapely.total_bounds(geoms))] if len(geoms) else [], crs=frame.crs)
+
+
+def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]],
+                     profile: Profile, findings: Findings, attempt: Callable) -> None:
     """Each layer read into the working CRS, checked against the villages' extent and
-    assembled into its canonical frame on ``inputs``."""
+    assembled into its canonical frame on ``inputs``. ``raw``: each layer as read (or its
+    extent, ``_extent_of``), with its copy in the working CRS where already made."""
     sources = {"roads": profile.roads and profile.roads.source, "water": profile.water and profile.water.source,
                "clinics": profile.clinics and profile.clinics.source,
                "coverage": profile.network and profile.network.coverage,
                "fibre": profile.network and profile.network.fibre}
     assemble = {"roads": _roads, "water": _water, "clinics": _clinics, "coverage": _coverage, "fibre": _fibre}
-    if not attempt(placement.check_villages_crs, profile.villages.source, inputs, raw, profile, into=findings):
+    as_read = {key: original for key, (original, _) in raw.items()}
+    if not attempt(placement.check_villages_crs, profile.villages.source, inputs, as_read, profile, into=findings):
         return   # the villages' CRS is wrong: no layer can be measured against them
+    del as_read
     for key in list(raw):
-        original = raw.pop(key)   # as read, in its own CRS: let go once it is in the working CRS
+        original, frame = raw.pop(key)   # as read, in its own CRS: let go once it is in the working CRS
         if original is not None:
-            frame = _to_crs(original, inputs.crs)
+            frame = _to_crs(original, inputs.crs) if frame is None else frame
             if not attempt(placement.check_extent, inputs, sources[key], frame, profile, findings, original, into=findings):
                 continue
             del original
