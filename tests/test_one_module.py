@@ -1,0 +1,100 @@
+"""One standard, one module (issue 21): where each standard's key is still named outside its
+own module (layers/standards/<key>.py) and the registry (layers/standards/__init__.py).
+
+A mention is the key as a name or string in code: ``road``, ``"road"``, ``road_verdict``,
+``f"{...}road_reason"``; prose in docstrings ("the hardened road") is not one. ``REMAINING``
+is the work left: a module may leave it (then take it off the list here), none may join it.
+When a standard's list is empty, adding a standard touches only its own module."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from pathlib import Path
+
+import pytest
+
+from layers.standards import STANDARDS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# module -> the standards it still names (when this list was last brought up to date)
+REMAINING: dict[str, set[str]] = {
+    "cli.py": {"road", "water", "net4g", "fibre"},
+    "layers/canonical.py": {"water"},
+    "layers/clinics.py": {"clinic"},
+    "layers/consistency.py": {"road", "water", "clinic"},
+    "layers/distributed.py": {"road", "water", "clinic", "net4g", "fibre"},
+    "layers/inputs.py": {"road", "water", "fibre"},
+    "layers/network.py": {"net4g", "fibre"},
+    "layers/osm.py": {"road", "clinic"},
+    "layers/partition.py": {"water", "fibre"},
+    "layers/pipeline.py": {"road", "water", "clinic", "net4g", "fibre"},
+    "layers/profile.py": {"road", "water", "fibre"},
+    "layers/roads.py": {"road"},
+    "layers/settings.py": {"water", "fibre"},
+    "layers/verdicts.py": {"water"},
+    "layers/water.py": {"water"},
+    "layers/workbook.py": {"road", "water", "clinic"},
+    "layers/zones.py": {"water", "fibre"},
+    "maps/changes.py": {"road", "water", "clinic", "net4g", "fibre"},
+    "maps/infrastructure.py": {"water", "clinic", "fibre"},
+    "maps/options.py": {"road", "water", "net4g", "fibre"},
+    "maps/popup.py": {"road", "water", "clinic", "net4g", "fibre"},
+    "maps/styles.py": {"road", "water", "clinic", "net4g", "fibre"},
+    "maps/trend.py": {"water"},
+}
+
+
+def _body(token: str) -> str:
+    found = re.match(r"(?s)^[rbfuRBFU]*('''|\"\"\"|'|\")(.*)\1$", token)
+    return found.group(2) if found else token
+
+
+def mentions(path: Path, key: str) -> list[int]:
+    """The lines of ``path`` that name ``key`` in code."""
+    whole = re.compile(rf"^{key}(_\w*)?$")
+    inside = re.compile(rf"(?<![A-Za-z0-9_]){key}_\w+")
+    lines = set()
+    for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+        if token.type == tokenize.NAME and (token.string == key or token.string.startswith(f"{key}_")):
+            lines.add(token.start[0])
+        elif token.type == tokenize.STRING:
+            body = _body(token.string)
+            if whole.match(body.strip()) or ("{" in body and inside.search(body)):
+                lines.add(token.start[0])
+    return sorted(lines)
+
+
+def modules() -> list[Path]:
+    found = [path for base in ("gis", "layers", "maps") for path in sorted((ROOT / base).rglob("*.py"))
+             if "sample" not in path.relative_to(ROOT).parts]
+    return [*found, ROOT / "cli.py"]
+
+
+def naming(key: str) -> set[str]:
+    own = {ROOT / "layers" / "standards" / f"{key}.py", ROOT / "layers" / "standards" / "__init__.py"}
+    return {path.relative_to(ROOT).as_posix() for path in modules() if path not in own and mentions(path, key)}
+
+
+@pytest.mark.parametrize("key", [standard.key for standard in STANDARDS])
+def test_no_module_joins_the_list(key):
+    expected = {module for module, keys in REMAINING.items() if key in keys}
+    found = naming(key)
+    assert not found - expected, f"{sorted(found - expected)} now name the {key!r} standard: declare it in " \
+                                 f"layers/standards/{key}.py and iterate over the registry instead"
+    assert not expected - found, f"{sorted(expected - found)} no longer name {key!r}: take them off REMAINING"
+
+
+def test_every_standard_has_its_module():
+    for standard in STANDARDS:
+        module = ROOT / "layers" / "standards" / f"{standard.key}.py"
+        assert module.is_file() and mentions(module, standard.key)
+
+
+def test_the_mention_finder_finds_what_it_should(tmp_path):
+    sample = tmp_path / "m.py"
+    sample.write_text('"""The hardened road standard."""\nx = "road"\ny = row["road_verdict"]\n'
+                      'z = f"{p}road_reason"\nroads = 1\nroad_rules = 2\n# road\nw = "the road"\n', encoding="utf-8")
+    assert mentions(sample, "road") == [2, 3, 4, 6]
