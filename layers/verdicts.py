@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from layers.standards import BY_KEY, STANDARDS, Standard  # noqa: F401  (the registry, re-exported)
+from layers.standards import BUREAUS, BY_KEY, STANDARDS, Standard  # noqa: F401  (the registry, re-exported)
 from layers.text import DEFAULT_LANG, LANGUAGES, T, check_lang  # noqa: F401
 
 MEETS = "meets"        # 达标
@@ -31,10 +31,7 @@ RANK = {FAILS: 0, BASIC: 1, MEETS: 2}
 VERDICT_WORDS = {MEETS: T(zh="达标", en="meets"), BASIC: T(zh="基本达标", en="basically meets"),
                  FAILS: T(zh="不达标", en="fails"), NO_DATA: T(zh="无数据", en="no data"),
                  NOT_APPLICABLE: T(zh="不适用", en="not applicable")}
-BUREAU_NAMES = {"transport": T(zh="交通运输局", en="Transport bureau"),
-                "water": T(zh="水利局", en="Water resources bureau"),
-                "health": T(zh="卫生健康局", en="Health commission"),
-                "telecom": T(zh="通信管理", en="Communications administration")}
+BUREAU_NAMES = {bureau.key: bureau.name for bureau in BUREAUS}
 
 
 def word(verdict: str, lang: str = DEFAULT_LANG) -> str:

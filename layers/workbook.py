@@ -37,7 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from gis.child import share_out
 from gis.errors import OutputError
 from layers.settings import Profile
-from layers.standards import SHARE
+from layers.standards import BUREAUS, SHARE
 from layers.verdicts import BY_KEY, FAILS, STANDARDS, bureau_name
 
 LANGUAGES = ("zh", "en")
@@ -75,13 +75,8 @@ FILL_IN_COLUMNS = (
     FillIn("notes", "备注", "Notes", "text"),
 )
 
-# Sheet names; the bureau keys are those of layers.verdicts.STANDARDS.
-BUREAU_SHEETS = {
-    "transport": {"zh": "交通运输局", "en": "Transport"},
-    "water": {"zh": "水利局", "en": "Water"},
-    "health": {"zh": "卫生健康局", "en": "Health"},
-    "telecom": {"zh": "通信管理", "en": "Telecom"},
-}
+# Sheet names, one per bureau of the registry (layers.standards), in its order.
+BUREAU_SHEETS = {bureau.key: {lang: bureau.sheet(lang) for lang in LANGUAGES} for bureau in BUREAUS}
 CHECK_NAMES = {
     "water_served_list": {"zh": "供水工程服务名单与服务范围不符", "en": "Water project's served list vs. its area"},
     "clinic_recorded": {"zh": "台账卫生室记录与地图不符", "en": "Clinic in the ledger vs. the map"},

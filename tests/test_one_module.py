@@ -34,7 +34,6 @@ REMAINING: dict[str, set[str]] = {
     "layers/profile.py": {"road", "water", "fibre"},
     "layers/roads.py": {"road"},
     "layers/settings.py": {"water", "fibre"},
-    "layers/verdicts.py": {"water"},
     "layers/water.py": {"water"},
     "layers/workbook.py": {"road", "water", "clinic"},
     "layers/zones.py": {"water", "fibre"},

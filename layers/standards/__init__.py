@@ -23,6 +23,20 @@ METRES, SHARE = "m", "share"   # the units of a standard's measured value
 
 
 @dataclass(frozen=True)
+class Bureau:
+    """A bureau that answers for standards: its key (the ``bureau`` column), its name, and
+    the name of its sheet in the workbooks (Excel allows 31 characters)."""
+
+    key: str
+    name: T
+    sheet: T
+
+
+# a bureau that answers for several standards is declared here, once
+TELECOM = Bureau("telecom", T(zh="通信管理", en="Communications administration"), T(zh="通信管理", en="Telecom"))
+
+
+@dataclass(frozen=True)
 class Standard:
     key: str           # column prefix: road_verdict, road_reason, ...
     bureau: str        # responsible bureau (key)
@@ -49,8 +63,14 @@ AT_LEAST_PCT = T(zh="≥ {value}%", en="≥ {value}%")
 
 from layers.standards import clinic, fibre, net4g, road, water  # noqa: E402  (they use the above)
 
-STANDARDS = (road.STANDARD, water.STANDARD, clinic.STANDARD, net4g.STANDARD, fibre.STANDARD)
+_MODULES = (road, water, clinic, net4g, fibre)
+STANDARDS = tuple(module.STANDARD for module in _MODULES)
 BY_KEY = {standard.key: standard for standard in STANDARDS}
+# the bureaus, in the order of their first standard (a bureau's sheets come in this order)
+BUREAUS = tuple({module.BUREAU.key: module.BUREAU for module in _MODULES}.values())
+if any(s.bureau != m.BUREAU.key for s, m in zip(STANDARDS, _MODULES)) or \
+        len({b.key for b in BUREAUS}) != len({m.BUREAU for m in _MODULES}):
+    raise RuntimeError("layers/standards: each module's BUREAU must be its standard's, the same wherever shared")
 
 
 def affected(key: str) -> tuple[str, ...]:

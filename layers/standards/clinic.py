@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from layers.standards import Standard
+from layers.standards import Bureau, Standard
 from layers.text import T
+
+BUREAU = Bureau("health", T(zh="卫生健康局", en="Health commission"), T(zh="卫生健康局", en="Health"))
 
 REQUIRED = T(zh="村内 ≥ 1 个合格卫生室", en="≥ 1 qualifying clinic in the village")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from layers.standards import AT_LEAST_PCT, SHARE, Standard, number
+from layers.standards import AT_LEAST_PCT, SHARE, TELECOM, Standard, number
 from layers.text import T
+
+BUREAU = TELECOM
 
 
 def requirement(rules, lang: str) -> str:

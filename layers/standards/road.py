@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from layers.standards import AT_MOST_M, Standard, number
+from layers.standards import AT_MOST_M, Bureau, Standard, number
 from layers.text import T
+
+BUREAU = Bureau("transport", T(zh="交通运输局", en="Transport bureau"), T(zh="交通运输局", en="Transport"))
 
 WIDTH = T(zh="，路宽 ≥ {value} 米", en=", road width ≥ {value} m")
 

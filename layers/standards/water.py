@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from layers.standards import AT_LEAST_PCT, SHARE, Standard, number
+from layers.standards import AT_LEAST_PCT, SHARE, Bureau, Standard, number
 from layers.text import T
+
+BUREAU = Bureau("water", T(zh="水利局", en="Water resources bureau"), T(zh="水利局", en="Water"))
 
 
 def requirement(rules, lang: str) -> str:
