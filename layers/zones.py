@@ -24,6 +24,7 @@ from pyproj import CRS
 
 from gis import geometry, progress
 from gis.crs import geographic_centres, reproject, zone_crs, zone_meridian
+from layers import clinics
 from layers.inputs import Inputs
 from layers.partition import Stretch, county_of, iter_partitions
 from layers.settings import Standards
@@ -69,7 +70,7 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
     if meridians is None:
         return None
     zones = np.unique(meridians)
-    inputs = _measured(inputs)
+    inputs = _measured(inputs, rules)
     if len(zones) == 1:
         crs = zone_crs(zones[0])
         if crs.equals(inputs.crs):
@@ -96,14 +97,21 @@ def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame]
     return joined
 
 
-def _measured(inputs: Inputs) -> Inputs:
+def _measured(inputs: Inputs, rules: Standards) -> Inputs:
     """What the zones' parts measure from: each village's seat, and its polygon only where
-    it has none (roads entering it; the distances from it), with the ``ZONED_LAYERS``:
-    the polygons of seated villages, most of the vertices, are neither cut nor reprojected."""
+    it has none (roads entering it; the distances from it), with the ``ZONED_LAYERS``'
+    features that can count: roads hardened or of unknown surface, qualifying clinics.
+    The polygons of seated villages, most of the vertices, are neither cut nor reprojected."""
     polygons = np.where(geometry.usable(inputs.seats.to_numpy()), None, inputs.villages.geometry.to_numpy())
     villages = gpd.GeoDataFrame({"code": inputs.villages["code"]}, geometry=polygons, crs=inputs.crs)
+    kept = {}
+    if inputs.roads is not None:   # roads.assess looks at no road known to be unhardened
+        kept["roads"] = inputs.roads[inputs.roads["hardened"].fillna(True).to_numpy(dtype=bool)]
+    if inputs.clinics is not None:   # clinics.nearest_table measures to qualifying ones alone
+        kept["clinics"] = inputs.clinics[clinics.qualifying(inputs.clinics, rules.clinics).fillna(False)
+                                         .to_numpy(dtype=bool)]
     return dataclasses.replace(inputs, villages=villages, village_suspects=None, township_shapes=None,
-                               villages_as_read=None, **{name: None for name in _UNZONED})
+                               villages_as_read=None, **{name: None for name in _UNZONED}, **kept)
 
 
 _UNZONED = ("water", "coverage")
