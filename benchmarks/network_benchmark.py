@@ -83,7 +83,7 @@ def make_network(segments: int, seed: int = 22):
     hw = []
     for row in range(12, ny, 25):
         for c0 in range(0, nx - 10, 10):
-            hw.append(np.c_[x[node[row, c0:c0 + 11:10]], y[node[row, c0:c0 + 11:10]] + SPACING_M / 2 * 0])
+            hw.append(np.c_[x[node[row, c0:c0 + 11:10]], y[node[row, c0:c0 + 11:10]]])
     for col in range(12, nx, 25):
         for r0 in range(0, ny - 10, 10):
             hw.append(np.c_[x[node[r0:r0 + 11:10, col]], y[node[r0:r0 + 11:10, col]]])
