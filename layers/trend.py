@@ -26,31 +26,35 @@ BUREAUS = list(dict.fromkeys(s.bureau for s in STANDARDS))
 def open_problems(villages: pd.DataFrame) -> pd.DataFrame:
     """Open problems (fails or basic) per bureau and township of one run's villages."""
     parts = []
+    towns = villages[["township_code", "township_name"]].fillna("")   # only these are copied, not the whole rows
     for standard in STANDARDS:
         column = f"{standard.key}_verdict"
         if column not in villages:
             continue
-        rows = villages[villages[column].isin(cmp.OPEN)]
-        parts.append(pd.DataFrame({"bureau": standard.bureau, "township_code": rows["township_code"].fillna(""),
-                                   "township_name": rows["township_name"].fillna("")}))
+        rows = towns[villages[column].isin(cmp.OPEN).to_numpy()]
+        parts.append(pd.DataFrame({"bureau": standard.bureau, "township_code": rows["township_code"],
+                                   "township_name": rows["township_name"]}))
     found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*KEYS, "township_name"])
     return found.groupby(KEYS, sort=False).agg(township_name=("township_name", "first"),
                                                open=("township_name", "size")).reset_index()
 
 
-def trend(villages: Sequence[pd.DataFrame], labels: Sequence[str], codes: pd.DataFrame | None = None) -> pd.DataFrame:
+def trend(villages: Sequence[pd.DataFrame], labels: Sequence[str], codes: pd.DataFrame | None = None,
+          last: pd.DataFrame | None = None) -> pd.DataFrame:
     """The trend over ``villages`` (one table per run, in time order) labelled ``labels``;
-    ``codes``: a code-change table applied to every period's comparison."""
+    ``codes``: a code-change table applied to every period's comparison; ``last``: the
+    changes of the last period when they are at hand (``compare`` of the last two tables
+    with ``codes``), not worked out again."""
     if len(villages) != len(labels):
         raise ValueError("one label per run")
     counted = []
     for k, table in enumerate(villages):
         counted.append(open_problems(table).set_index(KEYS)["open"].rename(("open", k)))
         if k:
-            changes = cmp.compare(villages[k - 1], table, codes)
-            changes["township_code"] = changes["township_code"].fillna("")
+            changes = last if last is not None and k == len(villages) - 1 else cmp.compare(villages[k - 1], table, codes)
             for key in (cmp.CLOSED, cmp.NEW):
-                picked = changes[changes["change"] == key]
+                picked = changes.loc[changes["change"] == key, KEYS]
+                picked = picked.assign(township_code=picked["township_code"].fillna(""))
                 counted.append(picked.groupby(KEYS, sort=False).size().rename((key, k)))
     names = pd.concat([table[["township_code", "township_name"]].fillna("") for table in villages]) \
         .drop_duplicates("township_code", keep="last").set_index("township_code")["township_name"]
