@@ -95,6 +95,7 @@ def assess_distributed(profile: Profile, *, workers: int | None = None, schedule
         auto = profile.working_crs is None
         if auto:   # each county in its own zone, as assess measures it
             inputs.meridians = zones.village_meridians(inputs)
+        roads.mark_connected(inputs, profile.standards.roads)   # on the whole, as assess does
         parts = partitions(inputs, profile.standards, stretch=zones.stretch_of(inputs.crs) if auto else None)
         step("partition", start)
         log.info("%d villages in %d county partitions", len(inputs.villages), len(parts))

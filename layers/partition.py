@@ -56,15 +56,22 @@ def _reach(inputs: Inputs, rules: Standards) -> dict[str, tuple[float, np.ndarra
     feature of that layer lies (NaN: none). Overlays (water, coverage) need no reach."""
     origins = inputs.origins
     found = {}
+    linked = None
     if inputs.roads is not None:
         hardened = inputs.roads["hardened"].fillna(False).to_numpy(bool)
         found["roads"] = (rules.roads.max_distance_m, inputs.roads.geometry.to_numpy()[hardened])
+        if "connected" in inputs.roads:   # require_connected: the nearest connected road is measured too
+            linked = inputs.roads.geometry.to_numpy()[hardened & inputs.roads["connected"].to_numpy(bool)]
     if inputs.clinics is not None:
         ok = clinics.qualifying(inputs.clinics, rules.clinics).fillna(False).to_numpy(bool)
         found["clinics"] = (rules.clinics.share_max_distance_m, inputs.clinics.geometry.to_numpy()[ok])
     if inputs.fibre is not None:
         found["fibre"] = (rules.network.fibre_max_distance_m, inputs.fibre.geometry.to_numpy())
-    return {key: (limit, geometry.nearest(origins, targets)[1]) for key, (limit, targets) in found.items()}
+    reach = {key: (limit, geometry.nearest(origins, targets)[1]) for key, (limit, targets) in found.items()}
+    if linked is not None:
+        limit, distance = reach["roads"]
+        reach["roads"] = (limit, np.fmax(distance, geometry.nearest(origins, linked)[1]))
+    return reach
 
 
 def partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = None,

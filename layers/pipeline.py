@@ -102,6 +102,9 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
                  "fibre": lambda part: network.assess_fibre(part, rules.network, lang)}
     if profile.working_crs is None:   # "auto": each county in its own zone
         inputs.meridians = zones.village_meridians(inputs)
+    if rules.roads.require_connected:   # on the whole: which roads connect, no zone changes it
+        with _timed(seconds, "road network", peaks, cpu):
+            roads.mark_connected(inputs, rules.roads)
 
     measures = zoned_measures(rules, lang)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gis import geometry
+from gis import geometry, roadgraph
 from layers.inputs import Inputs
 from layers.settings import RoadRules
 from layers.verdicts import BASIC, DEFAULT_LANG, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, T, number_text
@@ -48,8 +48,35 @@ def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float,
     return np.r_[sv, pv[enters]], rows[np.r_[sr, pr[enters]]]
 
 
+def connected_lines(roads: pd.DataFrame, snap_m: float) -> np.ndarray:
+    """Of each road, whether it is a hardened road of the hardened network's main component
+    (the largest by length): which roads connect does not depend on the CRS, so this is
+    decided once on the whole layer, before the zones measure distances."""
+    hardened = roads["hardened"].fillna(False).to_numpy(dtype=bool)
+    found = np.zeros(len(roads), dtype=bool)
+    if not hardened.any():
+        return found
+    graph = roadgraph.build(roads.iloc[np.flatnonzero(hardened)], snap_m=snap_m)
+    main = graph.main_component
+    if main < 0:
+        return found
+    in_main = graph.components[graph.edges.tail] == main
+    rows = np.flatnonzero(hardened)
+    found[rows[np.unique(graph.edge_lines()[:len(in_main)][in_main])]] = True
+    return found
+
+
+def mark_connected(inputs: Inputs, rules: RoadRules) -> None:
+    """With ``rules.require_connected``: the roads' ``connected`` column, on the whole layer
+    (before any cut by zone or county; ``assess`` reads it)."""
+    if rules.require_connected and inputs.roads is not None:
+        inputs.roads = inputs.roads.assign(connected=connected_lines(inputs.roads, rules.snap_m))
+
+
 def assess(inputs: Inputs, rules: RoadRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """road_hardened_m, road_verdict, road_reason (in ``lang``) for every village."""
+    """road_hardened_m, road_verdict, road_reason (in ``lang``) for every village; with
+    ``rules.require_connected`` (and the roads' ``connected`` column, ``connected_lines``)
+    road_connected and road_connected_m too."""
     index = inputs.villages.index
     n = len(index)
     grades = Grades(n, lang, T(zh="配置中没有道路图层", en="no roads layer in the profile"))
@@ -75,6 +102,21 @@ def assess(inputs: Inputs, rules: RoadRules, lang: str = DEFAULT_LANG) -> pd.Dat
     unknown_near = np.bincount(village_u, minlength=n) > 0
 
     grades.rule(~geometry.usable(origins), NO_DATA, NO_ORIGIN)
+    extra = {}
+    if rules.require_connected and "connected" in roads:
+        linked = hardened & roads["connected"].fillna(False).to_numpy(dtype=bool)
+        to_linked = hardened_distance(origins, roads, index, _roads_indexed(roads, linked)).to_numpy()
+        village_l, _ = reaching_pairs(inputs, linked, limit)
+        reached_linked = np.bincount(village_l, minlength=n) > 0
+        grades.rule(reached & ~reached_linked & np.isnan(to_linked), FAILS,
+                    T(zh="硬化路与主干路网不连通（路网中没有连通的硬化路）",
+                      en="the hardened road does not connect to the road network (no connected hardened road)"))
+        grades.rule(reached & ~reached_linked, FAILS,
+                    T(zh="硬化路与主干路网不连通（最近连通点 {d:,.0f} 米）",
+                      en="the hardened road does not connect to the road network (nearest connected point "
+                         "{d:,.0f} m)"), d=to_linked)
+        extra = {"road_connected": np.where(reached, np.where(reached_linked, "yes", "no"), None),
+                 "road_connected_m": to_linked}
     narrow = reached & (rules.min_width_m > 0) & (widest < rules.min_width_m)
     grades.rule(narrow, BASIC, T(zh="硬化路已通到村，但路面宽 {w:.1f} 米，要求至少 {m} 米",
                                  en="a hardened road reaches the village but is {w:.1f} m wide; the profile asks "
@@ -101,4 +143,4 @@ def assess(inputs: Inputs, rules: RoadRules, lang: str = DEFAULT_LANG) -> pd.Dat
     grades.rule(np.ones(n, dtype=bool), FAILS,
                 T(zh="没有硬化路进入村域；最近的距村界 {d:,.0f} 米",
                   en="no hardened road enters the village; nearest {d:,.0f} m from its boundary"), d=distance)
-    return grades.frame("road", index, road_hardened_m=distance)
+    return grades.frame("road", index, road_hardened_m=distance, **extra)

@@ -82,6 +82,11 @@ class Network:
 class RoadRules:
     max_distance_m: float = 500.0
     min_width_m: float = 0.0
+    # 通硬化路, connected: the hardened road must join the hardened network's main component
+    # (gis/roadgraph.py), ends within snap_m of another road joined. Off by default: on, it
+    # adds two columns to every output; township seats as targets are still to come (issue 22)
+    require_connected: bool = False
+    snap_m: float = 3.0
 
 
 @dataclass(frozen=True)

@@ -94,3 +94,21 @@ def test_a_scheduler_that_is_not_there_is_a_one_line_error(profile):
     with pytest.raises(distributed.ConfigError, match="cannot reach the Dask scheduler"):
         distributed.assess_distributed(profile, scheduler="tcp://127.0.0.1:9",
                                          connect_timeout="2s")
+
+
+def test_connected_roads_reach_across_county_partitions(profile):
+    """standards.roads.require_connected: which roads join the main network is decided on
+    the whole, and each county's part carries the nearest connected road of its villages,
+    however far: the partitioned run gives the single-process road columns."""
+    import dataclasses
+
+    rules = dataclasses.replace(profile.standards, roads=dataclasses.replace(profile.standards.roads,
+                                                                             require_connected=True))
+    connected = dataclasses.replace(profile, standards=rules)
+    single = assess(connected).villages
+    parted = distributed.assess_distributed(connected, workers=2, processes=False).villages
+    assert (single["road_connected"] == "no").any() and (single["road_connected"] == "yes").any()
+    assert single["road_connected_m"].max() > 1_000   # some connected roads lie far away
+    for column in ("road_verdict", "road_reason", "road_connected"):
+        assert parted[column].tolist() == single[column].tolist(), column
+    np.testing.assert_allclose(parted["road_connected_m"], single["road_connected_m"], rtol=0, atol=1e-9)

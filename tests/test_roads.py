@@ -111,3 +111,35 @@ def test_hardened_roads_indexed_once_for_every_query(layer, monkeypatch):
     np.testing.assert_allclose(roads.hardened_distance(data.origins, layer, data.villages.index, indexed)
                                .to_numpy()[:4], [400.0, 1000.0, 0.0, 0.0])
     assert list(out["road_verdict"]) == ["meets", "no_data", "fails", "basic", "no_data"]
+
+
+def test_a_hardened_road_must_join_the_network_when_the_profile_asks(tmp_path):
+    """require_connected (issue 22): the hand-drawn county's A is reached by R1, which joins
+    the long hardened trunk R6 through an end 2 m short of it (snapped, within snap_m 3); B's
+    hardened stub R7 ends 60 m short of the trunk (not joined): B fails with the nearest
+    connected point; at snap_m 0 A's road no longer joins either."""
+    layer = road_layer([
+        (True, 6.0, "R1 to A", line((500, -1000), (500, 100))),          # 400 m south of A's seat
+        (True, 6.0, "R6 trunk", line((-5000, -1002), (6000, -1002))),    # R1's end 2 m above it
+        (True, 6.0, "R7 stub to B", line((1500, 400), (1500, -942))),    # 100 m from B's seat, 60 m short
+    ])
+    rules = RoadRules(max_distance_m=500, require_connected=True, snap_m=3.0)
+    linked = roads.connected_lines(layer, rules.snap_m)
+    assert linked.tolist() == [True, True, False]
+    out = roads.assess(inputs(roads=layer.assign(connected=linked)), rules, "en")
+    assert out["road_verdict"].iloc[0] == "meets" and out["road_connected"].iloc[0] == "yes"
+    assert out["road_verdict"].iloc[1] == "fails" and out["road_connected"].iloc[1] == "no"
+    # B's seat (1500, 500) to R1's end (500, 100), connected through the trunk: 1,077 m
+    assert out["road_connected_m"].iloc[1] == pytest.approx(np.hypot(1000, 400))
+    assert out["road_reason"].iloc[1] == ("the hardened road does not connect to the road network "
+                                          "(nearest connected point 1,077 m)")
+    zh = roads.assess(inputs(roads=layer.assign(connected=linked)), rules)
+    assert zh["road_reason"].iloc[1] == "硬化路与主干路网不连通（最近连通点 1,077 米）"
+    strict = roads.connected_lines(layer, 0.0)
+    assert strict.tolist() == [False, True, False]
+    again = roads.assess(inputs(roads=layer.assign(connected=strict)), rules, "en")
+    assert again["road_verdict"].iloc[0] == "fails" and "nearest connected point 400 m" not in again["road_reason"].iloc[0]
+    # without require_connected nothing changes and no column is added
+    plain = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500), "en")
+    assert list(plain["road_verdict"].iloc[:2]) == ["meets", "meets"] and "road_connected" not in plain
+
