@@ -140,6 +140,9 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
                    as_of=_as_of(reader, project), ledger=ledger, scopes=scopes, raw=MappingProxyType(dict(data)))
 
 
+# the values a text setting of the standards takes
+CHOICES = {"connected_to": ("main", "health_centres")}
+
 # the yes/no columns of the villages a standard can be applied to ([apply.<standard>] applies_to)
 APPLIES_TO = ("poor_village",)
 
@@ -376,6 +379,12 @@ class _Reader:
                     continue
                 if spec.type == "bool":
                     kwargs[key] = self.value(sub, f"standards.{name}", key, bool, spec.default)
+                elif spec.type == "str":
+                    choice = self.value(sub, f"standards.{name}", key, str, spec.default)
+                    if choice not in CHOICES[key]:
+                        raise self.fail(f"standards.{name}.{key} = {choice!r} is not known; use one of "
+                                        f"{', '.join(CHOICES[key])}")
+                    kwargs[key] = choice
                 else:
                     limit = 1.0 if key.endswith("share") else (100.0 if key.endswith("_pct") else None)
                     number = self.number(sub, f"standards.{name}", key, spec.default, 0.0, limit)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from gis import geometry, roadgraph
+from gis.errors import DataError
 from layers.inputs import Inputs
 from layers.settings import RoadRules
 from layers.verdicts import BASIC, DEFAULT_LANG, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, T, number_text
@@ -48,29 +49,58 @@ def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float,
     return np.r_[sv, pv[enters]], rows[np.r_[sr, pr[enters]]]
 
 
-def connected_lines(roads: pd.DataFrame, snap_m: float) -> np.ndarray:
+def connected_lines(roads: pd.DataFrame, snap_m: float, targets: np.ndarray | None = None) -> np.ndarray:
     """Of each road, whether it is a hardened road of the hardened network's main component
-    (the largest by length): which roads connect does not depend on the CRS, so this is
-    decided once on the whole layer, before the zones measure distances."""
+    (the largest by length), or with ``targets`` (points) of a component one of them is
+    joined to (its nearest hardened road's): which roads connect does not depend on the
+    CRS, so this is decided once on the whole layer, before the zones measure distances."""
     hardened = roads["hardened"].fillna(False).to_numpy(dtype=bool)
     found = np.zeros(len(roads), dtype=bool)
     if not hardened.any():
         return found
     graph = roadgraph.build(roads.iloc[np.flatnonzero(hardened)], snap_m=snap_m)
-    main = graph.main_component
-    if main < 0:
+    if graph.main_component < 0:
         return found
-    in_main = graph.components[graph.edges.tail] == main
+    if targets is None:
+        wanted = np.array([graph.main_component])
+    else:
+        at = graph.attach(np.asarray(targets, dtype=object))
+        wanted = np.unique(graph.components[graph.edges.tail[at.edge[at.ok]]])
+    in_main = np.isin(graph.components[graph.edges.tail], wanted)
     rows = np.flatnonzero(hardened)
     found[rows[np.unique(graph.edge_lines()[:len(in_main)][in_main])]] = True
     return found
 
 
+NOT_CONNECTED = {
+    "main": (T(zh="硬化路与主干路网不连通（路网中没有连通的硬化路）",
+               en="the hardened road does not connect to the road network (no connected hardened road)"),
+             T(zh="硬化路与主干路网不连通（最近连通点 {d:,.0f} 米）",
+               en="the hardened road does not connect to the road network (nearest connected point {d:,.0f} m)")),
+    "health_centres": (T(zh="硬化路与乡镇驻地不连通（没有通到乡镇卫生院的硬化路网）",
+                         en="the hardened road does not connect to a township seat (no hardened network reaches a "
+                            "township health centre)"),
+                       T(zh="硬化路与乡镇驻地不连通（最近连通点 {d:,.0f} 米）",
+                         en="the hardened road does not connect to a township seat (nearest connected point "
+                            "{d:,.0f} m)")),
+}
+
+
 def mark_connected(inputs: Inputs, rules: RoadRules) -> None:
     """With ``rules.require_connected``: the roads' ``connected`` column, on the whole layer
     (before any cut by zone or county; ``assess`` reads it)."""
-    if rules.require_connected and inputs.roads is not None:
-        inputs.roads = inputs.roads.assign(connected=connected_lines(inputs.roads, rules.snap_m))
+    if not rules.require_connected or inputs.roads is None:
+        return
+    targets = None
+    if rules.connected_to == "health_centres":
+        centres = inputs.clinics[inputs.clinics["kind"].to_numpy() == "health_centre"] \
+            if inputs.clinics is not None else None
+        if centres is None or not len(centres):
+            raise DataError("standards.roads.connected_to = \"health_centres\" needs the township health centres "
+                            "(乡镇卫生院) in the clinics layer, and there are none; add them (clinics.columns.type), "
+                            "or use connected_to = \"main\"")
+        targets = centres.geometry.to_numpy()
+    inputs.roads = inputs.roads.assign(connected=connected_lines(inputs.roads, rules.snap_m, targets))
 
 
 def assess(inputs: Inputs, rules: RoadRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
@@ -108,13 +138,9 @@ def assess(inputs: Inputs, rules: RoadRules, lang: str = DEFAULT_LANG) -> pd.Dat
         to_linked = hardened_distance(origins, roads, index, _roads_indexed(roads, linked)).to_numpy()
         village_l, _ = reaching_pairs(inputs, linked, limit)
         reached_linked = np.bincount(village_l, minlength=n) > 0
-        grades.rule(reached & ~reached_linked & np.isnan(to_linked), FAILS,
-                    T(zh="硬化路与主干路网不连通（路网中没有连通的硬化路）",
-                      en="the hardened road does not connect to the road network (no connected hardened road)"))
-        grades.rule(reached & ~reached_linked, FAILS,
-                    T(zh="硬化路与主干路网不连通（最近连通点 {d:,.0f} 米）",
-                      en="the hardened road does not connect to the road network (nearest connected point "
-                         "{d:,.0f} m)"), d=to_linked)
+        words = NOT_CONNECTED[rules.connected_to]
+        grades.rule(reached & ~reached_linked & np.isnan(to_linked), FAILS, words[0])
+        grades.rule(reached & ~reached_linked, FAILS, words[1], d=to_linked)
         extra = {"road_connected": np.where(reached, np.where(reached_linked, "yes", "no"), None),
                  "road_connected_m": to_linked}
     narrow = reached & (rules.min_width_m > 0) & (widest < rules.min_width_m)

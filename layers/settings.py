@@ -87,6 +87,7 @@ class RoadRules:
     # adds two columns to every output; township seats as targets are still to come (issue 22)
     require_connected: bool = False
     snap_m: float = 3.0
+    connected_to: str = "main"   # "main": the largest hardened network; "health_centres": one reaching a 乡镇卫生院
 
 
 @dataclass(frozen=True)

@@ -143,3 +143,54 @@ def test_a_hardened_road_must_join_the_network_when_the_profile_asks(tmp_path):
     plain = roads.assess(inputs(roads=layer), RoadRules(max_distance_m=500), "en")
     assert list(plain["road_verdict"].iloc[:2]) == ["meets", "meets"] and "road_connected" not in plain
 
+
+
+def test_connected_to_a_township_health_centre():
+    """connected_to = "health_centres": the network that counts is the one a 乡镇卫生院 is
+    joined to; here the centre sits by B's stub R7, so R7 counts and the trunk does not."""
+    from hand_drawn import point
+
+    layer = road_layer([
+        (True, 6.0, "R1 to A", line((500, -1000), (500, 100))),
+        (True, 6.0, "R6 trunk", line((-5000, -1002), (6000, -1002))),
+        (True, 6.0, "R7 stub to B", line((1500, 400), (1500, -942))),
+    ])
+    centre = np.array([point(1520, 0)], dtype=object)   # 20 m east of R7
+    linked = roads.connected_lines(layer, 3.0, centre)
+    assert linked.tolist() == [False, False, True]
+    rules = RoadRules(max_distance_m=500, require_connected=True, connected_to="health_centres")
+    out = roads.assess(inputs(roads=layer.assign(connected=linked)), rules)
+    assert out["road_verdict"].iloc[1] == "meets"
+    assert out["road_verdict"].iloc[0] == "fails"
+    # A's seat (500, 500) to R7's end (1500, 400): 1,005 m
+    assert out["road_reason"].iloc[0] == "硬化路与乡镇驻地不连通（最近连通点 1,005 米）"
+
+
+def test_connected_to_health_centres_needs_some(tmp_path):
+    import re
+
+    from click.testing import CliRunner
+
+    from cli import main
+    from layers.sample import profile_path
+
+    sample = profile_path().parent
+    text = re.sub(r'path = "([^"]+)"', lambda m: f'path = "{(sample / m.group(1)).as_posix()}"',
+                  profile_path().read_text(encoding="utf-8"))
+    text = text.replace("max_distance_m = 500", 'max_distance_m = 500\nrequire_connected = true\n'
+                                                'connected_to = "health_centres"')
+    ok = tmp_path / "ok.toml"
+    ok.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["-q", "run", str(ok), "-o", str(tmp_path / "out"), "--no-maps"])
+    assert result.exit_code == 0, result.output   # every township seat of the sample has its 乡镇卫生院
+    none = tmp_path / "none.toml"
+    none.write_text(text.replace('health_centre_values = ', 'health_centre_values = ["不存在"] # ')
+                    if "health_centre_values" in text else
+                    text.replace("[clinics]\n", '[clinics]\nhealth_centre_values = ["不存在"]\n'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["-q", "run", str(none), "-o", str(tmp_path / "out2"), "--no-maps"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert 'connected_to = "health_centres" needs the township health centres' in result.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('connected_to = "health_centres"', 'connected_to = "towns"'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["-q", "check", str(bad)])
+    assert result.exit_code == 1 and "standards.roads.connected_to = 'towns' is not known" in result.output
