@@ -314,7 +314,7 @@ def make_runs(country: Path, folder: Path, seed: int) -> dict:
 def timed_command(folder: Path, out: Path, no_maps: bool = False) -> dict:
     """``covermap compare`` end to end under /usr/bin/time -v: wall seconds and peak RSS (MB)."""
     covermap = Path(sys.executable).with_name("covermap")
-    command = ["/usr/bin/time", "-v", str(covermap), "compare", str(folder / "old"), str(folder / "new"),
+    command = ["/usr/bin/time", "-v", str(covermap), "-v", "compare", str(folder / "old"), str(folder / "new"),
                "-o", str(out), "--codes", str(folder / "codes.csv"), "--overwrite", *(["--no-maps"] if no_maps else [])]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
@@ -325,15 +325,17 @@ def timed_command(folder: Path, out: Path, no_maps: bool = False) -> dict:
     elapsed = re.search(r"Elapsed \(wall clock\) time.*: (.+)", done.stderr).group(1).strip()
     user = float(re.search(r"User time \(seconds\): ([\d.]+)", done.stderr).group(1))
     system = float(re.search(r"System time \(seconds\): ([\d.]+)", done.stderr).group(1))
+    # a forked child's memory (none today) adds to the process's: its peak growth and the pages
+    # it copied, as gis.child logs them
+    child = sum(float(mb) for mb in re.findall(r"in a child process, ([\d.]+) MB more memory", done.stderr))
     return {"wall_s": round(wall, 2), "time_elapsed": elapsed, "cpu_s": round(user + system, 1),
-            "peak_mb": round(peak), "summary": done.stdout.strip().splitlines()[-1]}
+            "peak_mb": round(peak), "child_mb": round(child), "summary": done.stdout.strip().splitlines()[-1]}
 
 
 def steps(folder: Path, out: Path, maps: bool) -> dict:
     """write_comparison's work step by step in this process: seconds, resident memory before
     and the step's own peak (MB)."""
     from gis.csvfile import write_csv
-    from gis.io import write_gpkg_layers
     from layers import changebook, trend
     from layers import changes as ch
     from layers import compare as cmp
@@ -356,15 +358,14 @@ def steps(folder: Path, out: Path, maps: bool) -> dict:
     differences = cmp.settings_differences(old.settings, new.settings)
     changed = {key for difference in differences for key in difference["standards"]}
     changes = step("compare", lambda: cmp.compare(old.villages, new.villages, table, changed_standards=changed))
-    trends = step("trend", lambda: trend.trend([old.villages, new.villages], [old.label, new.label], table))
+    trends = step("trend", lambda: trend.trend([old.villages, new.villages], [old.label, new.label], table, last=changes))
     step("write changes.csv", lambda: write_csv(out / "changes.csv", changes))
     step("summary.csv", lambda: write_csv(out / "summary.csv", cmp.summary(changes, "zh")))
     step("write trend.csv", lambda: write_csv(out / "trend.csv", trends))
-    shapes = step("polygons", lambda: ch._on_polygons(changes, old, new))
-    step("write changes.gpkg", lambda: write_gpkg_layers(out / "changes.gpkg", {"changes": shapes}))
-    step("变化清单.xlsx", lambda: changebook.write_changebook(out / changebook.NAMES["zh"], changes, trends,
-                                                          (old.label, new.label), "zh"))
+    step("changes.gpkg", lambda: ch.write_changes_layer(out / "changes.gpkg", changes, old, new))
+    step("变化清单.xlsx", lambda: changebook.write_changebook(out, changes, trends, (old.label, new.label), "zh"))
     if maps:
+        shapes = step("polygons for the map", lambda: ch._on_polygons(changes, old, new))
         from cli import _comparison_pages
 
         comparison = ch.Comparison(changes, differences, "zh", [old, new], trends, shapes=shapes)
@@ -420,8 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     peaks = sorted(run["peak_mb"] for run in runs)
     print(f"covermap compare, {made['old_villages']:,} -> {made['new_villages']:,} villages: "
           f"wall {walls[0]}" + (f"-{walls[-1]}" if len(walls) > 1 else "") + " s, "
-          f"peak {peaks[0]}" + (f"-{peaks[-1]}" if len(peaks) > 1 else "") + " MB, "
-          f"CPU {runs[0]['cpu_s']} s")
+          f"peak {peaks[0]}" + (f"-{peaks[-1]}" if len(peaks) > 1 else "") + " MB"
+          + (f" + {runs[0]['child_mb']} MB in a child process" if runs[0]["child_mb"] else "")
+          + f", CPU {runs[0]['cpu_s']} s")
     print("  " + runs[0]["summary"])
     print(f"  changes.csv {(out / 'changes.csv').stat().st_size / 1e6:.0f} MB, "
           f"changes.gpkg {(out / 'changes.gpkg').stat().st_size / 1e6:.0f} MB")

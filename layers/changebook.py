@@ -2,21 +2,33 @@
 bureaus working their lists: 汇总 (per bureau and township: 本期销号, 新增问题, 仍未解决 and
 the other changes), one sheet per bureau listing its changed problems (closed first, then
 new, then persisting) and 趋势 (open, closed and new per run and bureau, with a line chart
-Excel and WPS draw themselves). Made with layers.workbook's sheets and frame."""
+Excel and WPS draw themselves). Made with layers.workbook's sheets and frame.
+
+When the villages lie in several counties, as the run's 问题清单: a workbook per county
+(``counties/<county>_变化清单.xlsx``: its 汇总 and bureau sheets) and at the top 汇总 per
+county (with a link to its workbook), 各乡镇 per bureau and township, and 趋势.
+
+The bureau sheets' rows (490,000 villages: 1.4 million) are made as whole columns with
+Arrow's string kernels, a block of rows at a time, never as a Python object a cell."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl.chart import BarChart, LineChart, Reference
 
+from gis.errors import OutputError
 from layers import compare as cmp
 from layers.standards import SHARE
 from layers.trend import per_bureau
-from layers.verdicts import STANDARDS, T, bureau_name, standard_name, word
-from layers.workbook import BUREAU_SHEETS, Column, Sheet, _number_width, _texts, _write_book
+from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, STANDARDS, T, bureau_name, standard_name, word
+from layers.workbook import (_WORDS, BUREAU_SHEETS, COUNTY_FOLDER, EXCEL_MAX_ROWS, LINE_HEIGHT, Column, Sheet, _counties,
+                             _Frame, _number_width, _rows_xml, _total_xml, _width)
 
 NAMES = {"zh": "变化清单.xlsx", "en": "changes_list.xlsx"}
 SHEET_WORDS = {
@@ -34,11 +46,13 @@ SHEET_WORDS = {
     "open_title": T(zh="各部门未解决问题", en="Open problems per bureau"),
     "period_title": T(zh="各期销号与新增", en="Closed and new per period"),
     "caption": T(zh="covermap 变化清单 · 上期 {old} · 本期 {new}", en="covermap changes · before {old} · now {new}"),
-    "total": T(zh="合计", en="Total"),
+    "total": T(zh="合计", en="Total"), "county": T(zh="县级区划代码", en="County code"),
+    "townships": T(zh="各乡镇", en="Townships"), "workbook": T(zh="变化清单", en="changes list"),
 }
 # the summary's change columns, in the order a bureau works through them
 SUMMARY_CHANGES = (cmp.CLOSED, cmp.NEW, cmp.PERSISTING, cmp.IMPROVED, cmp.WORSENED, cmp.DATA_GAINED, cmp.DATA_LOST,
                    cmp.VILLAGE_ADDED, cmp.VILLAGE_REMOVED, cmp.SCOPE_CHANGED)
+VERDICT_KEYS = (MEETS, BASIC, FAILS, NO_DATA, NOT_APPLICABLE)
 LIST_WORDS = {cmp.CLOSED: T(zh="本期销号", en="closed"), cmp.NEW: T(zh="新增问题", en="new problem"),
               cmp.PERSISTING: T(zh="仍未解决", en="persisting")}
 
@@ -48,65 +62,372 @@ def change_label(key: str, lang: str) -> str:
     return LIST_WORDS[key](lang) if key in LIST_WORDS else cmp.change_word(key, lang)
 
 
-def write_changebook(path: Path, changes: pd.DataFrame, trend: pd.DataFrame, labels: tuple[str, str],
-                     lang: str = "zh") -> Path:
-    """The workbook of ``changes`` (layers.compare.COLUMNS) and ``trend`` (layers.trend) at ``path``."""
+def workbook_names(changes: pd.DataFrame, lang: str) -> tuple[str, ...]:
+    """The names the workbook takes in CHANGES_DIR: 变化清单.xlsx, and the county folder
+    when the villages lie in several counties."""
+    return (NAMES[lang], COUNTY_FOLDER) if len(_counties(changes)) > 1 else (NAMES[lang],)
+
+
+def county_workbook(county: str, lang: str) -> str:
+    """The file name of one county's workbook inside ``COUNTY_FOLDER``."""
+    return f"{county}_{NAMES[lang]}"
+
+
+def write_changebook(folder: Path, changes: pd.DataFrame, trend: pd.DataFrame, labels: tuple[str, str],
+                     lang: str = "zh") -> list[Path]:
+    """The workbooks of ``changes`` (layers.compare.COLUMNS) and ``trend`` (layers.trend) in
+    ``folder`` (the names of ``workbook_names``); the paths written, the top one first."""
+    folder = Path(folder)
     w = {key: text(lang) for key, text in SHEET_WORDS.items()}
-    sheets = [Sheet(w["summary"], _summary_columns(changes, lang, w), total=True)]
-    order = {key: k for k, key in enumerate(SUMMARY_CHANGES)}
-    bureaus = changes["bureau"].astype(str).to_numpy()
-    for bureau, names in BUREAU_SHEETS.items():
-        rows = changes[bureaus == bureau]
-        rows = rows.iloc[np.lexsort((rows["village_code"].astype(str).to_numpy(),
-                                     rows["change"].map(order).to_numpy()))]
-        sheets.append(Sheet(names[lang], _change_columns(rows, lang, w)))
-    sheets.append(_trend_sheet(trend, lang, w))
     caption = w["caption"].format(old=labels[0], new=labels[1])
-    _write_book(path, sheets, lang, caption)
-    return path
+    counties = _counties(changes)
+    split = len(counties) > 1
+    listings = _Listings(changes, lang, w, split)
+    summary = _summary_table(changes, split)
+    top = folder / NAMES[lang]
+    if not split:
+        _write(top, [Sheet(w["summary"], _summary_columns(summary, lang, w), total=True), *listings.sheets(""),
+                     _trend_sheet(trend, lang, w)], lang, caption, {})
+        return [top]
+    county_folder = folder / COUNTY_FOLDER
+    try:
+        county_folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{county_folder}: cannot create the county folder ({exc.strerror})") from exc
+    per_county = summary.groupby("county", sort=True)[list(SUMMARY_CHANGES)].sum().reindex(counties, fill_value=0)
+    files = [f"{COUNTY_FOLDER}/{county_workbook(county, lang)}" for county in counties]
+    _write(top, [Sheet(w["summary"], [Column(w["county"], counties),
+                                      *(Column(change_label(key, lang), per_county[key].astype(int).tolist())
+                                        for key in SUMMARY_CHANGES),
+                                      Column(w["workbook"], files, style="link")], total=True),
+                 Sheet(w["townships"], _summary_columns(summary, lang, w, county=w["county"]), total=True),
+                 _trend_sheet(trend, lang, w)], lang, caption, {})
+    whole = Sheet(w["summary"], _summary_columns(summary, lang, w), total=True)
+    rows = summary.groupby("county", sort=False).indices
+    empty = np.zeros(0, dtype=np.int64)
+    paths = [county_folder / county_workbook(county, lang) for county in counties]
+    frames: dict = {}
+    for county, path in zip(counties, paths):
+        _write(path, [whole.take(rows.get(county, empty)), *listings.sheets(county)], lang, caption, frames)
+    return [top, *paths]
 
 
-def _summary_columns(changes: pd.DataFrame, lang: str, w: dict) -> list[Column]:
-    table = pd.crosstab([changes["bureau"], changes["township_code"].fillna(""), changes["township_name"].fillna("")],
-                        changes["change"]).reindex(columns=list(SUMMARY_CHANGES), fill_value=0).reset_index()
+def _summary_table(changes: pd.DataFrame, by_county: bool) -> pd.DataFrame:
+    """Changes per bureau and township (and county), a column per change, in the order of
+    the bureaus and the township codes (within each county)."""
+    keys = {"bureau": changes["bureau"], "township_code": changes["township_code"].fillna(""),
+            "township_name": changes["township_name"].fillna("")}
+    if by_county:
+        keys = {"county": changes["village_code"].astype(str).str[:6], **keys}
+    counted = pd.DataFrame({**keys, "change": changes["change"]}).groupby([*keys, "change"], sort=True).size()
+    table = counted.unstack("change", fill_value=0).reindex(columns=list(SUMMARY_CHANGES), fill_value=0)
+    table = table.rename_axis(columns=None).reset_index()
     rank = {key: k for k, key in enumerate(BUREAU_SHEETS)}
-    table = table.sort_values(["bureau", "township_code"], key=lambda c: c.map(rank) if c.name == "bureau" else c,
-                              kind="stable", ignore_index=True)
+    return table.sort_values([*(["county"] if by_county else []), "bureau", "township_code"],
+                             key=lambda c: c.map(rank) if c.name == "bureau" else c, kind="stable", ignore_index=True)
+
+
+def _summary_columns(table: pd.DataFrame, lang: str, w: dict, county: str | None = None) -> list[Column]:
     return [Column(w["bureau"], [bureau_name(b, lang) for b in table["bureau"]]),
+            *([Column(county, table["county"].tolist())] if county else []),
             Column(w["township_code"], table["township_code"].tolist()),
             Column(w["township"], table["township_name"].tolist()),
             *(Column(change_label(key, lang), table[key].astype(int).tolist()) for key in SUMMARY_CHANGES)]
 
 
-def _change_columns(rows: pd.DataFrame, lang: str, w: dict) -> list[Column]:
-    shares = rows["standard"].isin([s.key for s in STANDARDS if s.unit == SHARE]).to_numpy()
-    styles = np.where(shares, "percent", "metres").tolist()
-    values = {side: _values(rows[f"{side}_value"], shares) for side in ("old", "new")}
-    old_codes = [old if old != new else None for old, new in zip(_texts(rows["old_village_code"]),
-                                                                     _texts(rows["village_code"]))]
-    width = max(_number_width(values["old"] + values["new"], 3), 10)
-    return [Column(w["no"], list(range(1, len(rows) + 1)), numbered=True),
-            Column(w["township"], _texts(rows["township_name"])), Column(w["village"], _texts(rows["village_name"])),
-            Column(w["code"], _texts(rows["village_code"])), Column(w["old_code"], old_codes),
-            Column(w["problem"], [standard_name(k, lang) for k in rows["standard"].astype(str)]),
-            Column(w["change"], [change_label(k, lang) for k in rows["change"].astype(str)]),
-            Column(w["old_verdict"], [_verdict(v, lang) for v in rows["old_verdict"]]),
-            Column(w["new_verdict"], [_verdict(v, lang) for v in rows["new_verdict"]]),
-            Column(w["old_value"], values["old"], style=styles, width=width),
-            Column(w["new_value"], values["new"], style=styles, width=width),
-            Column(w["new_reason"], _texts(rows["new_reason"]), style="wrap"),
-            Column(w["old_reason"], _texts(rows["old_reason"]), style="wrap"),
-            Column(w["settings"], [w["yes"] if v == "yes" else None for v in rows["settings_changed"]])]
+# -- the bureau sheets ------------------------------------------------------------------------
+
+PER_SHEET = EXCEL_MAX_ROWS - 3   # rows of a sheet (caption, header, total), as layers.workbook cuts them
+BLOCK = 65_536                   # rows made into XML at a time
 
 
-def _values(series: pd.Series, shares: np.ndarray) -> list:
-    raw = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    return [None if np.isnan(v) else (round(float(v), 3) if share else int(round(v)))
-            for v, share in zip(raw.tolist(), shares.tolist())]
+@dataclass
+class _Listing:
+    """One bureau sheet of one workbook: rows [start, stop) of the ordered listings."""
+
+    title: str
+    columns: list[Column]   # headers and widths (the cells are the listings')
+    rows: _Listings
+    start: int
+    stop: int
+    total = False
+    chart = None
+
+    def __len__(self) -> int:
+        return self.stop - self.start
 
 
-def _verdict(verdict, lang: str) -> str | None:
-    return word(verdict, lang) if isinstance(verdict, str) and verdict else None
+class _Blocks:
+    """A listing's rows [start, stop) as ``_Frame.write`` takes a sheet's rows: as many as
+    there are rows; a slice of it, those rows' XML (UTF-8)."""
+
+    def __init__(self, listing: _Listing, start: int, stop: int, ids: dict):
+        self.listing, self.start, self.stop, self.ids = listing, start, stop, ids
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __getitem__(self, part: slice) -> bytes:
+        a, b, _ = part.indices(len(self))
+        at = self.listing.start + self.start
+        return self.listing.rows.xml(at + a, at + b, self.ids) if b > a else b""
+
+
+class _Listings:
+    """Every changed problem of the four bureaus, ordered by county (when the workbooks are
+    split by county), bureau, change (closed, new, persisting ...) and village code, the
+    order ``changes`` has kept within those; the cells of each column as Arrow arrays in the
+    changes' order, made into rows of XML a block at a time (``xml``)."""
+
+    def __init__(self, changes: pd.DataFrame, lang: str, w: dict, by_county: bool):
+        bureau = pd.Categorical(changes["bureau"].astype(str), categories=list(BUREAU_SHEETS)).codes
+        change = pd.Categorical(changes["change"].astype(str), categories=list(SUMMARY_CHANGES)).codes
+        code = _arrow(changes["village_code"].astype(str))
+        county = pc.utf8_slice_codeunits(code, 0, 6) if by_county else pa.nulls(len(changes), pa.string())
+        kept = np.flatnonzero(bureau >= 0)
+        keys = pa.table({"county": county, "bureau": bureau, "change": np.where(change < 0, len(SUMMARY_CHANGES),
+                                                                                change), "code": code}).take(kept)
+        order = kept[pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names]).to_numpy()]
+        self.order = order
+        self.county = np.asarray(county.take(pa.array(order)).to_numpy(zero_copy_only=False), dtype=object) \
+            if by_county else np.full(len(order), "", dtype=object)
+        ranks = bureau[order]
+        # a sheet: the rows of one county and bureau, together in the order
+        edge = np.flatnonzero((ranks[1:] != ranks[:-1]) | (self.county[1:] != self.county[:-1])) + 1
+        starts, stops = np.r_[0, edge], np.r_[edge, len(order)]
+        self.sheet_rows = {(self.county[a], int(ranks[a])): (int(a), int(b)) for a, b in zip(starts, stops)
+                           if b > a}
+        first = np.repeat(starts, stops - starts)
+        self.number = np.arange(len(order)) - first + 1          # 序号, from 1 in each sheet
+        self.lang, self.rank = lang, bureau
+        self.cells = self._cells(changes, lang, w)
+        self.columns = self._columns(changes, bureau, w)
+        self._block: tuple | None = None
+
+    def sheets(self, county: str) -> list[_Listing]:
+        """The bureau sheets of ``county``'s workbook (all the rows' when not split: "")."""
+        out = []
+        for k, names in enumerate(BUREAU_SHEETS.values()):
+            start, stop = self.sheet_rows.get((county, k), (0, 0))
+            out.append(_Listing(names[self.lang], self.columns[k], self, start, stop))
+        return out
+
+    def _cells(self, changes: pd.DataFrame, lang: str, w: dict) -> dict:
+        """Each column's cells (Arrow, in the changes' order): text (null: empty), the
+        values' numbers as text, their shares."""
+        standard = _arrow(changes["standard"].astype(str))
+        shares = pc.is_in(standard, pa.array([s.key for s in STANDARDS if s.unit == SHARE]))
+        old_code, code = _arrow(changes["old_village_code"].astype(str)), _arrow(changes["village_code"].astype(str))
+        verdicts = {key: word(key, lang) for key in VERDICT_KEYS}
+        cells = {
+            "township": _arrow(changes["township_name"]), "village": _arrow(changes["village_name"]),
+            "code": code, "old_code": pc.if_else(pc.not_equal(old_code, code), old_code, pa.scalar(None, pa.string())),
+            "problem": _words(standard, {s.key: standard_name(s.key, lang) for s in STANDARDS}),
+            "change": _words(_arrow(changes["change"].astype(str)),
+                             {key: change_label(key, lang) for key in cmp.CHANGE_WORDS}),
+            "old_verdict": _words(_arrow(changes["old_verdict"]), verdicts),
+            "new_verdict": _words(_arrow(changes["new_verdict"]), verdicts),
+            "new_reason": _arrow(changes["new_reason"]), "old_reason": _arrow(changes["old_reason"]),
+            "settings": _words(_arrow(changes["settings_changed"]), {"yes": w["yes"]}),
+        }
+        self.escapes = {key: _escapes(text) for key, text in cells.items()}
+        shared = np.asarray(shares.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        cells["shares"] = shared
+        for side in ("old", "new"):
+            raw = pd.to_numeric(changes[f"{side}_value"], errors="coerce").to_numpy(dtype=float)
+            cells[f"{side}_value"] = raw
+        return cells
+
+    def _columns(self, changes: pd.DataFrame, bureau: np.ndarray, w: dict) -> list[list[Column]]:
+        """Each bureau sheet's columns: headers, styles and widths fitted to the bureau's rows
+        (as ``layers.workbook._width`` fits them)."""
+        c = self.cells
+        longest = {key: _display(c[key]) for key in ("township", "village", "code", "old_code", "problem", "change",
+                                                     "old_verdict", "new_verdict", "new_reason", "old_reason",
+                                                     "settings")}
+        magnitude = np.fmax(np.abs(_shown(c["old_value"], c["shares"])), np.abs(_shown(c["new_value"], c["shares"])))
+        out = []
+        for k in range(len(BUREAU_SHEETS)):
+            mine = bureau == k
+            count = int(mine.sum())
+
+            def fit(header: str, key: str | None = None, style: str | None = None) -> float:
+                most = int(longest[key][mine].max(initial=0)) if key else len(f"{count:,}") if count else 0
+                return _width(Column(header, ["x" * most] if most else [], style=style))
+
+            values = magnitude[mine]
+            values = values[~np.isnan(values)]
+            width = max(_number_width([float(values.max())] if len(values) else [], 3), 10)
+            out.append([Column(w["no"], (), width=fit(w["no"]), numbered=True),
+                        Column(w["township"], (), width=fit(w["township"], "township")),
+                        Column(w["village"], (), width=fit(w["village"], "village")),
+                        Column(w["code"], (), width=fit(w["code"], "code")),
+                        Column(w["old_code"], (), width=fit(w["old_code"], "old_code")),
+                        Column(w["problem"], (), width=fit(w["problem"], "problem")),
+                        Column(w["change"], (), width=fit(w["change"], "change")),
+                        Column(w["old_verdict"], (), width=fit(w["old_verdict"], "old_verdict")),
+                        Column(w["new_verdict"], (), width=fit(w["new_verdict"], "new_verdict")),
+                        Column(w["old_value"], (), style="metres", width=width),
+                        Column(w["new_value"], (), style="metres", width=width),
+                        Column(w["new_reason"], (), style="wrap", width=fit(w["new_reason"], "new_reason", "wrap")),
+                        Column(w["old_reason"], (), style="wrap", width=fit(w["old_reason"], "old_reason", "wrap")),
+                        Column(w["settings"], (), width=fit(w["settings"], "settings"))])
+        return out
+
+    def xml(self, start: int, stop: int, ids: dict) -> bytes:
+        """Rows [start, stop) of the order as SpreadsheetML ``<row>`` elements, as
+        ``layers.workbook._rows_xml`` writes them (the rows of a block made at once)."""
+        block = self._block
+        if block is None or block[2] is not ids or not block[0] <= start <= stop <= block[1]:
+            end = max(stop, min(len(self.order), start + BLOCK))
+            block = self._block = (start, end, ids, self._make(start, end, ids))
+        first, _, _, rows = block
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64 if pa.types.is_large_string(rows.type) else np.int32)
+        offsets = offsets[rows.offset:]
+        data = rows.buffers()[2]
+        return data[int(offsets[start - first]):int(offsets[stop - first])].to_pybytes()
+
+    def _make(self, start: int, stop: int, ids: dict) -> pa.Array:
+        take = pa.array(self.order[start:stop])
+        c = self.cells
+        number = self.number[start:stop]
+        at = pc.cast(pa.array((number - 1) % PER_SHEET + 3), pa.string())   # the row in its part of a sheet
+        shares = c["shares"][self.order[start:stop]]
+        cells = [_number_cells("A", at, pc.cast(pa.array(number), pa.string()), ids[None])]
+        for letter, key in zip("BCDEFGHI", ("township", "village", "code", "old_code", "problem", "change",
+                                             "old_verdict", "new_verdict")):
+            cells.append(_text_cells(letter, at, c[key].take(take), ids[None], self.escapes[key]))
+        styles = pc.if_else(pa.array(shares), ids["percent"], ids["metres"])
+        for letter, side in (("J", "old_value"), ("K", "new_value")):
+            cells.append(_number_cells(letter, at, _number_texts(c[side][self.order[start:stop]], shares), styles))
+        lines = np.ones(stop - start, dtype=np.int64)
+        ranks = self.rank[self.order[start:stop]]   # the wrapped columns' widths: those of the rows' bureau
+        for letter, key, k in (("L", "new_reason", 11), ("M", "old_reason", 12)):
+            text = c[key].take(take)
+            cells.append(_text_cells(letter, at, text, ids["wrap"], self.escapes[key]))
+            widths = np.array([self.columns[b][k].width for b in range(len(BUREAU_SHEETS))])[ranks]
+            per_line = np.maximum(widths - 1.0, 1.0) * 0.9
+            lines = np.maximum(lines, np.ceil(_display(text) / per_line).astype(np.int64))
+        cells.append(_text_cells("N", at, c["settings"].take(take), ids[None], self.escapes["settings"]))
+        high = pc.binary_join_element_wise(' ht="', pc.cast(pa.array(_height(lines)), pa.string()),
+                                           '" customHeight="1"', "")
+        high = pc.if_else(pa.array(lines > 1), high, "")
+        rows = pc.binary_join_element_wise('<row r="', at, '"', high, ">", *cells, "</row>", "")
+        return rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+
+
+def _height(lines: np.ndarray) -> np.ndarray:
+    """A row's height in points, whole as ``f"{LINE_HEIGHT * k:g}"`` writes it."""
+    if LINE_HEIGHT != int(LINE_HEIGHT):
+        raise RuntimeError("layers/changebook: row heights are written as whole points")
+    return lines * int(LINE_HEIGHT)
+
+
+def _arrow(series: pd.Series) -> pa.Array:
+    """A column of text as one Arrow array (missing values null)."""
+    values = pa.array(series.array if isinstance(series.dtype, pd.StringDtype) else series.astype(object),
+                      type=pa.string(), from_pandas=True)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _words(keys: pa.Array, words: dict[str, str]) -> pa.Array:
+    """The word of each key (null where there is none)."""
+    return pa.array(list(words.values()), type=pa.string()).take(pc.index_in(keys, pa.array(list(words), pa.string())))
+
+
+def _display(text: pa.Array) -> np.ndarray:
+    """``layers.workbook._display_width`` of each cell (0 where empty)."""
+    width = pc.divide(pc.add(pc.binary_length(text), pc.utf8_length(text)), 2)
+    return np.asarray(width.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _shown(raw: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """The values as the cells hold them: shares to three decimals, metres whole."""
+    return np.where(shares, np.round(raw, 3), np.rint(raw))
+
+
+def _number_texts(raw: np.ndarray, shares: np.ndarray) -> pa.Array:
+    """The value cells' numbers as ``layers.workbook`` writes them: a share as Python's
+    ``repr(round(v, 3))``, metres as a whole number; null where there is no value."""
+    known = ~np.isnan(raw)
+    whole = pc.cast(pa.array(np.rint(np.where(known & ~shares, raw, 0)).astype(np.int64)), pa.string())
+    texts = np.full(len(raw), None, dtype=object)
+    part = known & shares
+    texts[part] = [repr(round(v, 3)) for v in raw[part].tolist()]
+    fractions = pa.array(texts, type=pa.string())
+    return pc.if_else(pa.array(known & ~shares), whole, fractions)
+
+
+def _text_cells(letter: str, at: pa.Array, text: pa.Array, style: str, escape: tuple[str, ...]) -> pa.Array:
+    """Inline-string cells of ``text`` in column ``letter`` at rows ``at``; "" where empty.
+    ``escape``: what ``_escaped`` has to do to the column (``_escapes``)."""
+    space = pc.or_(pc.utf8_is_space(pc.utf8_slice_codeunits(text, 0, 1)),
+                   pc.utf8_is_space(pc.utf8_slice_codeunits(text, -1, _BIG)))
+    cells = pc.binary_join_element_wise(f'<c r="{letter}', at, f'"{style} t="inlineStr"><is><t',
+                                        pc.if_else(space, ' xml:space="preserve"', ""), ">", _escaped(text, escape),
+                                        "</t></is></c>", "")
+    return cells.fill_null("")
+
+
+_BIG = 1 << 30
+
+
+def _number_cells(letter: str, at: pa.Array, text: pa.Array, style) -> pa.Array:
+    """Number cells of ``text`` (the numbers as text) in column ``letter``; "" where empty."""
+    cells = pc.binary_join_element_wise(f'<c r="{letter}', at, '"', style, "><v>", text, "</v></c>", "")
+    return cells.fill_null("")
+
+
+def _escapes(text: pa.Array) -> tuple[str, ...]:
+    """What a column of text needs to become XML character data: the characters of ``&<>``
+    it holds, and ``_CONTROL`` when it holds a control character XML cannot hold."""
+    if not pc.any(pc.match_substring_regex(text, _ANY)).as_py():   # the common case: one pass
+        return ()
+    found = tuple(plain for plain in _ENTITIES if pc.any(pc.match_substring(text, plain)).as_py())
+    return found + ((_CONTROL,) if pc.any(pc.match_substring_regex(text, _CONTROL)).as_py() else ())
+
+
+def _escaped(text: pa.Array, escape: tuple[str, ...]) -> pa.Array:
+    """Text as XML character data, as ``layers.workbook._xml_text`` makes it (``escape``:
+    the column's ``_escapes``)."""
+    for plain in _ENTITIES:
+        if plain in escape:
+            text = pc.replace_substring(text, plain, _ENTITIES[plain])
+    return pc.replace_substring_regex(text, _CONTROL, "") if _CONTROL in escape else text
+
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}   # in this order
+
+
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+_ANY = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]"
+
+
+def _write(path: Path, sheets: list, lang: str, caption: str, frames: dict) -> None:
+    """``layers.workbook._write_book``, the bureau sheets' rows (``_Listing``) given to the
+    frame as blocks of XML made as it writes them."""
+    parts = []
+    for sheet in sheets:
+        n = len(sheet)
+        for k, start in enumerate(range(0, max(n, 1), PER_SHEET)):
+            parts.append((sheet.title if k == 0 else f"{sheet.title} ({k + 1})", sheet, start,
+                          min(n, start + PER_SHEET), sheet.total and n <= PER_SHEET))
+    key = tuple(title for title, *_ in parts)
+    if key not in frames:
+        frames[key] = _Frame(lang, caption, [(title, sheet.columns, sheet.chart and (lambda ws, sheet=sheet,
+                                              n=stop - start: sheet.chart(ws, n)))
+                                             for title, sheet, start, stop, _ in parts])
+    frame = frames[key]
+    rows = []
+    for _, sheet, start, stop, total in parts:
+        if isinstance(sheet, _Listing):
+            rows.append((_Blocks(sheet, start, stop, frame.ids), stop - start))
+            continue
+        xml = _rows_xml(sheet.columns, start, stop, 3, frame.ids)
+        if total:
+            xml.append(_total_xml(sheet.columns, start, stop, stop - start + 3, frame.ids, _WORDS[lang]["total"]))
+        rows.append((xml, stop - start))
+    frame.write(path, rows)
 
 
 def _trend_sheet(trend: pd.DataFrame, lang: str, w: dict) -> Sheet:

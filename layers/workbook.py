@@ -537,7 +537,8 @@ class _Frame:
                     with target.open(info.filename, "w", force_zip64=True) as out:
                         out.write(text[:at].encode("utf-8"))
                         for k in range(0, len(xml), 4096):
-                            out.write("".join(xml[k:k + 4096]).encode("utf-8"))
+                            block = xml[k:k + 4096]   # rows as text, or (made elsewhere) their UTF-8 bytes
+                            out.write(block if isinstance(block, bytes) else "".join(block).encode("utf-8"))
                         out.write(text[at:].encode("utf-8"))
         except OSError as exc:
             raise OutputError(f"{path}: cannot write the workbook ({exc.strerror or exc})") from exc
