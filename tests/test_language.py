@@ -176,17 +176,24 @@ def test_chinese_outputs_hold_no_english_sentence(demo):
         found["index.html"] = body
     if _english(summary.replace(str(folder), "")):
         found["summary"] = summary
-    book = openpyxl.load_workbook(folder / "问题清单.xlsx", read_only=True)
+    found.update(_workbook_english(folder / "问题清单.xlsx"))
+    assert not found, found
+    assert summary.startswith("171 个村，") and "项不达标" in summary
+
+
+def _workbook_english(path: Path) -> dict[str, str]:
+    """The first English sentence of each sheet of a Chinese workbook ({"book:sheet": cell});
+    file names (the caption names the profile and data) and the program's name are none."""
+    found = {}
+    book = openpyxl.load_workbook(path, read_only=True)
     for sheet in book.worksheets:
         for row in sheet.iter_rows(values_only=True):
             for value in row:
-                # file names (the caption names the profile and data) and the program's name are no sentence
                 text = re.sub(r"\S+\.\w+|covermap", " ", value) if isinstance(value, str) else ""
                 if _english(text):
-                    found.setdefault(f"问题清单.xlsx:{sheet.title}", value)
+                    found.setdefault(f"{path.name}:{sheet.title}", value)
     book.close()
-    assert not found, found
-    assert summary.startswith("171 个村，") and "项不达标" in summary
+    return found
 
 
 def test_english_reasons_with_lang_en(demo):
@@ -278,14 +285,7 @@ def test_the_cycle_speaks_the_language_too(demo):
                 if _english(value):
                     found.setdefault(f"{path.name}:{column}", value)
     for book in (root / "2026" / "问题清单.xlsx", root / "changes" / "变化清单.xlsx"):
-        sheets = openpyxl.load_workbook(book, read_only=True)
-        for sheet in sheets.worksheets:
-            for row in sheet.iter_rows(values_only=True):
-                for value in row:
-                    text = re.sub(r"\S+\.\w+|covermap", " ", value) if isinstance(value, str) else ""
-                    if _english(text):
-                        found.setdefault(f"{book.name}:{sheet.title}", value)
-        sheets.close()
+        found.update(_workbook_english(book))
     for page in (root / "index.html", root / "changes" / "trend.html"):
         body = re.sub(r"<style.*?</style>|<script.*?</script>|<[^>]+>", " ",
                       page.read_text(encoding="utf-8"), flags=re.S)

@@ -254,18 +254,25 @@ def _refused(period: Path, tmp_path: Path, edit, *expected: str) -> str:
     return message
 
 
-def test_an_edited_header_is_named(period, tmp_path):
-    def edit(book):
-        sheet = book["水利局"]
-        sheet.cell(2, _columns(sheet)["实际完成时间"], "完成时间")
-    _refused(period, tmp_path, edit, "sheet 水利局", "row 2", "实际完成时间", "restore the header")
+# one cell as a clerk sets it: sheet, row (None: a new row below the others), column header, value
+ONE_CELL = [
+    (("水利局", 2, "实际完成时间", "完成时间"), ("sheet 水利局", "row 2", "实际完成时间", "restore the header")),
+    (("交通运输局", 4, "计划完成时间", "明年三月"),
+     ("sheet 交通运输局, row 4, column O", "计划完成时间 '明年三月' is not a date")),
+    (("通信管理", 3, "村代码", "5.22326E+11"), ("sheet 通信管理, row 3, column D", "format the column as text")),
+    (("通信管理", None, "整改措施", "补建基站"), ("sheet 通信管理", "has no 村代码")),
+    (("通信管理", 3, "问题", "宽带"), ("sheet 通信管理, row 3, column E", "'宽带' is not a standard")),
+]
 
 
-def test_a_date_as_words_is_named_with_its_row_and_column(period, tmp_path):
+@pytest.mark.parametrize("cell, expected", ONE_CELL)
+def test_one_cell_a_ledger_cannot_be_read_by_is_named(period, tmp_path, cell, expected):
+    title, row, header, value = cell
+
     def edit(book):
-        sheet = book["交通运输局"]
-        sheet.cell(4, _columns(sheet)["计划完成时间"], "明年三月")
-    _refused(period, tmp_path, edit, "sheet 交通运输局, row 4, column O", "计划完成时间 '明年三月' is not a date")
+        sheet = book[title]
+        sheet.cell(row or sheet.max_row + 1, _columns(sheet)[header], value)
+    _refused(period, tmp_path, edit, *expected)
 
 
 def test_merged_cells_are_refused(period, tmp_path):
@@ -283,27 +290,6 @@ def test_a_problem_listed_twice_is_refused(period, tmp_path):
         for k in range(1, sheet.max_column + 1):
             sheet.cell(row, k, sheet.cell(3, k).value)
     _refused(period, tmp_path, edit, "sheet 通信管理", "again", "keep one row per problem")
-
-
-def test_a_code_excel_shortened_is_refused(period, tmp_path):
-    def edit(book):
-        sheet = book["通信管理"]
-        sheet.cell(3, _columns(sheet)["村代码"], "5.22326E+11")
-    _refused(period, tmp_path, edit, "sheet 通信管理, row 3, column D", "format the column as text")
-
-
-def test_a_row_without_code_or_known_problem_is_named(period, tmp_path):
-    def edit(book):
-        sheet = book["通信管理"]
-        row = sheet.max_row + 1
-        sheet.cell(row, _columns(sheet)["整改措施"], "补建基站")
-    _refused(period, tmp_path, edit, "sheet 通信管理", "has no 村代码")
-
-    def problem(book):
-        sheet = book["通信管理"]
-        sheet.cell(3, _columns(sheet)["问题"], "宽带")
-    (tmp_path / "2").mkdir()
-    _refused(period, tmp_path / "2", problem, "sheet 通信管理, row 3, column E", "'宽带' is not a standard")
 
 
 def test_files_that_are_no_ledger(period, tmp_path):
