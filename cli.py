@@ -200,7 +200,7 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
         filled = read_ledger(ledger_path)
         if profile.ledger is not None and profile.ledger.codes is not None:   # the period's merges and renames
             from layers.changes import read_codes
-            from layers.ledger import recode
+            from layers.review import recode
 
             filled = recode(filled, read_codes(profile.ledger.codes))
     if _console() is not None:   # the steps announced in the run's language
@@ -227,7 +227,7 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
     _finish_progress()
     lines = [run_summary(len(result.villages), len(result.gaps), fails, len(result.no_data), outdir, profile.lang)]
     if result.ledger is not None:
-        from layers.ledger import FINDINGS, finding_text, summary_line
+        from layers.review import FINDINGS, finding_text, summary_line
 
         if ledger_warnings:
             for _, row in result.ledger[result.ledger["status"].isin(FINDINGS)].iterrows():

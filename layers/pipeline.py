@@ -225,12 +225,12 @@ def finish(profile: Profile, inputs: Inputs, villages: gpd.GeoDataFrame, seconds
 def read_back(result: Result, ledger) -> None:
     """The previous period's problem list as the bureaus filled it in (``layers.ledger.Ledger``),
     reviewed against this run: ``result.ledger`` and ``result.carried``."""
-    from layers import ledger as ledgers
+    from layers import review
 
     days = (result.profile.ledger or LedgerSettings()).max_days_without_measure
     with _timed(result.seconds, "ledger", result.peak_memory_mb, result.cpu_seconds):
-        result.ledger = ledgers.review(ledger, result.villages, as_of(result.profile), days, result.profile.lang)
-        result.carried = ledgers.carried(result.ledger, result.gaps, as_of(result.profile))
+        result.ledger = review.review(ledger, result.villages, as_of(result.profile), days, result.profile.lang)
+        result.carried = review.carried(result.ledger, result.gaps, as_of(result.profile))
 
 
 def _consistency(inputs: Inputs, profile: Profile, villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -494,7 +494,7 @@ def run_record(result: Result) -> dict:
 def _ledger_record(result: Result) -> dict | None:
     if result.ledger is None:
         return None
-    from layers.ledger import counts as ledger_counts
+    from layers.review import counts as ledger_counts
 
     files = sorted(set(result.ledger["file"].astype(str))) if len(result.ledger) else []
     return {"files": files, "rows": len(result.ledger), "statuses": ledger_counts(result.ledger)}

@@ -141,8 +141,8 @@ class Tables:
     data: Sequence[str] = ()          # the input files read
     made: dt.date | None = None       # the date on the sheets (today when None)
     as_of: dt.date | None = None      # the date the data describe: 首次列入 of a new problem (made when None)
-    carried: pd.DataFrame | None = None   # the bureaus' entries under each gap row (layers.ledger.carried)
-    ledger: pd.DataFrame | None = None    # the ledger's entries reviewed (layers.ledger.review): 整改核查
+    carried: pd.DataFrame | None = None   # the bureaus' entries under each gap row (layers.review.carried)
+    ledger: pd.DataFrame | None = None    # the ledger's entries reviewed (layers.review.review): 整改核查
 
 
 def workbook_names(villages: pd.DataFrame, lang: str) -> tuple[str, ...]:

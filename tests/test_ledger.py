@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from cli import main
 from gis.errors import DataError
 from layers import ledger as ledgers
+from layers import review as reviews
 from layers.sample import profile_path
 
 TEXT = {"village_code": str, "township_code": str}
@@ -104,7 +105,7 @@ def test_each_status_against_the_run(period, villages, tmp_path):
         sheet.cell(row, c["问题"], "村卫生室")
 
     ledger = ledgers.read_ledger(_fill(period, tmp_path / "filled.xlsx", edit))
-    reviewed = ledgers.review(ledger, villages, AS_OF, 30).set_index(["village_code", "standard"])
+    reviewed = reviews.review(ledger, villages, AS_OF, 30).set_index(["village_code", "standard"])
     status = reviewed["status"]
     assert status[(failing[0], "clinic")] == "false_closure"
     assert status[(failing[1], "clinic")] == "overdue"
@@ -127,7 +128,7 @@ def test_each_status_against_the_run(period, villages, tmp_path):
     gaps = pd.read_csv(period / "gaps.csv", dtype=TEXT).set_index(["village_code", "standard"])
     assert reviewed.loc[(failing[0], "clinic"), "reason"] == gaps.loc[(failing[0], "clinic"), "reason"]
     # a longer allowance: the 90-day row is in time
-    assert ledgers.review(ledger, villages, AS_OF, 120).set_index(["village_code", "standard"]) \
+    assert reviews.review(ledger, villages, AS_OF, 120).set_index(["village_code", "standard"]) \
         .loc[(failing[3], "clinic"), "status"] == "in_progress"
 
 
@@ -385,7 +386,7 @@ def test_merged_villages_are_read_under_their_new_code(tmp_path):
                           "completed_date": [dt.date(2026, 6, 1), None], "notes": [None, None],
                           "first_listed": [dt.date(2025, 1, 1), dt.date(2024, 1, 1)]}).set_index(["village_code",
                                                                                                   "standard"])
-    one = ledgers._merged(keyed).iloc[0]
+    one = reviews._merged(keyed).iloc[0]
     assert one["measure"] == "甲；乙" and one["responsible_unit"] == "局"
     assert one["planned_date"] == dt.date(2026, 3, 1) and one["first_listed"] == dt.date(2024, 1, 1)
     assert one["completed_date"] is None   # one of the two is not done
