@@ -27,8 +27,8 @@ from layers import compare as cmp
 from layers.standards import SHARE
 from layers.trend import per_bureau
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, STANDARDS, T, bureau_name, standard_name, word
-from layers.workbook import (_WORDS, BUREAU_SHEETS, COUNTY_FOLDER, EXCEL_MAX_ROWS, LINE_HEIGHT, Column, Sheet, _counties,
-                             _Frame, _number_width, _rows_xml, _total_xml, _width)
+from layers.workbook import (BUREAU_SHEETS, COUNTY_FOLDER, LINE_HEIGHT, PER_SHEET, Column, Sheet, _counties,
+                             _number_width, _width, _write_book)
 
 NAMES = {"zh": "变化清单.xlsx", "en": "changes_list.xlsx"}
 SHEET_WORDS = {
@@ -137,7 +137,6 @@ def _summary_columns(table: pd.DataFrame, lang: str, w: dict, county: str | None
 
 # -- the bureau sheets ------------------------------------------------------------------------
 
-PER_SHEET = EXCEL_MAX_ROWS - 3   # rows of a sheet (caption, header, total), as layers.workbook cuts them
 BLOCK = 65_536                   # rows made into XML at a time
 
 
@@ -406,28 +405,9 @@ _ANY = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]"
 def _write(path: Path, sheets: list, lang: str, caption: str, frames: dict) -> None:
     """``layers.workbook._write_book``, the bureau sheets' rows (``_Listing``) given to the
     frame as blocks of XML made as it writes them."""
-    parts = []
-    for sheet in sheets:
-        n = len(sheet)
-        for k, start in enumerate(range(0, max(n, 1), PER_SHEET)):
-            parts.append((sheet.title if k == 0 else f"{sheet.title} ({k + 1})", sheet, start,
-                          min(n, start + PER_SHEET), sheet.total and n <= PER_SHEET))
-    key = tuple(title for title, *_ in parts)
-    if key not in frames:
-        frames[key] = _Frame(lang, caption, [(title, sheet.columns, sheet.chart and (lambda ws, sheet=sheet,
-                                              n=stop - start: sheet.chart(ws, n)))
-                                             for title, sheet, start, stop, _ in parts])
-    frame = frames[key]
-    rows = []
-    for _, sheet, start, stop, total in parts:
-        if isinstance(sheet, _Listing):
-            rows.append((_Blocks(sheet, start, stop, frame.ids), stop - start))
-            continue
-        xml = _rows_xml(sheet.columns, start, stop, 3, frame.ids)
-        if total:
-            xml.append(_total_xml(sheet.columns, start, stop, stop - start + 3, frame.ids, _WORDS[lang]["total"]))
-        rows.append((xml, stop - start))
-    frame.write(path, rows)
+    _write_book(path, sheets, lang, caption, frames,
+                rows_of=lambda sheet, start, stop, ids: _Blocks(sheet, start, stop, ids)
+                if isinstance(sheet, _Listing) else None)
 
 
 def _trend_sheet(trend: pd.DataFrame, lang: str, w: dict) -> Sheet:

@@ -415,10 +415,16 @@ class _Sheets:
                 Column(w["source"], [Path(p).name if p else None for p in _texts(rows["source"])])]
 
 
-def _write_book(path: Path, sheets: list[Sheet], lang: str, caption: str, frames: dict | None = None) -> None:
+PER_SHEET = EXCEL_MAX_ROWS - 3   # data rows of one sheet: caption, header and total take three
+
+
+def _write_book(path: Path, sheets: list[Sheet], lang: str, caption: str, frames: dict | None = None,
+                rows_of: Callable | None = None) -> None:
     """One workbook of these sheets (a sheet beyond Excel's rows continued on ``title (2)``
-    ...). ``frames``: the frames made so far, one for each set of sheet titles, to reuse."""
-    per_sheet = EXCEL_MAX_ROWS - 3   # caption, header, total
+    ...). ``frames``: the frames made so far, one for each set of sheet titles, to reuse.
+    ``rows_of(sheet, start, stop, ids)``: a sheet's rows made another way (blocks of XML the
+    frame takes as it writes), or None for the rows made here."""
+    per_sheet = EXCEL_MAX_ROWS - 3   # caption, header, total (read here: a test makes Excel smaller)
     parts = []
     for sheet in sheets:
         n = len(sheet)
@@ -434,6 +440,10 @@ def _write_book(path: Path, sheets: list[Sheet], lang: str, caption: str, frames
     frame = frames[key]
     rows = []
     for _, sheet, start, stop, total in parts:
+        made = rows_of(sheet, start, stop, frame.ids) if rows_of is not None else None
+        if made is not None:
+            rows.append((made, stop - start))
+            continue
         xml = _rows_xml(sheet.columns, start, stop, 3, frame.ids)
         if total:
             xml.append(_total_xml(sheet.columns, start, stop, stop - start + 3, frame.ids, _WORDS[lang]["total"]))
