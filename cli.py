@@ -272,7 +272,9 @@ def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap:
     county of more than map.township_maps_above_villages villages, townships/*.html (for
     villages in several counties, counties/*.html instead, and the overview and bureau
     maps draw one polygon per township, or per county above 5,000 townships, rather than
-    every village). --no-maps writes no maps (the workbook still).
+    every village). --no-maps writes no maps (the workbook still). --ledger adds
+    ledger.csv and the workbook's 整改核查 sheet: each problem the bureaus' filled-in
+    workbook lists, checked against this run.
     """
     if workers and scheduler:
         raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")
