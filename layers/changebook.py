@@ -22,12 +22,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl.chart import BarChart, LineChart, Reference
 
-from gis.errors import OutputError
 from layers import compare as cmp
 from layers.standards import SHARE
 from layers.trend import per_bureau
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, STANDARDS, T, bureau_name, standard_name, word
-from layers.workbook import (BUREAU_SHEETS, COUNTY_FOLDER, LINE_HEIGHT, PER_SHEET, Column, Sheet, _counties,
+from layers.workbook import (BUREAU_SHEETS, COUNTY_FOLDER, make_county_folder, LINE_HEIGHT, PER_SHEET, Column, Sheet, _counties,
                              _number_width, _width, _write_book)
 
 NAMES = {"zh": "变化清单.xlsx", "en": "changes_list.xlsx"}
@@ -89,11 +88,7 @@ def write_changebook(folder: Path, changes: pd.DataFrame, trend: pd.DataFrame, l
         _write(top, [Sheet(w["summary"], _summary_columns(summary, lang, w), total=True), *listings.sheets(""),
                      _trend_sheet(trend, lang, w)], lang, caption, {})
         return [top]
-    county_folder = folder / COUNTY_FOLDER
-    try:
-        county_folder.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{county_folder}: cannot create the county folder ({exc.strerror})") from exc
+    county_folder = make_county_folder(folder)
     per_county = summary.groupby("county", sort=True)[list(SUMMARY_CHANGES)].sum().reindex(counties, fill_value=0)
     files = [f"{COUNTY_FOLDER}/{county_workbook(county, lang)}" for county in counties]
     _write(top, [Sheet(w["summary"], [Column(w["county"], counties),

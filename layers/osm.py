@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from gis import osm
-from gis.errors import DataError, OutputError
+from gis import io, osm
+from gis.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -269,14 +269,7 @@ def convert(path: str | os.PathLike, folder: str | os.PathLike, *, villages_leve
     path = osm.check_extract(path)
     folder = Path(folder)
     target = folder / GPKG_NAME
-    existing = [name for name in (GPKG_NAME, PROFILE_NAME) if (folder / name).exists()]
-    if existing and not overwrite:
-        raise OutputError(f"{folder}: already holds {' and '.join(existing)}; pass --overwrite to replace them "
-                          "or choose another folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot create the output folder ({exc.strerror})") from None
+    io.prepare_output_dir(folder, [GPKG_NAME, PROFILE_NAME], overwrite)
     partial = folder / f".osm.{os.getpid()}.partial.gpkg"
     try:
         result = _write(path, partial, villages_level, untagged_hardened)

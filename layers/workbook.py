@@ -169,11 +169,7 @@ def write_workbooks(folder: str | os.PathLike, tables: Tables, lang: str) -> lis
         townships = _summary(tables.villages, ["township_code", "township_name"])
         _write_book(top, sheets.county_sheets(townships, tables), lang, caption)
         return [top]
-    county_folder = folder / COUNTY_FOLDER
-    try:
-        county_folder.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{county_folder}: cannot create the county folder ({exc.strerror})") from exc
+    county_folder = make_county_folder(folder)
     villages = tables.villages.assign(county=_county_of(tables.villages))
     townships = _summary(villages, ["county", "township_code", "township_name"])
     _write_book(top, sheets.summary_sheets(_summary(villages, ["county"]), townships), lang, caption)
@@ -192,6 +188,16 @@ def write_workbooks(folder: str | os.PathLike, tables: Tables, lang: str) -> lis
     _write_book(paths[0], [sheet.take(empty) for sheet in whole], lang, caption, frames)   # the frame, made once
     share_out(one, len(counties), "county workbooks")   # on every core: each book is Python's work
     return [top, *paths]
+
+
+def make_county_folder(folder: Path) -> Path:
+    """``COUNTY_FOLDER`` in ``folder``, for a run's county workbooks (and maps)."""
+    county_folder = folder / COUNTY_FOLDER
+    try:
+        county_folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{county_folder}: cannot create the county folder ({exc.strerror})") from exc
+    return county_folder
 
 
 def _county_of(frame: pd.DataFrame) -> pd.Series:
