@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from layers.verdicts import FAILS, NO_DATA, STANDARDS, VERDICTS
+from layers.standards import present
+from layers.verdicts import FAILS, NO_DATA, VERDICTS
 
 VILLAGE_KEYS = ["village_code", "village_name", "township_code", "township_name"]
 GAP_COLUMNS = [*VILLAGE_KEYS, "standard", "bureau", "verdict", "value", "value_column", "reason",
@@ -15,16 +16,17 @@ GAP_COLUMNS = [*VILLAGE_KEYS, "standard", "bureau", "verdict", "value", "value_c
 
 def count_gaps(villages: pd.DataFrame) -> pd.DataFrame:
     """``gap_count`` (standards failed) and ``no_data_count`` per village."""
-    verdicts = villages[[f"{s.key}_verdict" for s in STANDARDS]].to_numpy()
+    verdicts = villages[[f"{s.key}_verdict" for s in present(villages.columns)]].to_numpy()
     return pd.DataFrame({"gap_count": (verdicts == FAILS).sum(axis=1),
                          "no_data_count": (verdicts == NO_DATA).sum(axis=1)}, index=villages.index)
 
 
 def _hits(villages: pd.DataFrame, verdict: str) -> tuple[np.ndarray, np.ndarray]:
     """(standard, village row) of every village with the given verdict, standard by
-    standard (as ``STANDARDS``), villages in order."""
-    found = [np.flatnonzero((villages[f"{s.key}_verdict"] == verdict).to_numpy(dtype=bool)) for s in STANDARDS]
-    return np.repeat(np.arange(len(STANDARDS)), [len(rows) for rows in found]), np.concatenate(found)
+    standard (as ``present`` gives them: the registry's order), villages in order."""
+    standards = present(villages.columns)
+    found = [np.flatnonzero((villages[f"{s.key}_verdict"] == verdict).to_numpy(dtype=bool)) for s in standards]
+    return np.repeat(np.arange(len(standards)), [len(rows) for rows in found]), np.concatenate(found)
 
 
 def _long(villages: pd.DataFrame, verdict: str, which: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
@@ -32,7 +34,8 @@ def _long(villages: pd.DataFrame, verdict: str, which: np.ndarray, rows: np.ndar
     table once (a text column of Arrow strings is taken string by string)."""
     value = np.full(len(rows), np.nan)
     reason = np.empty(len(rows), dtype=object)
-    for k, standard in enumerate(STANDARDS):
+    standards = present(villages.columns)
+    for k, standard in enumerate(standards):
         at = which == k
         value[at] = villages[standard.value_column].to_numpy(dtype=float)[rows[at]]
         reason[at] = villages[f"{standard.key}_reason"].iloc[rows[at]].to_numpy(dtype=object)
@@ -42,9 +45,9 @@ def _long(villages: pd.DataFrame, verdict: str, which: np.ndarray, rows: np.ndar
 
     return pd.DataFrame({
         **{key: villages[key].astype(TEXT).array.take(rows) for key in VILLAGE_KEYS},
-        "standard": named([s.key for s in STANDARDS]), "bureau": named([s.bureau for s in STANDARDS]),
+        "standard": named([s.key for s in standards]), "bureau": named([s.bureau for s in standards]),
         "verdict": pd.array(np.full(len(rows), verdict, dtype=object), dtype=TEXT),
-        "value": value, "value_column": named([s.value_column for s in STANDARDS]),
+        "value": value, "value_column": named([s.value_column for s in standards]),
         "reason": pd.array(reason, dtype=TEXT),
         "poor_population": whole(villages["poor_population"].to_numpy(dtype=float)[rows]),
         "population": whole(villages["population"].to_numpy(dtype=float)[rows])})
@@ -101,7 +104,7 @@ def township_summary(villages: pd.DataFrame, not_applicable: bool = False) -> pd
     frame["township_name"] = frame["township_name"].astype(object).where(frame["township_name"].notna(), "")
     frame["villages"] = 1
     frame["villages_with_gaps"] = (villages["gap_count"] > 0).astype(int)
-    for standard in STANDARDS:
+    for standard in present(villages.columns):
         for verdict in VERDICTS if not_applicable else VERDICTS[:-1]:
             frame[f"{standard.key}_{verdict}"] = (villages[f"{standard.key}_verdict"] == verdict).astype(int)
     summary = frame.groupby(["township_code", "township_name"], sort=True, dropna=False).sum().reset_index()

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,7 +28,9 @@ from layers import checks, placement
 from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _water, unknown_served
 from layers.checks import Finding, Findings, counted, examples, row_examples, where
 from layers.settings import Profile, Source
-from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs
+from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs, read_rows
+from layers.standards import BY_KEY, TABLE, Input
+from layers.standards import POINTS as PLUGIN_POINTS
 
 __all__ = ["Findings", "InputRecord", "Inputs", "load_inputs"]
 
@@ -47,6 +50,9 @@ class Inputs:
     clinics: gpd.GeoDataFrame | None = None    # name, kind, standardized, doctors
     coverage: gpd.GeoDataFrame | None = None   # technology, counts (boolean, NA unknown)
     fibre: gpd.GeoDataFrame | None = None      # name
+    # the optional standards' input layers (layers/standards: Plugin.inputs) by section, as
+    # their ``prepare`` made them: points or lines in ``crs``, or tables of rows by village code
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
     records: list[InputRecord] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)   # warnings found while reading
     # Villages whose edges do not match their neighbours' (checks.coverage_suspects of
@@ -94,7 +100,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
             into.exception(exc, source=source)
             return None
         finally:
-            if step in (_read_villages, _read_source):
+            if step in (_read_villages, _read_source, read_rows):
                 read[0] += 1
                 progress.advance("files", read[0], sum(1 for source in given if source))
 
@@ -102,6 +108,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     given = [profile.villages.source, profile.villages.seats, profile.roads and profile.roads.source,
              profile.water and profile.water.source, profile.clinics and profile.clinics.source,
              profile.network and profile.network.coverage, profile.network and profile.network.fibre]
+    given += [source for source, _, _ in _plugin_inputs(profile).values()]
     digests = io.Digests(source.path for source in given if source)   # hashed while the files are read
     early = None
     try:
@@ -129,6 +136,12 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
             read_layer("coverage", profile.network.coverage, POLYGONS)
         if profile.network and profile.network.fibre:
             read_layer("fibre", profile.network.fibre, POINTS)
+        rows = {}   # the plug-ins' tables of rows by village code: no geometry to bring into the working CRS
+        for section, (source, spec, _) in _plugin_inputs(profile).items():
+            if spec.geometry == TABLE:
+                rows[section] = attempt(read_rows, source, records, findings, digests)
+            else:
+                read_layer(section, source, POINTS if spec.geometry == PLUGIN_POINTS else LINES)
     except Exception:
         if early is not None:   # its GEOS calls cannot be interrupted: the error waits for them
             early.wait()
@@ -162,6 +175,10 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         if early is not None:
             early.wait()
         raise
+    for section, frame in rows.items():
+        if frame is not None:
+            source, spec, rules = _plugin_inputs(profile)[section]
+            inputs.extra[section] = attempt(_prepared, frame, profile, later, source, spec, rules, into=later)
     attempt(_check_villages, inputs, profile, findings, early)
     findings.items.extend(later.items)
     inputs.findings = findings.warnings
@@ -229,6 +246,10 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | Non
                "coverage": profile.network and profile.network.coverage,
                "fibre": profile.network and profile.network.fibre}
     assemble = {"roads": _roads, "water": _water, "clinics": _clinics, "coverage": _coverage, "fibre": _fibre}
+    plugged = _plugin_inputs(profile)
+    for section, (source, spec, rules) in plugged.items():
+        sources[section] = source
+        assemble[section] = partial(_prepared, spec=spec, rules=rules)
     as_read = {key: original for key, (original, _) in raw.items()}
     if not attempt(placement.check_villages_crs, profile.villages.source, inputs, as_read, profile, into=findings):
         return   # the villages' CRS is wrong: no layer can be measured against them
@@ -240,9 +261,26 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | Non
             if not attempt(placement.check_extent, inputs, sources[key], frame, profile, findings, original, into=findings):
                 continue
             del original
-            setattr(inputs, key, attempt(assemble[key], frame, profile, findings, sources[key], into=findings))
+            made = attempt(assemble[key], frame, profile, findings, sources[key], into=findings)
+            if key in plugged:
+                inputs.extra[key] = made
+            else:
+                setattr(inputs, key, made)
     if inputs.water is not None:
         unknown_served(inputs.water, inputs.villages, profile.water, findings)
+
+
+def _plugin_inputs(profile: Profile) -> dict[str, tuple[Source, Input, object]]:
+    """section -> (its source, its declaration, the plug-in's rules) of every input file of
+    the optional standards the profile switches on."""
+    return {section: (source, next(spec for spec in BY_KEY[key].plugin.inputs if spec.section == section), plugin.rules)
+            for key, plugin in profile.plugins.items() for section, source in plugin.sources.items()}
+
+
+def _prepared(frame: pd.DataFrame, profile: Profile, findings: Findings, source: Source, spec: Input,
+              rules: object) -> pd.DataFrame:
+    """A plug-in's input frame with its columns parsed by its ``prepare``."""
+    return spec.prepare(frame, source, findings, rules) if spec.prepare is not None else frame
 
 
 def _read_villages(profile: Profile, findings: Findings, records: list[InputRecord],

@@ -33,7 +33,8 @@ from gis.outdir import OutputFolder, checkpoint
 from layers import clinics, consistency, gaps, network, roads, scope, water, workbook, zones
 from layers.inputs import Inputs, load_inputs
 from layers.settings import LedgerSettings, Profile
-from layers.verdicts import NOT_APPLICABLE, STANDARDS, VERDICTS
+from layers.standards import OPTIONAL, present
+from layers.verdicts import NOT_APPLICABLE, VERDICTS
 
 log = logging.getLogger(__name__)
 
@@ -133,13 +134,28 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
         steps = {key: partial(step, inputs) for key, step in standards.items()}
         forking = FORK_ABOVE < len(inputs.villages) <= FORK_UP_TO and fork_available()
         parts = _run_steps(steps, APART if forking else (), seconds, peaks, cpu)
+    parts += plugin_tables(profile, inputs, seconds, peaks, cpu)
     with _timed(seconds, "gaps", peaks, cpu):
         villages = _village_table(inputs, parts)
     result = finish(profile, inputs, villages, seconds, peaks, cpu)
     if not keep_layers:
         inputs.roads = inputs.water = inputs.clinics = inputs.coverage = inputs.fibre = None
+        inputs.extra = {}
         memory.release_free_memory()
     return result
+
+
+def plugin_tables(profile: Profile, inputs: Inputs, seconds: dict[str, float] | None = None,
+                  peaks: dict[str, float] | None = None, cpu: dict[str, float] | None = None) -> list[pd.DataFrame]:
+    """The tables of the optional standards the profile switches on (layers/standards:
+    ``Plugin.assess``), in registry order, decided on the whole: their distances are
+    measured on the ellipsoid (``nearest_on_ground``), which no zone changes."""
+    tables = []
+    for standard in OPTIONAL:
+        if standard.key in profile.plugins:
+            with _timed({} if seconds is None else seconds, standard.key, peaks, cpu):
+                tables.append(standard.plugin.assess(inputs, profile.plugins[standard.key].rules, profile.lang))
+    return tables
 
 
 # The standards decided by distances, measured in each village's zone (layers.zones).
@@ -300,7 +316,8 @@ def _townships(villages: gpd.GeoDataFrame, clean: bool | None = None,
 def counts(villages: pd.DataFrame) -> dict[str, dict[str, int]]:
     """Villages per standard and verdict, as recorded in run.json (not_applicable only where
     a profile scoped the standard)."""
-    found = {s.key: {v: int((villages[f"{s.key}_verdict"] == v).sum()) for v in VERDICTS} for s in STANDARDS}
+    found = {s.key: {v: int((villages[f"{s.key}_verdict"] == v).sum()) for v in VERDICTS}
+             for s in present(villages.columns)}
     for verdicts in found.values():
         if not verdicts[NOT_APPLICABLE]:
             del verdicts[NOT_APPLICABLE]

@@ -28,6 +28,8 @@ from layers.settings import (HARDENED_DEFAULT, HEALTH_CENTRE_DEFAULT, MAP_BASEMA
                              VILLAGE_CLINIC_DEFAULT, Checks, ClinicRules, Clinics, LedgerSettings, MapSettings, Network,
                              NetworkRules, Scope,
                              Profile, RoadRules, Roads, Source, Standards, Villages, Water, WaterRules)
+from layers.settings import PluginSettings
+from layers.standards import OPTIONAL
 from layers.verdicts import STANDARDS
 
 # Canonical column names each source understands: (required, optional).
@@ -137,7 +139,29 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
                    working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
                    network=network, standards=standards, checks=checks,
                    map=dataclasses.replace(_map_settings(reader, top.get("map", {})), lang=lang), lang=lang,
-                   as_of=_as_of(reader, project), ledger=ledger, scopes=scopes, raw=MappingProxyType(dict(data)))
+                   as_of=_as_of(reader, project), ledger=ledger, scopes=scopes, raw=MappingProxyType(dict(data)),
+                   plugins=_plugins(reader, top))
+
+def _plugins(reader: "_Reader", top: dict) -> Mapping[str, PluginSettings]:
+    """The optional standards the profile switches on, by naming one of their tables (an
+    input's ``[<section>]``, ``[standards.<section>]`` or ``[apply.<key>]``): their sources
+    and settings. Named by none, a plug-in is left out of every output."""
+    found = {}
+    settings, scopes = top.get("standards", {}), top.get("apply", {})   # already read: tables
+    for standard in OPTIONAL:
+        plugin = standard.plugin
+        named = [source for source in plugin.inputs if source.section in top]
+        if not named and plugin.section not in settings and standard.key not in scopes:
+            continue
+        sources = {source.section: reader.source(reader.table(top[source.section], source.section,
+                                                              TABLE_KEYS[source.section]), source.section)
+                   for source in named}
+        rules = reader.rules(settings.get(plugin.section, {}), plugin.section, plugin.rules)
+        problem = plugin.check(rules) if plugin.check is not None else None
+        if problem:
+            raise reader.fail(problem)
+        found[standard.key] = PluginSettings(MappingProxyType(sources), rules)
+    return MappingProxyType(found)
 
 
 # the values a text setting of the standards takes
@@ -244,6 +268,29 @@ TABLE_KEYS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in
     "checks": {f.name for f in dataclasses.fields(Checks)},
     "map": {f.name for f in dataclasses.fields(MapSettings)},
 }.items()}
+
+
+def _with_plugins(tables: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """``tables`` with the optional standards' (layers/standards: ``Plugin``): each input's
+    ``[<section>]`` and ``[<section>.columns]``, ``[standards.<section>]``, ``[apply.<key>]``."""
+    out = dict(tables)
+    for standard in OPTIONAL:
+        plugin = standard.plugin
+        sections = {source.section for source in plugin.inputs}
+        out[""] |= sections
+        out["standards"] |= {plugin.section}
+        out["apply"] |= {standard.key}
+        out[f"apply.{standard.key}"] = frozenset({"enabled", "applies_to"})
+        out[f"standards.{plugin.section}"] = frozenset(f.name for f in dataclasses.fields(plugin.rules))
+        for source in plugin.inputs:
+            out[source.section] = frozenset(_SOURCE_KEYS)
+            out[f"{source.section}.columns"] = frozenset((*source.required, *source.optional))
+    return out
+
+
+TABLE_KEYS = _with_plugins(TABLE_KEYS)
+COLUMNS.update({source.section: (source.required, source.optional)
+                for standard in OPTIONAL for source in standard.plugin.inputs})
 
 
 def belongs(name: str, table: str) -> str | None:
@@ -367,32 +414,38 @@ class _Reader:
                          for key, spec in fields.items()})
 
     def standards(self, value: Any) -> Standards:
-        table = self.table(value, "standards", {"roads", "water", "clinics", "network"})
-        parts = {}
-        for name, cls in (("roads", RoadRules), ("water", WaterRules), ("clinics", ClinicRules),
-                          ("network", NetworkRules)):
-            fields = {f.name: f for f in dataclasses.fields(cls)}
-            sub = self.table(table.get(name, {}), f"standards.{name}", set(fields))
-            kwargs = {}
-            for key, spec in fields.items():
-                if key not in sub:
-                    continue
-                if spec.type == "bool":
-                    kwargs[key] = self.value(sub, f"standards.{name}", key, bool, spec.default)
-                elif spec.type == "str":
-                    choice = self.value(sub, f"standards.{name}", key, str, spec.default)
-                    if choice not in CHOICES[key]:
-                        raise self.fail(f"standards.{name}.{key} = {choice!r} is not known; use one of "
-                                        f"{', '.join(CHOICES[key])}")
-                    kwargs[key] = choice
-                else:
-                    limit = 1.0 if key.endswith("share") else (100.0 if key.endswith("_pct") else None)
-                    number = self.number(sub, f"standards.{name}", key, spec.default, 0.0, limit)
-                    kwargs[key] = int(number) if spec.type == "int" else number
-            parts[name] = cls(**kwargs)
+        table = self.table(value, "standards", TABLE_KEYS["standards"])
+        parts = {name: self.rules(table.get(name, {}), name, cls) for name, cls in (
+            ("roads", RoadRules), ("water", WaterRules), ("clinics", ClinicRules), ("network", NetworkRules))}
         rules = Standards(**parts)
         _check_tiers(self, rules)
         return rules
+
+    def rules(self, value: Any, name: str, cls: type) -> Any:
+        """[standards.<name>] as ``cls``: each key read by its field's type, a text one among
+        its choices (``CHOICES``, or the field's ``choices`` metadata), a list of words as a tuple."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        sub = self.table(value, f"standards.{name}", set(fields))
+        kwargs = {}
+        for key, spec in fields.items():
+            if key not in sub:
+                continue
+            if spec.type == "bool":
+                kwargs[key] = self.value(sub, f"standards.{name}", key, bool, spec.default)
+            elif spec.type == "str":
+                choices = spec.metadata.get("choices") or CHOICES[key]
+                choice = self.value(sub, f"standards.{name}", key, str, spec.default)
+                if choice not in choices:
+                    raise self.fail(f"standards.{name}.{key} = {choice!r} is not known; use one of "
+                                    f"{', '.join(choices)}")
+                kwargs[key] = choice
+            elif spec.type.startswith("tuple"):
+                kwargs[key] = self.strings(sub, f"standards.{name}", key, spec.default)
+            else:
+                limit = 1.0 if key.endswith("share") else (100.0 if key.endswith("_pct") else None)
+                number = self.number(sub, f"standards.{name}", key, spec.default, 0.0, limit)
+                kwargs[key] = int(number) if spec.type == "int" else number
+        return cls(**kwargs)
 
 
 def _check_tiers(reader: _Reader, rules: Standards) -> None:

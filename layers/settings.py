@@ -156,6 +156,16 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class PluginSettings:
+    """An optional standard the profile switches on (layers/standards: ``Plugin``): its
+    input files by section (none given: ``no_data`` for every village) and its
+    ``[standards.<section>]`` settings, an instance of the plug-in's own rules class."""
+
+    sources: Mapping[str, Source]
+    rules: Any
+
+
+@dataclass(frozen=True)
 class LedgerSettings:
     """[ledger]: the filled-in problem list of the previous period, read back (layers.ledger)."""
 
@@ -181,6 +191,7 @@ class Profile:
     as_of: dt.date | None = None   # project.as_of: the date the data describe (None: the day of the run)
     ledger: LedgerSettings | None = None   # [ledger]: the bureaus' filled-in workbook read back
     scopes: Mapping[str, Scope] = field(default_factory=lambda: MappingProxyType({}))   # [apply.<standard>]
+    plugins: Mapping[str, PluginSettings] = field(default_factory=lambda: MappingProxyType({}))   # by standard key
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
     def in_language(self, lang: str | None) -> "Profile":
@@ -196,4 +207,5 @@ class Profile:
                   self.clinics and self.clinics.source]
         if self.network:
             found += [self.network.coverage, self.network.fibre]
+        found += [source for plugin in self.plugins.values() for source in plugin.sources.values()]
         return [source for source in found if source is not None]

@@ -95,6 +95,25 @@ def _read_source(source: Source, kinds: set[str], records: list[InputRecord],
     return frame
 
 
+def read_rows(source: Source, records: list[InputRecord], findings: Findings,
+              digest: Callable[[Path], str] = io.sha256) -> pd.DataFrame:
+    """A table whose rows name their village by code (a plug-in's TABLE input: CSV, XLSX
+    or any layer, its geometry not read): the mapped columns with covermap's names."""
+    text_encoding = encoding.table_encoding(source.path, source.encoding)
+    table = io.read_table(source.path, source.layer, text_encoding.name if text_encoding else None)
+    _report_encoding(source, text_encoding, findings)
+    if len(table) == 0:
+        raise DataError(f"{source.where}: holds no rows (only a header, or nothing); export it again with its "
+                        f"rows, or remove [{source.key}] from the profile if there is no such data")
+    _require_columns(source, table, list(dict.fromkeys(source.columns.values())))
+    records.append(InputRecord(source.key, str(source.path), source.layer, digest(source.path), len(table),
+                               text_encoding.describe() if text_encoding else None))
+    frame = pd.DataFrame({name: values.shared_text(table[column]) for name, column in source.columns.items()})
+    _check_codes(source, frame, findings)
+    frame["code"] = values.codes(frame["code"])
+    return frame
+
+
 @dataclass
 class _Damage:
     """What reading and ``geometry.clean`` did to a layer's geometries, row by row."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 from layers.grades import (BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, NO_RULE, NOT_APPLICABLE, RANK,  # noqa: F401
                            VERDICT_WORDS, VERDICTS, Grades, Sentences, Texts, joined, number_text, numbers_text,
                            percent_text, sentences, text_column)
-from layers.standards import BUREAUS, BY_KEY, STANDARDS, Standard  # noqa: F401  (the registry, re-exported)
+from layers.standards import ALL_BUREAUS, BUREAUS, BY_KEY, STANDARDS, Standard  # noqa: F401  (the registry, re-exported)
 from layers.text import DEFAULT_LANG, LANGUAGES, T, check_lang  # noqa: F401
 
-BUREAU_NAMES = {bureau.key: bureau.name for bureau in BUREAUS}
+BUREAU_NAMES = {bureau.key: bureau.name for bureau in BUREAUS}   # the five standards' bureaus
+_ALL_BUREAU_NAMES = {bureau.key: bureau.name for bureau in ALL_BUREAUS}   # with the optional standards'
+
 
 
 def word(verdict: str, lang: str = DEFAULT_LANG) -> str:
@@ -23,7 +25,7 @@ def word(verdict: str, lang: str = DEFAULT_LANG) -> str:
 
 def bureau_name(bureau: str, lang: str = DEFAULT_LANG) -> str:
     """The name of a bureau key: ``bureau_name("transport", "zh") == "交通运输局"``."""
-    return BUREAU_NAMES[bureau](lang)
+    return _ALL_BUREAU_NAMES[bureau](lang)
 
 
 def standard_name(key: str, lang: str = DEFAULT_LANG) -> str:

@@ -37,8 +37,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from gis.child import share_out
 from gis.errors import OutputError
 from layers.settings import Profile
-from layers.standards import BUREAUS, SHARE
-from layers.verdicts import BY_KEY, FAILS, STANDARDS, bureau_name
+from layers.standards import ALL, ALL_BUREAUS, BUREAUS, SHARE, bureaus_of, present
+from layers.verdicts import BY_KEY, FAILS, bureau_name
 
 LANGUAGES = ("zh", "en")
 WORKBOOK_NAMES = {"zh": "问题清单.xlsx", "en": "problem_list.xlsx"}
@@ -75,8 +75,11 @@ FILL_IN_COLUMNS = (
     FillIn("notes", "备注", "Notes", "text"),
 )
 
-# Sheet names, one per bureau of the registry (layers.standards), in its order.
+# Sheet names, one per bureau of the registry (layers.standards), in its order: BUREAU_SHEETS
+# those of the five standards every run checks, ALL_SHEETS with the optional standards'; a
+# workbook has the sheets of the bureaus whose standards its run checked.
 BUREAU_SHEETS = {bureau.key: {lang: bureau.sheet(lang) for lang in LANGUAGES} for bureau in BUREAUS}
+ALL_SHEETS = {bureau.key: {lang: bureau.sheet(lang) for lang in LANGUAGES} for bureau in ALL_BUREAUS}
 CHECK_NAMES = {
     "water_served_list": {"zh": "供水工程服务名单与服务范围不符", "en": "Water project's served list vs. its area"},
     "clinic_recorded": {"zh": "台账卫生室记录与地图不符", "en": "Clinic in the ledger vs. the map"},
@@ -162,7 +165,7 @@ def write_workbooks(folder: str | os.PathLike, tables: Tables, lang: str) -> lis
         raise OutputError(f"the workbook cannot be written in {lang!r}; use one of {', '.join(LANGUAGES)}")
     folder = Path(folder)
     caption = _caption(tables, lang)
-    sheets = _Sheets(lang, _limits(tables.profile, lang))
+    sheets = _Sheets(lang, _limits(tables.profile, lang), present(tables.villages.columns))
     counties = _counties(tables.villages)
     top = folder / WORKBOOK_NAMES[lang]
     if len(counties) <= 1:
@@ -286,8 +289,9 @@ class Sheet:
 class _Sheets:
     """The sheets of the workbooks of one run, in one language."""
 
-    def __init__(self, lang: str, limits: dict[str, str]):
+    def __init__(self, lang: str, limits: dict[str, str], standards: tuple = ()):
         self.lang, self.words, self.limits = lang, _WORDS[lang], limits
+        self.standards = standards   # those the run checked (layers.standards.present)
 
     def county_sheets(self, townships: pd.DataFrame, tables: Tables) -> list[Sheet]:
         """汇总 per township, one sheet per bureau, 无数据, 账实不符, and 整改核查 when a
@@ -305,9 +309,10 @@ class _Sheets:
             Column(w["township"], townships["township_name"].tolist())]), total=True,
             county=townships["county"].to_numpy() if "county" in townships else None)]
         bureaus = gaps["bureau"].astype(str).to_numpy()
-        for bureau, names in BUREAU_SHEETS.items():
-            rows = gaps[bureaus == bureau]
-            entries = carried[bureaus == bureau]
+        for bureau in bureaus_of(self.standards):
+            names = ALL_SHEETS[bureau.key]
+            rows = gaps[bureaus == bureau.key]
+            entries = carried[bureaus == bureau.key]
             sheets.append(Sheet(names[self.lang], self.bureau_columns(rows, entries),
                                 county=_county_of(rows).to_numpy()))
         sheets.append(Sheet(w["sheet.no_data"], self.no_data_columns(no_data), county=_county_of(no_data).to_numpy()))
@@ -340,7 +345,7 @@ class _Sheets:
         return [*keys, Column(w["villages"], table["villages"].tolist()),
                 Column(w["with_gaps"], table["with_gaps"].tolist()),
                 *(Column(w["fails"].format(standard=_standard(s.key, self.lang)), table[s.key].tolist())
-                  for s in STANDARDS)]
+                  for s in self.standards)]
 
     def village_columns(self, rows: pd.DataFrame) -> list[Column]:
         w = self.words
@@ -355,7 +360,7 @@ class _Sheets:
         names = np.array([_standard(key, lang) for key in standard], dtype=object)
         basic = rows["verdict"].astype(str).to_numpy() != FAILS   # a gap list that holds "basic" rows too
         names[basic] = names[basic] + w["basic"]
-        shares = np.isin(standard, [s.key for s in STANDARDS if s.unit == SHARE])
+        shares = np.isin(standard, [s.key for s in ALL if s.unit == SHARE])
         raw = rows["value"].to_numpy(dtype=float)
         value = np.where(shares, np.round(raw, 3), np.round(raw))   # shown as 52.3 % and 1,234 米
         cells = [None if np.isnan(v) else (float(v) if share else int(v)) for v, share in zip(value.tolist(), shares)]
@@ -386,7 +391,7 @@ class _Sheets:
         from layers.ledger import FILL_IN
 
         value = rows["value"].to_numpy(dtype=float)
-        shares = rows["standard"].isin([s.key for s in STANDARDS if s.unit == SHARE]).to_numpy()
+        shares = rows["standard"].isin([s.key for s in ALL if s.unit == SHARE]).to_numpy()
         cells = [None if np.isnan(v) else (round(float(v), 3) if share else int(round(v)))
                  for v, share in zip(value.tolist(), shares)]
         verdicts = [_verdict(v, lang) for v in rows["verdict"]]
@@ -671,12 +676,13 @@ def _summary(villages: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
                           for key in keys})
     frame["villages"] = 1
     frame["with_gaps"] = (villages["gap_count"].to_numpy() > 0).astype(np.int64)
-    for s in STANDARDS:
+    standards = present(villages.columns)
+    for s in standards:
         frame[s.key] = (villages[f"{s.key}_verdict"].astype(str).to_numpy() == FAILS).astype(np.int64)
     if "township_code" not in keys:
         frame["townships"] = villages["township_code"].astype(str).to_numpy()
     grouped = frame.groupby(keys, sort=True)
-    table = grouped[["villages", "with_gaps", *(s.key for s in STANDARDS)]].sum().reset_index()
+    table = grouped[["villages", "with_gaps", *(s.key for s in standards)]].sum().reset_index()
     if "township_code" not in keys:
         table["townships"] = grouped["townships"].nunique().to_numpy()
     return table.astype({c: np.int64 for c in table.columns if c not in keys}).astype({c: object for c in keys})
@@ -684,7 +690,7 @@ def _summary(villages: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def _limits(profile: Profile, lang: str) -> dict[str, str]:
     """Each standard's requirement as the profile sets it (``≤ 500 米``)."""
-    return {s.key: s.required(profile.standards, lang) for s in STANDARDS}
+    return {s.key: s.required(profile, lang) for s in ALL if s.plugin is None or s.key in profile.plugins}
 
 
 def _texts(series: pd.Series) -> list:

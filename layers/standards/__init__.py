@@ -1,23 +1,32 @@
-"""The registry of standards: one module each (road.py, water.py, clinic.py, net4g.py,
-fibre.py), declaring in one place its key, bureau, names, the measured value it shows in the
-gap lists and its unit, the profile settings that decide it, and its requirement as people
-read it. The rest of covermap iterates over ``STANDARDS``.
+"""The registry of standards: one module each, declaring in one place its key, bureau,
+names, the measured value it shows in the gap lists and its unit, the profile settings
+that decide it, and its requirement as people read it.
 
-The rules themselves still live in layers/roads.py, water.py, clinics.py and network.py,
-and some modules still name a standard's key (tests/test_one_module.py keeps the list and
-lets it only shrink): moving them here, module by module, is issue 21's remaining work.
+``STANDARDS`` are the five every run checks (road.py, water.py, clinic.py, net4g.py,
+fibre.py); their rules still live in layers/roads.py, water.py, clinics.py and network.py,
+and some modules still name their keys (tests/test_one_module.py keeps the list and lets
+it only shrink). ``OPTIONAL`` are whole plug-ins (school.py, housing.py, power.py): the
+module also declares its profile tables, input layers, rules and map symbols
+(``Plugin``), and a run checks it when the profile names one of its tables; no other
+module names its key. ``present`` gives the standards a table holds, which is what the
+gap lists, the workbook and the comparison of runs iterate over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from gis import geometry
+from gis.crs import true_distances
 from layers.text import T
 
 if TYPE_CHECKING:
-    from layers.settings import Standards
+    from layers.settings import Profile
 
 METRES, SHARE = "m", "share"   # the units of a standard's measured value
 
@@ -36,6 +45,63 @@ class Bureau:
 TELECOM = Bureau("telecom", T(zh="通信管理", en="Communications administration"), T(zh="通信管理", en="Telecom"))
 
 
+POINTS, LINES, TABLE = "points", "lines", "table"   # what an input layer of a plug-in holds
+
+
+@dataclass(frozen=True)
+class Input:
+    """An input layer a plug-in reads, from its own profile table ``[<section>]`` (path,
+    layer, x/y, assume_crs, encoding and ``[<section>.columns]``, as every layer): the
+    geometries it takes and covermap's names of its columns. ``TABLE``: rows that name their
+    village by code (``code`` mapped), with or without points. ``drawn = False``: its rows
+    never reach a map (household rows: only counts per village)."""
+
+    section: str
+    geometry: str                         # POINTS, LINES or TABLE
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    # (frame with covermap's names, its Source, Findings) -> the frame with parsed columns
+    prepare: Callable[[Any, Any, Any], Any] | None = None
+    drawn: bool = True
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """What a plug-in draws on the maps: the features of one input layer (``where``:
+    the rows of one kind, by a boolean column), a Leaflet path style, the legend's words
+    and shape ("point" or "line"), the columns its tooltip shows."""
+
+    key: str
+    section: str
+    style: Mapping[str, Any]
+    legend: T
+    shape: str = "point"
+    where: str | None = None              # a boolean column: only its True rows
+    tooltip: tuple[str, ...] = ("name",)
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """The parts of a plug-in standard besides its names: the settings table
+    ``[standards.<section>]`` (a frozen dataclass whose fields are the keys, with the
+    national defaults; ``check`` returns what is wrong with a combination of them, or
+    None), its input layers, ``assess(inputs, rules, lang)`` (a table aligned to the
+    villages: the value columns, ``<key>_verdict`` and ``<key>_reason``), the symbols it
+    draws, and the value columns a village's popup shows (column -> words)."""
+
+    section: str
+    rules: type
+    inputs: tuple[Input, ...]
+    assess: Callable[[Any, Any, str], Any]
+    check: Callable[[Any], str | None] | None = None
+    symbols: tuple[Symbol, ...] = ()
+    popup: Mapping[str, T] = field(default_factory=lambda: MappingProxyType({}))
+
+    def tables(self) -> tuple[str, ...]:
+        """The profile tables that switch it on: its inputs' and its settings'."""
+        return (*(source.section for source in self.inputs), f"standards.{self.section}")
+
+
 @dataclass(frozen=True)
 class Standard:
     key: str           # column prefix: road_verdict, road_reason, ...
@@ -45,11 +111,14 @@ class Standard:
     name: T            # what people read, in every language
     unit: str = METRES                 # of value_column: METRES or SHARE (0..1)
     settings: tuple[str, ...] = ()     # the profile keys (prefixes) whose values decide its verdicts
-    requirement: Callable[["Standards", str], str] | None = None   # "≤ 500 米": as the profile sets it
+    requirement: Callable[[Any, str], str] | None = None   # "≤ 500 米": as the profile sets it
+    plugin: Plugin | None = None       # an OPTIONAL standard's profile tables, inputs, rules, symbols
 
-    def required(self, rules: "Standards", lang: str) -> str:
-        """The requirement as the profile sets it, in ``lang`` (the workbook's 标准要求)."""
-        return self.requirement(rules, lang) if self.requirement is not None else ""
+    def required(self, profile: "Profile", lang: str) -> str:
+        """The requirement as ``profile`` sets it, in ``lang`` (the workbook's 标准要求)."""
+        if self.requirement is None:
+            return ""
+        return self.requirement(profile.plugins[self.key].rules if self.plugin else profile.standards, lang)
 
 
 def number(value: float) -> str:
@@ -61,24 +130,59 @@ AT_MOST_M = T(zh="≤ {value} 米", en="≤ {value} m")
 AT_LEAST_PCT = T(zh="≥ {value}%", en="≥ {value}%")
 
 
+def nearest_on_ground(origins, targets, crs) -> tuple[Any, Any]:
+    """For each origin (a seat or polygon in the projected ``crs``), the index of the nearest
+    of ``targets`` (-1 where there is none) and the ground (geodesic) distance to it in
+    metres (NaN where there is none): the nearest found in ``crs``, the distance measured
+    on the ellipsoid between the nearest points, so it is true wherever the county lies."""
+    rows, _ = geometry.nearest(origins, targets)
+    metres = np.full(len(rows), np.nan)
+    found = rows >= 0
+    if found.any():
+        metres[found] = true_distances(np.asarray(origins, dtype=object)[found], np.asarray(targets)[rows[found]], crs)
+    return rows, metres
+
+
+
 from layers.standards import clinic, fibre, net4g, road, water  # noqa: E402  (they use the above)
+from layers.standards import school  # noqa: E402
 
 _MODULES = (road, water, clinic, net4g, fibre)
-STANDARDS = tuple(module.STANDARD for module in _MODULES)
-BY_KEY = {standard.key: standard for standard in STANDARDS}
-# the bureaus, in the order of their first standard (a bureau's sheets come in this order)
+_OPTIONAL = (school,)
+STANDARDS = tuple(module.STANDARD for module in _MODULES)   # checked by every run
+OPTIONAL = tuple(module.STANDARD for module in _OPTIONAL)   # checked when the profile names them
+ALL = STANDARDS + OPTIONAL
+BY_KEY = {standard.key: standard for standard in ALL}
+# the bureaus, in the order of their first standard (a bureau's sheets come in this order);
+# BUREAUS those of the five every run checks, ALL_BUREAUS with the plug-ins'
 BUREAUS = tuple({module.BUREAU.key: module.BUREAU for module in _MODULES}.values())
-if any(s.bureau != m.BUREAU.key for s, m in zip(STANDARDS, _MODULES)) or \
-        len({b.key for b in BUREAUS}) != len({m.BUREAU for m in _MODULES}):
-    raise RuntimeError("layers/standards: each module's BUREAU must be its standard's, the same wherever shared")
+ALL_BUREAUS = tuple({module.BUREAU.key: module.BUREAU for module in (*_MODULES, *_OPTIONAL)}.values())
+if any(s.bureau != m.BUREAU.key for s, m in zip(ALL, (*_MODULES, *_OPTIONAL))) or \
+        len({b.key for b in ALL_BUREAUS}) != len({m.BUREAU for m in (*_MODULES, *_OPTIONAL)}) or \
+        any((s.plugin is None) != (s in STANDARDS) for s in ALL):
+    raise RuntimeError("layers/standards: each module's BUREAU must be its standard's, the same wherever shared; "
+                       "an optional standard declares its Plugin")
+
+
+def present(columns: Iterable[str]) -> tuple[Standard, ...]:
+    """The standards a table holds (its ``<key>_verdict`` columns), in registry order."""
+    names = set(columns)
+    return tuple(s for s in ALL if f"{s.key}_verdict" in names)
+
+
+def bureaus_of(standards: Iterable[Standard]) -> tuple[Bureau, ...]:
+    """The bureaus answering for ``standards``, in registry order."""
+    keys = {s.bureau for s in standards}
+    return tuple(b for b in ALL_BUREAUS if b.key in keys)
 
 
 def affected(key: str) -> tuple[str, ...]:
     """The standards a profile key decides: those naming a prefix of it, else (a key of a
     table several standards share, such as standards.network.technologies) every standard
     whose settings lie in that table."""
-    direct = tuple(s.key for s in STANDARDS if any(key.startswith(prefix) for prefix in s.settings))
+    direct = tuple(s.key for s in ALL if any(key.startswith(prefix) for prefix in s.settings))
     if direct:
         return direct
     table = key.rsplit(".", 1)[0] + "."
-    return tuple(s.key for s in STANDARDS if any(prefix.startswith(table) for prefix in s.settings))
+    return tuple(s.key for s in ALL if any(prefix.startswith(table) for prefix in s.settings))
+
