@@ -209,6 +209,47 @@ def _fibre(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
     return _with_defaults(frame, {"name": pd.NA})
 
 
+def _towns(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
+           source: Source | None = None) -> gpd.GeoDataFrame:
+    """Township seats: ``township_code`` as text, one seat a township (the first kept, the
+    others reported), rows without a code left out and reported."""
+    source = profile.towns.source
+    column = source.columns["township_code"]
+    frame["township_code"] = values.codes(frame["township_code"])
+    missing = frame["township_code"].isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing) + 1
+        findings.warn(f"column {column!r}: {counted(len(rows), 'seat has', 'seats have')} no township code "
+                      f"({row_examples(rows)}) and {'is' if len(rows) == 1 else 'are'} left out",
+                      fix="fill in each seat's township code",
+                      row=int(rows[0]), column=column, check="town_code", **where(source))
+    again = frame["township_code"].duplicated() & ~missing
+    if again.any():
+        rows = np.flatnonzero(again.to_numpy()) + 1
+        findings.warn(f"column {column!r}: {counted(len(rows), 'seat repeats', 'seats repeat')} a township code "
+                      f"given before ({examples(frame['township_code'][again].tolist())}); the first seat of each "
+                      "township is used",
+                      fix="keep one seat a township", row=int(rows[0]), column=column, check="town_code",
+                      **where(source))
+    frame = frame[~missing & ~again.to_numpy()].reset_index(drop=True)
+    return _with_defaults(frame, {"name": pd.NA})
+
+
+def townships_without_seat(towns: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, source: Source,
+                           findings: Findings) -> None:
+    """Report the villages' townships that [towns] gives no seat (their villages'
+    road_network_km_to_township stays empty)."""
+    given = set(towns["township_code"].dropna())
+    wanted = villages["township_code"].dropna()
+    lacking = sorted(set(wanted) - given)
+    if lacking:
+        findings.warn(f"{counted(len(lacking), 'township of the villages has', 'townships of the villages have')} no "
+                      f"seat in [towns] ({examples(lacking)}): the distance to the township seat stays empty for "
+                      f"{counted(int(wanted.isin(lacking).sum()), 'village', 'villages')}",
+                      fix="add each township's seat with its township code (the villages' township_code)",
+                      column=source.columns["township_code"], check="town_missing", **where(source))
+
+
 def _with_defaults(frame: gpd.GeoDataFrame, defaults: dict) -> gpd.GeoDataFrame:
     for name, default in defaults.items():
         if name not in frame:

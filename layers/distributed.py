@@ -33,8 +33,11 @@ log = logging.getLogger(__name__)
 CLUSTER_HINT = "install the cluster extra: pip install 'covermap[cluster]'"
 
 
-def assess_part(profile: Profile, part: Inputs, rows: np.ndarray, county: str) -> gpd.GeoDataFrame:
-    """The village rows of one county (indexed by global row), from its part."""
+def assess_part(profile: Profile, part: Inputs, rows: np.ndarray, county: str,
+                along: list[pd.DataFrame] = ()) -> gpd.GeoDataFrame:
+    """The village rows of one county (indexed by global row), from its part. ``along``:
+    the road network's tables of the part's villages, made on the whole
+    (``pipeline.network_tables``)."""
     rules, lang = profile.standards, profile.lang
 
     steps = {"road": lambda where: roads.assess(where, rules.roads, lang),
@@ -49,7 +52,8 @@ def assess_part(profile: Profile, part: Inputs, rows: np.ndarray, county: str) -
     if in_zones is not None:   # the nearest clinics measured in the zones, the containment on the part
         found["clinic"] = clinics.assess(part, rules.clinics, lang, found["clinic"])
     table = pipeline._village_table(part, [found[key] if key in found else step(part)
-                                           for key, step in steps.items()])
+                                           for key, step in steps.items()]
+                                    + [frame.set_axis(part.villages.index) for frame in along])
     table.index = rows
     return table[county_of(table["village_code"]) == county]
 
@@ -95,12 +99,13 @@ def assess_distributed(profile: Profile, *, workers: int | None = None, schedule
         auto = profile.working_crs is None
         if auto:   # each county in its own zone, as assess measures it
             inputs.meridians = zones.village_meridians(inputs)
-        roads.mark_connected(inputs, profile.standards.roads)   # on the whole, as assess does
+        along = pipeline.network_tables(profile, inputs)   # on the whole, as assess does
         parts = partitions(inputs, profile.standards, stretch=zones.stretch_of(inputs.crs) if auto else None)
         step("partition", start)
         log.info("%d villages in %d county partitions", len(inputs.villages), len(parts))
         start = time.perf_counter()
-        futures = [client.submit(assess_part, profile, part, rows, county, pure=False)
+        futures = [client.submit(assess_part, profile, part, rows, county,
+                                 [frame.iloc[rows] for frame in along], pure=False)
                    for county, rows, part in parts]
         tables = client.gather(futures)
         step("assess (distributed)", start)

@@ -25,7 +25,8 @@ from gis.crs import check_metric, geographic_centres, largest_scale_error, worki
 from gis.errors import CovermapError, DataError
 from gis.files import ordinary
 from layers import checks, placement
-from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _water, unknown_served
+from layers.canonical import (_clinics, _coverage, _fibre, _flags, _numbers, _roads, _towns, _water,
+                              townships_without_seat, unknown_served)
 from layers.checks import Finding, Findings, counted, examples, row_examples, where
 from layers.settings import Profile, Source
 from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs, read_rows
@@ -53,6 +54,7 @@ class Inputs:
     # the optional standards' input layers (layers/standards: Plugin.inputs) by section, as
     # their ``prepare`` made them: points or lines in ``crs``, or tables of rows by village code
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    towns: gpd.GeoDataFrame | None = None      # township seats: township_code, name
     records: list[InputRecord] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)   # warnings found while reading
     # Villages whose edges do not match their neighbours' (checks.coverage_suspects of
@@ -107,7 +109,8 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     records: list[InputRecord] = []
     given = [profile.villages.source, profile.villages.seats, profile.roads and profile.roads.source,
              profile.water and profile.water.source, profile.clinics and profile.clinics.source,
-             profile.network and profile.network.coverage, profile.network and profile.network.fibre]
+             profile.network and profile.network.coverage, profile.network and profile.network.fibre,
+             profile.towns and profile.towns.source]
     given += [source for source, _, _ in _plugin_inputs(profile).values()]
     digests = io.Digests(source.path for source in given if source)   # hashed while the files are read
     early = None
@@ -136,6 +139,8 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
             read_layer("coverage", profile.network.coverage, POLYGONS)
         if profile.network and profile.network.fibre:
             read_layer("fibre", profile.network.fibre, POINTS)
+        if profile.towns:
+            read_layer("towns", profile.towns.source, POINTS)
         rows = {}   # the plug-ins' tables of rows by village code: no geometry to bring into the working CRS
         for section, (source, spec, _) in _plugin_inputs(profile).items():
             if spec.geometry == TABLE:
@@ -244,8 +249,9 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | Non
     sources = {"roads": profile.roads and profile.roads.source, "water": profile.water and profile.water.source,
                "clinics": profile.clinics and profile.clinics.source,
                "coverage": profile.network and profile.network.coverage,
-               "fibre": profile.network and profile.network.fibre}
-    assemble = {"roads": _roads, "water": _water, "clinics": _clinics, "coverage": _coverage, "fibre": _fibre}
+               "fibre": profile.network and profile.network.fibre, "towns": profile.towns and profile.towns.source}
+    assemble = {"roads": _roads, "water": _water, "clinics": _clinics, "coverage": _coverage, "fibre": _fibre,
+                "towns": _towns}
     plugged = _plugin_inputs(profile)
     for section, (source, spec, rules) in plugged.items():
         sources[section] = source
@@ -268,6 +274,8 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | Non
                 setattr(inputs, key, made)
     if inputs.water is not None:
         unknown_served(inputs.water, inputs.villages, profile.water, findings)
+    if inputs.towns is not None:
+        townships_without_seat(inputs.towns, inputs.villages, profile.towns.source, findings)
 
 
 def _plugin_inputs(profile: Profile) -> dict[str, tuple[Source, Input, object]]:

@@ -30,7 +30,7 @@ from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_
 from gis.crs import reproject
 from gis.errors import OutputError
 from gis.outdir import OutputFolder, checkpoint
-from layers import clinics, consistency, gaps, network, roads, scope, water, workbook, zones
+from layers import clinics, consistency, gaps, network, roadnet, roads, scope, water, workbook, zones
 from layers.inputs import Inputs, load_inputs
 from layers.settings import LedgerSettings, Profile
 from layers.standards import OPTIONAL, present
@@ -103,9 +103,11 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
                  "fibre": lambda part: network.assess_fibre(part, rules.network, lang)}
     if profile.working_crs is None:   # "auto": each county in its own zone
         inputs.meridians = zones.village_meridians(inputs)
-    if rules.roads.require_connected:   # on the whole: which roads connect, no zone changes it
+    # on the whole: which roads connect, no zone changes it; the paths along them may run anywhere
+    along = []
+    if network_wanted(profile):
         with _timed(seconds, "road network", peaks, cpu):
-            roads.mark_connected(inputs, rules.roads)
+            along = network_tables(profile, inputs)
 
     measures = zoned_measures(rules, lang)
 
@@ -134,6 +136,7 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
         steps = {key: partial(step, inputs) for key, step in standards.items()}
         forking = FORK_ABOVE < len(inputs.villages) <= FORK_UP_TO and fork_available()
         parts = _run_steps(steps, APART if forking else (), seconds, peaks, cpu)
+    parts += along
     parts += plugin_tables(profile, inputs, seconds, peaks, cpu)
     with _timed(seconds, "gaps", peaks, cpu):
         villages = _village_table(inputs, parts)
@@ -143,6 +146,22 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
         inputs.extra = {}
         memory.release_free_memory()
     return result
+
+
+def network_wanted(profile: Profile) -> bool:
+    """Whether the profile asks anything of the road network (``network_tables``)."""
+    return profile.roads is not None and (profile.standards.roads.require_connected or profile.towns is not None)
+
+
+def network_tables(profile: Profile, inputs: Inputs) -> list[pd.DataFrame]:
+    """On the whole layer, once: the roads' ``connected`` column where the road standard
+    asks for it, and the road network's columns the profile asks for (``layers.roadnet``),
+    a table a row of ``inputs.villages``; the hardened roads' graph built once for both."""
+    rules = profile.standards.roads
+    net = roadnet.Network(inputs, rules, true_distances=profile.working_crs is None)
+    if rules.require_connected:
+        roads.mark_connected(inputs, rules, net.hardened)
+    return roadnet.village_tables(net)
 
 
 def plugin_tables(profile: Profile, inputs: Inputs, seconds: dict[str, float] | None = None,

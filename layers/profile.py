@@ -27,7 +27,7 @@ from layers.settings import (HARDENED_DEFAULT, HEALTH_CENTRE_DEFAULT, MAP_BASEMA
                              MAX_SERVICE_RADIUS_M, TECHNOLOGY_DEFAULT,
                              VILLAGE_CLINIC_DEFAULT, Checks, ClinicRules, Clinics, LedgerSettings, MapSettings, Network,
                              NetworkRules, Scope,
-                             Profile, RoadRules, Roads, Source, Standards, Villages, Water, WaterRules)
+                             Profile, RoadRules, Roads, Source, Standards, Towns, Villages, Water, WaterRules)
 from layers.settings import PluginSettings
 from layers.standards import OPTIONAL
 from layers.verdicts import STANDARDS
@@ -43,6 +43,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "clinics": ((), ("name", "type", "standardized", "doctors")),
     "network": ((), ("technology",)),
     "fibre": ((), ("name",)),
+    "towns": (("township_code",), ("name",)),
 }
 
 # A profile is a few kilobytes; a path at anything much larger is the wrong file (or one
@@ -121,7 +122,13 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
         if network.coverage is None and network.fibre is None:
             raise ConfigError(f"{path}: [network] names neither coverage nor fibre; add [network.coverage] "
                               "and/or [network.fibre], or remove [network]")
+    towns = None
+    if "towns" in top:
+        towns = Towns(reader.source(reader.table(top["towns"], "towns", TABLE_KEYS["towns"]), "towns"))
     standards = reader.standards(top.get("standards", {}))
+    if standards.roads.connected_to == "towns" and towns is None:
+        raise reader.fail("standards.roads.connected_to = \"towns\" needs the township seats: add a [towns] table "
+                          "(path, [towns.columns] township_code), or use connected_to = \"main\"")
     checks = reader.checks(top.get("checks", {}))
     lang = _language(reader, project, top.get("map", {}))
     ledger = None
@@ -137,7 +144,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     scopes = _scopes(reader, top.get("apply", {}), villages_source)
     return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
                    working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
-                   network=network, standards=standards, checks=checks,
+                   network=network, towns=towns, standards=standards, checks=checks,
                    map=dataclasses.replace(_map_settings(reader, top.get("map", {})), lang=lang), lang=lang,
                    as_of=_as_of(reader, project), ledger=ledger, scopes=scopes, raw=MappingProxyType(dict(data)),
                    plugins=_plugins(reader, top))
@@ -165,7 +172,7 @@ def _plugins(reader: "_Reader", top: dict) -> Mapping[str, PluginSettings]:
 
 
 # the values a text setting of the standards takes
-CHOICES = {"connected_to": ("main", "health_centres")}
+CHOICES = {"connected_to": ("main", "health_centres", "towns")}
 
 # the yes/no columns of the villages a standard can be applied to ([apply.<standard>] applies_to)
 APPLIES_TO = ("poor_village",)
@@ -246,7 +253,7 @@ _SOURCE_KEYS = {"path", "layer", "encoding", "assume_crs", "x", "y", "columns"}
 # where an unknown key's error says a known key belongs.
 TABLE_KEYS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in {
     "": {"project", "villages", "seats", "roads", "water", "clinics", "network", "standards", "checks", "map",
-         "ledger", "apply"},
+         "ledger", "apply", "towns"},
     "apply": {standard.key for standard in STANDARDS},
     **{f"apply.{standard.key}": {"enabled", "applies_to"} for standard in STANDARDS},
     "project": {"name", "working_crs", "lang", "as_of"},
@@ -259,9 +266,10 @@ TABLE_KEYS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in
     "network": {"coverage", "fibre", "technologies"},
     "network.coverage": _SOURCE_KEYS,
     "network.fibre": _SOURCE_KEYS,
+    "towns": _SOURCE_KEYS,
     **{f"{table}.columns": {*COLUMNS[kind][0], *COLUMNS[kind][1]} for table, kind in (
         ("villages", "villages"), ("seats", "seats"), ("roads", "roads"), ("water", "water"),
-        ("clinics", "clinics"), ("network.coverage", "network"), ("network.fibre", "fibre"))},
+        ("clinics", "clinics"), ("network.coverage", "network"), ("network.fibre", "fibre"), ("towns", "towns"))},
     "standards": {"roads", "water", "clinics", "network"},
     **{f"standards.{name}": {f.name for f in dataclasses.fields(rules)} for name, rules in (
         ("roads", RoadRules), ("water", WaterRules), ("clinics", ClinicRules), ("network", NetworkRules))},

@@ -49,16 +49,19 @@ def reaching_pairs(inputs: Inputs, roads_mask: np.ndarray, limit_m: float,
     return np.r_[sv, pv[enters]], rows[np.r_[sr, pr[enters]]]
 
 
-def connected_lines(roads: pd.DataFrame, snap_m: float, targets: np.ndarray | None = None) -> np.ndarray:
+def connected_lines(roads: pd.DataFrame, snap_m: float, targets: np.ndarray | None = None,
+                    graph: roadgraph.RoadGraph | None = None) -> np.ndarray:
     """Of each road, whether it is a hardened road of the hardened network's main component
     (the largest by length), or with ``targets`` (points) of a component one of them is
     joined to (its nearest hardened road's): which roads connect does not depend on the
-    CRS, so this is decided once on the whole layer, before the zones measure distances."""
+    CRS, so this is decided once on the whole layer, before the zones measure distances.
+    ``graph``: the hardened roads' graph (``layers.roadnet.Network.hardened``), where built."""
     hardened = roads["hardened"].fillna(False).to_numpy(dtype=bool)
     found = np.zeros(len(roads), dtype=bool)
     if not hardened.any():
         return found
-    graph = roadgraph.build(roads.iloc[np.flatnonzero(hardened)], snap_m=snap_m)
+    if graph is None:
+        graph = roadgraph.build(roads.iloc[np.flatnonzero(hardened)], snap_m=snap_m)
     if graph.main_component < 0:
         return found
     if targets is None:
@@ -72,6 +75,10 @@ def connected_lines(roads: pd.DataFrame, snap_m: float, targets: np.ndarray | No
     return found
 
 
+# The road network's columns beside the standard (layers/roadnet.py), where the profile gives
+# [towns]: km along hardened roads to the village's own township seat, and the seats' legs
+TOWNSHIP_KM, TOWNSHIP_WALK = "road_network_km_to_township", "township_walk_m"
+
 NOT_CONNECTED = {
     "main": (T(zh="硬化路与主干路网不连通（路网中没有连通的硬化路）",
                en="the hardened road does not connect to the road network (no connected hardened road)"),
@@ -83,15 +90,26 @@ NOT_CONNECTED = {
                        T(zh="硬化路与乡镇驻地不连通（最近连通点 {d:,.0f} 米）",
                          en="the hardened road does not connect to a township seat (nearest connected point "
                             "{d:,.0f} m)")),
+    "towns": (T(zh="硬化路与乡镇驻地不连通（没有通到乡镇驻地的硬化路网）",
+                en="the hardened road does not connect to a township seat (no hardened network reaches one)"),
+              T(zh="硬化路与乡镇驻地不连通（最近连通点 {d:,.0f} 米）",
+                en="the hardened road does not connect to a township seat (nearest connected point {d:,.0f} m)")),
 }
 
 
-def mark_connected(inputs: Inputs, rules: RoadRules) -> None:
+def mark_connected(inputs: Inputs, rules: RoadRules, graph: roadgraph.RoadGraph | None = None) -> None:
     """With ``rules.require_connected``: the roads' ``connected`` column, on the whole layer
-    (before any cut by zone or county; ``assess`` reads it)."""
+    (before any cut by zone or county; ``assess`` reads it). ``graph``: the hardened
+    roads' graph where built (``connected_lines``)."""
     if not rules.require_connected or inputs.roads is None:
         return
     targets = None
+    if rules.connected_to == "towns":
+        if inputs.towns is None or not len(inputs.towns):
+            raise DataError("standards.roads.connected_to = \"towns\" needs the township seats, and [towns] holds "
+                            "none; add them (one point a township, with its township code), or use "
+                            "connected_to = \"main\"")
+        targets = inputs.towns.geometry.to_numpy()
     if rules.connected_to == "health_centres":
         centres = inputs.clinics[inputs.clinics["kind"].to_numpy() == "health_centre"] \
             if inputs.clinics is not None else None
@@ -100,7 +118,7 @@ def mark_connected(inputs: Inputs, rules: RoadRules) -> None:
                             "(乡镇卫生院) in the clinics layer, and there are none; add them (clinics.columns.type), "
                             "or use connected_to = \"main\"")
         targets = centres.geometry.to_numpy()
-    inputs.roads = inputs.roads.assign(connected=connected_lines(inputs.roads, rules.snap_m, targets))
+    inputs.roads = inputs.roads.assign(connected=connected_lines(inputs.roads, rules.snap_m, targets, graph))
 
 
 def assess(inputs: Inputs, rules: RoadRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:

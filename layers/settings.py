@@ -72,6 +72,13 @@ class Clinics:
 
 
 @dataclass(frozen=True)
+class Towns:
+    """[towns]: the township seats (乡镇驻地, or the township government points), one a
+    township, matched to the villages by township code (layers.roadnet)."""
+    source: Source
+
+
+@dataclass(frozen=True)
 class Network:
     coverage: Source | None = None
     fibre: Source | None = None
@@ -84,10 +91,12 @@ class RoadRules:
     min_width_m: float = 0.0
     # 通硬化路, connected: the hardened road must join the hardened network's main component
     # (gis/roadgraph.py), ends within snap_m of another road joined. Off by default: on, it
-    # adds two columns to every output; township seats as targets are still to come (issue 22)
+    # adds two columns to every output
     require_connected: bool = False
     snap_m: float = 3.0
-    connected_to: str = "main"   # "main": the largest hardened network; "health_centres": one reaching a 乡镇卫生院
+    # "main": the largest hardened network; "health_centres": one reaching a 乡镇卫生院;
+    # "towns": one reaching a township seat of [towns]
+    connected_to: str = "main"
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,7 @@ class Profile:
     water: Water | None = None
     clinics: Clinics | None = None
     network: Network | None = None
+    towns: Towns | None = None      # [towns]: township seats (road_network_km_to_township, connected_to = "towns")
     standards: Standards = Standards()
     checks: Checks = Checks()
     map: MapSettings = MapSettings()
@@ -207,5 +217,6 @@ class Profile:
                   self.clinics and self.clinics.source]
         if self.network:
             found += [self.network.coverage, self.network.fibre]
+        found += [self.towns and self.towns.source]
         found += [source for plugin in self.plugins.values() for source in plugin.sources.values()]
         return [source for source in found if source is not None]

@@ -112,3 +112,38 @@ def test_connected_roads_reach_across_county_partitions(profile):
     for column in ("road_verdict", "road_reason", "road_connected"):
         assert parted[column].tolist() == single[column].tolist(), column
     np.testing.assert_allclose(parted["road_connected_m"], single["road_connected_m"], rtol=0, atol=1e-9)
+
+
+def test_township_network_distances_do_not_depend_on_the_partition(tmp_path):
+    """[towns] and connected_to = "towns": the paths to each village's own township seat run
+    anywhere on the network (a hardened grid across every county), decided on the whole, so
+    the partitioned run gives the single-process columns."""
+    make_country(tmp_path, VILLAGES, seed=11, divisions=DIVISIONS)
+    roads = gpd.read_file(tmp_path / "roads.fgb")
+    x0, y0, x1, y1 = roads.total_bounds
+    xs, ys = np.arange(x0, x1, 3000.0), np.arange(y0, y1, 3000.0)   # a vertex at every crossing: joined
+    grid = [shapely.LineString([(x, y) for y in ys]) for x in xs] + [shapely.LineString([(x, y) for x in xs]) for y in ys]
+    trunk = gpd.GeoDataFrame({"surface": ["asphalt"] * len(grid), "width": 6.0, "name": "trunk"}, geometry=grid,
+                             crs=roads.crs)
+    pyogrio.write_dataframe(pd.concat([roads, trunk], ignore_index=True), tmp_path / "roads.fgb", driver="FlatGeobuf")
+    villages = gpd.read_file(tmp_path / "villages.fgb")
+    first = villages.groupby("town_code").head(1)
+    towns = gpd.GeoDataFrame({"town_code": first["town_code"].iloc[1:], "name": first["town_name"].iloc[1:]},
+                             geometry=first.geometry.iloc[1:].representative_point(), crs=villages.crs)
+    pyogrio.write_dataframe(towns, tmp_path / "towns.fgb", driver="FlatGeobuf")   # the first township: no seat
+    text = (tmp_path / "profile.toml").read_text(encoding="utf-8")
+    text = text.replace("[standards.roads]", '[towns]\npath = "towns.fgb"\n[towns.columns]\n'
+                        'township_code = "town_code"\nname = "name"\n\n[standards.roads]\n'
+                        'require_connected = true\nconnected_to = "towns"')
+    (tmp_path / "profile.toml").write_text(text, encoding="utf-8")
+    towned = load_profile(tmp_path / "profile.toml")
+    single = assess(towned).villages
+    parted = distributed.assess_distributed(towned, workers=2, processes=False).villages
+    km = single["road_network_km_to_township"]
+    assert km.notna().sum() > VILLAGES // 4 and km.isna().any() and km.max() > 10   # paths across counties
+    assert (single["road_connected"] == "no").any() and (single["road_connected"] == "yes").any()
+    assert list(parted.columns) == list(single.columns)
+    for column in ("road_verdict", "road_reason", "road_connected"):
+        assert parted[column].tolist() == single[column].tolist(), column
+    for column in ("road_network_km_to_township", "township_walk_m", "road_connected_m"):
+        np.testing.assert_allclose(parted[column], single[column], rtol=0, atol=1e-9)

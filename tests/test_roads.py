@@ -193,4 +193,8 @@ def test_connected_to_health_centres_needs_some(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(text.replace('connected_to = "health_centres"', 'connected_to = "towns"'), encoding="utf-8")
     result = CliRunner().invoke(main, ["-q", "check", str(bad)])
-    assert result.exit_code == 1 and "standards.roads.connected_to = 'towns' is not known" in result.output
+    assert result.exit_code == 1 and 'connected_to = "towns" needs the township seats: add a [towns] table' \
+        in result.output
+    bad.write_text(text.replace('connected_to = "health_centres"', 'connected_to = "seats"'), encoding="utf-8")
+    result = CliRunner().invoke(main, ["-q", "check", str(bad)])
+    assert result.exit_code == 1 and "standards.roads.connected_to = 'seats' is not known" in result.output

@@ -1,0 +1,50 @@
+"""Distances along a road graph (``gis.roadgraph``) from each source to a target of its own
+(a village seat to its own township's seat), rather than to the nearest of many.
+
+One search from all targets at once (``RoadGraph.nearest_target``) answers every source
+whose nearest target is its own; the rest, whose nearest is another (a village nearer a
+neighbouring township's seat), are answered by one search per own target, from it alone.
+Every answer is the shortest path: the nearest target is its own target's distance where
+it is that target, and the searches from one target are exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gis.roadgraph import Attached, RoadGraph
+
+
+def to_own_target(graph: RoadGraph, sources, targets, own, limit_m: float = np.inf) -> pd.DataFrame:
+    """From each source to its own target (``own``: a position in ``targets`` a source,
+    -1 for none), along the graph's lines in the direction of travel.
+
+    Columns, a row a source (indexed like ``sources`` where it is a GeoSeries):
+    ``network_m`` (along the lines between the two points' positions on them; NaN where
+    the source has no own target, or it cannot be reached within ``limit_m``),
+    ``walk_m`` (the source's straight leg to its line) and ``target_walk_m`` (its own
+    target's leg; NaN where it has none)."""
+    s, t = graph.attach(sources), graph.attach(targets)
+    own = np.asarray(own, dtype=np.int64)
+    if len(own) != len(s.edge):
+        raise ValueError(f"own has {len(own)} entries; there are {len(s.edge)} sources")
+    if ((own >= len(t.edge)) | (own < -1)).any():
+        raise ValueError(f"own names a target that is not there (there are {len(t.edge)})")
+    network = np.full(len(own), np.nan)
+    has = own >= 0
+    t_walk = np.where(has, t.walk_m[np.maximum(own, 0)] if len(t.edge) else np.nan, np.nan)
+    if has.any() and t.ok.any():
+        nearest = graph.nearest_target(s, t, limit_m)
+        hit = has & (nearest["target"].to_numpy() == own)
+        network[hit] = nearest["network_m"].to_numpy()[hit]
+        rest = np.flatnonzero(has & ~hit & s.ok & t.ok[np.maximum(own, 0)])
+        for target, rows in pd.Series(rest).groupby(own[rest]):
+            rows = rows.to_numpy()
+            one = graph.nearest_target(_take(s, rows), _take(t, np.array([target])), limit_m)
+            network[rows] = one["network_m"].to_numpy()
+    return pd.DataFrame({"network_m": network, "walk_m": s.walk_m, "target_walk_m": t_walk}, index=s.index)
+
+
+def _take(points: Attached, rows: np.ndarray) -> Attached:
+    return Attached(points.edge[rows], points.offset_m[rows], points.walk_m[rows], pd.RangeIndex(len(rows)))
