@@ -100,6 +100,7 @@ def assess_distributed(profile: Profile, *, workers: int | None = None, schedule
         if auto:   # each county in its own zone, as assess measures it
             inputs.meridians = zones.village_meridians(inputs)
         along = pipeline.network_tables(profile, inputs)   # on the whole, as assess does
+        along = [*along, *pipeline.plugin_tables(profile, inputs)]   # the optional standards too
         parts = partitions(inputs, profile.standards, stretch=zones.stretch_of(inputs.crs) if auto else None)
         step("partition", start)
         log.info("%d villages in %d county partitions", len(inputs.villages), len(parts))

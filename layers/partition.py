@@ -158,7 +158,7 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
             inputs, villages=villages.iloc[rows].reset_index(drop=True),
             seats=inputs.seats.iloc[rows].reset_index(drop=True), village_suspects=None, township_shapes=None,
             meridians=None if inputs.meridians is None else inputs.meridians[rows],
-            villages_as_read=None, **{name: None for name in LAYERS if name not in layers},
+            villages_as_read=None, extra={}, **{name: None for name in LAYERS if name not in layers},
             **{name: getattr(inputs, name).iloc[chosen[k]].reset_index(drop=True)
                for name, chosen in features.items()})
         part_key = part_key.item() if isinstance(part_key, np.generic) else str(part_key)

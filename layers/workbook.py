@@ -37,7 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from gis.child import share_out
 from gis.errors import OutputError
 from layers.settings import Profile
-from layers.standards import ALL, ALL_BUREAUS, BUREAUS, SHARE, bureaus_of, present
+from layers.standards import ALL, ALL_BUREAUS, BUREAUS, SHARE, UNIT_FORMATS, bureaus_of, present
 from layers.verdicts import BY_KEY, FAILS, bureau_name
 
 LANGUAGES = ("zh", "en")
@@ -365,7 +365,7 @@ class _Sheets:
         value = np.where(shares, np.round(raw, 3), np.round(raw))   # shown as 52.3 % and 1,234 米
         cells = [None if np.isnan(v) else (float(v) if share else int(v)) for v, share in zip(value.tolist(), shares)]
         return [*self.village_columns(rows), Column(w["problem"], names.tolist()),
-                Column(w["value"], cells, style=np.where(shares, "percent", "metres").tolist(),
+                Column(w["value"], cells, style=_value_styles(standard),
                        width=max(_number_width(cells, 3), _display_width(w["value"]) + _PAD)),
                 Column(w["limit"], [self.limits.get(key, "") for key in standard], style="wrap"),
                 Column(w["reason"], _texts(rows["reason"]), style="wrap"),
@@ -400,7 +400,7 @@ class _Sheets:
                 Column(w["problem"], [_standard(k, lang) for k in rows["standard"].astype(str)]),
                 Column(w["status"], _texts(rows["status_text"])),
                 Column(w["verdict"], verdicts),
-                Column(w["value"], cells, style=np.where(shares, "percent", "metres").tolist(),
+                Column(w["value"], cells, style=_value_styles(rows["standard"].astype(str).to_numpy()),
                        width=max(_number_width(cells, 3), _display_width(w["value"]) + _PAD)),
                 Column(w["reason"], _texts(rows["reason"]), style="wrap"),
                 *(self.fill_in(fill, rows) for fill in FILL_IN_COLUMNS if fill.key in FILL_IN),
@@ -487,7 +487,13 @@ class _Frame:
         book = Workbook()
         book.remove(book.active)
         metres = dict(number_format=self.words["metres"], alignment=Alignment(vertical="center"))
-        for name, style in {**self.STYLES, "metres": metres}.items():
+        # the units of the optional standards' values, where a sheet shows one (layers.standards.UNIT_FORMATS)
+        units = sorted({style for _, columns, _ in sheets for column in columns for style in
+                        ([column.style] if column.style is None or isinstance(column.style, str) else column.style)}
+                       & set(UNIT_FORMATS))
+        for name, style in {**self.STYLES, "metres": metres, **{unit: dict(
+                number_format=UNIT_FORMATS[unit](lang), alignment=Alignment(vertical="center")) for unit in units}
+                }.items():
             book.add_named_style(NamedStyle(name, **style))
         self.ids: dict[str | None, str] = {}   # style -> ' s="n"', the cell's attribute
         self.sheets = []   # (XML part, filter's end as written, last column)
@@ -497,7 +503,7 @@ class _Frame:
                 chart(sheet)
             last = get_column_letter(len(columns))
             self.sheets.append((f"xl/worksheets/sheet{k}.xml", last, self.SENTINEL + k))
-            for style in (*self.STYLES, "metres"):   # in order: the same style numbers in every run
+            for style in (*self.STYLES, "metres", *units):   # in order: the same style numbers in every run
                 if style not in self.ids:   # openpyxl's number for it (a cell not in the sheet)
                     self.ids[style] = f' s="{_cell(sheet, style).style_id}"'
         self.ids[None] = self.ids["cell"]
@@ -691,6 +697,14 @@ def _summary(villages: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def _limits(profile: Profile, lang: str) -> dict[str, str]:
     """Each standard's requirement as the profile sets it (``≤ 500 米``)."""
     return {s.key: s.required(profile, lang) for s in ALL if s.plugin is None or s.key in profile.plugins}
+
+
+def _value_styles(standards: np.ndarray) -> list[str]:
+    """How each row's measured value is shown, by its standard's unit: percent, metres, or
+    one of the optional standards' units (``UNIT_FORMATS``)."""
+    unit = {s.key: s.unit for s in ALL}
+    return ["percent" if unit.get(key) == SHARE else
+            (unit[key] if unit.get(key) in UNIT_FORMATS else "metres") for key in standards]
 
 
 def _texts(series: pd.Series) -> list:

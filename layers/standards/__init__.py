@@ -28,7 +28,9 @@ from layers.text import T
 if TYPE_CHECKING:
     from layers.settings import Profile
 
-METRES, SHARE = "m", "share"   # the units of a standard's measured value
+METRES, SHARE, HOUSEHOLDS = "m", "share", "households"   # the units of a standard's measured value
+# how the workbook shows a value of each unit besides metres and shares (an Excel number format)
+UNIT_FORMATS = {HOUSEHOLDS: T(zh='#,##0" 户"', en='#,##0" households"')}
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class Standard:
     label: str         # English name (kept for callers that read it; ``name`` has both)
     value_column: str  # the measured value shown in the gap list
     name: T            # what people read, in every language
-    unit: str = METRES                 # of value_column: METRES or SHARE (0..1)
+    unit: str = METRES                 # of value_column: METRES, SHARE (0..1) or one of UNIT_FORMATS
     settings: tuple[str, ...] = ()     # the profile keys (prefixes) whose values decide its verdicts
     requirement: Callable[[Any, str], str] | None = None   # "≤ 500 米": as the profile sets it
     plugin: Plugin | None = None       # an OPTIONAL standard's profile tables, inputs, rules, symbols
@@ -145,10 +147,10 @@ def nearest_on_ground(origins, targets, crs) -> tuple[Any, Any]:
 
 
 from layers.standards import clinic, fibre, net4g, road, water  # noqa: E402  (they use the above)
-from layers.standards import school  # noqa: E402
+from layers.standards import housing, school  # noqa: E402
 
 _MODULES = (road, water, clinic, net4g, fibre)
-_OPTIONAL = (school,)
+_OPTIONAL = (school, housing)
 STANDARDS = tuple(module.STANDARD for module in _MODULES)   # checked by every run
 OPTIONAL = tuple(module.STANDARD for module in _OPTIONAL)   # checked when the profile names them
 ALL = STANDARDS + OPTIONAL

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gis import geometry, values
+from layers.canonical import _flags
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, numbers_text, text_column
 from layers.standards import AT_MOST_M, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_on_ground, number
 from layers.text import T
@@ -48,8 +49,6 @@ def check(rules: SchoolRules) -> str | None:
 def prepare(frame: pd.DataFrame, source, findings, rules: SchoolRules) -> pd.DataFrame:
     """``kind`` (primary, teaching_point; None another kind of school; NA unrecorded) and
     ``boarding`` (boolean, NA unknown) of each school."""
-    from layers.canonical import _flags   # the cells that are not yes/no reported as every layer's are
-
     if "type" in frame:
         kind = values.words(frame["type"])
         primary = {word.strip().lower() for word in rules.primary_values}
