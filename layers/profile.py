@@ -149,6 +149,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
                    as_of=_as_of(reader, project), ledger=ledger, scopes=scopes, raw=MappingProxyType(dict(data)),
                    plugins=_plugins(reader, top))
 
+
 def _plugins(reader: "_Reader", top: dict) -> Mapping[str, PluginSettings]:
     """The optional standards the profile switches on, by naming one of their tables (an
     input's ``[<section>]``, ``[standards.<section>]`` or ``[apply.<key>]``): their sources

@@ -5,7 +5,7 @@ that decide it, and its requirement as people read it.
 ``STANDARDS`` are the five every run checks (road.py, water.py, clinic.py, net4g.py,
 fibre.py); their rules still live in layers/roads.py, water.py, clinics.py and network.py,
 and some modules still name their keys (tests/test_one_module.py keeps the list and lets
-it only shrink). ``OPTIONAL`` are whole plug-ins (school.py, housing.py, power.py): the
+it only shrink). ``OPTIONAL`` are whole plug-ins (school.py, housing.py, electricity.py): the
 module also declares its profile tables, input layers, rules and map symbols
 (``Plugin``), and a run checks it when the profile names one of its tables; no other
 module names its key. ``present`` gives the standards a table holds, which is what the
@@ -147,10 +147,10 @@ def nearest_on_ground(origins, targets, crs) -> tuple[Any, Any]:
 
 
 from layers.standards import clinic, fibre, net4g, road, water  # noqa: E402  (they use the above)
-from layers.standards import housing, school  # noqa: E402
+from layers.standards import electricity, housing, school  # noqa: E402
 
 _MODULES = (road, water, clinic, net4g, fibre)
-_OPTIONAL = (school, housing)
+_OPTIONAL = (school, housing, electricity)
 STANDARDS = tuple(module.STANDARD for module in _MODULES)   # checked by every run
 OPTIONAL = tuple(module.STANDARD for module in _OPTIONAL)   # checked when the profile names them
 ALL = STANDARDS + OPTIONAL

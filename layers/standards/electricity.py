@@ -1,0 +1,177 @@
+"""电网 (power: 供电公司): a distribution transformer or a 10 kV line within reach of the seat.
+
+A village meets when a distribution transformer (配电台区: ``[transformers]`` points, with
+their capacity in kVA and phases) lies within ``transformer_max_distance_m`` of its seat (of
+its boundary where it has no seat), or a line of at least ``line_min_kv`` (10 kV: ``[power_lines]``)
+passes within ``line_max_distance_m``. With ``three_phase = true`` (动力电, the default) a
+village whose transformers within reach are all single-phase, and no line, is ``basic``;
+one whose nearby transformers' phases are unrecorded is ``no_data``. ``no_data`` too
+without a seat or boundary or without either layer. Otherwise ``fails``. Ground distances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gis import geometry, values
+from layers.canonical import _numbers, _report_cells
+from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, text_column
+from layers.standards import AT_MOST_M, LINES, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_on_ground, number
+from layers.text import T
+
+BUREAU = Bureau("power", T(zh="供电公司", en="Power supply company"), T(zh="供电公司", en="Power"))
+
+THREE = ("3", "三相", "三相四线", "three", "three-phase", "3p", "动力电")
+SINGLE = ("1", "单相", "single", "single-phase", "1p")
+
+
+@dataclass(frozen=True)
+class PowerRules:
+    """[standards.power]; rural low-voltage supply radius 500 m, a 10 kV line within 1 km
+    (a transformer can be added on it)."""
+
+    transformer_max_distance_m: float = 500.0
+    line_max_distance_m: float = 1000.0
+    line_min_kv: float = 10.0
+    three_phase: bool = True
+
+
+def prepare_transformers(frame: pd.DataFrame, source, findings, rules: PowerRules) -> pd.DataFrame:
+    """``capacity_kva`` (NaN unrecorded) and ``phases`` (3, 1; NaN unrecorded: every
+    transformer three-phase when the column is not mapped)."""
+    frame["capacity_kva"] = _numbers(frame, "capacity_kva", source, findings) if "capacity_kva" in frame else np.nan
+    if "phases" in frame:
+        word = values.words(frame["phases"]).str.strip().str.lower()
+        phases = np.where(word.isin(THREE).fillna(False), 3.0, np.where(word.isin(SINGLE).fillna(False), 1.0, np.nan))
+        bad = np.isnan(phases) & word.notna().to_numpy()
+        if bad.any():
+            _report_cells(frame["phases"], bad, "phases", source, findings, None, "not 三相/单相 (3/1)")
+        frame["phases"] = phases
+    else:
+        frame["phases"] = 3.0
+    if "name" not in frame:
+        frame["name"] = pd.NA
+    frame["three_phase"] = frame["phases"] == 3.0
+    return frame
+
+
+def prepare_lines(frame: pd.DataFrame, source, findings, rules: PowerRules) -> pd.DataFrame:
+    """``voltage_kv`` (NaN unrecorded) and ``counts``: a line of at least ``line_min_kv``
+    (every line when the voltage is not mapped)."""
+    if "voltage_kv" in frame:
+        frame["voltage_kv"] = _numbers(frame, "voltage_kv", source, findings)
+        frame["counts"] = (frame["voltage_kv"] >= rules.line_min_kv).to_numpy()
+    else:
+        frame["voltage_kv"], frame["counts"] = np.nan, True
+    if "name" not in frame:
+        frame["name"] = pd.NA
+    return frame
+
+
+NO_LAYER = T(zh="配置中没有配电台区或10千伏线路图层", en="no transformer or power-line layer in the profile")
+NEAR = T(zh="配电台区（{name}，{kva} kVA）距村委会 {d:,.0f} 米（限值 {m} 米）",
+         en="distribution transformer ({name}, {kva} kVA) {d:,.0f} m from the village seat (limit {m} m)")
+NEAR_AREA = T(zh="配电台区（{name}，{kva} kVA）距村界 {d:,.0f} 米（限值 {m} 米）",
+              en="distribution transformer ({name}, {kva} kVA) {d:,.0f} m from the village boundary (limit {m} m)")
+LINE = T(zh="{kv}千伏线路相距 {d:,.0f} 米（限值 {m} 米），可就近接入",
+         en="{kv} kV line {d:,.0f} m away (limit {m} m): a transformer can be added on it")
+SINGLE_ONLY = T(zh="限值内只有单相配电台区（{name}，{d:,.0f} 米），没有三相动力电",
+                en="only single-phase transformers within the limit ({name}, {d:,.0f} m); no three-phase supply")
+UNKNOWN = T(zh="限值内的配电台区（{name}）未填相数；请在台区图层中补录",
+            en="the transformer within the limit ({name}) has no phases recorded; record them")
+FAR = T(zh="最近的配电台区距村委会 {d:,.0f} 米，超过限值 {m} 米{line}",
+        en="nearest distribution transformer {d:,.0f} m from the village seat; limit {m} m{line}")
+FAR_AREA = T(zh="最近的配电台区距村界 {d:,.0f} 米，超过限值 {m} 米{line}",
+             en="nearest distribution transformer {d:,.0f} m from the village boundary; limit {m} m{line}")
+NONE = T(zh="没有配电台区数据{line}", en="no distribution transformer recorded{line}")
+FAR_LINE = T(zh="；最近的{kv}千伏线路 {d:,.0f} 米（限值 {m} 米）", en="; nearest {kv} kV line {d:,.0f} m (limit {m} m)")
+
+
+def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
+    """electricity_transformer_m, electricity_transformer_kva, electricity_transformer_name, electricity_line_m,
+    electricity_verdict, electricity_reason (in ``lang``) for every village."""
+    index = inputs.villages.index
+    n = len(index)
+    grades = Grades(n, lang, NO_LAYER)
+    transformers, lines = inputs.extra.get("transformers"), inputs.extra.get("power_lines")
+    if transformers is None and lines is None:
+        empty = np.full(n, np.nan)
+        return grades.frame("electricity", index, electricity_transformer_m=empty, electricity_transformer_kva=empty.copy(),
+                            electricity_transformer_name=np.full(n, None, dtype=object), electricity_line_m=empty.copy())
+    origins = inputs.origins
+    empty_points = pd.DataFrame({"phases": [], "capacity_kva": [], "name": []})
+    points = transformers if transformers is not None else empty_points
+    geoms = transformers.geometry.to_numpy() if transformers is not None else np.empty(0, dtype=object)
+    phases = points["phases"].to_numpy(dtype=float)
+    names = points["name"].astype(object).where(points["name"].notna(), "").to_numpy(dtype=object)
+    kva = points["capacity_kva"].to_numpy(dtype=float)
+
+    def nearest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows, metres = nearest_on_ground(origins, geoms[mask], inputs.crs)
+        return np.append(np.flatnonzero(mask), -1)[rows], metres
+
+    any_row, any_m = nearest(np.ones(len(points), dtype=bool))
+    three_row, three_m = nearest(phases == 3.0) if rules.three_phase else (any_row, any_m)
+    single_row, single_m = nearest(phases == 1.0)
+    unknown_row, unknown_m = nearest(np.isnan(phases))
+    line_m = np.full(n, np.nan)
+    if lines is not None:
+        line_m = nearest_on_ground(origins, lines.geometry.to_numpy()[lines["counts"].to_numpy(dtype=bool)],
+                                   inputs.crs)[1]
+
+    def name(rows: np.ndarray) -> Texts:
+        return Texts(lambda row: names[row] if row >= 0 and names[row] else "—", rows)
+
+    def capacity(rows: np.ndarray) -> Texts:
+        return Texts(lambda row: number_text(kva[row]) if row >= 0 and not np.isnan(kva[row]) else "—", rows)
+
+    has_seat = geometry.usable(inputs.seats.to_numpy())
+    limit, line_limit, kv = (number_text(rules.transformer_max_distance_m), number_text(rules.line_max_distance_m),
+                             number_text(rules.line_min_kv))
+    near = three_m <= rules.transformer_max_distance_m
+    grades.rule(~geometry.usable(origins), NO_DATA, NO_ORIGIN)
+    grades.rule(has_seat & near, MEETS, NEAR, name=name(three_row), kva=capacity(three_row), d=three_m, m=limit)
+    grades.rule(near, MEETS, NEAR_AREA, name=name(three_row), kva=capacity(three_row), d=three_m, m=limit)
+    grades.rule(line_m <= rules.line_max_distance_m, MEETS, LINE, kv=kv, d=line_m, m=line_limit)
+    grades.rule(unknown_m <= rules.transformer_max_distance_m, NO_DATA, UNKNOWN, name=name(unknown_row))
+    grades.rule(single_m <= rules.transformer_max_distance_m, BASIC, SINGLE_ONLY, name=name(single_row), d=single_m)
+    far_line = text_column(FAR_LINE, lang, ~np.isnan(line_m), kv=kv, d=line_m, m=line_limit)
+    grades.rule(np.isnan(any_m), FAILS, NONE, line=far_line)
+    grades.rule(has_seat, FAILS, FAR, d=any_m, m=limit, line=far_line)
+    grades.rule(np.ones(n, dtype=bool), FAILS, FAR_AREA, d=any_m, m=limit, line=far_line)
+    picked = np.where(near, three_row, any_row)
+    return grades.frame("electricity", index, electricity_transformer_m=any_m,
+                        electricity_transformer_kva=np.where(picked >= 0, kva[np.maximum(picked, 0)] if len(kva) else np.nan,
+                                                       np.nan),
+                        electricity_transformer_name=np.where(picked >= 0, names[np.maximum(picked, 0)] if len(names) else
+                                                        None, None),
+                        electricity_line_m=line_m)
+
+
+THREE_REQUIRED = T(zh="，三相", en=", three-phase")
+LINE_REQUIRED = T(zh="；或{kv}千伏线路 ≤ {value} 米", en="; or a {kv} kV line ≤ {value} m")
+
+
+def requirement(rules: PowerRules, lang: str) -> str:
+    text = AT_MOST_M.format(lang, value=number(rules.transformer_max_distance_m))
+    text += THREE_REQUIRED(lang) if rules.three_phase else ""
+    return text + LINE_REQUIRED.format(lang, kv=number(rules.line_min_kv), value=number(rules.line_max_distance_m))
+
+
+PLUGIN = Plugin(
+    section="power", rules=PowerRules, assess=assess,
+    inputs=(Input("transformers", POINTS, optional=("name", "capacity_kva", "phases"), prepare=prepare_transformers),
+            Input("power_lines", LINES, optional=("name", "voltage_kv"), prepare=prepare_lines)),
+    symbols=(Symbol("transformers", "transformers", {"color": "#7f3b08", "weight": 1, "fill": True,
+                                                     "fillColor": "#fdb863", "fillOpacity": 0.9, "radius": 5},
+                    T(zh="配电台区", en="distribution transformers"), tooltip=("name", "capacity_kva")),
+             Symbol("power_lines", "power_lines", {"color": "#b35806", "weight": 2, "opacity": 0.9, "dashArray": "4 2"},
+                    T(zh="10千伏线路", en="10 kV lines"), shape="line", where="counts", tooltip=("name", "voltage_kv"))),
+    popup={"electricity_transformer_name": T(zh="最近的配电台区", en="nearest transformer")},
+)
+
+STANDARD = Standard("electricity", BUREAU.key, "Power supply", "electricity_transformer_m", T(zh="电网", en="Power supply"),
+                    settings=("standards.power.",), requirement=requirement, plugin=PLUGIN)
