@@ -18,7 +18,7 @@ import pandas as pd
 
 from gis import geometry, values
 from layers.canonical import _flags
-from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, numbers_text, text_column
+from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, text_column
 from layers.standards import AT_MOST_M, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_on_ground, number
 from layers.text import T
 
@@ -74,8 +74,9 @@ NEAR_AREA = T(zh="小学（{name}）距村界 {d:,.0f} 米（限值 {m} 米）",
               en="primary school ({name}) {d:,.0f} m from the village boundary (limit {m} m)")
 BOARDING = T(zh="寄宿制小学（{name}）相距 {d:,.0f} 米（寄宿制限值 {m} 米）",
              en="boarding primary school ({name}) {d:,.0f} m away (boarding limit {m} m)")
-POINT = T(zh="只有教学点（{name}）相距 {d:,.0f} 米（限值 {m} 米），完全小学相距 {p} 米",
-          en="only a teaching point ({name}) {d:,.0f} m away (limit {m} m); the nearest primary school {p} m")
+POINT = T(zh="只有教学点（{name}）相距 {d:,.0f} 米（限值 {m} 米）{p}",
+          en="only a teaching point ({name}) {d:,.0f} m away (limit {m} m){p}")
+POINT_PRIMARY = T(zh="，完全小学相距 {d:,.0f} 米", en="; the nearest primary school {d:,.0f} m")
 UNKNOWN = T(zh="限值内有未记录类型的学校（{name}）；请在学校图层中补录其类型",
             en="a school of unrecorded type ({name}) lies within the limit; record its type in the school layer")
 FAR = T(zh="最近的小学距村委会 {d:,.0f} 米，超过限值 {m} 米{b}",
@@ -123,7 +124,8 @@ def assess(inputs, rules: SchoolRules, lang: str) -> pd.DataFrame:
     grades.rule(board_m <= rules.boarding_max_distance_m, MEETS, BOARDING, name=name(board), d=board_m, m=far)
     if rules.teaching_points != "no":
         grades.rule(point_m <= rules.max_distance_m, MEETS if rules.teaching_points == "meets" else BASIC, POINT,
-                    name=name(point), d=point_m, m=limit, p=numbers_text(primary_m))
+                    name=name(point), d=point_m, m=limit,
+                    p=text_column(POINT_PRIMARY, lang, ~np.isnan(primary_m), d=primary_m))
     grades.rule(unknown_m <= rules.max_distance_m, NO_DATA, UNKNOWN, name=name(unknown))
     grades.rule(np.isnan(primary_m), FAILS, NO_SCHOOL)
     grades.rule(has_seat, FAILS, FAR, d=primary_m, m=limit, b=far_boarding)

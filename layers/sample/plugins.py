@@ -1,0 +1,181 @@
+"""The sample county's layers for the optional standards (义务教育, 住房安全, 电网), and
+profile_all.toml, the sample's profile with them switched on.
+
+Generated from period 1 as shipped (villages.gpkg, seats.csv, roads.shp), with a seed of its
+own, so that the five standards' files and answers stay exactly those of generate.py; run
+``python -m layers.sample.plugins [--out DIR]`` after ``python -m layers.sample.generate``.
+Every value is made up, like the rest of the sample:
+
+- schools.csv: a boarding 中心小学 at every township seat; a 村小学 near most seats, a
+  教学点 alone near some, a school of unrecorded type near two, nothing near the rest (they
+  meet only within reach of their township's boarding school);
+- housing.csv: a household housing ledger of 3-12 households a village (no names: a
+  household number), grades A-D, the dangerous ones mostly renovated, a few not, a few
+  without a status;
+- transformers.csv and power_lines.gpkg: a 配电台区 near most seats (a fifth single-phase,
+  two without recorded phases, some too far) and 10 kV lines along the asphalt roads.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import Transformer
+
+from .shapes import GEOGRAPHIC, METRIC
+
+HERE = Path(__file__).parent
+SEED = 522326 + 21   # issue 21; independent of generate.SEED's draws
+FILES = ("schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "profile_all.toml")
+
+PLUGIN_SECTIONS = """
+# The optional standards (义务教育, 住房安全, 电网), their layers made by plugins.py
+[schools]
+path = "schools.csv"
+x = "lon"
+y = "lat"
+assume_crs = "EPSG:4490"
+[schools.columns]
+name = "name"
+type = "type"
+boarding = "boarding"
+
+[housing]
+path = "housing.csv"            # one row a household; no names, the village by its code
+[housing.columns]
+code = "village_code"
+grade = "鉴定等级"
+renovated = "改造情况"
+
+[transformers]
+path = "transformers.csv"
+x = "lon"
+y = "lat"
+assume_crs = "EPSG:4490"
+[transformers.columns]
+name = "name"
+capacity_kva = "kva"
+phases = "phases"
+
+[power_lines]
+path = "power_lines.gpkg"
+[power_lines.columns]
+name = "name"
+voltage_kv = "kv"
+
+[standards.schools]
+max_distance_m = 2500
+boarding_max_distance_m = 5000        # the sample's townships are large
+
+[standards.power]
+transformer_max_distance_m = 500
+line_max_distance_m = 1000
+"""
+
+
+def _metric(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    x, y = Transformer.from_crs(GEOGRAPHIC, METRIC, always_xy=True).transform(lon, lat)
+    return np.c_[x, y]
+
+
+def _lonlat(xy: np.ndarray) -> np.ndarray:
+    lon, lat = Transformer.from_crs(METRIC, GEOGRAPHIC, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    return np.round(np.c_[lon, lat], 7)
+
+
+def _around(rng: np.random.Generator, xy: np.ndarray, low: float, high: float) -> np.ndarray:
+    """A point between ``low`` and ``high`` metres from each of ``xy``, in a random direction."""
+    angle = rng.uniform(0, 2 * np.pi, len(xy))
+    distance = rng.uniform(low, high, len(xy))
+    return xy + np.c_[np.cos(angle), np.sin(angle)] * distance[:, None]
+
+
+def schools(rng: np.random.Generator, villages: pd.DataFrame, seats: pd.DataFrame) -> pd.DataFrame:
+    seated = villages.merge(seats, on="village_code")
+    xy = _metric(seated["lon"].to_numpy(), seated["lat"].to_numpy())
+    first = ~seated["town_code"].duplicated().to_numpy()   # the township seat: its first village
+    draw = rng.random(len(seated))
+    rows = [(f"{town}中心小学", "中心小学", "是", xy[i]) for i, town in
+            zip(np.flatnonzero(first), seated.loc[first, "town_name"])]
+    near = _around(rng, xy, 200, 2300)
+    point = _around(rng, xy, 300, 1800)
+    for i in np.flatnonzero(~first):
+        name = seated["village_name"].iloc[i].replace("村民委员会", "").replace("居民委员会", "")
+        if draw[i] < 0.55:
+            rows.append((f"{name}小学", "小学", "否", near[i]))
+        elif draw[i] < 0.70:
+            rows.append((f"{name}教学点", "教学点", "否", point[i]))
+    unknown = np.flatnonzero(~first & (draw >= 0.70))[:2]
+    rows += [(f"{seated['village_name'].iloc[i][:2]}民办学校", "", "否", near[i]) for i in unknown]
+    lonlat = _lonlat(np.vstack([row[3] for row in rows]))
+    return pd.DataFrame({"name": [r[0] for r in rows], "type": [r[1] for r in rows],
+                         "boarding": [r[2] for r in rows], "lon": lonlat[:, 0], "lat": lonlat[:, 1]})
+
+
+def housing(rng: np.random.Generator, villages: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for code in villages["village_code"]:
+        for k in range(int(rng.integers(3, 13))):
+            grade = rng.choice(["A", "B", "C", "D"], p=[0.6, 0.25, 0.1, 0.05])
+            status = ""
+            if grade in ("C", "D"):
+                status = rng.choice(["已改造", "未改造", ""], p=[0.8, 0.15, 0.05])
+            rows.append((code, f"H{code[-6:]}{k + 1:02d}", f"{grade}级" if rng.random() < 0.3 else grade, status))
+    return pd.DataFrame(rows, columns=["village_code", "户编号", "鉴定等级", "改造情况"])
+
+
+def transformers(rng: np.random.Generator, villages: pd.DataFrame, seats: pd.DataFrame) -> pd.DataFrame:
+    seated = villages.merge(seats, on="village_code")
+    xy = _metric(seated["lon"].to_numpy(), seated["lat"].to_numpy())
+    draw = rng.random(len(seated))
+    near, far = _around(rng, xy, 40, 480), _around(rng, xy, 600, 1600)
+    at = np.where((draw < 0.88)[:, None], near, far)
+    phases = np.where(rng.random(len(seated)) < 0.2, "单相", "三相").astype(object)
+    phases[np.flatnonzero(draw < 0.88)[:2]] = ""   # two without recorded phases
+    lonlat = _lonlat(at)
+    names = [f"{name.replace('村民委员会', '').replace('居民委员会', '')}1号台区" for name in seated["village_name"]]
+    return pd.DataFrame({"name": names, "kva": rng.choice([50, 100, 200, 315, 400], len(seated)),
+                         "phases": phases, "lon": lonlat[:, 0], "lat": lonlat[:, 1]})
+
+
+def power_lines(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """10 kV lines 30 m beside the asphalt roads (the trunk roads between township seats)."""
+    trunk = roads[roads["surface"] == "沥青"].to_crs(METRIC)
+    lines = shapely.offset_curve(trunk.geometry.to_numpy(), 30.0)
+    return gpd.GeoDataFrame({"name": [f"10kV线路{k + 1}" for k in range(len(lines))], "kv": 10},
+                            geometry=lines, crs=METRIC).to_crs(GEOGRAPHIC)
+
+
+def write(source: Path = HERE, out: Path = HERE) -> list[Path]:
+    """The optional standards' files of period 1 (in ``source``) into ``out``."""
+    rng = np.random.default_rng(SEED)
+    villages = pyogrio.read_dataframe(source / "villages.gpkg", layer="villages", read_geometry=False)
+    seats = pd.read_csv(source / "seats.csv", dtype={"village_code": str})
+    roads = pyogrio.read_dataframe(source / "roads.shp", encoding="GBK")
+    out.mkdir(parents=True, exist_ok=True)
+    schools(rng, villages, seats).to_csv(out / "schools.csv", index=False, encoding="utf-8")
+    housing(rng, villages).to_csv(out / "housing.csv", index=False, encoding="utf-8")
+    transformers(rng, villages, seats).to_csv(out / "transformers.csv", index=False, encoding="utf-8")
+    (out / "power_lines.gpkg").unlink(missing_ok=True)
+    pyogrio.write_dataframe(power_lines(roads), out / "power_lines.gpkg", layer="power_lines")
+    profile = (source / "profile.toml").read_text(encoding="utf-8")
+    (out / "profile_all.toml").write_text(profile.rstrip("\n") + "\n" + PLUGIN_SECTIONS, encoding="utf-8")
+    return [out / name for name in FILES]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m layers.sample.plugins", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: the package folder)")
+    args = parser.parse_args(argv)
+    for path in write(HERE, args.out):
+        print(f"{path.stat().st_size:>9,d}  {path}")
+
+
+if __name__ == "__main__":
+    main()
