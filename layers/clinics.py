@@ -3,12 +3,14 @@ every administrative village, with the profile's sharing and exemption rules."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from gis import geometry
+from gis import geometry, routes, traveltime
 from layers.inputs import Inputs
-from layers.settings import ClinicRules
+from layers.settings import ClinicRules, RoadRules
 from layers.verdicts import (DEFAULT_LANG, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, T, joined, number_text,
                              text_column)
 
@@ -142,3 +144,77 @@ def _says_no(clinics: pd.DataFrame, column: str) -> np.ndarray:
     if column not in clinics:
         return np.zeros(len(clinics), dtype=bool)
     return (clinics[column].astype("boolean") == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+
+
+def mark_qualifying(inputs: Inputs, rules: ClinicRules) -> None:
+    """The clinics' ``qualifies`` column (``qualifying``, unknown as no) on the whole layer,
+    for the questions asked of it outside this module (``travel``)."""
+    if inputs.clinics is not None:
+        inputs.clinics = inputs.clinics.assign(
+            qualifies=qualifying(inputs.clinics, rules).fillna(False).to_numpy(dtype=bool))
+
+
+@dataclass(frozen=True)
+class Travel:
+    """By road from each village's seat (else a point inside its polygon): to the nearest
+    qualifying clinic and to its own township's health centre, the shortest way in metres
+    and the quickest in minutes (each may take another road, or another clinic), the
+    straight legs included (walked, in the minutes). NaN where none can be reached;
+    ``centre_name`` (None where its township has no health centre in the layer)."""
+    nearest_m: np.ndarray
+    nearest_min: np.ndarray
+    centre_m: np.ndarray
+    centre_min: np.ndarray
+    centre_name: np.ndarray
+
+    def frame(self, index: pd.Index) -> pd.DataFrame:
+        return pd.DataFrame({"clinic_network_m": self.nearest_m, "clinic_travel_min": self.nearest_min,
+                             "health_centre_network_m": self.centre_m, "health_centre_travel_min": self.centre_min},
+                            index=index)
+
+
+def travel(inputs: Inputs, speed_mps: np.ndarray, walk_mps: float) -> Travel:
+    """``Travel`` of every village, along every road of ``inputs.roads`` at ``speed_mps`` (a
+    row a road), the legs at ``walk_mps``; decided on the whole layer (``layers.roadnet``).
+    A township's health centre is a ``health_centre`` clinic inside one of its villages (the
+    one in the village of the lowest code where there are several)."""
+    from layers import roadnet   # it builds on layers.roads, which builds on this module's neighbours
+
+    n = len(inputs.villages)
+    empty = np.full(n, np.nan)
+    names = np.full(n, None, dtype=object)
+    net = roadnet.Network(inputs, RoadRules(), true_distances=inputs.meridians is not None)
+    graph = net.all_roads
+    if inputs.clinics is None:
+        return Travel(empty, empty.copy(), empty.copy(), empty.copy(), names)
+    frame = inputs.clinics
+    good = (frame["qualifies"].to_numpy(dtype=bool) if "qualifies" in frame
+            else qualifying(frame, ClinicRules()).fillna(False).to_numpy(dtype=bool))
+    centre = np.flatnonzero(frame["kind"].to_numpy() == "health_centre")
+    home = home_village(inputs)[centre]
+    towns = inputs.villages["township_code"].astype(object).to_numpy()
+    inside = home >= 0
+    order = np.lexsort((inputs.villages["code"].astype(object).to_numpy()[home[inside]],))
+    centre, home = centre[inside][order], home[inside][order]
+    keys = pd.Series(np.arange(len(home)), index=pd.Index(towns[home], dtype=object))
+    keys = keys[keys.index.notna() & ~keys.index.duplicated()]      # each township's first
+    first = keys.reindex(pd.Index(towns, dtype=object)).fillna(-1).to_numpy(dtype=np.int64)
+    has = first >= 0
+    names[has] = frame["name"].astype(object).to_numpy()[centre[first[has]]]
+    if graph is None:
+        return Travel(empty, empty.copy(), empty.copy(), empty.copy(), names)
+    timed = traveltime.timed(graph, speed_mps, walk_mps)
+    seats = graph.attach(net.seats)
+    points = frame.geometry.to_numpy()
+    clinics_at, centres_at = graph.attach(points[good]), graph.attach(points[centre])
+    near = graph.nearest_target(seats, clinics_at)
+    found = near["target"].to_numpy() >= 0
+    near_m = np.where(found, (near["network_m"] + near["walk_m"] + near["target_walk_m"]).to_numpy(), np.nan)
+    near_s = traveltime.nearest_time(timed, seats, clinics_at)["seconds"].to_numpy()
+    ends = np.where(found, points[good][np.maximum(near["target"].to_numpy(), 0)] if good.any() else None, None)
+    own = routes.to_own_target(graph, seats, centres_at, first)
+    centre_m = (own["network_m"] + own["walk_m"] + own["target_walk_m"]).to_numpy()
+    centre_s = traveltime.own_time(timed, seats, centres_at, first).to_numpy()
+    at = np.where(has, points[centre][np.maximum(first, 0)] if len(centre) else None, None)
+    return Travel(net.true_m(near_m, net.seats, ends), net.true_m(near_s, net.seats) / 60.0,
+                  net.true_m(centre_m, net.seats, at), net.true_m(centre_s, net.seats, at) / 60.0, names)

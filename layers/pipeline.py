@@ -108,6 +108,8 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
     if network_wanted(profile):
         with _timed(seconds, "road network", peaks, cpu):
             along = network_tables(profile, inputs)
+    # on the whole too, and before the zones' step lets the roads go (keep_layers=False)
+    plugged = plugin_tables(profile, inputs, seconds, peaks, cpu)
 
     measures = zoned_measures(rules, lang)
 
@@ -137,7 +139,7 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
         forking = FORK_ABOVE < len(inputs.villages) <= FORK_UP_TO and fork_available()
         parts = _run_steps(steps, APART if forking else (), seconds, peaks, cpu)
     parts += along
-    parts += plugin_tables(profile, inputs, seconds, peaks, cpu)
+    parts += plugged
     with _timed(seconds, "gaps", peaks, cpu):
         villages = _village_table(inputs, parts)
     result = finish(profile, inputs, villages, seconds, peaks, cpu)
@@ -168,8 +170,12 @@ def plugin_tables(profile: Profile, inputs: Inputs, seconds: dict[str, float] | 
                   peaks: dict[str, float] | None = None, cpu: dict[str, float] | None = None) -> list[pd.DataFrame]:
     """The tables of the optional standards the profile switches on (layers/standards:
     ``Plugin.assess``), in registry order, decided on the whole: their distances are
-    measured on the ellipsoid (``nearest_on_ground``), which no zone changes."""
+    measured on the ellipsoid (``nearest_on_ground``) or along the roads (on the whole
+    layer), which no zone changes. They read which clinics qualify (``clinics.qualifying``
+    under [standards.clinics]) from the clinics' ``qualifies`` column."""
     tables = []
+    if profile.plugins:
+        clinics.mark_qualifying(inputs, profile.standards.clinics)
     for standard in OPTIONAL:
         if standard.key in profile.plugins:
             with _timed({} if seconds is None else seconds, standard.key, peaks, cpu):

@@ -38,7 +38,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                  ("population", "poor_population", "seat_x", "seat_y", "has_clinic", "road_hardened",
                   "poor_village")),
     "seats": (("code",), ()),
-    "roads": (("surface",), ("width", "name")),
+    "roads": (("surface",), ("width", "name", "grade", "oneway", "layer", "bridge", "tunnel")),
     "water": ((), ("name", "served_codes", "radius", "lpcd", "reliability_pct", "quality_ok", "access_min")),
     "clinics": ((), ("name", "type", "standardized", "doctors")),
     "network": ((), ("technology",)),

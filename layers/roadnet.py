@@ -4,7 +4,7 @@ may run anywhere on the network, so no part cut around a county is sure to hold 
 
 ``Network`` builds the graph of the hardened roads once per run (``gis.roadgraph``); the
 road standard's ``connected`` column (``roads.mark_connected``) and the distances below
-share it.
+share it. The travel times to care (``clinics.travel``) use the graph of every road.
 
 - ``township_table``: ``road_network_km_to_township``, along hardened roads from each
   village's seat to its own township's seat (``[towns]``, matched by township code), the
@@ -53,6 +53,15 @@ class Network:
         if not len(self.hardened_rows):
             return None
         return roadgraph.build(self.inputs.roads.iloc[self.hardened_rows], snap_m=self.rules.snap_m)
+
+    @cached_property
+    def all_roads(self) -> roadgraph.RoadGraph | None:
+        """Every road's graph, whatever its surface (the travel times of
+        layers/standards/care.py); None without a road."""
+        roads = self.inputs.roads
+        if roads is None or not len(roads):
+            return None
+        return roadgraph.build(roads, snap_m=self.rules.snap_m)
 
     @cached_property
     def seats(self) -> np.ndarray:

@@ -115,9 +115,9 @@ def test_connected_roads_reach_across_county_partitions(profile):
 
 
 def test_township_network_distances_do_not_depend_on_the_partition(tmp_path):
-    """[towns] and connected_to = "towns": the paths to each village's own township seat run
-    anywhere on the network (a hardened grid across every county), decided on the whole, so
-    the partitioned run gives the single-process columns."""
+    """[towns], connected_to = "towns" and [standards.care]: the paths to each village's own
+    township seat and health centre run anywhere on the network (a hardened grid across every
+    county), decided on the whole, so the partitioned run gives the single-process columns."""
     make_country(tmp_path, VILLAGES, seed=11, divisions=DIVISIONS)
     roads = gpd.read_file(tmp_path / "roads.fgb")
     x0, y0, x1, y1 = roads.total_bounds
@@ -134,7 +134,7 @@ def test_township_network_distances_do_not_depend_on_the_partition(tmp_path):
     text = (tmp_path / "profile.toml").read_text(encoding="utf-8")
     text = text.replace("[standards.roads]", '[towns]\npath = "towns.fgb"\n[towns.columns]\n'
                         'township_code = "town_code"\nname = "name"\n\n[standards.roads]\n'
-                        'require_connected = true\nconnected_to = "towns"')
+                        'require_connected = true\nconnected_to = "towns"') + "\n[standards.care]\n"
     (tmp_path / "profile.toml").write_text(text, encoding="utf-8")
     towned = load_profile(tmp_path / "profile.toml")
     single = assess(towned).villages
@@ -143,7 +143,9 @@ def test_township_network_distances_do_not_depend_on_the_partition(tmp_path):
     assert km.notna().sum() > VILLAGES // 4 and km.isna().any() and km.max() > 10   # paths across counties
     assert (single["road_connected"] == "no").any() and (single["road_connected"] == "yes").any()
     assert list(parted.columns) == list(single.columns)
-    for column in ("road_verdict", "road_reason", "road_connected"):
+    assert single["health_centre_travel_min"].notna().sum() >= 50   # [standards.care]: along every road
+    for column in ("road_verdict", "road_reason", "road_connected", "care_verdict", "care_reason"):
         assert parted[column].tolist() == single[column].tolist(), column
-    for column in ("road_network_km_to_township", "township_walk_m", "road_connected_m"):
+    for column in ("road_network_km_to_township", "township_walk_m", "road_connected_m", "clinic_network_m",
+                   "clinic_travel_min", "health_centre_network_m", "health_centre_travel_min"):
         np.testing.assert_allclose(parted[column], single[column], rtol=0, atol=1e-9)

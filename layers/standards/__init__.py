@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 METRES, SHARE, HOUSEHOLDS = "m", "share", "households"   # the units of a standard's measured value
 # how the workbook shows a value of each unit besides metres and shares (an Excel number format)
-UNIT_FORMATS = {HOUSEHOLDS: T(zh='#,##0" 户"', en='#,##0" households"')}
+MINUTES = "minutes"
+UNIT_FORMATS = {HOUSEHOLDS: T(zh='#,##0" 户"', en='#,##0" households"'), MINUTES: T(zh='#,##0" 分钟"', en='#,##0" min"')}
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,10 @@ def nearest_on_ground(origins, targets, crs) -> tuple[Any, Any]:
 
 
 from layers.standards import clinic, fibre, net4g, road, water  # noqa: E402  (they use the above)
-from layers.standards import electricity, housing, school  # noqa: E402
+from layers.standards import care, electricity, housing, school  # noqa: E402
 
 _MODULES = (road, water, clinic, net4g, fibre)
-_OPTIONAL = (school, housing, electricity)
+_OPTIONAL = (school, housing, electricity, care)
 STANDARDS = tuple(module.STANDARD for module in _MODULES)   # checked by every run
 OPTIONAL = tuple(module.STANDARD for module in _OPTIONAL)   # checked when the profile names them
 ALL = STANDARDS + OPTIONAL
