@@ -287,8 +287,12 @@ def run(profile: Path, outdir: Path, overwrite: bool, lang: str | None, basemap:
                 type=click.Path(file_okay=False, path_type=Path))
 @overwrite_option
 @map_options
+@click.option("--osm", "real_roads", is_flag=True,
+              help="Run the bundled OpenStreetMap extract of Liechtenstein instead: covermap osm, then covermap "
+                   "run, its municipalities standing in for villages ((c) OpenStreetMap contributors, ODbL 1.0).")
 @_fail_cleanly
-def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool) -> None:
+def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool,
+         real_roads: bool) -> None:
     """Run the bundled sample county (望谟县, generated geometry) through a campaign's
     cycle into OUTDIR: two periods a year apart, the bureaus' filled-in problem list of the
     first read back by the second (账实不符, 逾期 …), their comparison and the trend.
@@ -298,10 +302,18 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
         covermap demo demo-output
         # then open demo-output/index.html in a browser
         covermap demo demo-en --lang en
+        covermap demo --osm demo-osm
     Writes OUTDIR/2025 and OUTDIR/2026 (each the outputs of covermap run; 2026 read
     the ledger layers/sample/ledger_2025.xlsx), OUTDIR/changes (covermap compare, with the
-    sample's code-change table) and OUTDIR/index.html, which links them.
+    sample's code-change table) and OUTDIR/index.html, which links them. With --osm:
+    OUTDIR/osm (covermap osm of the real extract, with require_connected and
+    [standards.care] added to its profile), OUTDIR/results (covermap run) and
+    OUTDIR/README.txt; the data are (c) OpenStreetMap contributors, ODbL 1.0, and so is
+    everything made from them.
     """
+    if real_roads:
+        _demo_osm(outdir, overwrite, lang, basemap, online)
+        return
     from gis.errors import OutputError
     from layers.changes import write_comparison
     from layers.compare import summary_line
@@ -567,6 +579,19 @@ def osm(extract: Path, folder: Path, lang: str, level: int | None, untagged: str
                    f"{n['bus_stops']:,} bus stops, {n['post']:,} post offices, {n['boundaries']:,} boundaries"
                    + (f" ({n['villages']:,} standing in for villages)" if level else "")
                    + f"; profile {profile}. Next: covermap check {profile}")
+
+
+def _demo_osm(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, online: bool) -> None:
+    """``demo --osm``: the bundled extract through ``osm`` and ``run`` (layers.osmdemo)."""
+    from layers import osmdemo
+    from layers.osm import ATTRIBUTION
+
+    words = lang or "zh"
+    click.echo(f"读取 {osmdemo.EXTRACT.name}…" if words == "zh" else f"reading {osmdemo.EXTRACT.name}…", err=True)
+    profile = osmdemo.prepare(outdir, words, overwrite)
+    _run_profile(profile, outdir / osmdemo.RESULTS_FOLDER, overwrite, lang=lang, basemap=basemap, online=online)
+    click.echo(f"数据 © OpenStreetMap 贡献者，ODbL 1.0；说明见 {outdir / osmdemo.NOTE}" if words == "zh"
+               else f"data {ATTRIBUTION}; see {outdir / osmdemo.NOTE}")
 
 
 def _cell(value) -> str:

@@ -299,7 +299,7 @@ class RoadGraph:
         s, t = self._attach_both(sources, targets)
         best, total = self._nearest(s, t, limit_m)
         found = best >= 0
-        t_walk = np.where(found, t.walk_m[np.maximum(best, 0)], np.nan)
+        t_walk = np.where(found, t.walk_m[np.maximum(best, 0)] if len(t.walk_m) else np.nan, np.nan)
         return pd.DataFrame({"target": best, "network_m": np.where(found, total - t_walk, np.nan),
                              "walk_m": s.walk_m, "target_walk_m": t_walk}, index=s.index)
 

@@ -49,6 +49,11 @@ hardened_values = ["{yes}"]       # hardened 列：{yes} 硬化，{no} 未硬化
 surface = "hardened"
 width = "width"               # 米，来自 width 标签
 name = "name"
+grade = "highway"             # 道路等级：就医时间按它取车速（docs/network.md）
+oneway = "oneway"             # 单行、桥梁、隧道、层次：路网按它们定方向、不同层不相交
+bridge = "bridge"
+tunnel = "tunnel"
+layer = "layer"
 """,
         "clinics": """\
 [clinics]                     # 卫生机构：amenity=hospital 记为乡镇卫生院，clinic/doctors 记为村卫生室，
@@ -99,6 +104,11 @@ hardened_values = ["{yes}"]       # hardened: {yes} hardened, {no} not, empty un
 surface = "hardened"
 width = "width"               # metres, from the width tag
 name = "name"
+grade = "highway"             # road class: the speed of time to care (docs/network.md)
+oneway = "oneway"             # one-way, bridges, tunnels, levels: the road network follows them
+bridge = "bridge"
+tunnel = "tunnel"
+layer = "layer"
 """,
         "clinics": """\
 [clinics]                     # health facilities: amenity=hospital as 乡镇卫生院 (township health centre),

@@ -102,10 +102,11 @@ def test_slower_roads_take_longer_and_a_cut_road_fails():
 
 
 def test_speeds_by_grade_and_surface():
-    roads = pd.DataFrame({"grade": ["高速公路", "一级", "2", "三级公路", "四级", "secondary", "等外", None, "四级"],
-                          "hardened": pd.array([True] * 8 + [False], dtype="boolean")})
+    roads = pd.DataFrame({"grade": ["高速公路", "一级", "2", "三级公路", "四级", "secondary", "等外", None, "footway",
+                                    "四级"],
+                          "hardened": pd.array([True] * 8 + [False, False], dtype="boolean")})
     kmh = care.speeds_of(roads, care.CareRules()) * 3.6
-    np.testing.assert_allclose(kmh, [80, 60, 60, 30, 20, 30, 20, 20, 15])
+    np.testing.assert_allclose(kmh, [80, 60, 60, 30, 20, 30, 20, 20, 4, 15])
 
 
 @pytest.mark.parametrize("line, message", [

@@ -11,7 +11,8 @@ Speeds a road: by its grade (``[roads.columns] grade``: 技术等级 words such 
 (公路工程技术标准) gives each grade, the one for hilly and mountainous land: 高速公路 80,
 一级 60, 二级 60, 三级 30, 四级 20 km/h; a hardened road of no or another grade at
 ``default_kmh`` (20, 四级公路: most village roads); a road known not to be hardened, or of
-unrecorded surface, at ``unhardened_kmh`` (15) at most. These are design speeds, not
+unrecorded surface, at ``unhardened_kmh`` (15) at most; OpenStreetMap's footways, paths and
+steps at ``walk_kmh``. These are design speeds, not
 measured ones: a county that knows its own sets them.
 
 A village meets when the health centre is at most ``max_minutes_to_health_centre`` (30, as
@@ -75,6 +76,7 @@ GRADE_WORDS = {
     "class2": ("二级", "2", "primary", "primary_link"),
     "class3": ("三级", "3", "secondary", "secondary_link"),
     "class4": ("四级", "4", "tertiary", "tertiary_link", "unclassified", "residential"),
+    "walk": ("footway", "path", "steps", "pedestrian", "cycleway", "bridleway", "corridor"),   # on foot
 }
 
 
