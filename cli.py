@@ -218,7 +218,12 @@ def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str |
         title = title or profile.name
         extras = {}
         if maps:   # folium is loaded only where maps are drawn
+            from dataclasses import replace
+
             from maps import atlas_writers
+            from maps.extra import from_plain
+            # the optional standards the run checked, drawn as the registry declares them
+            options = replace(options, extra=tuple(from_plain(found) for found in result.map_standards(options.lang)))
             extras = atlas_writers(result.villages, result.infrastructure(), options, title=title, gaps=result.gaps,
                                    township_maps_above=profile.map.township_maps_above_villages,
                                    township_frame=result.townships)

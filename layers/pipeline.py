@@ -33,7 +33,7 @@ from gis.outdir import OutputFolder, checkpoint
 from layers import clinics, consistency, gaps, network, roadnet, roads, scope, water, workbook, zones
 from layers.inputs import Inputs, load_inputs
 from layers.settings import LedgerSettings, Profile
-from layers.standards import OPTIONAL, present
+from layers.standards import OPTIONAL, drawn, drawn_frames, present
 from layers.verdicts import NOT_APPLICABLE, VERDICTS
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,17 @@ class Result:
         if found["clinics"] is not None:
             found["clinics"] = found["clinics"].assign(
                 qualifies=clinics.qualifying(found["clinics"], self.profile.standards.clinics).fillna(False))
+        for standard in self.checked():   # the optional standards' symbols (never a household row)
+            found.update(drawn_frames(standard, self.inputs.extra))
         return {key: frame for key, frame in found.items() if frame is not None}
+
+    def checked(self) -> tuple:
+        """The optional standards this run checked (layers.standards.OPTIONAL), in registry order."""
+        return tuple(s for s in present(self.villages.columns) if s.plugin is not None)
+
+    def map_standards(self, lang: str) -> tuple[dict, ...]:
+        """The optional standards this run checked as the maps draw them (``drawn``: plain data)."""
+        return tuple(drawn(standard, self.profile, lang) for standard in self.checked())
 
 
 @contextmanager

@@ -57,16 +57,19 @@ def _codes(layer) -> list[str]:
 
 def add_app(m: folium.Map, village_layers: Sequence[folium.GeoJson | TiledLayer], control: folium.LayerControl | None,
             words: Mapping[str, str], limits: Mapping[str, str], townships: dict, minimap: dict,
-            panel: Mapping | None, areas: Mapping | None = None, labels: list | None = None) -> CovermapApp:
+            panel: Mapping | None, areas: Mapping | None = None, labels: list | None = None,
+            extra: tuple = ()) -> CovermapApp:
     """Inline the script in the page head and call it for ``m``'s layers: the first is the one
     holding the villages' features, the others (fails layers) are filled from it by id.
     ``limits`` is the limit text of each standard, shown in every popup. With ``areas``
     ({"unit", "keys", "counted", "search"}: maps/aggregates.py) the first layer holds areas
     (townships or counties) with their counts, not villages. ``labels``
-    (maps.villages.village_labels) name the villages where the names fit."""
+    (maps.villages.village_labels) name the villages where the names fit; ``extra``: the
+    optional standards the run checked (maps.extra), after the five."""
     m.get_root().header.add_child(InlineAssets(_inline_markup()), name="covermap_app")
     config = {"texts": {key: value for key, value in words.items() if key.startswith(_WORD_PREFIXES)},
-              "standards": list(STANDARDS), "limits": dict(limits), "measures": measure_texts(words), "townships": townships,
+              "standards": [*STANDARDS, *(s.key for s in extra)], "limits": dict(limits),
+              "measures": measure_texts(words, extra), "townships": townships,
               "minimap": None if minimap is townships else minimap,  # the same outlines: sent once
               "townshipStyle": dict(TOWNSHIP_STYLE), "panel": panel,
               "fill": [_codes(layer) for layer in village_layers[1:]], "areas": areas,

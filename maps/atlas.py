@@ -29,6 +29,7 @@ from gis.errors import OutputError
 from maps.aggregates import AGGREGATE_TOWNSHIPS_MAX, Areas, make_areas, township_shapes
 from maps.coverage_map import (Prepared, area_bureau_map, area_overview_map, bureau_map, overview_map, prepare,
                                save)
+from maps.extra import bureaus_of
 from maps.index import index_html
 from maps.options import MapOptions
 from maps.styles import BUREAUS
@@ -124,7 +125,7 @@ def atlas_writers(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.G
     else:
         writers["map.html"] = lambda path: save(overview_map(prepared(), title, "index.html"), path)
         bureau_maps = {bureau_file(b): (lambda b: lambda path: save(
-            bureau_map(prepared(), b, title, gaps, "index.html"), path))(b) for b in BUREAUS}
+            bureau_map(prepared(), b, title, gaps, "index.html"), path))(b) for b in bureaus_of(options.extra)}
     writers[next(iter(bureau_maps))] = _side_by_side(bureau_maps, "bureau maps")
     if townships:
         writers[TOWNSHIP_FOLDER] = lambda path: _write_townships(prepared(), townships, title, Path(path))
@@ -184,13 +185,13 @@ def _write_counties(prep: Prepared, counties, title: str, folder: Path) -> None:
 
 def _write_index(prep: Prepared, townships, title: str, path: Path, counties=()) -> None:
     words, villages = prep.words, prep.villages
-    fails = fails_counts(villages)
+    fails = fails_counts(villages, tuple(prep.standards))
     overview = ("map.html", words["index.overview"],
                 words["index.villages"].format(n=len(villages), gaps=int((villages["gap_count"] > 0).sum())))
     bureaus = [(bureau_file(bureau), words[f"bureau.{bureau}"] + " · " + words["list.sep"].join(
                     words[f"standard.{key}"] for key in keys),
                 words["index.failing"].format(n=sum(fails[key] for key in keys)))
-               for bureau, keys in BUREAUS.items()]
+               for bureau, keys in (BUREAUS if counties else prep.bureaus).items()]
     links = [(f"{TOWNSHIP_FOLDER}/{township_file(code)}", name,
               words["index.villages"].format(n=count, gaps=gap_villages))
              for code, name, count, gap_villages in townships]

@@ -31,9 +31,11 @@ def _from_gaps(gaps: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     return table.sort_values(["order", "priority"], kind="stable")
 
 
-def panel(villages: pd.DataFrame, bureau: str, drawn: set[str], words, gaps: pd.DataFrame | None = None) -> dict:
-    """The side panel's title and items (code, name, township, standard, reason, drawn)."""
-    keys = BUREAUS[bureau]
+def panel(villages: pd.DataFrame, bureau: str, drawn: set[str], words, gaps: pd.DataFrame | None = None,
+          keys: tuple[str, ...] | None = None) -> dict:
+    """The side panel's title and items (code, name, township, standard, reason, drawn);
+    ``keys``: the bureau's standards (the five's bureaus' own when not given)."""
+    keys = BUREAUS[bureau] if keys is None else keys
     table = _from_gaps(gaps, keys) if gaps is not None else _from_villages(villages, keys)
 
     def text(value):

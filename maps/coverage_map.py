@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from html import escape
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from maps.leaflet import use_leaflet
 from maps.legend import area_legend, bureau_legend, overview_legend
 from maps.options import MapOptions, make_options
 from maps.popup import limit_texts
+from maps.extra import bureaus_of, standards_of, symbols_of, words_of
 from maps.styles import AREA_STYLES, BUREAUS, STANDARDS
 from maps.townships import township_outlines
 from maps.tiles import ShapeStore, use_tiles
@@ -100,7 +102,28 @@ class Prepared:
 
     @property
     def words(self) -> Mapping[str, str]:
-        return texts(self.options.lang)
+        return _words(self.options)
+
+    @property
+    def standards(self) -> Mapping[str, str]:
+        """Standard key -> bureau: the five, then the optional ones the run checked (maps.extra)."""
+        return standards_of(self.options.extra)
+
+    @property
+    def bureaus(self) -> Mapping[str, tuple[str, ...]]:
+        return bureaus_of(self.options.extra)
+
+    def inputs_of(self, bureau: str) -> tuple[str, ...]:
+        """The inputs a bureau's map draws: its own of the five standards', its optional standards' symbols."""
+        return (*BUREAU_INPUTS.get(bureau, ()), *(symbol.key for s in self.options.extra if s.bureau == bureau
+                                                   for symbol in s.symbols))
+
+
+def _words(options: MapOptions) -> Mapping[str, str]:
+    """The words of the map's language, with the optional standards' (maps.extra)."""
+    if not options.extra:
+        return texts(options.lang)
+    return MappingProxyType({**texts(options.lang), **words_of(options.extra)})
 
 
 def prepare(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
@@ -110,14 +133,14 @@ def prepare(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.GeoData
     aggregate overview and bureau maps, one map per county), so their GeoJSON or tiles of
     the whole are not made."""
     villages = check_villages(villages, options.gcj02)
-    frames = check_infrastructure(infrastructure, options.gcj02)
-    words, outlines = texts(options.lang), township_outlines(villages)
+    frames = check_infrastructure(infrastructure, options.gcj02, options.extra)
+    words, outlines = _words(options), township_outlines(villages)
     if not whole:
         return Prepared(villages, frames, None, outlines, options)
     if _on_tiles(villages, options.tiled):
-        store, props = village_store(villages, words)
+        store, props = village_store(villages, words, options.extra)
         return Prepared(villages, frames, None, outlines, options, store, props)
-    return Prepared(villages, frames, village_geojson(villages, words), outlines, options)
+    return Prepared(villages, frames, village_geojson(villages, words, options.extra), outlines, options)
 
 
 def _on_tiles(villages: gpd.GeoDataFrame, tiled: bool | None) -> bool:
@@ -146,15 +169,17 @@ def _finish(m: folium.Map, prep: Prepared, village_layers: list, legend, townshi
             minimap: dict | None = None, areas: dict | None = None, labels: list | None = None) -> folium.Map:
     m.get_root().html.add_child(legend, name="legend")
     control = folium.LayerControl(collapsed=True).add_to(m)
-    add_app(m, village_layers, control, prep.words, limit_texts(prep.options.limits, prep.words), townships,
-            prep.townships if minimap is None else minimap, side, areas, labels)
+    add_app(m, village_layers, control, prep.words, limit_texts(prep.options.limits, prep.words, prep.options.extra),
+            townships, prep.townships if minimap is None else minimap, side, areas, labels, prep.options.extra)
     return m
 
 
-def _symbols(inputs: list, townships: dict) -> list[str]:
-    """The legend's symbols: the inputs' (maps.infrastructure.layer_symbols), then the township
-    line when outlines are drawn."""
-    return layer_symbols(inputs) + (["townships"] if townships["features"] else [])
+def _symbols(inputs: list, townships: dict, extra: tuple = ()) -> list:
+    """The legend's symbols: the inputs' (maps.infrastructure.layer_symbols; an optional
+    standard's as its key, style and shape), then the township line when outlines are drawn."""
+    own = symbols_of(extra)
+    found = [(key, own[key].style, own[key].shape) if key in own else key for key in layer_symbols(inputs)]
+    return found + (["townships"] if townships["features"] else [])
 
 
 def _note(prep: Prepared) -> str:
@@ -185,9 +210,9 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
         # a township or a county is small: its own villages as GeoJSON, unless tiles were asked for
         tiled = _on_tiles(villages, prep.options.tiled)
         if tiled:
-            store, props = village_store(villages, words)
+            store, props = village_store(villages, words, prep.options.extra)
         else:
-            data = village_geojson(villages, words)
+            data = village_geojson(villages, words, prep.options.extra)
         townships = {"type": "FeatureCollection",
                      "features": prep.outlines_of(kind, code)}
         if county is not None:
@@ -202,16 +227,16 @@ def overview_map(prep: Prepared, title: str = "", index_href: str | None = None,
     if tiled:
         shapes = ShapeStore(store)
         layers = [tiled_overview_layer(shapes, props, words)] + [
-            tiled_fails_layer(shapes, props, key, words) for key in STANDARDS]
+            tiled_fails_layer(shapes, props, key, words) for key in prep.standards]
     else:
-        layers = [overview_layer(data, words)] + [fails_layer(data, key, words) for key in STANDARDS]
+        layers = [overview_layer(data, words)] + [fails_layer(data, key, words) for key in prep.standards]
     if whole and _on_tiles(villages, None):
         frames = {}  # a province's inputs would double the page: the bureau maps show them
-    inputs = infrastructure_layers(frames, words, tiled=prep.options.tiled)
+    inputs = infrastructure_layers(frames, words, tiled=prep.options.tiled, extra=prep.options.extra)
     for layer in layers + inputs:
         layer.add_to(m)
-    legend = overview_legend(class_counts(villages), fails_counts(villages), _undrawn(villages), words, title,
-                             _note(prep), index_href, _symbols(inputs, townships))
+    legend = overview_legend(class_counts(villages), fails_counts(villages, tuple(prep.standards)), _undrawn(villages),
+                             words, title, _note(prep), index_href, _symbols(inputs, townships, prep.options.extra))
     labels = village_labels(villages) if township is not None else None
     return _finish(m, prep, layers, legend, townships, minimap=minimap, labels=labels)
 
@@ -220,7 +245,7 @@ def bureau_map(prep: Prepared, bureau: str, title: str = "", gaps: pd.DataFrame 
                index_href: str | None = None) -> folium.Map:
     """One bureau's standard(s): villages coloured by its verdict, its failing villages outlined,
     the inputs it owns shown, and its failing villages listed beside the map."""
-    keys, words, villages = BUREAUS[bureau], prep.words, prep.villages
+    keys, words, villages = prep.bureaus[bureau], prep.words, prep.villages
     m = _base(prep, villages, title)
     if prep.tiled:
         shapes = ShapeStore(prep.store)
@@ -231,12 +256,13 @@ def bureau_map(prep: Prepared, bureau: str, title: str = "", gaps: pd.DataFrame 
         layers = [bureau_layer(prep.data, keys, words)] + [fails_layer(prep.data, key, words, show=True)
                                                            for key in keys]
         drawn = {feature["id"] for feature in prep.data["features"]}
-    inputs = infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True, tiled=prep.options.tiled)
+    inputs = infrastructure_layers(prep.frames, words, prep.inputs_of(bureau), show=True, tiled=prep.options.tiled,
+                                   extra=prep.options.extra)
     for layer in layers + inputs:
         layer.add_to(m)
-    legend = bureau_legend(keys, verdict_counts(villages, keys), fails_counts(villages), _undrawn(villages), words,
-                           title, _note(prep), index_href, _symbols(inputs, prep.townships))
-    return _finish(m, prep, layers, legend, prep.townships, panel(villages, bureau, drawn, words, gaps))
+    legend = bureau_legend(keys, verdict_counts(villages, keys), fails_counts(villages, keys), _undrawn(villages),
+                           words, title, _note(prep), index_href, _symbols(inputs, prep.townships, prep.options.extra))
+    return _finish(m, prep, layers, legend, prep.townships, panel(villages, bureau, drawn, words, gaps, keys))
 
 
 _NO_OUTLINES = {"type": "FeatureCollection", "features": []}  # aggregate maps: the areas are the outlines

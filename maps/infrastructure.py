@@ -16,6 +16,7 @@ import pandas as pd
 
 from gis.errors import DataError
 from gis.geometry import usable
+from maps.extra import symbols_of
 from maps.geojson import display_text, feature_collection, require_columns, to_lonlat
 from maps.styles import INFRASTRUCTURE_STYLES
 from maps.tiles import ShapeStore, TiledLayer, one_kind, store_json, style_classes, use_tiles
@@ -34,17 +35,19 @@ BUREAU_INPUTS = {"transport": ("roads",), "water": ("water",), "health": ("clini
 
 
 def check_infrastructure(infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
-                         gcj02: bool = False) -> dict[str, gpd.GeoDataFrame]:
-    """The non-empty inputs in EPSG:4326 (GCJ-02 if asked), or one DataError listing every problem."""
+                         gcj02: bool = False, extra: tuple = ()) -> dict[str, gpd.GeoDataFrame]:
+    """The non-empty inputs in EPSG:4326 (GCJ-02 if asked), or one DataError listing every
+    problem; ``extra``: the optional standards (maps.extra), whose symbols' inputs are known too."""
     infrastructure = dict(infrastructure or {})
-    problems = [f"infrastructure: unknown key {key!r}; use {', '.join(COLUMNS)}"
-                for key in infrastructure if key not in COLUMNS]
+    columns = {**COLUMNS, **{key: tuple(c for c, _ in symbol.tooltip) for key, symbol in symbols_of(extra).items()}}
+    problems = [f"infrastructure: unknown key {key!r}; use {', '.join(columns)}"
+                for key in infrastructure if key not in columns]
     frames = {}
     for key, frame in infrastructure.items():
-        if key not in COLUMNS or frame is None or len(frame) == 0:
+        if key not in columns or frame is None or len(frame) == 0:
             continue
         frames[key] = to_lonlat(frame, f"infrastructure[{key!r}]", gcj02)
-        problems += require_columns(frames[key], COLUMNS[key], f"infrastructure[{key!r}]")
+        problems += require_columns(frames[key], columns[key], f"infrastructure[{key!r}]")
     if problems:
         raise DataError("; ".join(problems))
     return frames
@@ -100,10 +103,11 @@ def _text(value) -> str | None:
 
 def infrastructure_layers(frames: Mapping[str, gpd.GeoDataFrame], words: Mapping[str, str],
                           keys: tuple[str, ...] | None = None, show: bool = False,
-                          tiled: bool | None = None) -> list[folium.GeoJson | TiledLayer]:
+                          tiled: bool | None = None, extra: tuple = ()) -> list[folium.GeoJson | TiledLayer]:
     """The layers of the checked inputs (only ``keys`` when given), in legend order; hidden at
     first unless ``show``; an input without drawable rows gives none. ``tiled`` as in
-    maps.tiles.use_tiles, for each layer by its own size."""
+    maps.tiles.use_tiles, for each layer by its own size. The optional standards' symbols
+    (``extra``, maps.extra) come after the five standards' inputs."""
     wanted = [key for key in COLUMNS if key in frames and (keys is None or key in keys)]
     layers = []
     for key in wanted:
@@ -115,6 +119,10 @@ def infrastructure_layers(frames: Mapping[str, gpd.GeoDataFrame], words: Mapping
             layers.append(_layer(frames[key], COLUMNS[key], words[f"layer.{key}"], words, show,
                                  _fixed(INFRASTRUCTURE_STYLES[key]), marker=key == "fibre", tiled=tiled,
                                  symbols=(key,)))
+    for key, symbol in symbols_of(extra).items():
+        if key in frames and (keys is None or key in keys):
+            layers.append(_layer(frames[key], tuple(c for c, _ in symbol.tooltip), words[f"layer.{key}"], words, show,
+                                 _fixed(symbol.style), marker=symbol.shape == "point", tiled=tiled, symbols=(key,)))
     return [layer for layer in layers if layer is not None]
 
 

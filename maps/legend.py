@@ -88,13 +88,16 @@ def _fails(fails_counts: Mapping[str, int], words: Mapping[str, str], outlined: 
                    f'<span class="count">{count}</span></li>' for key, count in fails_counts.items())
 
 
-def _symbols(symbols: Sequence[str], hidden: bool, words: Mapping[str, str]) -> str:
-    """The other layers' symbols (SYMBOL_STYLES keys), each with its words ``symbol.<key>``."""
+def _symbols(symbols: Sequence, hidden: bool, words: Mapping[str, str]) -> str:
+    """The other layers' symbols (SYMBOL_STYLES keys, or (key, style, shape) of an optional
+    standard's, maps.extra), each with its words ``symbol.<key>``."""
     if not symbols:
         return ""
-    items = "".join(f'<li data-symbol="{escape(key)}" data-style="{_style_attr(SYMBOL_STYLES[key])}">'
-                    f'{symbol_svg(SYMBOL_STYLES[key], SYMBOL_SHAPES[key])}{escape(words[f"symbol.{key}"])}</li>'
-                    for key in symbols)
+    found = [item if isinstance(item, tuple) else (item, SYMBOL_STYLES[item], SYMBOL_SHAPES[item])
+             for item in symbols]
+    items = "".join(f'<li data-symbol="{escape(key)}" data-style="{_style_attr(style)}">'
+                    f'{symbol_svg(style, shape)}{escape(words[f"symbol.{key}"])}</li>'
+                    for key, style, shape in found)
     hint = f'<p class="covermap-hint">{escape(words["legend.symbols_hidden"])}</p>' if hidden else ""
     return f"<strong>{escape(words['legend.symbols'])}</strong><ul>{items}</ul>{hint}"
 

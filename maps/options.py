@@ -23,6 +23,7 @@ class MapOptions:
     online: bool = False
     limits: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     tiled: bool | None = None  # canvas tiles (True), SVG paths (False), or by layer size (None; maps/tiles.py)
+    extra: tuple = ()   # the optional standards the run checked (maps.extra.ExtraStandard)
 
     def __post_init__(self):
         if self.lang not in LANGUAGES:

@@ -42,9 +42,11 @@ MEASURES = {"road": ("road_hardened_m", 1, "measure.metres"), "water": ("water_s
             "fibre": ("fibre_nearest_m", 1, "measure.metres")}
 
 
-def measure_texts(words: Mapping[str, str]) -> dict[str, str]:
-    """The template of each standard's measured value, "{value}" standing for the number."""
-    return {key: words[template] for key, (_, _, template) in MEASURES.items()}
+def measure_texts(words: Mapping[str, str], extra: tuple = ()) -> dict[str, str]:
+    """The template of each standard's measured value, "{value}" standing for the number
+    (``extra``: the optional standards', maps.extra)."""
+    return {**{key: words[template] for key, (_, _, template) in MEASURES.items()},
+            **{standard.key: standard.measure for standard in extra}}
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -59,15 +61,14 @@ def _measured(villages: pd.DataFrame) -> dict[str, pd.Series]:
     return {key: _rounded(_column(villages, column), scale) for key, (column, scale, _) in MEASURES.items()}
 
 
-def limit_texts(limits: Mapping[str, float], words: Mapping[str, str]) -> dict[str, str]:
+def limit_texts(limits: Mapping[str, float], words: Mapping[str, str], extra: tuple = ()) -> dict[str, str]:
     """The limit of each standard as the popups show it; "" when not given."""
-    return {
+    return {**{standard.key: standard.limit for standard in extra},
         "road": _limit(limits, "road_max_distance_m", 1, words["limit.at_most_m"]),
         "water": _limit(limits, "water_min_share", 100, words["limit.at_least_pct"]),
         "clinic": words["limit.clinic"],
         "net4g": _limit(limits, "net4g_min_share", 100, words["limit.at_least_pct"]),
-        "fibre": _limit(limits, "fibre_max_distance_m", 1, words["limit.at_most_m"]),
-    }
+        "fibre": _limit(limits, "fibre_max_distance_m", 1, words["limit.at_most_m"])}
 
 
 def _facilities(villages: pd.DataFrame, words: Mapping[str, str]) -> dict[str, pd.Series]:
@@ -81,10 +82,27 @@ def _facilities(villages: pd.DataFrame, words: Mapping[str, str]) -> dict[str, p
             "net4g": empty, "fibre": empty}
 
 
-def evidence(villages: pd.DataFrame, words: Mapping[str, str]) -> pd.Series:
-    """Per village (aligned to ``villages``), the popup rows of the five standards."""
+def _extra_facilities(villages: pd.DataFrame, standard) -> pd.Series:
+    """An optional standard's popup columns as "words：value" pieces (maps.extra)."""
+    pieces = [_text(_column(villages, column)).map(lambda v, label=label: f"{label}：{v}" if v else "")
+              for column, label in standard.popup]
+    if not pieces:
+        return pd.Series("", index=villages.index, dtype=object)
+    joined = pieces[0]
+    for piece in pieces[1:]:
+        joined = joined.str.cat(piece, sep="；").str.strip("；")
+    return joined.astype(object)
+
+
+def evidence(villages: pd.DataFrame, words: Mapping[str, str], extra: tuple = ()) -> pd.Series:
+    """Per village (aligned to ``villages``), the popup rows of the five standards, then of
+    the optional ones of ``extra`` (maps.extra) the table holds."""
     measured, facility = _measured(villages), _facilities(villages, words)
+    for standard in extra:
+        if f"{standard.key}_verdict" in villages:
+            measured[standard.key] = _rounded(_column(villages, standard.value_column), standard.scale)
+            facility[standard.key] = _extra_facilities(villages, standard)
     columns = [list(zip([key] * len(villages), measured[key], facility[key], _text(_column(villages, f"{key}_reason"))))
-               for key in STANDARDS]
+               for key in [*STANDARDS, *(s.key for s in extra if f"{s.key}_verdict" in villages)]]
     rows = [[list(row) for row in per_village] for per_village in zip(*columns)]
     return pd.Series(rows, index=villages.index, dtype=object)

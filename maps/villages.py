@@ -78,33 +78,34 @@ def _plain(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), None).map(lambda value: value if value is None else str(value))
 
 
-def village_properties(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> pd.DataFrame:
+def village_properties(villages: gpd.GeoDataFrame, words: Mapping[str, str], extra: tuple = ()) -> pd.DataFrame:
     """What the page knows of each village, indexed by village code: ``village_code``, name,
     township, population, verdicts, ``gap_class`` and ``evidence`` (the popup rows,
     maps/popup.py). Text is plain, never HTML."""
     props = pd.DataFrame({column: _plain(villages[column]) for column in SHOWN_COLUMNS})
     for column in ("population", "poor_population"):
         props[column] = villages[column].astype(object).where(villages[column].notna(), None)
-    for column in VERDICT_COLUMNS:
+    for column in VERDICT_COLUMNS + tuple(f"{s.key}_verdict" for s in extra if f"{s.key}_verdict" in villages):
         props[column] = villages[column]
     props["gap_class"] = village_classes(villages)
-    props["evidence"] = evidence(villages, words)
+    props["evidence"] = evidence(villages, words, extra)
     props.index = villages["village_code"].astype(str).to_numpy()
     return props
 
 
-def village_geojson(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> dict:
+def village_geojson(villages: gpd.GeoDataFrame, words: Mapping[str, str], extra: tuple = ()) -> dict:
     """Features of the villages with a geometry; id and ``village_code`` are the village code;
     properties as ``village_properties``."""
-    return feature_collection(villages, village_properties(villages, words))
+    return feature_collection(villages, village_properties(villages, words, extra))
 
 
-def village_store(villages: gpd.GeoDataFrame, words: Mapping[str, str]) -> tuple[str, pd.DataFrame]:
+def village_store(villages: gpd.GeoDataFrame, words: Mapping[str, str],
+                  extra: tuple = ()) -> tuple[str, pd.DataFrame]:
     """For a tiled map: the shape store's JSON of the villages with a geometry (properties as
     ``village_properties``, a label point inside each) and those villages' properties, in store order."""
     keep = usable(villages.geometry.values)
     drawn = villages[keep]
-    props = village_properties(drawn, words)
+    props = village_properties(drawn, words, extra)
     labels = np.round(shapely.get_coordinates(drawn.geometry.representative_point().values), DECIMALS).tolist()
     records = [dict(zip(props.columns, row)) for row in props.itertuples(index=False, name=None)]
     return store_json(drawn.geometry.values, records, labels), props
@@ -193,9 +194,9 @@ def tiled_fails_layer(store: ShapeStore, props: pd.DataFrame, key: str, words: M
                       codes=list(codes), show=show)
 
 
-def fails_counts(villages: pd.DataFrame) -> dict[str, int]:
-    """Villages failing each standard, drawn or not."""
-    return {key: int((villages[f"{key}_verdict"] == "fails").sum()) for key in STANDARDS}
+def fails_counts(villages: pd.DataFrame, keys=STANDARDS) -> dict[str, int]:
+    """Villages failing each standard (of ``keys``: the five, unless told), drawn or not."""
+    return {key: int((villages[f"{key}_verdict"] == "fails").sum()) for key in keys}
 
 
 def class_counts(villages: pd.DataFrame) -> dict[str, int]:

@@ -4,6 +4,8 @@ the plug-ins on leaves the five standards' answers exactly as they were."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyogrio
 import pytest
@@ -45,3 +47,28 @@ def test_every_plug_in_gives_its_verdicts(both):
     assert "basic" in set(villages["school_verdict"]) and "basic" in set(villages["electricity_verdict"])
     # the plug-ins the sample has no layers for are not checked at all
     assert {s.key for s in present(villages.columns)} == {s.key for s in STANDARDS} | set(SAMPLED)
+
+
+def test_the_plug_ins_maps(tmp_path):
+    """covermap run of profile_all.toml: a map per bureau of the plug-ins, their symbols in the
+    legend, their rows in the popups; the household ledger's rows on no map."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["-q", "run", str(SAMPLE_DIR / "profile_all.toml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for bureau, symbols in (("education", {"schools"}), ("housing", set()), ("power", {"transformers", "power_lines"})):
+        html = (out / f"map_{bureau}.html").read_text(encoding="utf-8")
+        drawn = set(re.findall(r'data-symbol="([a-z_]+)"', html)) - {"townships"}
+        assert drawn == symbols, bureau
+    overview = (out / "map.html").read_text(encoding="utf-8")
+    assert "义务教育" in overview and "住房安全" in overview and "电网" in overview
+    assert "school_nearest_m" not in overview   # values travel as numbers in the popup rows, not as columns
+    households = pd.read_csv(SAMPLE_DIR / "housing.csv", dtype=str)["户编号"]
+    for page in [*out.glob("map*.html"), *(out / "townships").glob("*.html")]:
+        text = page.read_text(encoding="utf-8")
+        assert not any(number in text for number in households.iloc[:50]), page.name
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "map_education.html" in index and "教育局" in index

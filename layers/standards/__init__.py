@@ -68,11 +68,14 @@ class Input:
     drawn: bool = True
 
 
+NAME = ("name", T(zh="名称", en="Name"))   # the tooltip row most symbols show
+
+
 @dataclass(frozen=True)
 class Symbol:
     """What a plug-in draws on the maps: the features of one input layer (``where``:
     the rows of one kind, by a boolean column), a Leaflet path style, the legend's words
-    and shape ("point" or "line"), the columns its tooltip shows."""
+    and shape ("point" or "line"), the columns its tooltip shows with their words."""
 
     key: str
     section: str
@@ -80,7 +83,7 @@ class Symbol:
     legend: T
     shape: str = "point"
     where: str | None = None              # a boolean column: only its True rows
-    tooltip: tuple[str, ...] = ("name",)
+    tooltip: tuple[tuple[str, T], ...] = (NAME,)
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,46 @@ if any(s.bureau != m.BUREAU.key for s, m in zip(ALL, (*_MODULES, *_OPTIONAL))) o
         any((s.plugin is None) != (s in STANDARDS) for s in ALL):
     raise RuntimeError("layers/standards: each module's BUREAU must be its standard's, the same wherever shared; "
                        "an optional standard declares its Plugin")
+
+
+# How the maps show a value of each unit: the number times the scale, in the template.
+MEASURES = {METRES: (1.0, T(zh="{value} 米", en="{value} m")), SHARE: (100.0, T(zh="{value}%", en="{value}%")),
+            HOUSEHOLDS: (1.0, T(zh="{value} 户", en="{value} households")),
+            MINUTES: (1.0, T(zh="{value} 分钟", en="{value} min"))}
+
+
+def drawn(standard: Standard, profile: "Profile", lang: str) -> dict:
+    """An optional standard as the maps draw it, in ``lang``: plain data (maps/ imports
+    nothing of layers/), the fields of maps.extra.ExtraStandard."""
+    plugin = standard.plugin
+    bureau = next(b for b in ALL_BUREAUS if b.key == standard.bureau)
+    scale, measure = MEASURES.get(standard.unit, (1.0, T(zh="{value}", en="{value}")))
+    return {"key": standard.key, "bureau": standard.bureau, "name": standard.name(lang),
+            "bureau_name": bureau.name(lang), "value_column": standard.value_column, "scale": scale,
+            "measure": measure(lang), "limit": standard.required(profile, lang),
+            "popup": tuple((column, words(lang)) for column, words in plugin.popup.items()),
+            "symbols": tuple({"key": s.key, "style": dict(s.style), "legend": s.legend(lang), "shape": s.shape,
+                              "tooltip": tuple((column, words(lang)) for column, words in s.tooltip)}
+                             for s in plugin.symbols
+                             if all(i.drawn for i in plugin.inputs if i.section == s.section))}
+
+
+def drawn_frames(standard: Standard, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The features an optional standard's symbols draw, from its inputs (``Inputs.extra``):
+    the rows of ``where``, the tooltip's columns (empty where the file has none); none of an
+    input that is never drawn (household rows)."""
+    found = {}
+    for symbol in standard.plugin.symbols:
+        source = next(i for i in standard.plugin.inputs if i.section == symbol.section)
+        frame = extra.get(symbol.section)
+        if frame is None or not source.drawn:
+            continue
+        if symbol.where is not None:
+            frame = frame[frame[symbol.where].fillna(False).to_numpy(dtype=bool)]
+        columns = [column for column, _ in symbol.tooltip]
+        found[symbol.key] = frame.assign(**{c: None for c in columns if c not in frame})[[*columns,
+                                                                                          frame.geometry.name]]
+    return found
 
 
 def present(columns: Iterable[str]) -> tuple[Standard, ...]:

@@ -19,7 +19,8 @@ import pandas as pd
 from gis import geometry, values
 from layers.canonical import _numbers, _report_cells
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, text_column
-from layers.standards import AT_MOST_M, LINES, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_on_ground, number
+from layers.standards import (AT_MOST_M, LINES, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol,
+                              nearest_on_ground, number)
 from layers.text import T
 
 BUREAU = Bureau("power", T(zh="供电公司", en="Power supply company"), T(zh="供电公司", en="Power"))
@@ -167,9 +168,11 @@ PLUGIN = Plugin(
             Input("power_lines", LINES, optional=("name", "voltage_kv"), prepare=prepare_lines)),
     symbols=(Symbol("transformers", "transformers", {"color": "#7f3b08", "weight": 1, "fill": True,
                                                      "fillColor": "#fdb863", "fillOpacity": 0.9, "radius": 5},
-                    T(zh="配电台区", en="distribution transformers"), tooltip=("name", "capacity_kva")),
+                    T(zh="配电台区", en="distribution transformers"),
+                    tooltip=(NAME, ("capacity_kva", T(zh="容量（kVA）", en="Capacity (kVA)")))),
              Symbol("power_lines", "power_lines", {"color": "#b35806", "weight": 2, "opacity": 0.9, "dashArray": "4 2"},
-                    T(zh="10千伏线路", en="10 kV lines"), shape="line", where="counts", tooltip=("name", "voltage_kv"))),
+                    T(zh="10千伏线路", en="10 kV lines"), shape="line", where="counts",
+                    tooltip=(NAME, ("voltage_kv", T(zh="电压（千伏）", en="Voltage (kV)"))))),
     popup={"electricity_transformer_name": T(zh="最近的配电台区", en="nearest transformer")},
 )
 

@@ -19,7 +19,8 @@ import pandas as pd
 from gis import geometry, values
 from layers.canonical import _flags
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, text_column
-from layers.standards import AT_MOST_M, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_on_ground, number
+from layers.standards import (AT_MOST_M, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_on_ground,
+                              number)
 from layers.text import T
 
 BUREAU = Bureau("education", T(zh="教育局", en="Education bureau"), T(zh="教育局", en="Education"))
@@ -150,7 +151,7 @@ PLUGIN = Plugin(
     symbols=(Symbol("schools", "schools", {"color": "#08306b", "weight": 1, "fill": True, "fillColor": "#4292c6",
                                            "fillOpacity": 0.9, "radius": 5},
                     T(zh="小学、教学点", en="primary schools, teaching points"), where="counts",
-                    tooltip=("name", "kind")),),
+                    tooltip=(NAME, ("type", T(zh="类型", en="Type")))),),
     popup={"school_nearest_name": T(zh="最近的小学", en="nearest primary school")},
 )
 
