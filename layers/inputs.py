@@ -184,6 +184,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         if frame is not None:
             source, spec, rules = _plugin_inputs(profile)[section]
             inputs.extra[section] = attempt(_prepared, frame, profile, later, source, spec, rules, into=later)
+            _unknown_codes(frame, inputs.villages, source, later)
     attempt(_check_villages, inputs, profile, findings, early)
     findings.items.extend(later.items)
     inputs.findings = findings.warnings
@@ -283,6 +284,18 @@ def _plugin_inputs(profile: Profile) -> dict[str, tuple[Source, Input, object]]:
     the optional standards the profile switches on."""
     return {section: (source, next(spec for spec in BY_KEY[key].plugin.inputs if spec.section == section), plugin.rules)
             for key, plugin in profile.plugins.items() for section, source in plugin.sources.items()}
+
+
+def _unknown_codes(rows: pd.DataFrame, villages: gpd.GeoDataFrame, source: Source, findings: Findings) -> None:
+    """Rows of a plug-in's table naming a code that is no village's: reported, counted for none."""
+    unknown = rows["code"].notna() & ~rows["code"].isin(set(villages["code"].dropna()))
+    if unknown.any():
+        codes = rows["code"][unknown].unique()
+        findings.warn(f"{counted(int(unknown.sum()), 'row names', 'rows name')} a village code that is not among "
+                      f"the villages ({examples(codes)}); counted for no village",
+                      fix="correct the codes, or add those villages", code=str(codes[0]),
+                      row=int(np.flatnonzero(unknown.to_numpy())[0]) + 1, column=source.columns["code"],
+                      check="unknown_code", **where(source))
 
 
 def _prepared(frame: pd.DataFrame, profile: Profile, findings: Findings, source: Source, spec: Input,

@@ -132,3 +132,20 @@ def test_the_distributed_run_gives_the_same_answers(result, tmp_path):
     columns = ["housing_households", "housing_unsafe_households", "housing_verdict", "housing_reason"]
     pd.testing.assert_frame_equal(pd.DataFrame(parted[columns]), pd.DataFrame(result.villages[columns]))
     assert list(parted.columns) == list(result.villages.columns)
+
+
+def test_check_reports_the_ledger_s_problems_together(tmp_path):
+    """covermap check: an unknown village code and a bad grade, each once, with its fix."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    path = _county(tmp_path, ledger={0: [("A", "")], 1: [("X", "")]})
+    table = pd.read_csv(tmp_path / "housing.csv", dtype=str)
+    table.loc[len(table)] = ["520113009999", "C", "未改造", "户主"]
+    table.to_csv(tmp_path / "housing.csv", index=False)
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 row names a village code that is not among the villages (520113009999)" in result.output
+    assert "column '鉴定等级': 1 cell is not an appraisal grade" in result.output
+    assert "Traceback" not in result.output

@@ -139,3 +139,10 @@ def test_a_missing_column_names_the_file_and_the_fix(tmp_path):
                     encoding="utf-8")
     with pytest.raises(DataError, match=r"schools.csv: no column '寄宿' \(mapped in profile \[schools\]\)"):
         assess(load_profile(path))
+
+
+def test_apply_switches_it_off(tmp_path):
+    """[apply.school] works as for the five: switched off, every village not_applicable."""
+    v = assess(load_profile(_county(tmp_path, "\n[apply.school]\nenabled = false\n"))).villages
+    assert set(v["school_verdict"]) == {"not_applicable"} and v["school_nearest_m"].isna().all()
+    assert set(v["school_reason"]) == {"本项标准未启用（配置 [apply.school] enabled = false）"}
