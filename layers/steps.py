@@ -4,7 +4,8 @@ counts, in every language covermap writes."""
 
 from __future__ import annotations
 
-from layers.verdicts import STANDARDS, T
+from layers.standards import ALL
+from layers.verdicts import T
 
 PHASES = {
     "read": T(zh="读取输入…", en="reading inputs…"),
@@ -36,7 +37,7 @@ SAMPLE_PROBLEMS = T(zh="样例县有意设置了 {n} 处数据问题（如一个
                     en="the sample county's data has deliberate problems ({n}, such as a village without a boundary) "
                        "to show how covermap handles them; covermap check {profile} lists them")
 
-_ASSESS = {standard.key for standard in STANDARDS} | {"partition", "assess (distributed)"}
+_ASSESS = {standard.key for standard in ALL} | {"partition", "assess (distributed)"}   # the plug-ins' too
 
 
 def phase(step: str) -> str:

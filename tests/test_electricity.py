@@ -14,7 +14,7 @@ from shapely.geometry import LineString
 from gis.errors import ConfigError
 from layers.pipeline import assess
 from layers.profile import load_profile
-from tests.plugin_county import GEOD, away, code, seat, write_profile, write_villages
+from tests.plugin_county import GEOD, away, code, write_profile, write_villages
 
 LAYERS = """[transformers]
 path = "transformers.csv"
@@ -120,3 +120,16 @@ def test_lines_alone(tmp_path):
 def test_setting_errors_name_the_key(tmp_path, rules, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_profile(_county(tmp_path, rules))
+
+
+def test_raising_a_limit_never_adds_a_gap(tmp_path):
+    """The failing villages at a wider limit are among those at a narrower one."""
+    failing = []
+    for k, metres in enumerate((300, 500, 800, 1300)):
+        folder = tmp_path / str(k)
+        folder.mkdir()
+        profile = load_profile(_county(folder, f"\n[standards.power]\ntransformer_max_distance_m = {metres}\n"))
+        v = assess(profile).villages
+        failing.append(set(v.loc[v["electricity_verdict"] == "fails", "village_code"]))
+    assert all(wider <= narrower for narrower, wider in zip(failing, failing[1:]))
+    assert failing[0] != failing[-1]

@@ -146,3 +146,16 @@ def test_apply_switches_it_off(tmp_path):
     v = assess(load_profile(_county(tmp_path, "\n[apply.school]\nenabled = false\n"))).villages
     assert set(v["school_verdict"]) == {"not_applicable"} and v["school_nearest_m"].isna().all()
     assert set(v["school_reason"]) == {"本项标准未启用（配置 [apply.school] enabled = false）"}
+
+
+def test_raising_a_limit_never_adds_a_gap(tmp_path):
+    """The failing villages at a wider limit are among those at a narrower one."""
+    failing = []
+    for k, metres in enumerate((1000, 2500, 2700, 5000)):
+        folder = tmp_path / str(k)
+        folder.mkdir()
+        rules = f"\n[standards.schools]\nmax_distance_m = {metres}\nboarding_max_distance_m = {max(metres, 10000)}\n"
+        v = assess(load_profile(_county(folder, rules))).villages
+        failing.append(set(v.loc[v["school_verdict"] == "fails", "village_code"]))
+    assert all(wider <= narrower for narrower, wider in zip(failing, failing[1:]))
+    assert failing[0] != failing[-1]

@@ -149,6 +149,13 @@ def nearest_on_ground(origins, targets, crs) -> tuple[Any, Any]:
     return rows, metres
 
 
+def nearest_among(origins, targets, mask, crs) -> tuple[Any, Any]:
+    """``nearest_on_ground`` among the ``targets`` of ``mask``: each origin's nearest as its
+    row in ``targets`` (-1 where there is none) and its ground distance."""
+    rows, metres = nearest_on_ground(origins, np.asarray(targets)[mask], crs)
+    return np.append(np.flatnonzero(mask), -1)[rows], metres
+
+
 
 from layers.standards import clinic, fibre, net4g, road, water  # noqa: E402  (they use the above)
 from layers.standards import care, electricity, housing, school  # noqa: E402

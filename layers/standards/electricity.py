@@ -19,7 +19,7 @@ import pandas as pd
 from gis import geometry, values
 from layers.canonical import _numbers, _report_cells
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, text_column
-from layers.standards import (AT_MOST_M, LINES, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol,
+from layers.standards import (AT_MOST_M, LINES, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_among,
                               nearest_on_ground, number)
 from layers.text import T
 
@@ -100,8 +100,10 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     transformers, lines = inputs.extra.get("transformers"), inputs.extra.get("power_lines")
     if transformers is None and lines is None:
         empty = np.full(n, np.nan)
-        return grades.frame("electricity", index, electricity_transformer_m=empty, electricity_transformer_kva=empty.copy(),
-                            electricity_transformer_name=np.full(n, None, dtype=object), electricity_line_m=empty.copy())
+        return grades.frame("electricity", index, electricity_transformer_m=empty,
+                            electricity_transformer_kva=empty.copy(),
+                            electricity_transformer_name=np.full(n, None, dtype=object),
+                            electricity_line_m=empty.copy())
     origins = inputs.origins
     empty_points = pd.DataFrame({"phases": [], "capacity_kva": [], "name": []})
     points = transformers if transformers is not None else empty_points
@@ -111,8 +113,7 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     kva = points["capacity_kva"].to_numpy(dtype=float)
 
     def nearest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows, metres = nearest_on_ground(origins, geoms[mask], inputs.crs)
-        return np.append(np.flatnonzero(mask), -1)[rows], metres
+        return nearest_among(origins, geoms, mask, inputs.crs)
 
     any_row, any_m = nearest(np.ones(len(points), dtype=bool))
     three_row, three_m = nearest(phases == 3.0) if rules.three_phase else (any_row, any_m)
@@ -143,13 +144,10 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     grades.rule(np.isnan(any_m), FAILS, NONE, line=far_line)
     grades.rule(has_seat, FAILS, FAR, d=any_m, m=limit, line=far_line)
     grades.rule(np.ones(n, dtype=bool), FAILS, FAR_AREA, d=any_m, m=limit, line=far_line)
-    picked = np.where(near, three_row, any_row)
-    return grades.frame("electricity", index, electricity_transformer_m=any_m,
-                        electricity_transformer_kva=np.where(picked >= 0, kva[np.maximum(picked, 0)] if len(kva) else np.nan,
-                                                       np.nan),
-                        electricity_transformer_name=np.where(picked >= 0, names[np.maximum(picked, 0)] if len(names) else
-                                                        None, None),
-                        electricity_line_m=line_m)
+    picked = np.where(near, three_row, any_row)   # the transformer that meets, else the nearest
+    kva_of, name_of = np.append(kva, np.nan), np.append(names, None)   # -1: none
+    return grades.frame("electricity", index, electricity_transformer_m=any_m, electricity_transformer_kva=kva_of[picked],
+                        electricity_transformer_name=name_of[picked], electricity_line_m=line_m)
 
 
 THREE_REQUIRED = T(zh="，三相", en=", three-phase")
@@ -176,5 +174,5 @@ PLUGIN = Plugin(
     popup={"electricity_transformer_name": T(zh="最近的配电台区", en="nearest transformer")},
 )
 
-STANDARD = Standard("electricity", BUREAU.key, "Power supply", "electricity_transformer_m", T(zh="电网", en="Power supply"),
-                    settings=("standards.power.",), requirement=requirement, plugin=PLUGIN)
+STANDARD = Standard("electricity", BUREAU.key, "Power supply", "electricity_transformer_m",
+                    T(zh="电网", en="Power supply"), settings=("standards.power.",), requirement=requirement, plugin=PLUGIN)

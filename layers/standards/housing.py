@@ -119,8 +119,9 @@ def counts(ledger: pd.DataFrame, codes: pd.Series, rules: HousingRules) -> pd.Da
 def _by_grade(found: pd.DataFrame, kind: str, rules: HousingRules, lang: str) -> np.ndarray:
     """"D级 2 户、C级 1 户": the grades of ``kind`` households, the worst first, per village."""
     sep = T(zh="、", en="; ")(lang)
+    worst_first = sorted(rules.dangerous_grades, reverse=True)
     pieces = [text_column(GRADE_COUNT, lang, found[f"{kind}_{grade}"].to_numpy() > 0, grade=grade,
-                          n=found[f"{kind}_{grade}"].to_numpy()) for grade in sorted(rules.dangerous_grades, reverse=True)]
+                          n=found[f"{kind}_{grade}"].to_numpy()) for grade in worst_first]
     return joined(pieces, sep)
 
 

@@ -19,8 +19,7 @@ import pandas as pd
 from gis import geometry, values
 from layers.canonical import _flags
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, text_column
-from layers.standards import (AT_MOST_M, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_on_ground,
-                              number)
+from layers.standards import AT_MOST_M, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_among, number
 from layers.text import T
 
 BUREAU = Bureau("education", T(zh="教育局", en="Education bureau"), T(zh="教育局", en="Education"))
@@ -103,15 +102,10 @@ def assess(inputs, rules: SchoolRules, lang: str) -> pd.DataFrame:
     kind, boarding = schools["kind"].to_numpy(dtype=object), schools["boarding"].fillna(False).to_numpy(dtype=bool)
     names = schools["name"].astype(object).where(schools["name"].notna(), "").to_numpy(dtype=object)
 
-    def nearest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each village's nearest school among ``mask`` (its row, -1 for none) and its ground distance."""
-        rows, metres = nearest_on_ground(origins, geoms[mask], inputs.crs)
-        return np.append(np.flatnonzero(mask), -1)[rows], metres
-
-    primary, primary_m = nearest(kind == "primary")
-    board, board_m = nearest((kind == "primary") & boarding)
-    point, point_m = nearest(kind == "teaching_point")
-    unknown, unknown_m = nearest(kind == "unknown")
+    primary, primary_m = nearest_among(origins, geoms, kind == "primary", inputs.crs)
+    board, board_m = nearest_among(origins, geoms, (kind == "primary") & boarding, inputs.crs)
+    point, point_m = nearest_among(origins, geoms, kind == "teaching_point", inputs.crs)
+    unknown, unknown_m = nearest_among(origins, geoms, kind == "unknown", inputs.crs)
 
     def name(rows: np.ndarray) -> Texts:
         return Texts(lambda row: names[row] if row >= 0 and names[row] else "—", rows)
