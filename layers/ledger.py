@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from gis.errors import DataError
-from layers.verdicts import BY_KEY, STANDARDS
+from layers.standards import ALL
+from layers.verdicts import BY_KEY
 
 # what each row of the sheet holds, by its header in either language (layers.workbook's words)
 FILL_IN = {"responsible_unit": ("责任单位", "Responsible unit"), "measure": ("整改措施", "Corrective measure"),
@@ -191,9 +192,9 @@ def _header(cells: list[tuple]) -> tuple[int | None, tuple]:
 def _is_bureau_sheet(title: str, header: tuple) -> bool:
     """A bureau's sheet: by its name, or (renamed) by the fill-in columns in its header; not
     covermap's other sheets (整改核查 holds the fill-in columns too, as a report)."""
-    from layers.workbook import BUREAU_SHEETS, _WORDS
+    from layers.workbook import ALL_SHEETS, _WORDS
 
-    names = {_norm(name) for words in BUREAU_SHEETS.values() for name in words.values()}
+    names = {_norm(name) for words in ALL_SHEETS.values() for name in words.values()}   # the plug-ins' too
     others = {_norm(words[key]) for words in _WORDS.values() for key in words if key.startswith("sheet.")}
     base = re.sub(r"\(\d+\)$", "", _norm(title))
     fill = {_norm(word) for words in FILL_IN.values() for word in words}
@@ -296,10 +297,10 @@ def _standard(value, place) -> str:
     text = _norm(value)
     for suffix in BASIC_SUFFIXES:
         text = text.removesuffix(_norm(suffix))
-    for standard in STANDARDS:
+    for standard in ALL:   # the optional standards' too (layers/standards)
         if text in {_norm(standard.name.zh), _norm(standard.name.en), standard.key}:
             return standard.key
-    names = "、".join(s.name.zh for s in STANDARDS)
+    names = "、".join(s.name.zh for s in ALL)
     raise DataError(f"{place()}: 问题 {'is empty' if not text else f'{value!r} is not a standard covermap checks'}; "
                     f"keep the text covermap wrote (one of {names}, with （基本达标） where it was)")
 

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from layers.ledger import ENTRY_COLUMNS, FILL_IN, Ledger
-from layers.verdicts import BASIC, BY_KEY, FAILS, MEETS, NO_DATA, STANDARDS, T
+from layers.standards import ALL
+from layers.verdicts import BASIC, BY_KEY, FAILS, MEETS, NO_DATA, T
 
 FALSE_CLOSURE, OVERDUE, NO_MEASURE = "false_closure", "overdue", "no_measure"
 UNKNOWN_VILLAGE, UNVERIFIABLE, IN_PROGRESS = "unknown_village", "unverifiable", "in_progress"
@@ -50,9 +51,12 @@ def review(ledger: Ledger, villages: pd.DataFrame, as_of: dt.date, max_days: int
     verdict = np.full(len(entries), None, dtype=object)
     value = np.full(len(entries), np.nan)
     reason = np.full(len(entries), None, dtype=object)
-    for standard in STANDARDS:
+    for standard in ALL:
         rows = (entries["standard"] == standard.key).to_numpy() & known
         if not rows.any():
+            continue
+        if f"{standard.key}_verdict" not in table:   # an optional standard this run did not check
+            verdict[rows] = NO_DATA
             continue
         picked = table.reindex(entries.loc[rows, "village_code"])
         verdict[rows] = picked[f"{standard.key}_verdict"].fillna(NO_DATA).to_numpy()

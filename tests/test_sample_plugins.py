@@ -72,3 +72,23 @@ def test_the_plug_ins_maps(tmp_path):
         assert not any(number in text for number in households.iloc[:50]), page.name
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "map_education.html" in index and "教育局" in index
+
+
+def test_the_plug_ins_problem_lists_are_read_back(tmp_path):
+    """动态清零 with the plug-ins: their bureau sheets read back as the next period's ledger;
+    by a run that does not check them, their entries cannot be verified (no data)."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    def run(profile, out, *more):
+        result = CliRunner().invoke(main, ["-q", "run", str(profile), "-o", str(out), "--no-maps", *more])
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(out / "ledger.csv", dtype=str) if more else None
+
+    run(SAMPLE_DIR / "profile_all.toml", tmp_path / "first")
+    book = str(tmp_path / "first" / "问题清单.xlsx")
+    again = run(SAMPLE_DIR / "profile_all.toml", tmp_path / "again", "--ledger", book)
+    assert set(SAMPLED) <= set(again["standard"]) and set(again["status"]) == {"in_progress"}
+    five = run(profile_path(), tmp_path / "five", "--ledger", book)
+    assert set(five.loc[five["standard"].isin(SAMPLED), "status"]) == {"unverifiable"}
