@@ -373,13 +373,19 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
 
 def _comparison_pages(folder: Path, comparison) -> list[str]:
     """changes.html (when the runs have polygons) and trend.html: folium is loaded only here."""
+    from layers.standards import OPTIONAL, drawn
     from maps.changes import write_change_map
+    from maps.extra import from_plain
     from maps.trend import write_trend_page
+
+    # the optional standards compared, as the pages draw them (the registry's words)
+    shown = set(comparison.changes["standard"].astype(str)) | set(comparison.trend["bureau"].astype(str))
+    extra = tuple(from_plain(drawn(s, None, comparison.lang)) for s in OPTIONAL if {s.key, s.bureau} & shown)
     written = []
     if comparison.shapes is not None and write_change_map(folder / "changes.html", comparison.shapes,
-                                                          lang=comparison.lang, title=comparison.title):
+                                                          lang=comparison.lang, title=comparison.title, extra=extra):
         written.append("changes.html")
-    write_trend_page(folder / "trend.html", comparison.trend, lang=comparison.lang)
+    write_trend_page(folder / "trend.html", comparison.trend, lang=comparison.lang, extra=extra)
     return [*written, "trend.html"]
 
 

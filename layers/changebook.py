@@ -23,10 +23,10 @@ import pyarrow.compute as pc
 from openpyxl.chart import BarChart, LineChart, Reference
 
 from layers import compare as cmp
-from layers.standards import SHARE
+from layers.standards import ALL, METRES, SHARE
 from layers.trend import per_bureau
-from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, STANDARDS, T, bureau_name, standard_name, word
-from layers.workbook import (BUREAU_SHEETS, COUNTY_FOLDER, make_county_folder, LINE_HEIGHT, PER_SHEET, Column, Sheet, _counties,
+from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, T, bureau_name, standard_name, word
+from layers.workbook import (ALL_SHEETS, BUREAU_SHEETS, COUNTY_FOLDER, make_county_folder, LINE_HEIGHT, PER_SHEET, Column, Sheet, _counties,
                              _number_width, _width, _write_book)
 
 NAMES = {"zh": "变化清单.xlsx", "en": "changes_list.xlsx"}
@@ -107,6 +107,12 @@ def write_changebook(folder: Path, changes: pd.DataFrame, trend: pd.DataFrame, l
     return [top, *paths]
 
 
+def _sheets(changes: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """The bureau sheets: the five standards' bureaus', then those of the optional standards
+    with a row (layers/standards), each bureau's sheet names by language."""
+    return {**BUREAU_SHEETS, **{b: ALL_SHEETS[b] for b in cmp.bureaus_in(changes) if b not in BUREAU_SHEETS}}
+
+
 def _summary_table(changes: pd.DataFrame, by_county: bool) -> pd.DataFrame:
     """Changes per bureau and township (and county), a column per change, in the order of
     the bureaus and the township codes (within each county)."""
@@ -117,7 +123,7 @@ def _summary_table(changes: pd.DataFrame, by_county: bool) -> pd.DataFrame:
     counted = pd.DataFrame({**keys, "change": changes["change"]}).groupby([*keys, "change"], sort=True).size()
     table = counted.unstack("change", fill_value=0).reindex(columns=list(SUMMARY_CHANGES), fill_value=0)
     table = table.rename_axis(columns=None).reset_index()
-    rank = {key: k for k, key in enumerate(BUREAU_SHEETS)}
+    rank = {key: k for k, key in enumerate(_sheets(changes))}
     return table.sort_values([*(["county"] if by_county else []), "bureau", "township_code"],
                              key=lambda c: c.map(rank) if c.name == "bureau" else c, kind="stable", ignore_index=True)
 
@@ -174,7 +180,8 @@ class _Listings:
     changes' order, made into rows of XML a block at a time (``xml``)."""
 
     def __init__(self, changes: pd.DataFrame, lang: str, w: dict, by_county: bool):
-        bureau = pd.Categorical(changes["bureau"].astype(str), categories=list(BUREAU_SHEETS)).codes
+        self.sheet_names = _sheets(changes)
+        bureau = pd.Categorical(changes["bureau"].astype(str), categories=list(self.sheet_names)).codes
         change = pd.Categorical(changes["change"].astype(str), categories=list(SUMMARY_CHANGES)).codes
         code = _arrow(changes["village_code"].astype(str))
         county = pc.utf8_slice_codeunits(code, 0, 6) if by_county else pa.nulls(len(changes), pa.string())
@@ -201,7 +208,7 @@ class _Listings:
     def sheets(self, county: str) -> list[_Listing]:
         """The bureau sheets of ``county``'s workbook (all the rows' when not split: "")."""
         out = []
-        for k, names in enumerate(BUREAU_SHEETS.values()):
+        for k, names in enumerate(self.sheet_names.values()):
             start, stop = self.sheet_rows.get((county, k), (0, 0))
             out.append(_Listing(names[self.lang], self.columns[k], self, start, stop))
         return out
@@ -210,13 +217,14 @@ class _Listings:
         """Each column's cells (Arrow, in the changes' order): text (null: empty), the
         values' numbers as text, their shares."""
         standard = _arrow(changes["standard"].astype(str))
-        shares = pc.is_in(standard, pa.array([s.key for s in STANDARDS if s.unit == SHARE]))
+        shares = pc.is_in(standard, pa.array([s.key for s in ALL if s.unit == SHARE]))
+        metres = pc.is_in(standard, pa.array([s.key for s in ALL if s.unit == METRES]))   # others: plain numbers
         old_code, code = _arrow(changes["old_village_code"].astype(str)), _arrow(changes["village_code"].astype(str))
         verdicts = {key: word(key, lang) for key in VERDICT_KEYS}
         cells = {
             "township": _arrow(changes["township_name"]), "village": _arrow(changes["village_name"]),
             "code": code, "old_code": pc.if_else(pc.not_equal(old_code, code), old_code, pa.scalar(None, pa.string())),
-            "problem": _words(standard, {s.key: standard_name(s.key, lang) for s in STANDARDS}),
+            "problem": _words(standard, {s.key: standard_name(s.key, lang) for s in ALL}),
             "change": _words(_arrow(changes["change"].astype(str)),
                              {key: change_label(key, lang) for key in cmp.CHANGE_WORDS}),
             "old_verdict": _words(_arrow(changes["old_verdict"]), verdicts),
@@ -227,6 +235,7 @@ class _Listings:
         self.escapes = {key: _escapes(text) for key, text in cells.items()}
         shared = np.asarray(shares.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
         cells["shares"] = shared
+        cells["metres"] = np.asarray(metres.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
         for side in ("old", "new"):
             raw = pd.to_numeric(changes[f"{side}_value"], errors="coerce").to_numpy(dtype=float)
             cells[f"{side}_value"] = raw
@@ -241,7 +250,7 @@ class _Listings:
                                                      "settings")}
         magnitude = np.fmax(np.abs(_shown(c["old_value"], c["shares"])), np.abs(_shown(c["new_value"], c["shares"])))
         out = []
-        for k in range(len(BUREAU_SHEETS)):
+        for k in range(len(self.sheet_names)):
             mine = bureau == k
             count = int(mine.sum())
 
@@ -291,7 +300,8 @@ class _Listings:
         for letter, key in zip("BCDEFGHI", ("township", "village", "code", "old_code", "problem", "change",
                                              "old_verdict", "new_verdict")):
             cells.append(_text_cells(letter, at, c[key].take(take), ids[None], self.escapes[key]))
-        styles = pc.if_else(pa.array(shares), ids["percent"], ids["metres"])
+        metres = c["metres"][self.order[start:stop]]
+        styles = pc.if_else(pa.array(shares), ids["percent"], pc.if_else(pa.array(metres), ids["metres"], ids[None]))
         for letter, side in (("J", "old_value"), ("K", "new_value")):
             cells.append(_number_cells(letter, at, _number_texts(c[side][self.order[start:stop]], shares), styles))
         lines = np.ones(stop - start, dtype=np.int64)
@@ -299,7 +309,7 @@ class _Listings:
         for letter, key, k in (("L", "new_reason", 11), ("M", "old_reason", 12)):
             text = c[key].take(take)
             cells.append(_text_cells(letter, at, text, ids["wrap"], self.escapes[key]))
-            widths = np.array([self.columns[b][k].width for b in range(len(BUREAU_SHEETS))])[ranks]
+            widths = np.array([self.columns[b][k].width for b in range(len(self.sheet_names))])[ranks]
             per_line = np.maximum(widths - 1.0, 1.0) * 0.9
             lines = np.maximum(lines, np.ceil(_display(text) / per_line).astype(np.int64))
         cells.append(_text_cells("N", at, c["settings"].take(take), ids[None], self.escapes["settings"]))
@@ -410,7 +420,8 @@ def _trend_sheet(trend: pd.DataFrame, lang: str, w: dict) -> Sheet:
     line chart of the open problems and a bar chart of closed and new beside the table."""
     table = per_bureau(trend)
     runs = table.drop_duplicates("run").sort_values("run")
-    bureaus = list(BUREAU_SHEETS)
+    present = set(table["bureau"].astype(str))
+    bureaus = [*BUREAU_SHEETS, *(b for b in ALL_SHEETS if b in present and b not in BUREAU_SHEETS)]
     columns = [Column(w["run"], runs["label"].astype(str).tolist())]
     for key in ("open", "closed", "new"):
         for bureau in bureaus:

@@ -29,7 +29,8 @@ from gis.memory import release_free_memory
 from gis.outdir import OutputFolder
 from layers import changebook, trend
 from layers import compare as cmp
-from layers.verdicts import STANDARDS, T, check_lang
+from layers.standards import ALL
+from layers.verdicts import T, check_lang
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ OUTPUTS = ("changes.csv", "summary.csv", "changes.gpkg", "changes.json")   # alw
 ALL_OUTPUTS = (*OUTPUTS, "trend.csv", "changes.html", "trend.html", *changebook.NAMES.values(), changebook.COUNTY_FOLDER)
 TEXT_COLUMNS = {"village_code": str, "township_code": str, "village_name": str, "township_name": str}
 _USED = {"village_code", "village_name", "township_code", "township_name",
-         *(f"{s.key}_{part}" for s in STANDARDS for part in ("verdict", "reason")),
-         *(s.value_column for s in STANDARDS)}
+         *(f"{s.key}_{part}" for s in ALL for part in ("verdict", "reason")),
+         *(s.value_column for s in ALL)}   # the optional standards' where a run has them
 
 
 @dataclass
@@ -77,7 +78,7 @@ def read_run(folder: str | os.PathLike) -> Run:
                         "'covermap run -o' wrote")
     try:
         villages = pd.read_csv(table, dtype=TEXT_COLUMNS, encoding="utf-8-sig", usecols=lambda c: c in _USED,
-                               keep_default_na=False, na_values={s.value_column: [""] for s in STANDARDS})
+                               keep_default_na=False, na_values={s.value_column: [""] for s in ALL})
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise DataError(f"{table}: cannot be read as covermap's villages table ({exc}); run covermap again "
                         "to write it anew") from exc

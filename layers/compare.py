@@ -42,7 +42,8 @@ import pandas as pd
 from gis.errors import DataError
 from layers.settings import Standards
 from layers.standards import affected as standards_affected
-from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, STANDARDS, T, bureau_name, standard_name
+from layers.standards import ALL, Standard
+from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, T, bureau_name, standard_name
 
 CLOSED, NEW, PERSISTING, IMPROVED, WORSENED = "closed", "new", "persisting", "improved", "worsened"
 DATA_GAINED, DATA_LOST, UNCHANGED = "data_gained", "data_lost", "unchanged"
@@ -156,7 +157,7 @@ def compare(old: pd.DataFrame, new: pd.DataFrame, codes: pd.DataFrame | None = N
         both[name] = newer.where(newer.notna(), older)
     changed_standards = set(changed_standards)
     parts = []
-    for k, standard in enumerate(STANDARDS):   # five standards; the villages go as whole columns
+    for k, standard in enumerate(compared(old, new)):   # the villages go as whole columns
         states = [_states(table, f"{standard.key}_verdict", at) for table, at in ((old, at_old), (new, at_new))]
         change = _TRANSITIONS[states[0], states[1]]
         keep = change != UNCHANGED   # only the rows that changed are taken from the runs' tables
@@ -233,9 +234,20 @@ def _column(table: pd.DataFrame, name: str, default, at: np.ndarray, missing=Non
     return taken if keep is None else taken[keep].reset_index(drop=True)
 
 
+def compared(old: pd.DataFrame, new: pd.DataFrame) -> tuple[Standard, ...]:
+    """The standards compared: the five, and the optional ones either run checked (layers/standards)."""
+    return tuple(s for s in ALL if s.plugin is None or f"{s.key}_verdict" in old or f"{s.key}_verdict" in new)
+
+
+def bureaus_in(changes: pd.DataFrame) -> list[str]:
+    """The bureaus counted: the five standards', then those of the optional standards with a row."""
+    standards = set(changes["standard"].astype(str))
+    return list(dict.fromkeys(s.bureau for s in ALL if s.plugin is None or s.key in standards))
+
+
 def check_verdicts(table: pd.DataFrame, where: str) -> None:
     """Every {standard}_verdict cell a verdict key."""
-    for standard in STANDARDS:
+    for standard in ALL:
         column = f"{standard.key}_verdict"
         if column not in table:
             continue
@@ -252,7 +264,7 @@ def check_verdicts(table: pd.DataFrame, where: str) -> None:
 def counts(changes: pd.DataFrame) -> dict[str, dict[str, int]]:
     """Rows per bureau and change key: {"transport": {"closed": 3, ...}, ...} (every key, zeros too)."""
     table = pd.crosstab(changes["bureau"], changes["change"]).reindex(
-        index=list(dict.fromkeys(s.bureau for s in STANDARDS)), columns=list(CHANGES), fill_value=0)
+        index=bureaus_in(changes), columns=list(CHANGES), fill_value=0)
     return {bureau: {key: int(n) for key, n in row.items()} for bureau, row in table.iterrows()}
 
 
@@ -260,7 +272,7 @@ def summary(changes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Rows per bureau x township x change: the counts summary.csv holds."""
     keys = ["bureau", "township_code", "township_name", "change"]
     table = (changes.groupby(keys, dropna=False, sort=False).size().rename("villages").reset_index())
-    bureaus = list(dict.fromkeys(s.bureau for s in STANDARDS))
+    bureaus = bureaus_in(changes)
     table["order"] = table["change"].map({key: i for i, key in enumerate(CHANGES)})
     table["rank"] = table["bureau"].map({key: i for i, key in enumerate(bureaus)})
     table = table.sort_values(["rank", "township_code", "order"], kind="stable", ignore_index=True)
@@ -273,7 +285,7 @@ def open_change(changes: pd.DataFrame) -> pd.Series:
     """Per bureau, open problems (fails or basic) in the new run minus those in the old,
     from the changes table alone (unchanged pairs never open or close a problem)."""
     opened = changes["new_verdict"].isin(OPEN).astype(int) - changes["old_verdict"].isin(OPEN).astype(int)
-    bureaus = list(dict.fromkeys(s.bureau for s in STANDARDS))
+    bureaus = bureaus_in(changes)
     return opened.groupby(changes["bureau"]).sum().reindex(bureaus, fill_value=0).astype(int)
 
 

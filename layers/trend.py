@@ -16,18 +16,18 @@ from collections.abc import Sequence
 import pandas as pd
 
 from layers import compare as cmp
-from layers.verdicts import STANDARDS
+from layers.standards import ALL, STANDARDS
 
 COLUMNS = ("run", "label", "bureau", "township_code", "township_name", "open", "closed", "new")
 KEYS = ["bureau", "township_code"]
-BUREAUS = list(dict.fromkeys(s.bureau for s in STANDARDS))
+BUREAUS = list(dict.fromkeys(s.bureau for s in STANDARDS))   # the five standards'; the plug-ins' follow where checked
 
 
 def open_problems(villages: pd.DataFrame) -> pd.DataFrame:
     """Open problems (fails or basic) per bureau and township of one run's villages."""
     parts = []
     towns = villages[["township_code", "township_name"]].fillna("")   # only these are copied, not the whole rows
-    for standard in STANDARDS:
+    for standard in ALL:
         column = f"{standard.key}_verdict"
         if column not in villages:
             continue
@@ -58,7 +58,9 @@ def trend(villages: Sequence[pd.DataFrame], labels: Sequence[str], codes: pd.Dat
                 counted.append(picked.groupby(KEYS, sort=False).size().rename((key, k)))
     names = pd.concat([table[["township_code", "township_name"]].fillna("") for table in villages]) \
         .drop_duplicates("township_code", keep="last").set_index("township_code")["township_name"]
-    grid = pd.MultiIndex.from_product([BUREAUS, sorted(names.index)], names=KEYS)
+    checked = {s.bureau for s in ALL if s.plugin is not None and any(f"{s.key}_verdict" in t for t in villages)}
+    bureaus = BUREAUS + [b for b in dict.fromkeys(s.bureau for s in ALL) if b in checked and b not in BUREAUS]
+    grid = pd.MultiIndex.from_product([bureaus, sorted(names.index)], names=KEYS)
     wide = pd.concat(counted, axis=1).reindex(grid).fillna(0).astype(int)
     rows = []
     for k, label in enumerate(labels):

@@ -38,6 +38,7 @@ from maps.legend import _CSS as LEGEND_CSS
 from maps.legend import Legend
 from maps.options import make_options
 from maps.simplify import simplify_coverage
+from maps.extra import words_of
 from maps.styles import STANDARDS, VERDICTS, checked_style, shown_colour
 
 # The change keys of layers.compare.CHANGES, in its order (the legend's).
@@ -71,14 +72,15 @@ ROW_FIELDS = ("shape", "village_code", "village_name", "township_name", "change"
 _SHOWN = 5
 
 
-def check_changes(changes: pd.DataFrame) -> None:
-    """DataError naming every problem of a changes table the map cannot draw."""
+def check_changes(changes: pd.DataFrame, extra: tuple = ()) -> None:
+    """DataError naming every problem of a changes table the map cannot draw; ``extra``: the
+    optional standards compared (maps.extra), whose rows it may hold."""
     missing = [column for column in REQUIRED if column not in changes.columns]
     if missing:
         raise DataError(f"changes table: missing column(s) {', '.join(missing)}; map the table covermap compare "
                         "writes (changes.gpkg, layer changes)")
     problems = []
-    for column, known in (("standard", tuple(STANDARDS)), ("change", CHANGES)):
+    for column, known in (("standard", (*STANDARDS, *(s.key for s in extra))), ("change", CHANGES)):
         bad = ~changes[column].isin(known)
         if bad.any():
             found = ", ".join(map(repr, changes.loc[bad, column].unique()[:_SHOWN]))
@@ -130,12 +132,13 @@ def _shapes(drawn: gpd.GeoDataFrame) -> tuple[list[str], np.ndarray]:
     return shapely.to_geojson(rounded).tolist(), index
 
 
-def _value_texts(values: pd.Series, standards: pd.Series, words: Mapping[str, str]) -> list[str]:
+def _value_texts(values: pd.Series, standards: pd.Series, words: Mapping[str, str],
+                 units: Mapping[str, tuple] = UNITS) -> list[str]:
     """Each measured value as the popups show it: "612 米", "85%"; "" when missing."""
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     out = []
     for number, key in zip(numbers, standards):
-        scale, template = UNITS[key]
+        scale, template = units[key]
         out.append("" if np.isnan(number) else words[template].format(value=f"{number * scale:,.0f}"))
     return out
 
@@ -148,28 +151,29 @@ def _verdict_words(values: pd.Series, words: Mapping[str, str]) -> list[str]:
     return ["" if value not in VERDICTS else words[f"verdict.{value}"] for value in values.astype(object)]
 
 
-def _rows(drawn: pd.DataFrame, index: np.ndarray, words: Mapping[str, str]) -> dict[str, list[list]]:
-    """The rows the page draws, per standard (in STANDARDS order), as ROW_FIELDS lists."""
+def _rows(drawn: pd.DataFrame, index: np.ndarray, words: Mapping[str, str], extra: tuple = ()) -> dict[str, list[list]]:
+    """The rows the page draws, per standard (in STANDARDS order, then ``extra``'s), as ROW_FIELDS lists."""
+    units = {**UNITS, **{s.key: (s.scale, f"measure.{s.key}") for s in extra}}
     settings = (drawn["settings_changed"].astype(str).str.lower().eq("yes").tolist()
                 if "settings_changed" in drawn else [False] * len(drawn))
     columns = [index.tolist(), _plain(drawn["village_code"]), _plain(drawn["village_name"]),
                _plain(drawn["township_name"]), drawn["change"].tolist(),
                _verdict_words(drawn["old_verdict"], words), _verdict_words(drawn["new_verdict"], words),
-               _value_texts(drawn["old_value"], drawn["standard"], words),
-               _value_texts(drawn["new_value"], drawn["standard"], words),
+               _value_texts(drawn["old_value"], drawn["standard"], words, units),
+               _value_texts(drawn["new_value"], drawn["standard"], words, units),
                _plain(drawn["old_reason"]), _plain(drawn["new_reason"]), settings]
-    rows: dict[str, list[list]] = {key: [] for key in STANDARDS}
+    rows: dict[str, list[list]] = {key: [] for key in (*STANDARDS, *(s.key for s in extra))}
     for standard, row in zip(drawn["standard"], zip(*columns)):
         rows[standard].append(list(row))
     return {key: found for key, found in rows.items() if found}
 
 
-def standard_counts(changes: pd.DataFrame) -> dict[str, dict[str, int]]:
+def standard_counts(changes: pd.DataFrame, extra: tuple = ()) -> dict[str, dict[str, int]]:
     """Per standard (those with a row), rows of each change key and rows without a location:
     {"road": {"closed": 1, ..., "undrawn": 1}, ...}."""
     drawn = _drawn_mask(changes)
     out = {}
-    for key in STANDARDS:
+    for key in (*STANDARDS, *(s.key for s in extra)):
         mine = (changes["standard"] == key).to_numpy()
         if mine.any():
             out[key] = {**change_counts(changes[mine]), "undrawn": int((mine & ~drawn).sum())}
@@ -299,17 +303,19 @@ class ChangeLayers(MacroElement):
 
 
 def change_map(changes: gpd.GeoDataFrame, lang: str = "zh", online: bool = False,
-               title: str | None = None) -> folium.Map | None:
-    """The map of ``changes`` (see the module), or None when no row has a geometry."""
-    words = texts(lang)
-    check_changes(changes)
+               title: str | None = None, extra: tuple = ()) -> folium.Map | None:
+    """The map of ``changes`` (see the module), or None when no row has a geometry;
+    ``extra``: the optional standards compared (maps.extra)."""
+    words = texts(lang) if not extra else {**texts(lang), **words_of(extra),
+                                           **{f"measure.{s.key}": s.measure for s in extra}}
+    check_changes(changes, extra)
     drawn_mask = _drawn_mask(changes)
     if not drawn_mask.any():
         return None
     require_crs(changes, "changes table")
     drawn = changes[drawn_mask]
     shapes, index = _shapes(drawn)
-    rows = _rows(drawn, index, words)
+    rows = _rows(drawn, index, words, extra)
     title = words["changes.title"] if title is None else title
 
     m = folium.Map(tiles=None)
@@ -324,9 +330,9 @@ def change_map(changes: gpd.GeoDataFrame, lang: str = "zh", online: bool = False
     west, south, east, north = to_lonlat(gpd.GeoDataFrame(geometry=drawn.geometry, crs=drawn.crs),
                                          "changes").total_bounds
     m.fit_bounds([[float(south), float(west)], [float(north), float(east)]], padding=(20, 20), max_zoom=16)
-    counts = standard_counts(changes)
+    counts = standard_counts(changes, extra)
     config = {"order": list(rows), "rows": rows, "counts": counts,
-              "names": {key: words[f"standard.{key}"] for key in STANDARDS},
+              "names": {key: words[f"standard.{key}"] for key in (*STANDARDS, *(s.key for s in extra))},
               "styles": {key: dict(style) for key, style in CHANGE_STYLES.items()}, "colours": CHANGE_COLOURS,
               "texts": {key: value for key, value in words.items()
                         if key.startswith(("change.", "changes.", "popup."))}}
@@ -339,12 +345,12 @@ def change_map(changes: gpd.GeoDataFrame, lang: str = "zh", online: bool = False
 
 
 def write_change_map(path: str | os.PathLike, changes: gpd.GeoDataFrame, lang: str = "zh", online: bool = False,
-                     title: str | None = None) -> Path | None:
+                     title: str | None = None, extra: tuple = ()) -> Path | None:
     """Write the map of ``changes`` (the changes table on the villages' polygons) to ``path``
     as one HTML file (Leaflet inlined unless ``online``) and return the path; when no row has
     a geometry, write nothing and return None. ``title`` defaults to the words
     "changes.title"; "" leaves the legend untitled. An existing file is replaced."""
-    m = change_map(changes, lang=lang, online=online, title=title)
+    m = change_map(changes, lang=lang, online=online, title=title, extra=extra)
     if m is None:
         return None
     return save(m, path)

@@ -22,11 +22,14 @@ import pandas as pd
 
 from gis.errors import DataError, OutputError
 from maps.i18n import texts
+from maps.extra import words_of
 from maps.styles import BUREAUS
 
 REQUIRED = ("run", "label", "bureau", "township_code", "township_name", "open", "closed", "new")
 COUNTS = ("open", "closed", "new")
 BUREAU_COLOURS = {"transport": "#0072b2", "water": "#009e73", "health": "#d55e00", "telecom": "#cc79a7"}
+# the optional standards' bureaus (maps.extra), in the order they come: the rest of the Okabe-Ito colours
+EXTRA_COLOURS = ("#e69f00", "#56b4e9", "#000000", "#999999")
 KIND_COLOURS = {"closed": "#1a9641", "new": "#e31a1c"}   # the change map's 已销号 and 新增
 FONT = "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 
@@ -38,8 +41,20 @@ _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30
 
 # -- the table -------------------------------------------------------------------------------
 
-def check_trend(trend: pd.DataFrame) -> pd.DataFrame:
-    """``trend`` with whole-number runs and counts, or a DataError naming every problem."""
+def _bureaus(extra: tuple = ()) -> list[str]:
+    """The bureaus a trend may hold: the five standards', then the optional ones' (maps.extra)."""
+    return list(dict.fromkeys([*BUREAUS, *(s.bureau for s in extra)]))
+
+
+def _colours(extra: tuple = ()) -> dict[str, str]:
+    """Each bureau's colour: its own, or one of EXTRA_COLOURS in the order the plug-ins come."""
+    others = [b for b in _bureaus(extra) if b not in BUREAU_COLOURS]
+    return {**BUREAU_COLOURS, **{b: EXTRA_COLOURS[k % len(EXTRA_COLOURS)] for k, b in enumerate(others)}}
+
+
+def check_trend(trend: pd.DataFrame, extra: tuple = ()) -> pd.DataFrame:
+    """``trend`` with whole-number runs and counts, or a DataError naming every problem;
+    ``extra``: the optional standards compared (maps.extra), whose bureaus it may hold."""
     missing = [column for column in REQUIRED if column not in trend.columns]
     if missing:
         raise DataError(f"trend table: missing column(s) {', '.join(missing)}; give one row per run x bureau x "
@@ -47,9 +62,10 @@ def check_trend(trend: pd.DataFrame) -> pd.DataFrame:
     if trend.empty:
         raise DataError("trend table: has no rows, so there is no trend to draw")
     problems = []
-    unknown = sorted(set(trend["bureau"].astype(str)) - set(BUREAUS))
+    known = _bureaus(extra)
+    unknown = sorted(set(trend["bureau"].astype(str)) - set(known))
     if unknown:
-        problems.append(f"bureau {', '.join(map(repr, unknown))} is not one of {', '.join(BUREAUS)}")
+        problems.append(f"bureau {', '.join(map(repr, unknown))} is not one of {', '.join(known)}")
     numbers = {}
     for column in ("run",) + COUNTS:
         values = pd.to_numeric(trend[column], errors="coerce")
@@ -69,11 +85,11 @@ def runs_of(trend: pd.DataFrame) -> tuple[list[int], list[str]]:
     return labels.index.tolist(), ["" if pd.isna(label) else str(label) for label in labels]
 
 
-def per_bureau(trend: pd.DataFrame, column: str) -> pd.DataFrame:
+def per_bureau(trend: pd.DataFrame, column: str, extra: tuple = ()) -> pd.DataFrame:
     """``column`` summed per run (rows, in order) and bureau (columns: those in ``trend``,
     in the registry's order); 0 where a bureau has no row in a run."""
     runs, _ = runs_of(trend)
-    bureaus = [bureau for bureau in BUREAUS if (trend["bureau"] == bureau).any()]
+    bureaus = [bureau for bureau in _bureaus(extra) if (trend["bureau"] == bureau).any()]
     table = trend.pivot_table(index="run", columns="bureau", values=column, aggfunc="sum", fill_value=0)
     return table.reindex(index=runs, columns=bureaus, fill_value=0).astype(np.int64)
 
@@ -194,11 +210,11 @@ def _spread(wanted: list[tuple[float, str]], gap: float, lowest: float = np.inf)
 # -- the charts ------------------------------------------------------------------------------
 
 def _lines(open_: pd.DataFrame, labels: list[str], axis: _Axis, top: float,
-           words: Mapping[str, str]) -> tuple[str, float]:
+           words: Mapping[str, str], colours: Mapping[str, str] = BUREAU_COLOURS) -> tuple[str, float]:
     """(a) open problems per bureau, one line each; the markup and its height."""
     parts = [_text(LEFT, top + 14, words["trend.open"], "chart-title", anchor="start", size=14,
                    extra=' font-weight="bold"')]
-    legend, used = _legend([(b, BUREAU_COLOURS[b], words[f"bureau.{b}"]) for b in open_.columns], LEFT, top + 24,
+    legend, used = _legend([(b, colours[b], words[f"bureau.{b}"]) for b in open_.columns], LEFT, top + 24,
                            axis.plot)
     parts.append(f'<g class="legend">{legend}</g>')
     plot_top = top + 24 + used + 14
@@ -212,7 +228,7 @@ def _lines(open_: pd.DataFrame, labels: list[str], axis: _Axis, top: float,
     for bureau in open_.columns:
         series = open_[bureau].to_numpy()
         points = [(axis.run(i), y(v)) for i, v in enumerate(series)]
-        name, colour = words[f"bureau.{bureau}"], BUREAU_COLOURS[bureau]
+        name, colour = words[f"bureau.{bureau}"], colours[bureau]
         parts.append(f'<g class="series" data-bureau="{bureau}"><polyline class="line" data-bureau="{bureau}" '
                      f'fill="none" stroke="{colour}" stroke-width="2.5" stroke-linejoin="round" points="'
                      + " ".join(f"{_n(px)},{_n(py)}" for px, py in points) + '"/>')
@@ -237,7 +253,7 @@ def _lines(open_: pd.DataFrame, labels: list[str], axis: _Axis, top: float,
 
 
 def _bars(closed: pd.DataFrame, new: pd.DataFrame, labels: list[str], axis: _Axis, top: float,
-          words: Mapping[str, str]) -> tuple[str, float]:
+          words: Mapping[str, str], colours: Mapping[str, str] = BUREAU_COLOURS) -> tuple[str, float]:
     """(b) per period, closed and new per bureau: a panel per bureau; the markup and its height."""
     parts = [_text(LEFT, top + 14, words["trend.periods_heading"], "chart-title", anchor="start", size=14,
                    extra=' font-weight="bold"'),
@@ -255,7 +271,7 @@ def _bars(closed: pd.DataFrame, new: pd.DataFrame, labels: list[str], axis: _Axi
     for bureau in closed.columns:
         name = words[f"bureau.{bureau}"]
         panel = [_text(LEFT, at + 14, name, "panel-title", anchor="start", size=FONT_SIZE,
-                       extra=f' font-weight="bold" fill="{BUREAU_COLOURS[bureau]}"')]
+                       extra=f' font-weight="bold" fill="{colours[bureau]}"')]
         plot_top = at + 24 + SMALL
         grid, y = _y_axis(ticks, plot_top, BAR_HEIGHT, axis.width, "bars")
         panel.append(f'<g class="axis">{grid}</g>')
@@ -282,16 +298,17 @@ def _bars(closed: pd.DataFrame, new: pd.DataFrame, labels: list[str], axis: _Axi
     return f'<g class="period-bars">{"".join(parts)}</g>', at - top
 
 
-def trend_svg(trend: pd.DataFrame, lang: str = "zh") -> str:
+def trend_svg(trend: pd.DataFrame, lang: str = "zh", extra: tuple = ()) -> str:
     """One inline ``<svg>``: (a) open problems per bureau over the runs, (b) with two runs or
     more, each period's closed and new per bureau as bars. See the module for ``trend``."""
-    words, trend = texts(lang), check_trend(trend)
+    words, trend, colours = _words(lang, extra), check_trend(trend, extra), _colours(extra)
     runs, labels = runs_of(trend)
     axis = _Axis(len(runs))
-    lines, height = _lines(per_bureau(trend, "open"), labels, axis, 8, words)
+    lines, height = _lines(per_bureau(trend, "open", extra), labels, axis, 8, words, colours)
     body = [lines]
     if len(runs) > 1:
-        bars, more = _bars(per_bureau(trend, "closed"), per_bureau(trend, "new"), labels, axis, 8 + height + 16, words)
+        bars, more = _bars(per_bureau(trend, "closed", extra), per_bureau(trend, "new", extra), labels, axis,
+                           8 + height + 16, words, colours)
         body.append(bars)
         height += 16 + more
     else:
@@ -361,22 +378,28 @@ table.townships td .sparkline {{ vertical-align: middle; }}
 """
 
 
-def trend_page(trend: pd.DataFrame, lang: str = "zh", title: str | None = None) -> str:
-    """The whole HTML page: title, ``trend_svg`` and ``township_table``."""
-    words = texts(lang)
-    trend = check_trend(trend)
+def _words(lang: str, extra: tuple = ()) -> Mapping[str, str]:
+    return {**texts(lang), **words_of(extra)} if extra else texts(lang)
+
+
+def trend_page(trend: pd.DataFrame, lang: str = "zh", title: str | None = None, extra: tuple = ()) -> str:
+    """The whole HTML page: title, ``trend_svg`` and ``township_table``; ``extra``: the
+    optional standards compared (maps.extra)."""
+    words = _words(lang, extra)
+    trend = check_trend(trend, extra)
     title = words["trend.title"] if title is None else title
     return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{escape(title)}</title>\n'
             f"<style>{_CSS}</style>\n</head>\n<body>\n<h1>{escape(title)}</h1>\n"
-            f'<div class="chart">{trend_svg(trend, lang)}</div>\n'
+            f'<div class="chart">{trend_svg(trend, lang, extra)}</div>\n'
             f'<div class="table">{township_table(trend, words)}</div>\n</body>\n</html>\n')
 
 
-def write_trend_page(path: str | os.PathLike, trend: pd.DataFrame, lang: str = "zh", title: str | None = None) -> Path:
+def write_trend_page(path: str | os.PathLike, trend: pd.DataFrame, lang: str = "zh", title: str | None = None,
+                     extra: tuple = ()) -> Path:
     """Write ``trend_page`` to ``path`` (UTF-8), replacing an existing file; returns the path."""
     path = Path(path)
-    page = trend_page(trend, lang, title)
+    page = trend_page(trend, lang, title, extra)
     try:
         path.write_text(page, encoding="utf-8")
     except OSError as exc:

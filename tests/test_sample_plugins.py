@@ -92,3 +92,30 @@ def test_the_plug_ins_problem_lists_are_read_back(tmp_path):
     assert set(SAMPLED) <= set(again["standard"]) and set(again["status"]) == {"in_progress"}
     five = run(profile_path(), tmp_path / "five", "--ledger", book)
     assert set(five.loc[five["standard"].isin(SAMPLED), "status"]) == {"unverifiable"}
+
+
+def test_comparing_runs_with_the_plug_ins(tmp_path):
+    """covermap compare of a run of the five and a run with the plug-ins: their problems come
+    in as data gained, with their bureaus' sheets, trend and page entries."""
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from cli import main
+
+    for profile, out in ((profile_path(), "five"), (SAMPLE_DIR / "profile_all.toml", "all")):
+        result = CliRunner().invoke(main, ["-q", "run", str(profile), "-o", str(tmp_path / out), "--no-maps"])
+        assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["-q", "compare", str(tmp_path / "five"), str(tmp_path / "all"),
+                                       "-o", str(tmp_path / "changes")])
+    assert result.exit_code == 0, result.output
+    changes = pd.read_csv(tmp_path / "changes" / "changes.csv", dtype=str)
+    added = changes[changes["standard"].isin(SAMPLED)]
+    assert set(added["standard"]) == set(SAMPLED) and set(added["change"]) == {"data_gained"}
+    assert set(changes.loc[~changes["standard"].isin(SAMPLED), "change"]) == {"persisting"}
+    book = load_workbook(tmp_path / "changes" / "变化清单.xlsx")
+    assert {"教育局", "住建局", "供电公司"} <= set(book.sheetnames)
+    trend = pd.read_csv(tmp_path / "changes" / "trend.csv", dtype=str)
+    assert {"education", "housing", "power"} <= set(trend["bureau"])
+    page = (tmp_path / "changes" / "trend.html").read_text(encoding="utf-8")
+    assert 'data-bureau="education"' in page and "教育局" in page
+    assert "义务教育" in (tmp_path / "changes" / "changes.html").read_text(encoding="utf-8")

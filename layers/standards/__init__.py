@@ -183,15 +183,16 @@ MEASURES = {METRES: (1.0, T(zh="{value} 米", en="{value} m")), SHARE: (100.0, T
             MINUTES: (1.0, T(zh="{value} 分钟", en="{value} min"))}
 
 
-def drawn(standard: Standard, profile: "Profile", lang: str) -> dict:
+def drawn(standard: Standard, profile: "Profile | None", lang: str) -> dict:
     """An optional standard as the maps draw it, in ``lang``: plain data (maps/ imports
-    nothing of layers/), the fields of maps.extra.ExtraStandard."""
+    nothing of layers/), the fields of maps.extra.ExtraStandard; without a profile (the
+    comparison of runs) no limit."""
     plugin = standard.plugin
     bureau = next(b for b in ALL_BUREAUS if b.key == standard.bureau)
     scale, measure = MEASURES.get(standard.unit, (1.0, T(zh="{value}", en="{value}")))
     return {"key": standard.key, "bureau": standard.bureau, "name": standard.name(lang),
             "bureau_name": bureau.name(lang), "value_column": standard.value_column, "scale": scale,
-            "measure": measure(lang), "limit": standard.required(profile, lang),
+            "measure": measure(lang), "limit": standard.required(profile, lang) if profile is not None else "",
             "popup": tuple((column, words(lang)) for column, words in plugin.popup.items()),
             "symbols": tuple({"key": s.key, "style": dict(s.style), "legend": s.legend(lang), "shape": s.shape,
                               "tooltip": tuple((column, words(lang)) for column, words in s.tooltip)}
