@@ -25,6 +25,7 @@ assume_crs = "EPSG:4490"
 name = "台区名称"
 capacity_kva = "容量"
 phases = "相数"
+reliability_pct = "可靠率"
 
 [power_lines]
 path = "lines.gpkg"
@@ -32,17 +33,18 @@ path = "lines.gpkg"
 voltage_kv = "电压"
 """
 
-# village -> its transformers: (name, kVA, phases, metres from the seat, azimuth)
+# village -> its transformers: (name, kVA, phases, metres from the seat, azimuth, reliability %)
 TRANSFORMERS = {
-    0: [("甲1号台区", 200, "三相", 450.0, 30.0)],                        # meets: 450 <= 500
-    1: [("乙台区", 50, "单相", 300.0, 0.0), ("乙2号", 315, "三相", 900.0, 90.0)],   # basic: single-phase only
-    2: [("丙台区", 100, "三相", 1200.0, 0.0)],                           # a 10 kV line at 800 m: meets
-    3: [("丁台区", 100, "三相", 700.0, 0.0)],                            # fails: 700 m, line 1,500 m
-    4: [("戊台区", 100, "", 100.0, 0.0)],                                # phases unknown: no_data
+    0: [("甲1号台区", 200, "三相", 450.0, 30.0, 99.9)],                  # meets: 450 <= 500
+    1: [("乙台区", 50, "单相", 300.0, 0.0, None), ("乙2号", 315, "三相", 900.0, 90.0, None)],   # basic: single-phase
+    2: [("丙台区", 100, "三相", 1200.0, 0.0, None)],                     # a 10 kV line at 800 m: meets
+    3: [("丁台区", 100, "三相", 700.0, 0.0, None)],                      # fails: 700 m, line 1,500 m
+    4: [("戊台区", 100, "", 100.0, 0.0, None)],                          # phases unknown: no_data
+    5: [("己台区", 100, "三相", 200.0, 0.0, 99.5)],                      # basic: reliability below 99.8 %
 }
 # village -> a line (kV) running north-south this far east of the seat
 LINES = {2: (10, 800.0), 3: (10, 1500.0), 4: (0.4, 50.0)}
-N = 5
+N = 6
 
 
 def _line(k: int, metres: float) -> LineString:
@@ -54,10 +56,10 @@ def _line(k: int, metres: float) -> LineString:
 
 def _county(folder, rules: str = ""):
     write_villages(folder, N)
-    rows = [(name, kva, phases, *away(k, metres, azimuth))
-            for k, placed in TRANSFORMERS.items() for name, kva, phases, metres, azimuth in placed]
-    pd.DataFrame(rows, columns=["台区名称", "容量", "相数", "lon", "lat"]).to_csv(folder / "transformers.csv",
-                                                                                   index=False)
+    rows = [(name, kva, phases, reliability, *away(k, metres, azimuth))
+            for k, placed in TRANSFORMERS.items() for name, kva, phases, metres, azimuth, reliability in placed]
+    pd.DataFrame(rows, columns=["台区名称", "容量", "相数", "可靠率", "lon", "lat"]).to_csv(
+        folder / "transformers.csv", index=False)
     gpd.GeoDataFrame({"电压": [kv for kv, _ in LINES.values()]},
                      geometry=[_line(k, metres) for k, (_, metres) in LINES.items()],
                      crs="EPSG:4490").to_file(folder / "lines.gpkg")
@@ -71,8 +73,9 @@ def result(tmp_path_factory):
 
 def test_verdicts_and_ground_distances(result):
     v = result.villages.set_index("village_code")
-    assert v["electricity_verdict"].tolist() == ["meets", "basic", "meets", "fails", "no_data"]
-    assert np.allclose(v["electricity_transformer_m"], [450.0, 300.0, 1200.0, 700.0, 100.0], atol=0.01)
+    assert v["electricity_verdict"].tolist() == ["meets", "basic", "meets", "fails", "no_data", "basic"]
+    assert np.allclose(v["electricity_transformer_m"], [450.0, 300.0, 1200.0, 700.0, 100.0, 200.0], atol=0.01)
+    assert v["electricity_reliability_pct"].iloc[0] == 99.9 and v["electricity_reliability_pct"].iloc[5] == 99.5
     # the line's nearest point is due east of the seat: the same ground distance, to the centimetre
     assert np.allclose(v["electricity_line_m"].iloc[2:4], [800.0, 1500.0], atol=0.05)
     assert np.isnan(v["electricity_line_m"].iloc[4]) or v["electricity_line_m"].iloc[4] > 1500   # 0.4 kV: not counted
@@ -86,6 +89,7 @@ def test_reasons(result):
     assert reason[code(2)] == "10千伏线路相距 800 米（限值 1,000 米），可就近接入"
     assert reason[code(3)] == "最近的配电台区距村委会 700 米，超过限值 500 米；最近的10千伏线路 1,500 米（限值 1,000 米）"
     assert reason[code(4)] == "限值内的配电台区（戊台区）未填相数；请在台区图层中补录"
+    assert reason[code(5)] == "配电台区（己台区）相距 200 米，但供电可靠率 99.5%，低于 99.8%"
 
 
 def test_gap_list(result):
@@ -98,7 +102,7 @@ def test_settings_and_english(tmp_path):
     profile = load_profile(_county(tmp_path, '\n[standards.power]\nthree_phase = false\n'
                                              'transformer_max_distance_m = 750\n')).in_language("en")
     v = assess(profile).villages.set_index("village_code")
-    assert v["electricity_verdict"].tolist() == ["meets", "meets", "meets", "meets", "meets"]
+    assert v["electricity_verdict"].tolist() == ["meets", "meets", "meets", "meets", "meets", "basic"]
     assert v.loc[code(3), "electricity_reason"] == ("distribution transformer (丁台区, 100 kVA) 700 m from the village "
                                               "seat (limit 750 m)")
 
@@ -109,13 +113,14 @@ def test_lines_alone(tmp_path):
     path.write_text(text[text.index("[power_lines]"):].join([text[:text.index("[transformers]")], ""]),
                     encoding="utf-8")
     v = assess(load_profile(path)).villages.set_index("village_code")
-    assert v["electricity_verdict"].tolist() == ["fails", "fails", "meets", "fails", "fails"]
+    assert v["electricity_verdict"].tolist() == ["fails", "fails", "meets", "fails", "fails", "fails"]
     assert v.loc[code(0), "electricity_reason"].startswith("没有配电台区数据；最近的10千伏线路 ")
 
 
 @pytest.mark.parametrize("rules, message", [
     ('\n[standards.power]\nthree_phase = "yes"\n', "standards.power.three_phase must be true or false"),
     ('\n[standards.power]\nline_max_distance_m = -1\n', "standards.power.line_max_distance_m = -1 is out of range"),
+    ('\n[standards.power]\nmin_reliability_pct = 120\n', "standards.power.min_reliability_pct = 120 is out of range"),
 ])
 def test_setting_errors_name_the_key(tmp_path, rules, message):
     with pytest.raises(ConfigError, match=re.escape(message)):

@@ -13,7 +13,8 @@ Every value is made up, like the rest of the sample:
   household number), grades A-D, the dangerous ones mostly renovated, a few not, a few
   without a status;
 - transformers.csv and power_lines.gpkg: a 配电台区 near most seats (a fifth single-phase,
-  two without recorded phases, some too far) and 10 kV lines along the asphalt roads.
+  two without recorded phases, a few of low supply reliability, some too far) and 10 kV
+  lines along the asphalt roads.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ assume_crs = "EPSG:4490"
 name = "name"
 capacity_kva = "kva"
 phases = "phases"
+reliability_pct = "reliability"
 
 [power_lines]
 path = "power_lines.gpkg"
@@ -140,8 +142,12 @@ def transformers(rng: np.random.Generator, villages: pd.DataFrame, seats: pd.Dat
     phases[np.flatnonzero(draw < 0.88)[:2]] = ""   # two without recorded phases
     lonlat = _lonlat(at)
     names = [f"{name.replace('村民委员会', '').replace('居民委员会', '')}1号台区" for name in seated["village_name"]]
-    return pd.DataFrame({"name": names, "kva": rng.choice([50, 100, 200, 315, 400], len(seated)),
-                         "phases": phases, "lon": lonlat[:, 0], "lat": lonlat[:, 1]})
+    table = pd.DataFrame({"name": names, "kva": rng.choice([50, 100, 200, 315, 400], len(seated)),
+                          "phases": phases, "lon": lonlat[:, 0], "lat": lonlat[:, 1]})
+    # 供电可靠率 (%): most above 99.8, a few below; drawn last, so the columns above stay as they were
+    table.insert(3, "reliability", np.round(np.where(rng.random(len(table)) < 0.08, rng.uniform(99.0, 99.79, len(table)),
+                                                     rng.uniform(99.81, 99.99, len(table))), 2))
+    return table
 
 
 def power_lines(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -5,8 +5,10 @@ their capacity in kVA and phases) lies within ``transformer_max_distance_m`` of 
 its boundary where it has no seat), or a line of at least ``line_min_kv`` (10 kV: ``[power_lines]``)
 passes within ``line_max_distance_m``. With ``three_phase = true`` (动力电, the default) a
 village whose transformers within reach are all single-phase, and no line, is ``basic``;
-one whose nearby transformers' phases are unrecorded is ``no_data``. ``no_data`` too
-without a seat or boundary or without either layer. Otherwise ``fails``. Ground distances.
+one whose nearby transformers' phases are unrecorded is ``no_data``; one served by a
+transformer whose supply reliability (供电可靠率, where mapped) is below
+``min_reliability_pct`` is ``basic``. ``no_data`` too without a seat or boundary or without
+either layer. Otherwise ``fails``. Ground distances.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import pandas as pd
 
 from gis import geometry, values
 from layers.canonical import _numbers, _report_cells
-from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, text_column
+from layers.grades import (BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, numbers_text,
+                           text_column)
 from layers.standards import (AT_MOST_M, LINES, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_among,
                               nearest_on_ground, number)
 from layers.text import T
@@ -38,12 +41,15 @@ class PowerRules:
     line_max_distance_m: float = 1000.0
     line_min_kv: float = 10.0
     three_phase: bool = True
+    min_reliability_pct: float = 99.8   # 供电可靠率 of the serving transformer, where [transformers.columns] maps it
 
 
 def prepare_transformers(frame: pd.DataFrame, source, findings, rules: PowerRules) -> pd.DataFrame:
     """``capacity_kva`` (NaN unrecorded) and ``phases`` (3, 1; NaN unrecorded: every
     transformer three-phase when the column is not mapped)."""
     frame["capacity_kva"] = _numbers(frame, "capacity_kva", source, findings) if "capacity_kva" in frame else np.nan
+    frame["reliability_pct"] = (_numbers(frame, "reliability_pct", source, findings) if "reliability_pct" in frame
+                                else np.nan)
     if "phases" in frame:
         word = values.words(frame["phases"]).str.strip().str.lower()
         phases = np.where(word.isin(THREE).fillna(False), 3.0, np.where(word.isin(SINGLE).fillna(False), 1.0, np.nan))
@@ -81,6 +87,8 @@ LINE = T(zh="{kv}千伏线路相距 {d:,.0f} 米（限值 {m} 米），可就近
          en="{kv} kV line {d:,.0f} m away (limit {m} m): a transformer can be added on it")
 SINGLE_ONLY = T(zh="限值内只有单相配电台区（{name}，{d:,.0f} 米），没有三相动力电",
                 en="only single-phase transformers within the limit ({name}, {d:,.0f} m); no three-phase supply")
+UNRELIABLE = T(zh="配电台区（{name}）相距 {d:,.0f} 米，但供电可靠率 {r}%，低于 {m}%",
+               en="transformer ({name}) {d:,.0f} m away, but its supply reliability {r}% is below {m}%")
 UNKNOWN = T(zh="限值内的配电台区（{name}）未填相数；请在台区图层中补录",
             en="the transformer within the limit ({name}) has no phases recorded; record them")
 FAR = T(zh="最近的配电台区距村委会 {d:,.0f} 米，超过限值 {m} 米{line}",
@@ -92,8 +100,9 @@ FAR_LINE = T(zh="；最近的{kv}千伏线路 {d:,.0f} 米（限值 {m} 米）",
 
 
 def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
-    """electricity_transformer_m, electricity_transformer_kva, electricity_transformer_name, electricity_line_m,
-    electricity_verdict, electricity_reason (in ``lang``) for every village."""
+    """electricity_transformer_m, electricity_transformer_kva, electricity_transformer_name,
+    electricity_line_m, electricity_reliability_pct, electricity_verdict, electricity_reason (in
+    ``lang``) for every village."""
     index = inputs.villages.index
     n = len(index)
     grades = Grades(n, lang, NO_LAYER)
@@ -103,14 +112,15 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
         return grades.frame("electricity", index, electricity_transformer_m=empty,
                             electricity_transformer_kva=empty.copy(),
                             electricity_transformer_name=np.full(n, None, dtype=object),
-                            electricity_line_m=empty.copy())
+                            electricity_line_m=empty.copy(), electricity_reliability_pct=empty.copy())
     origins = inputs.origins
-    empty_points = pd.DataFrame({"phases": [], "capacity_kva": [], "name": []})
+    empty_points = pd.DataFrame({"phases": [], "capacity_kva": [], "reliability_pct": [], "name": []})
     points = transformers if transformers is not None else empty_points
     geoms = transformers.geometry.to_numpy() if transformers is not None else np.empty(0, dtype=object)
     phases = points["phases"].to_numpy(dtype=float)
     names = points["name"].astype(object).where(points["name"].notna(), "").to_numpy(dtype=object)
     kva = points["capacity_kva"].to_numpy(dtype=float)
+    reliability = points["reliability_pct"].to_numpy(dtype=float)
 
     def nearest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return nearest_among(origins, geoms, mask, inputs.crs)
@@ -134,7 +144,10 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     limit, line_limit, kv = (number_text(rules.transformer_max_distance_m), number_text(rules.line_max_distance_m),
                              number_text(rules.line_min_kv))
     near = three_m <= rules.transformer_max_distance_m
+    served = np.append(reliability, np.nan)[three_row]   # the serving transformer's reliability (-1: none)
     grades.rule(~geometry.usable(origins), NO_DATA, NO_ORIGIN)
+    grades.rule(near & (served < rules.min_reliability_pct), BASIC, UNRELIABLE, name=name(three_row), d=three_m,
+                r=numbers_text(served), m=number_text(rules.min_reliability_pct))
     grades.rule(has_seat & near, MEETS, NEAR, name=name(three_row), kva=capacity(three_row), d=three_m, m=limit)
     grades.rule(near, MEETS, NEAR_AREA, name=name(three_row), kva=capacity(three_row), d=three_m, m=limit)
     grades.rule(line_m <= rules.line_max_distance_m, MEETS, LINE, kv=kv, d=line_m, m=line_limit)
@@ -147,7 +160,8 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     picked = np.where(near, three_row, any_row)   # the transformer that meets, else the nearest
     kva_of, name_of = np.append(kva, np.nan), np.append(names, None)   # -1: none
     return grades.frame("electricity", index, electricity_transformer_m=any_m, electricity_transformer_kva=kva_of[picked],
-                        electricity_transformer_name=name_of[picked], electricity_line_m=line_m)
+                        electricity_transformer_name=name_of[picked], electricity_line_m=line_m,
+                        electricity_reliability_pct=np.append(reliability, np.nan)[picked])
 
 
 THREE_REQUIRED = T(zh="，三相", en=", three-phase")
@@ -162,7 +176,8 @@ def requirement(rules: PowerRules, lang: str) -> str:
 
 PLUGIN = Plugin(
     section="power", rules=PowerRules, assess=assess,
-    inputs=(Input("transformers", POINTS, optional=("name", "capacity_kva", "phases"), prepare=prepare_transformers),
+    inputs=(Input("transformers", POINTS, optional=("name", "capacity_kva", "phases", "reliability_pct"),
+                  prepare=prepare_transformers),
             Input("power_lines", LINES, optional=("name", "voltage_kv"), prepare=prepare_lines)),
     symbols=(Symbol("transformers", "transformers", {"color": "#7f3b08", "weight": 1, "fill": True,
                                                      "fillColor": "#fdb863", "fillOpacity": 0.9, "radius": 5},
