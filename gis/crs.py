@@ -3,6 +3,7 @@ choosing a metric working CRS. A CRS problem is always an error, never a warning
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
@@ -21,34 +22,51 @@ WGS84 = CRS.from_epsg(4326)
 _THREADED_FROM = 200_000
 
 
-def reproject(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs) -> gpd.GeoDataFrame | gpd.GeoSeries:
-    """``frame.to_crs(crs)``, the coordinates read and transformed in slices of rows on
-    threads, one transformer each: GEOS and PROJ leave Python's lock free meanwhile, so
-    every core works (10 million points: 1.8 -> 0.9 s on two); one call then writes them
-    back. The same coordinates as ``to_crs``; frames with 3D geometries, or small ones,
-    are left to ``to_crs``."""
+def reproject(frame: gpd.GeoDataFrame | gpd.GeoSeries, crs, *, consume: bool = False
+              ) -> gpd.GeoDataFrame | gpd.GeoSeries:
+    """``frame.to_crs(crs)``, the coordinates read, transformed and written back in slices
+    of rows on threads, one transformer each: GEOS and PROJ leave Python's lock free
+    meanwhile, so every core works (10 million points: 1.8 -> 0.9 s on two), and only one
+    slice's coordinates are held at a time. ``consume``: each slice of ``frame``'s own
+    geometries is let go once moved (the caller's frame is left without geometries), so
+    a large layer is never held twice. The same coordinates as ``to_crs``; frames with 3D
+    geometries, or small ones, are left to ``to_crs``."""
     if frame.crs is None or geometry.THREADS == 1:
         return frame.to_crs(crs)
     target = CRS.from_user_input(crs)
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    if (frame.crs.is_exact_same(target) or shapely.get_num_coordinates(geoms).sum() < _THREADED_FROM
+    counts = np.cumsum(shapely.get_num_coordinates(geoms))
+    if (frame.crs.is_exact_same(target) or (counts[-1] if len(counts) else 0) < _THREADED_FROM
             or shapely.has_z(geoms).any()):
         return frame.to_crs(target)
-    source = frame.crs
+    source, local = frame.crs, threading.local()
+    moved = np.empty(len(geoms), dtype=object)
+    # slices of about _SLICE coordinates each (a slice of large polygons has few rows)
+    bounds = np.unique(np.searchsorted(counts, np.arange(_SLICE, counts[-1], _SLICE), side="right"))
+    slices = list(zip([0, *bounds], [*bounds, len(geoms)]))
 
-    def one(part: np.ndarray) -> np.ndarray:
+    def one(rows: tuple[int, int]) -> None:
+        if not hasattr(local, "transformer"):
+            local.transformer = Transformer.from_crs(source, target, always_xy=True)
+        part = geoms[rows[0]:rows[1]]
         coords = shapely.get_coordinates(part)   # in GEOS, without Python's lock too
-        return np.column_stack(Transformer.from_crs(source, target, always_xy=True).transform(coords[:, 0],
-                                                                                              coords[:, 1]))
+        moved[rows[0]:rows[1]] = shapely.set_coordinates(
+            part.copy(), np.column_stack(local.transformer.transform(coords[:, 0], coords[:, 1])))
+        if consume:
+            geoms[rows[0]:rows[1]] = None
 
     with ThreadPoolExecutor(geometry.THREADS) as pool:
-        moved = np.concatenate(list(pool.map(one, np.array_split(geoms, geometry.THREADS))))
-    series = gpd.GeoSeries(shapely.set_coordinates(geoms.copy(), moved), index=frame.index, crs=target)
+        list(pool.map(one, slices))
+    series = gpd.GeoSeries(moved, index=frame.index, crs=target)
     if isinstance(frame, gpd.GeoSeries):
         return series.rename(frame.name)
-    out = frame.copy()
+    out = frame.drop(columns=frame.geometry.name)
     out[frame.geometry.name] = series
-    return out
+    return out.set_geometry(frame.geometry.name)[list(frame.columns)]
+
+
+# coordinates a thread reprojects at a time: they are copied out and back
+_SLICE = 1_000_000
 
 
 def parse_crs(value: str | int, key: str) -> CRS:

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gis import geometry, io, progress, values
+from gis import geometry, io, memory, progress, values
 from gis.crs import check_metric, geographic_centres, largest_scale_error, working_crs
 from gis.errors import CovermapError, DataError
 from gis.files import ordinary
@@ -127,7 +127,13 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
             # each layer into the working CRS as soon as it is read, where that is settled:
             # the copy as read is let go before the next is read (of it the extent is kept)
             frame = attempt(_read_source, source, kinds, records, findings, digests)
-            raw[key] = (frame, None) if frame is None or early is None else (_extent_of(frame), _to_crs(frame, early.crs))
+            if frame is None or early is None:
+                raw[key] = (frame, None)
+                return
+            extent = _extent_of(frame)
+            raw[key] = (extent, _to_crs(frame, early.crs, consume=True))
+            del frame
+            memory.release_free_memory()   # the copy as read, back to the system before the next layer is read
 
         if profile.roads:
             read_layer("roads", profile.roads.source, LINES)

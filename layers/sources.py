@@ -45,9 +45,10 @@ class InputRecord:
     encoding: str | None = None
 
 
-def _to_crs(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
-    """Reproject; geometries that cannot be reprojected (non-finite) become None."""
-    out = reproject(frame, crs)
+def _to_crs(frame: gpd.GeoDataFrame, crs: CRS, *, consume: bool = False) -> gpd.GeoDataFrame:
+    """Reproject; geometries that cannot be reprojected (non-finite) become None.
+    ``consume``: ``frame``'s geometries are let go as they are moved (``gis.crs.reproject``)."""
+    out = reproject(frame, crs, consume=consume)
     geoms = out.geometry.to_numpy()
     bad = geometry.usable(geoms) & ~geometry.finite_rows(shapely.bounds(geoms))
     if bad.any():

@@ -161,6 +161,7 @@ def test_reprojecting_on_threads_gives_the_coordinates_of_to_crs(monkeypatch, ta
     made = []
     monkeypatch.setattr(crs, "Transformer", type("Spy", (), {"from_crs": staticmethod(
         lambda *a, **k: made.append(a) or pyproj.Transformer.from_crs(*a, **k))}))
+    monkeypatch.setattr(crs, "_SLICE", 20_000)   # about 15 slices of rows, taken by both threads
     for given in (frame, frame.geometry):
         ours, theirs = crs.reproject(given, target), given.to_crs(target)
         assert type(ours) is type(theirs) and ours.crs == theirs.crs and ours.index.equals(theirs.index)
@@ -168,5 +169,11 @@ def test_reprojecting_on_threads_gives_the_coordinates_of_to_crs(monkeypatch, ta
                               shapely.get_coordinates(theirs.geometry.values))
         assert list(shapely.get_type_id(ours.geometry.values)) == list(shapely.get_type_id(theirs.geometry.values))
         assert ours.geometry.iloc[7] is None and ours.geometry.iloc[11].is_empty
-    assert len(made) == 2 * geometry.THREADS   # the threaded path, both times
+    assert len(made) == 2 * geometry.THREADS   # the threaded path, both times, a transformer a thread
     assert ours.name == frame.geometry.name and list(crs.reproject(frame, target).columns) == ["code", "geometry"]
+    # consume: the same answer, and the frame given is left without its geometries (let go as moved)
+    given = frame.copy()
+    given[given.geometry.name] = gpd.GeoSeries(frame.geometry.to_numpy().copy(), index=frame.index, crs=frame.crs)
+    eaten = crs.reproject(given, target, consume=True)
+    assert np.array_equal(shapely.get_coordinates(eaten.geometry.values), shapely.get_coordinates(theirs.geometry.values))
+    assert eaten.geometry.isna().sum() == 1 and given.geometry.isna().all() and frame.geometry.notna().sum() == 2999
