@@ -373,14 +373,17 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
 
 def _comparison_pages(folder: Path, comparison) -> list[str]:
     """changes.html (when the runs have polygons) and trend.html: folium is loaded only here."""
-    from layers.standards import OPTIONAL, drawn
+    from layers.standards import BUREAUS, OPTIONAL, drawn
     from maps.changes import write_change_map
     from maps.extra import from_plain
     from maps.trend import write_trend_page
 
-    # the optional standards compared, as the pages draw them (the registry's words)
-    shown = set(comparison.changes["standard"].astype(str)) | set(comparison.trend["bureau"].astype(str))
-    extra = tuple(from_plain(drawn(s, None, comparison.lang)) for s in OPTIONAL if {s.key, s.bureau} & shown)
+    # the optional standards compared, as the pages draw them (the registry's words): those
+    # with a change, or a bureau of their own in the trend
+    changed = set(comparison.changes["standard"].astype(str))
+    bureaus = set(comparison.trend["bureau"].astype(str)) - {bureau.key for bureau in BUREAUS}
+    extra = tuple(from_plain(drawn(s, None, comparison.lang)) for s in OPTIONAL
+                  if s.key in changed or s.bureau in bureaus)
     written = []
     if comparison.shapes is not None and write_change_map(folder / "changes.html", comparison.shapes,
                                                           lang=comparison.lang, title=comparison.title, extra=extra):
