@@ -24,14 +24,14 @@ from gis import geometry, io, memory, progress, values
 from gis.crs import check_metric, geographic_centres, largest_scale_error, working_crs
 from gis.errors import CovermapError, DataError
 from gis.files import ordinary
-from layers import checks, placement
+from layers import checks, placement, plugins
 from layers.canonical import (_clinics, _coverage, _fibre, _flags, _numbers, _roads, _towns, _water,
                               townships_without_seat, unknown_served)
 from layers.checks import Finding, Findings, counted, examples, row_examples, where
 from layers.settings import Profile, Source
 from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs, read_rows
-from layers.standards import BY_KEY, TABLE, Input
 from layers.standards import POINTS as PLUGIN_POINTS
+from layers.standards import TABLE
 
 __all__ = ["Findings", "InputRecord", "Inputs", "load_inputs"]
 
@@ -111,7 +111,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
              profile.water and profile.water.source, profile.clinics and profile.clinics.source,
              profile.network and profile.network.coverage, profile.network and profile.network.fibre,
              profile.towns and profile.towns.source]
-    given += [source for source, _, _ in _plugin_inputs(profile).values()]
+    given += [source for source, _, _ in plugins.inputs_of(profile).values()]
     digests = io.Digests(source.path for source in given if source)   # hashed while the files are read
     early = None
     try:
@@ -148,7 +148,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         if profile.towns:
             read_layer("towns", profile.towns.source, POINTS)
         rows = {}   # the plug-ins' tables of rows by village code: no geometry to bring into the working CRS
-        for section, (source, spec, _) in _plugin_inputs(profile).items():
+        for section, (source, spec, _) in plugins.inputs_of(profile).items():
             if spec.geometry == TABLE:
                 rows[section] = attempt(read_rows, source, records, findings, digests)
             else:
@@ -188,9 +188,9 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
         raise
     for section, frame in rows.items():
         if frame is not None:
-            source, spec, rules = _plugin_inputs(profile)[section]
-            inputs.extra[section] = attempt(_prepared, frame, profile, later, source, spec, rules, into=later)
-            _unknown_codes(frame, inputs.villages, source, later)
+            source, spec, rules = plugins.inputs_of(profile)[section]
+            inputs.extra[section] = attempt(plugins.prepared, frame, profile, later, source, spec, rules, into=later)
+            plugins.unknown_codes(frame, inputs.villages, source, later)
     attempt(_check_villages, inputs, profile, findings, early)
     findings.items.extend(later.items)
     inputs.findings = findings.warnings
@@ -259,10 +259,10 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | Non
                "fibre": profile.network and profile.network.fibre, "towns": profile.towns and profile.towns.source}
     assemble = {"roads": _roads, "water": _water, "clinics": _clinics, "coverage": _coverage, "fibre": _fibre,
                 "towns": _towns}
-    plugged = _plugin_inputs(profile)
+    plugged = plugins.inputs_of(profile)
     for section, (source, spec, rules) in plugged.items():
         sources[section] = source
-        assemble[section] = partial(_prepared, spec=spec, rules=rules)
+        assemble[section] = partial(plugins.prepared, spec=spec, rules=rules)
     as_read = {key: original for key, (original, _) in raw.items()}
     if not attempt(placement.check_villages_crs, profile.villages.source, inputs, as_read, profile, into=findings):
         return   # the villages' CRS is wrong: no layer can be measured against them
@@ -283,31 +283,6 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | Non
         unknown_served(inputs.water, inputs.villages, profile.water, findings)
     if inputs.towns is not None:
         townships_without_seat(inputs.towns, inputs.villages, profile.towns.source, findings)
-
-
-def _plugin_inputs(profile: Profile) -> dict[str, tuple[Source, Input, object]]:
-    """section -> (its source, its declaration, the plug-in's rules) of every input file of
-    the optional standards the profile switches on."""
-    return {section: (source, next(spec for spec in BY_KEY[key].plugin.inputs if spec.section == section), plugin.rules)
-            for key, plugin in profile.plugins.items() for section, source in plugin.sources.items()}
-
-
-def _unknown_codes(rows: pd.DataFrame, villages: gpd.GeoDataFrame, source: Source, findings: Findings) -> None:
-    """Rows of a plug-in's table naming a code that is no village's: reported, counted for none."""
-    unknown = rows["code"].notna() & ~rows["code"].isin(set(villages["code"].dropna()))
-    if unknown.any():
-        codes = rows["code"][unknown].unique()
-        findings.warn(f"{counted(int(unknown.sum()), 'row names', 'rows name')} a village code that is not among "
-                      f"the villages ({examples(codes)}); counted for no village",
-                      fix="correct the codes, or add those villages", code=str(codes[0]),
-                      row=int(np.flatnonzero(unknown.to_numpy())[0]) + 1, column=source.columns["code"],
-                      check="unknown_code", **where(source))
-
-
-def _prepared(frame: pd.DataFrame, profile: Profile, findings: Findings, source: Source, spec: Input,
-              rules: object) -> pd.DataFrame:
-    """A plug-in's input frame with its columns parsed by its ``prepare``."""
-    return spec.prepare(frame, source, findings, rules) if spec.prepare is not None else frame
 
 
 def _read_villages(profile: Profile, findings: Findings, records: list[InputRecord],

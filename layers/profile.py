@@ -28,8 +28,7 @@ from layers.settings import (HARDENED_DEFAULT, HEALTH_CENTRE_DEFAULT, MAP_BASEMA
                              VILLAGE_CLINIC_DEFAULT, Checks, ClinicRules, Clinics, LedgerSettings, MapSettings, Network,
                              NetworkRules, Scope,
                              Profile, RoadRules, Roads, Source, Standards, Towns, Villages, Water, WaterRules)
-from layers.settings import PluginSettings
-from layers.standards import OPTIONAL
+from layers import plugins
 from layers.verdicts import STANDARDS
 
 # Canonical column names each source understands: (required, optional).
@@ -147,29 +146,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
                    network=network, towns=towns, standards=standards, checks=checks,
                    map=dataclasses.replace(_map_settings(reader, top.get("map", {})), lang=lang), lang=lang,
                    as_of=_as_of(reader, project), ledger=ledger, scopes=scopes, raw=MappingProxyType(dict(data)),
-                   plugins=_plugins(reader, top))
-
-
-def _plugins(reader: "_Reader", top: dict) -> Mapping[str, PluginSettings]:
-    """The optional standards the profile switches on, by naming one of their tables (an
-    input's ``[<section>]``, ``[standards.<section>]`` or ``[apply.<key>]``): their sources
-    and settings. Named by none, a plug-in is left out of every output."""
-    found = {}
-    settings, scopes = top.get("standards", {}), top.get("apply", {})   # already read: tables
-    for standard in OPTIONAL:
-        plugin = standard.plugin
-        named = [source for source in plugin.inputs if source.section in top]
-        if not named and plugin.section not in settings and standard.key not in scopes:
-            continue
-        sources = {source.section: reader.source(reader.table(top[source.section], source.section,
-                                                              TABLE_KEYS[source.section]), source.section)
-                   for source in named}
-        rules = reader.rules(settings.get(plugin.section, {}), plugin.section, plugin.rules)
-        problem = plugin.check(rules) if plugin.check is not None else None
-        if problem:
-            raise reader.fail(problem)
-        found[standard.key] = PluginSettings(MappingProxyType(sources), rules)
-    return MappingProxyType(found)
+                   plugins=plugins.settings(reader, top, TABLE_KEYS))
 
 
 # the values a text setting of the standards takes
@@ -279,27 +256,8 @@ TABLE_KEYS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in
 }.items()}
 
 
-def _with_plugins(tables: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
-    """``tables`` with the optional standards' (layers/standards: ``Plugin``): each input's
-    ``[<section>]`` and ``[<section>.columns]``, ``[standards.<section>]``, ``[apply.<key>]``."""
-    out = dict(tables)
-    for standard in OPTIONAL:
-        plugin = standard.plugin
-        sections = {source.section for source in plugin.inputs}
-        out[""] |= sections
-        out["standards"] |= {plugin.section}
-        out["apply"] |= {standard.key}
-        out[f"apply.{standard.key}"] = frozenset({"enabled", "applies_to"})
-        out[f"standards.{plugin.section}"] = frozenset(f.name for f in dataclasses.fields(plugin.rules))
-        for source in plugin.inputs:
-            out[source.section] = frozenset(_SOURCE_KEYS)
-            out[f"{source.section}.columns"] = frozenset((*source.required, *source.optional))
-    return out
-
-
-TABLE_KEYS = _with_plugins(TABLE_KEYS)
-COLUMNS.update({source.section: (source.required, source.optional)
-                for standard in OPTIONAL for source in standard.plugin.inputs})
+TABLE_KEYS = plugins.profile_tables(TABLE_KEYS, _SOURCE_KEYS)   # the optional standards' tables
+COLUMNS.update(plugins.columns())
 
 
 def belongs(name: str, table: str) -> str | None:
