@@ -6,6 +6,9 @@ whose nearest target is its own; the rest, whose nearest is another (a village n
 neighbouring township's seat), are answered by one search per own target, from it alone.
 Every answer is the shortest path: the nearest target is its own target's distance where
 it is that target, and the searches from one target are exact.
+
+The searches from one target look only around it (``gis.ownsearch``): a national network
+has tens of thousands of township seats.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gis.roadgraph import Attached, RoadGraph
+from gis import ownsearch, traveltime
+from gis.roadgraph import RoadGraph
 
 
 def to_own_target(graph: RoadGraph, sources, targets, own, limit_m: float = np.inf) -> pd.DataFrame:
@@ -38,13 +42,10 @@ def to_own_target(graph: RoadGraph, sources, targets, own, limit_m: float = np.i
         nearest = graph.nearest_target(s, t, limit_m)
         hit = has & (nearest["target"].to_numpy() == own)
         network[hit] = nearest["network_m"].to_numpy()[hit]
-        rest = np.flatnonzero(has & ~hit & s.ok & t.ok[np.maximum(own, 0)])
-        for target, rows in pd.Series(rest).groupby(own[rest]):
-            rows = rows.to_numpy()
-            one = graph.nearest_target(_take(s, rows), _take(t, np.array([target])), limit_m)
-            network[rows] = one["network_m"].to_numpy()
+        found = np.full(len(own), np.nan)   # in metres: the graph at one metre a second, legs too
+        ownsearch.own_rest(traveltime.timed(graph, np.ones(graph.line_count), 1.0), s, t, own, has & ~hit, found)
+        rest = np.isfinite(found)
+        network[rest] = found[rest] - s.walk_m[rest] - t.walk_m[own[rest]]
+        network[network + t_walk > limit_m] = np.nan
     return pd.DataFrame({"network_m": network, "walk_m": s.walk_m, "target_walk_m": t_walk}, index=s.index)
 
-
-def _take(points: Attached, rows: np.ndarray) -> Attached:
-    return Attached(points.edge[rows], points.offset_m[rows], points.walk_m[rows], pd.RangeIndex(len(rows)))

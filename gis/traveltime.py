@@ -7,7 +7,8 @@ dangling line's), so the quickest way may be longer than the shortest. The searc
 road graph's: one Dijkstra from every target at once on the reversed graph, each target a
 node of its own with arcs to the ends of its edge, and a source and a target on one edge
 also timed along it. ``own_time`` times each source to a target of its own, as
-``gis.routes.to_own_target`` measures it.
+``gis.routes.to_own_target`` measures it (the sources whose soonest target is another
+searched around their own, ``gis.ownsearch``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csgraph, csr_array
 
+from gis import ownsearch
 from gis.roadgraph import QUANTUM_M, Attached, RoadGraph, _shortest_arcs
 
 
@@ -66,20 +68,13 @@ def own_time(net: Timed, sources, targets, own) -> pd.Series:
         best, found = _search(net, s, t)
         hit = has & (best == own)
         seconds[hit] = found[hit]
-        rest = np.flatnonzero(has & ~hit & s.ok & t.ok[np.maximum(own, 0)])
-        for target, rows in pd.Series(rest).groupby(own[rest]):
-            rows = rows.to_numpy()
-            _, one = _search(net, _take(s, rows), _take(t, np.array([target])))
-            seconds[rows] = one
+        ownsearch.own_rest(net, s, t, own, has & ~hit, seconds)
     return pd.Series(seconds, index=s.index)
 
 
-def _take(points: Attached, rows: np.ndarray) -> Attached:
-    return Attached(points.edge[rows], points.offset_m[rows], points.walk_m[rows], pd.RangeIndex(len(rows)))
-
-
-def _search(net: Timed, s: Attached, t: Attached) -> tuple[np.ndarray, np.ndarray]:
-    """Each source's soonest target (-1: none) and the seconds to it (NaN: none)."""
+def _search(net: Timed, s: Attached, t: Attached, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    """Each source's soonest target (-1: none) and the seconds to it (NaN: none, or none
+    within ``limit`` seconds of road and the target's leg; the source's own leg is added)."""
     graph, e, pace = net.graph, net.graph.edges, net.pace
     n = graph.node_count
     best, total = np.full(len(s.edge), -1, dtype=np.int64), np.full(len(s.edge), np.inf)
@@ -94,17 +89,17 @@ def _search(net: Timed, s: Attached, t: Attached) -> tuple[np.ndarray, np.ndarra
     matrix = _reversed(net, np.r_[virtual[fw], virtual[bw]], np.r_[e.tail[te][fw], e.head[te][bw]],
                        np.r_[to[fw] * p[fw] + tw[fw], ((length - to) * p + tw)[bw]], len(tk))
     dist, _, origin = csgraph.dijkstra(matrix, directed=True, indices=virtual, min_only=True,
-                                       return_predecessors=True)
+                                       return_predecessors=True, limit=limit)
     se, so = s.edge[sk], s.offset_m[sk]
     to_head, ps = e.length[se] - so, pace[se]
     out_head = np.where(e.forward[se] | (to_head <= QUANTUM_M), to_head * ps + dist[e.head[se]], np.inf)
     out_tail = np.where(e.backward[se] | (so <= QUANTUM_M), so * ps + dist[e.tail[se]], np.inf)
     node = np.where(out_head <= out_tail, e.head[se], e.tail[se])
     d = np.minimum(out_head, out_tail)
-    reached = np.isfinite(d)
+    reached = np.isfinite(d) & (d <= limit)
     best[sk[reached]] = tk[origin[node[reached]] - n]
     total[sk[reached]] = d[reached]
-    _along_one_edge(net, s, sk, t, tk, best, total)
+    _along_one_edge(net, s, sk, t, tk, best, total, limit)
     total = np.where(best >= 0, total + s.walk_m * net.walk_pace, np.nan)
     return best, total
 
@@ -124,7 +119,7 @@ def _reversed(net: Timed, u: np.ndarray, v: np.ndarray, w: np.ndarray, extra: in
     return csr_array((data, cols.astype(np.int64), indptr), shape=(size, size))
 
 
-def _along_one_edge(net: Timed, s, sk, t, tk, best, total) -> None:
+def _along_one_edge(net: Timed, s, sk, t, tk, best, total, limit: float = np.inf) -> None:
     """Sources and targets on the same edge: the way along it, where it is sooner."""
     e = net.graph.edges
     order = np.argsort(t.edge[tk], kind="stable")
@@ -145,5 +140,5 @@ def _along_one_edge(net: Timed, s, sk, t, tk, best, total) -> None:
     src, tgt, d = src[order], tgt[order], d[order]
     first = np.r_[True, src[1:] != src[:-1]]
     src, tgt, d = src[first], tgt[first], d[first]
-    better = d < total[src]
+    better = (d < total[src]) & (d <= limit)
     best[src[better]], total[src[better]] = tgt[better], d[better]

@@ -22,7 +22,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely import LineString, Point
 
-from gis import roadgraph, routes
+from gis import ownsearch, roadgraph, routes
 from layers import roadnet, roads
 from layers.inputs import Inputs
 from layers.settings import RoadRules
@@ -164,3 +164,28 @@ def test_connected_to_towns_fails_the_stub_beyond_the_gravel():
     inputs.towns = inputs.towns.iloc[:0]
     with pytest.raises(roads.DataError, match=r'connected_to = "towns" needs the township seats'):
         roads.mark_connected(inputs, rules)
+
+
+def test_a_seat_across_the_river_is_searched_farther_until_found():
+    """Two banks 100 m apart joined only by a bridge 10 km downstream: the village's own
+    township seat is across the river (20.1 km by road), the other township's seat on its
+    bank; the search from its own seat starts at a few km and grows until it finds it."""
+    xs = np.arange(0, 10001, 500.0)
+    banks = [LineString([at(x0, y), at(x1, y)]) for y in (0, 100) for x0, x1 in zip(xs[:-1], xs[1:])]
+    roads = gpd.GeoDataFrame(geometry=[*banks, LineString([at(10000, 0), at(10000, 100)])],
+                             crs=CRS_M)
+    graph = roadgraph.build(roads)
+    seat = gpd.GeoSeries([Point(at(0, 0))], crs=CRS_M)
+    towns = gpd.GeoSeries([Point(at(0, 100)), Point(at(50, 0))], crs=CRS_M)
+    assert ownsearch.first_limit_m(graph, graph.attach(seat), graph.attach(towns), np.array([0]), 0) < 5000
+    out = routes.to_own_target(graph, seat, towns, [0])
+    assert out["network_m"].iloc[0] == pytest.approx(20100)
+    cut = roads.iloc[:-1]   # no bridge: another part of the network, never searched
+    assert np.isnan(routes.to_own_target(roadgraph.build(cut), seat, towns, [0])["network_m"].iloc[0])
+    calls = []
+
+    def search(rows, limit):
+        calls.append(limit)
+        return np.where(limit >= 20100, 20100.0, np.nan) * np.ones(len(rows))
+    assert ownsearch.bounded(search, np.array([0]), 4000.0, 1e6)[0] == 20100
+    assert calls == [4000.0, 16000.0, 64000.0]
