@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from gis import geometry, routes, traveltime
+from layers import roadnet
 from layers.inputs import Inputs
 from layers.settings import ClinicRules, RoadRules
 from layers.verdicts import (DEFAULT_LANG, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, T, joined, number_text,
@@ -178,8 +179,6 @@ def travel(inputs: Inputs, speed_mps: np.ndarray, walk_mps: float) -> Travel:
     row a road), the legs at ``walk_mps``; decided on the whole layer (``layers.roadnet``).
     A township's health centre is a ``health_centre`` clinic inside one of its villages (the
     one in the village of the lowest code where there are several)."""
-    from layers import roadnet   # it builds on layers.roads, which builds on this module's neighbours
-
     n = len(inputs.villages)
     empty = np.full(n, np.nan)
     names = np.full(n, None, dtype=object)
