@@ -107,6 +107,8 @@ def test_speeds_by_grade_and_surface():
                           "hardened": pd.array([True] * 8 + [False, False], dtype="boolean")})
     kmh = care.speeds_of(roads, care.CareRules()) * 3.6
     np.testing.assert_allclose(kmh, [80, 60, 60, 30, 20, 30, 20, 20, 4, 15])
+    numbered = pd.DataFrame({"grade": [1.0, 3.0, None], "hardened": pd.array([True] * 3, dtype="boolean")})
+    np.testing.assert_allclose(care.speeds_of(numbered, care.CareRules()) * 3.6, [60, 30, 20])   # as a .dbf gives them
 
 
 @pytest.mark.parametrize("line, message", [

@@ -85,7 +85,9 @@ def speeds_of(roads: pd.DataFrame, rules: CareRules) -> np.ndarray:
     ``default_kmh``), at most ``unhardened_kmh`` where it is not known to be hardened."""
     kmh = np.full(len(roads), rules.default_kmh)
     if "grade" in roads:
-        text = values.words(roads["grade"]).fillna("").str.replace(r"(公路|级别|等级|\s)", "", regex=True)
+        grade = roads["grade"].astype("string") if not pd.api.types.is_numeric_dtype(roads["grade"]) else \
+            roads["grade"].map(lambda g: "" if pd.isna(g) else f"{g:g}").astype("string")   # 3.0 read as 3
+        text = values.words(grade).fillna("").str.replace(r"(公路|级别|等级|\s)", "", regex=True)
         for grade, words in GRADE_WORDS.items():
             pattern = "|".join(re.escape(word) for word in words)
             hit = text.str.fullmatch(f"({pattern})(级)?").to_numpy(dtype=bool)
