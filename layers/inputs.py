@@ -30,7 +30,7 @@ from layers.canonical import (_clinics, _coverage, _fibre, _flags, _numbers, _ro
 from layers.checks import Finding, Findings, counted, examples, row_examples, where
 from layers.settings import Profile, Source
 from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs, read_rows
-from layers.standards import POINTS as PLUGIN_POINTS
+from layers.standards import LINES as PLUGIN_LINES
 from layers.standards import TABLE
 
 __all__ = ["Findings", "InputRecord", "Inputs", "load_inputs"]
@@ -149,10 +149,10 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
             read_layer("towns", profile.towns.source, POINTS)
         rows = {}   # the plug-ins' tables of rows by village code: no geometry to bring into the working CRS
         for section, (source, spec, _) in plugins.inputs_of(profile).items():
-            if spec.geometry == TABLE:
+            if spec.geometry == TABLE and "code" in source.columns:
                 rows[section] = attempt(read_rows, source, records, findings, digests)
             else:
-                read_layer(section, source, POINTS if spec.geometry == PLUGIN_POINTS else LINES)
+                read_layer(section, source, LINES if spec.geometry == PLUGIN_LINES else POINTS)   # a table's rows: points
     except Exception:
         if early is not None:   # its GEOS calls cannot be interrupted: the error waits for them
             early.wait()
@@ -262,7 +262,7 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | Non
     plugged = plugins.inputs_of(profile)
     for section, (source, spec, rules) in plugged.items():
         sources[section] = source
-        assemble[section] = partial(plugins.prepared, spec=spec, rules=rules)
+        assemble[section] = partial(plugins.prepared, spec=spec, rules=rules, villages=inputs.villages)
     as_read = {key: original for key, (original, _) in raw.items()}
     if not attempt(placement.check_villages_crs, profile.villages.source, inputs, as_read, profile, into=findings):
         return   # the villages' CRS is wrong: no layer can be measured against them

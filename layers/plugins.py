@@ -12,9 +12,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gis import geometry
 from layers.checks import Findings, counted, examples, where
 from layers.settings import PluginSettings, Profile, Source
-from layers.standards import BY_KEY, OPTIONAL, Input
+from layers.standards import BY_KEY, OPTIONAL, TABLE, Input
 
 
 def columns() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -56,6 +57,12 @@ def settings(reader, top: dict, table_keys: Mapping[str, frozenset[str]]) -> Map
         sources = {source.section: reader.source(reader.table(top[source.section], source.section,
                                                               table_keys[source.section]), source.section)
                    for source in named}
+        for spec in named:
+            given = sources[spec.section]
+            if spec.geometry == TABLE and "code" not in given.columns and given.x is None \
+                    and given.path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xls"):
+                raise reader.fail(f"[{spec.section}] needs each row's village: map code in [{spec.section}.columns] "
+                                  "to the village code column, or give x and y (the rows' points)")
         rules = reader.rules(rules_tables.get(plugin.section, {}), plugin.section, plugin.rules)
         problem = plugin.check(rules) if plugin.check is not None else None
         if problem:
@@ -84,6 +91,30 @@ def unknown_codes(rows: pd.DataFrame, villages: gpd.GeoDataFrame, source: Source
 
 
 def prepared(frame: pd.DataFrame, profile: Profile, findings: Findings, source: Source, spec: Input,
-              rules: object) -> pd.DataFrame:
-    """A plug-in's input frame with its columns parsed by its ``prepare``."""
+              rules: object, villages: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """A plug-in's input frame with its columns parsed by its ``prepare``; a table of rows
+    given as points (no ``code`` mapped) first given the code of the village each lies in."""
+    if spec.geometry == TABLE and "code" not in frame:
+        frame = located(frame, villages, source, findings)
     return spec.prepare(frame, source, findings, rules) if spec.prepare is not None else frame
+
+
+def located(points: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, source: Source, findings: Findings) -> pd.DataFrame:
+    """``points`` (in the villages' CRS) as rows with the ``code`` of the village each lies in
+    (on a boundary several share: the lowest code; in none: no code, reported), their
+    geometry let go: such rows (households) are counted per village, never drawn."""
+    rows, village = geometry.pairs_intersecting(points.geometry.to_numpy(), villages.geometry.to_numpy())
+    codes = villages["code"].to_numpy(dtype=object)[village]
+    order = np.lexsort((codes.astype(str), rows))
+    rows, codes = rows[order], codes[order]
+    first = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    found = np.full(len(points), None, dtype=object)
+    found[rows[first]] = codes[first]
+    outside = pd.isna(found)
+    if outside.any():
+        findings.warn(f"{counted(int(outside.sum()), 'point lies', 'points lie')} in no village; counted for none",
+                      fix="check their coordinates and CRS, or map the village code column as code",
+                      row=int(np.flatnonzero(outside)[0]) + 1, check="outside_villages", **where(source))
+    out = pd.DataFrame(points.drop(columns=points.geometry.name)).reset_index(drop=True)
+    out["code"] = pd.array(found, dtype="string")
+    return out

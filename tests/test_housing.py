@@ -149,3 +149,29 @@ def test_check_reports_the_ledger_s_problems_together(tmp_path):
     assert "1 row names a village code that is not among the villages (520113009999)" in result.output
     assert "column '鉴定等级': 1 cell is not an appraisal grade" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_ledger_of_points_counts_each_household_in_its_village(result, tmp_path):
+    """Households as points (no code mapped): each counted for the village it lies in, the
+    same answers as the ledger by code; a point in no village reported; no point kept."""
+    from tests.plugin_county import away
+
+    write_villages(tmp_path, N)
+    rows = [(grade, status, *away(k, 100.0 + 10 * i, 45.0)) for k, households in LEDGER.items()
+            for i, (grade, status) in enumerate(households)]
+    rows.append(("D", "未改造", *away(0, 20_000.0, 90.0)))   # between villages: in none
+    pd.DataFrame(rows, columns=["鉴定等级", "改造情况", "lon", "lat"]).to_csv(tmp_path / "housing.csv", index=False)
+    points = HOUSING.replace('path = "housing.csv"\n', 'path = "housing.csv"\nx = "lon"\ny = "lat"\n'
+                             'assume_crs = "EPSG:4490"\n').replace('code = "村代码"\n', "")
+    found = assess(load_profile(write_profile(tmp_path, points)))
+    columns = ["housing_households", "housing_unsafe_households", "housing_verdict", "housing_reason"]
+    pd.testing.assert_frame_equal(pd.DataFrame(found.villages[columns]), pd.DataFrame(result.villages[columns]))
+    assert any("1 point lies in no village" in str(f) for f in found.inputs.findings)
+    assert "geometry" not in found.inputs.extra["housing"]
+
+
+def test_a_ledger_table_without_codes_or_points_names_the_fix(tmp_path):
+    path = _county(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace('code = "村代码"\n', ""), encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape("[housing] needs each row's village: map code")):
+        load_profile(path)

@@ -56,8 +56,9 @@ class Input:
     """An input layer a plug-in reads, from its own profile table ``[<section>]`` (path,
     layer, x/y, assume_crs, encoding and ``[<section>.columns]``, as every layer): the
     geometries it takes and covermap's names of its columns. ``TABLE``: rows that name their
-    village by code (``code`` mapped), with or without points. ``drawn = False``: its rows
-    never reach a map (household rows: only counts per village)."""
+    village by code (``code`` mapped), or points each counted for the village it lies in
+    (their geometry then let go). ``drawn = False``: its rows never reach a map (household
+    rows: only counts per village)."""
 
     section: str
     geometry: str                         # POINTS, LINES or TABLE

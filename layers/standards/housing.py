@@ -1,7 +1,7 @@
 """住房安全 (housing bureau, 住建局): no dangerous house left unrenovated (危房清零).
 
 From the household housing ledger (农村住房安全鉴定台账): one row a household, naming its
-village by code, with its appraisal grade (鉴定等级 A safe, B basically safe, C partly
+village by code (or a point, counted for the village it lies in), with its appraisal grade (鉴定等级 A safe, B basically safe, C partly
 dangerous, D dangerous) and whether it has been renovated (改造). A village meets when no
 household of a dangerous grade (``dangerous_grades``, C and D) remains unrenovated; it
 fails when one does, and the reason says how many of which grade; ``no_data`` when a
@@ -58,7 +58,7 @@ def prepare(frame: pd.DataFrame, source, findings, rules: HousingRules) -> pd.Da
     """``grade`` (A-D, NA unrecorded) and ``renovated`` (boolean, NA unrecorded) of each
     household; cells that are neither are reported once per column and treated as unrecorded."""
     missing = frame["code"].isna().to_numpy()
-    if missing.any():
+    if missing.any() and "code" in source.columns:   # points in no village: reported where they were located
         rows = np.flatnonzero(missing) + 1
         findings.warn(f"column {source.columns['code']!r} has no village code in {row_examples(rows)}; those "
                       "households count for no village", fix="fill in each household's 12-digit village code",
@@ -161,7 +161,7 @@ def requirement(rules: HousingRules, lang: str) -> str:
 
 PLUGIN = Plugin(
     section="housing", rules=HousingRules, check=check, assess=assess,
-    inputs=(Input("housing", TABLE, required=("code", "grade"), optional=("renovated",), prepare=prepare,
+    inputs=(Input("housing", TABLE, required=("grade",), optional=("code", "renovated"), prepare=prepare,
                   drawn=False),),
     popup={"housing_unsafe_households": T(zh="未改造危房（户）", en="dangerous houses not renovated")},
 )
