@@ -27,7 +27,10 @@ it) are printed, then the process's peak. The queries:
 - components: weakly connected components of the whole graph and of the hardened roads';
 - connected: which villages connect through hardened roads to a township seat;
 - clinic, bus stop: from every village, the network distance to the nearest clinic and to
-  the nearest bus stop.
+  the nearest bus stop;
+- township, township min (covermap only): from every village to its own township seat (the nearest
+  in a straight line, a seventh of them the second nearest) along hardened roads, and by
+  travel time on every road (60 km/h hardened, 15 km/h not, legs walked at 4 km/h).
 
 covermap joins points to the nearest position on the nearest road; pandana and networkx
 to the nearest node (the closest they offer), found with a k-d tree and timed with them.
@@ -142,7 +145,7 @@ class Steps:
 def engine_covermap(data, steps: Steps) -> dict:
     import geopandas as gpd
 
-    from gis import roadgraph
+    from gis import roadgraph, routes, traveltime
     lines, villages, towns, clinics, stops = data
     graph = steps.run("build", roadgraph.build, lines)
     hard = steps.run("subset", graph.subset, lines["hardened"])
@@ -154,10 +157,32 @@ def engine_covermap(data, steps: Steps) -> dict:
     conn = steps.run("connected", hard.connected, v, gpd.GeoSeries(towns, crs=lines.crs))
     clinic = steps.run("clinic", graph.nearest_target, v, gpd.GeoSeries(clinics, crs=lines.crs))
     stop = steps.run("bus stop", graph.nearest_target, v, gpd.GeoSeries(stops, crs=lines.crs))
+    # each village to its own township seat (the nearest in a straight line, a seventh of them the
+    # second nearest: villages nearer a neighbouring seat), by hardened road and by time on all roads
+    own = _own_towns(villages, towns)
+    t = gpd.GeoSeries(towns, crs=lines.crs)
+    township = steps.run("township", routes.to_own_target, hard, v, t, own)
+    speed = np.where(lines["hardened"].fillna(False).to_numpy(dtype=bool), 60.0, 15.0) / 3.6
+    minutes = steps.run("township min", traveltime.own_time, traveltime.timed(graph, speed, 4 / 3.6), v, t,
+                        own) / 60
     return {"nodes": graph.node_count, "edges": graph.edge_count, "snapped": graph.snapped,
             "dangles": graph.dangles, "components": whole, "hardened_components": hardened,
             "connected": int(conn["connected"].sum()), "clinic_mean_km": _mean_km(clinic),
-            "stop_mean_km": _mean_km(stop)}
+            "stop_mean_km": _mean_km(stop), "township_mean_km": _mean_km(township),
+            "township_mean_min": round(float(np.nanmean(minutes)), 1)}
+
+
+def _own_towns(villages, towns):
+    import shapely
+    tree = shapely.STRtree(towns)
+    own = tree.nearest(villages)
+    rng = np.random.default_rng(7)
+    flip = np.flatnonzero(rng.random(len(own)) < 1 / 7)
+    near, far = tree.query(shapely.buffer(villages[flip], 8000))
+    second = far != own[flip][near]
+    first = np.unique(near[second], return_index=True)[1]
+    own[flip[near[second][first]]] = far[second][first]
+    return own
 
 
 def _mean_km(frame) -> float:
