@@ -175,3 +175,12 @@ def test_a_ledger_table_without_codes_or_points_names_the_fix(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace('code = "村代码"\n', ""), encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape("[housing] needs each row's village: map code")):
         load_profile(path)
+
+
+def test_shuffling_the_ledger_changes_nothing(result, tmp_path):
+    path = _county(tmp_path)
+    table = pd.read_csv(tmp_path / "housing.csv", dtype=str, keep_default_na=False)
+    table.sample(frac=1.0, random_state=7).to_csv(tmp_path / "housing.csv", index=False)
+    columns = [c for c in result.villages.columns if c.startswith("housing_")]
+    pd.testing.assert_frame_equal(pd.DataFrame(assess(load_profile(path)).villages[columns]),
+                                  pd.DataFrame(result.villages[columns]))

@@ -159,3 +159,12 @@ def test_raising_a_limit_never_adds_a_gap(tmp_path):
         failing.append(set(v.loc[v["school_verdict"] == "fails", "village_code"]))
     assert all(wider <= narrower for narrower, wider in zip(failing, failing[1:]))
     assert failing[0] != failing[-1]
+
+
+def test_shuffling_the_schools_changes_nothing(result, tmp_path):
+    path = _county(tmp_path)
+    table = pd.read_csv(tmp_path / "schools.csv", dtype=str, keep_default_na=False)
+    table.sample(frac=1.0, random_state=7).to_csv(tmp_path / "schools.csv", index=False)
+    columns = [c for c in result.villages.columns if c.startswith("school_")]
+    pd.testing.assert_frame_equal(pd.DataFrame(assess(load_profile(path)).villages[columns]),
+                                  pd.DataFrame(result.villages[columns]))
