@@ -1,5 +1,6 @@
 """The sample county's second period (issue 20, 动态清零): period 1 (layers/sample) and
-period 2 (layers/sample/2026) through ``covermap run``, then ``covermap compare --codes``:
+period 2 (layers/sample/2026) through ``covermap run`` of their profile_all.toml (the five
+standards and the optional ones, as ``covermap demo`` runs them), then ``covermap compare --codes``:
 every deliberate change of 2026/cases.json gets its period-2 verdict and change class, the
 merged villages map to their new code, no other village changes; and the filled-in ledger
 of period 1 (ledger_2025.xlsx) holds what ledger_cases.json says each row shows."""
@@ -23,7 +24,8 @@ from layers.sample import SAMPLE_DIR
 PERIOD2 = SAMPLE_DIR / "2026"
 CASES = json.loads((PERIOD2 / "cases.json").read_text(encoding="utf-8"))
 LEDGER_CASES = json.loads((SAMPLE_DIR / "ledger_cases.json").read_text(encoding="utf-8"))
-STANDARDS = ("road", "water", "clinic", "net4g", "fibre")
+FIVE = ("road", "water", "clinic", "net4g", "fibre")
+STANDARDS = (*FIVE, "school", "housing", "electricity")   # and the optional ones with sample layers
 AS_OF_2 = dt.date(2026, 11, 30)
 TEXT = {"village_code": str, "old_village_code": str, "township_code": str}
 
@@ -36,8 +38,8 @@ def _invoke(*args: str) -> None:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("periods")
-    _invoke("run", SAMPLE_DIR / "profile.toml", "-o", root / "p1", "--no-maps")
-    _invoke("run", PERIOD2 / "profile.toml", "-o", root / "p2", "--no-maps")
+    _invoke("run", SAMPLE_DIR / "profile_all.toml", "-o", root / "p1", "--no-maps")
+    _invoke("run", PERIOD2 / "profile_all.toml", "-o", root / "p2", "--no-maps")
     _invoke("compare", root / "p1", root / "p2", "-o", root / "changes", "--codes", PERIOD2 / "code_changes.csv")
     return {"p1": root / "p1", "p2": root / "p2", "changes": root / "changes"}
 
@@ -75,14 +77,15 @@ def test_cases_cover_every_change_class_the_issue_asks_for():
     by_change = pd.DataFrame(CASES).groupby("change")["standard"].agg(set)
     assert set(by_change.index) == {"closed", "new", "persisting", "improved"}
     assert by_change["closed"] == set(STANDARDS)          # a fix in every standard
-    assert {"clinic", "water"} <= by_change["new"]        # a clinic closed, a scheme's water failed its test
+    assert {"clinic", "water", "housing"} <= by_change["new"]   # a clinic closed, a scheme's water failed its
+    #                                                       test, a house newly appraised grade D
     assert {"road", "water"} <= by_change["improved"]     # fails -> basic
     assert len({_key(c) for c in CASES}) == len(CASES)
 
 
 def test_only_the_designed_cases_change(changes, verdicts):
     """Rows of changes.csv other than the cases are gaps that persist with the same verdict;
-    every village outside the cases has all five verdicts of period 1."""
+    every village outside the cases has all eight verdicts of period 1."""
     designed = {_key(c) for c in CASES}
     others = changes[[key not in designed for key in zip(changes["village_code"], changes["old_village_code"],
                                                           changes["standard"])]]
@@ -128,7 +131,9 @@ def test_compare_reports_the_same_standards_and_the_counts(runs, changes):
     assert not [d for d in record["settings_differences"] if d["standards"]]   # same limits in both periods
     counts = changes[changes["change"] != "persisting"].groupby("change").size().to_dict()
     assert counts == pd.DataFrame(CASES).query("change != 'persisting'").groupby("change").size().to_dict()
-    assert counts == {"closed": 23, "new": 2, "improved": 5}
+    # the five standards' 23 closed, 2 new, 5 improved, and the optional standards' cases:
+    # closed 6 (two schools, two villages' houses, two transformers), new 1 (the house appraised D)
+    assert counts == {"closed": 23 + 6, "new": 2 + 1, "improved": 5}
 
 
 # -- the ledger of period 1 ------------------------------------------------------------------
@@ -176,7 +181,9 @@ def ledger_rows(ledger) -> pd.DataFrame:
 
 
 def test_ledger_rows_are_period1_gaps(runs, ledger_rows):
-    gaps = pd.read_csv(runs["p1"] / "gaps.csv", dtype=TEXT, encoding="utf-8-sig")
+    """The ledger is the five standards' workbook (profile.toml) as filled in: it has no sheet
+    of the optional standards' bureaus."""
+    gaps = pd.read_csv(runs["p1"] / "gaps.csv", dtype=TEXT, encoding="utf-8-sig").query("standard in @FIVE")
     assert sorted(zip(ledger_rows["village_code"], ledger_rows["standard"], ledger_rows["bureau"])) == \
         sorted(zip(gaps["village_code"], gaps["standard"], gaps["bureau"]))
 

@@ -19,13 +19,27 @@ SAMPLED = ("school", "housing", "electricity")   # the optional standards the sa
 
 
 def test_shipped_files_equal_the_generator_output(tmp_path):
-    """If this fails, rerun `python -m layers.sample.plugins` and commit the result."""
+    """Period 1 and period 2 (2026/). If this fails, rerun `python -m layers.sample.plugins`
+    and commit the result."""
     plugins.write(SAMPLE_DIR, tmp_path)
-    for name in ("schools.csv", "housing.csv", "transformers.csv", "profile_all.toml"):
-        assert (tmp_path / name).read_bytes() == (SAMPLE_DIR / name).read_bytes(), name
-    built, shipped = (pyogrio.read_dataframe(folder / "power_lines.gpkg") for folder in (tmp_path, SAMPLE_DIR))
-    assert built.drop(columns="geometry").equals(shipped.drop(columns="geometry"))
-    assert built.geometry.geom_equals_exact(shipped.geometry, 1e-9).all()
+    plugins.write_period2(SAMPLE_DIR, tmp_path)
+    for folder in ("", plugins.PERIOD2):
+        for name in ("schools.csv", "housing.csv", "transformers.csv", "profile_all.toml"):
+            assert (tmp_path / folder / name).read_bytes() == (SAMPLE_DIR / folder / name).read_bytes(), (folder, name)
+        built, shipped = (pyogrio.read_dataframe(root / folder / "power_lines.gpkg") for root in (tmp_path, SAMPLE_DIR))
+        assert built.drop(columns="geometry").equals(shipped.drop(columns="geometry"))
+        assert built.geometry.geom_equals_exact(shipped.geometry, 1e-9).all()
+
+
+def test_period2_households_of_the_merged_villages_under_their_new_code():
+    """2026/housing.csv: period 1's households, those of the two merged villages listed under
+    the new code, one household added (the house appraised grade D in 2026)."""
+    from layers.sample import period2
+
+    first, later = (pd.read_csv(folder / "housing.csv", dtype=str) for folder in (SAMPLE_DIR, SAMPLE_DIR / "2026"))
+    assert not later["village_code"].isin(period2.MERGED).any()
+    assert (later["village_code"] == period2.MERGED_INTO).sum() == first["village_code"].isin(period2.MERGED).sum()
+    assert len(later) == len(first) + 1 and later["户编号"].is_unique
 
 
 @pytest.fixture(scope="module")

@@ -94,6 +94,26 @@ CHANGES = [
              f"merged with {other} into {MERGED_INTO} ({MERGED_NAME}); the scheme serving both "
              "(双坝村集中供水工程) upgraded: supply reliability 91.7% -> 96.5%")
       for code, other in (MERGED, MERGED[::-1])),
+    # the optional standards (issue 21): their files are made by plugins.py, which applies these
+    Change("school_built", "522326101213", "school", "fails", "meets", "closed",
+           "a village primary school (纳沙村小学) built 250 m from the seat; the nearest was 5,105 m"),
+    Change("school_point_upgraded", "522326003205", "school", "basic", "meets", "closed",
+           "纳坝村教学点 extended to a full primary school (type 教学点 -> 小学)"),
+    Change("school_unchanged", "522326102205", "school", "fails", "fails", "persisting",
+           "no school built: the nearest primary school still 5,050 m from the seat"),
+    *(Change("housing_renovated", code, "housing", "fails", "meets", "closed",
+             f"its unrenovated {what} renovated (改造情况 未改造 -> 已改造)")
+      for code, what in (("522326107221", "grade-C houses (2)"), ("522326109001", "grade-D house"))),
+    Change("housing_new_appraisal", "522326104204", "housing", "meets", "fails", "new",
+           "a house appraised grade D in 2026 (a household added to the ledger, not yet renovated)"),
+    Change("housing_unchanged", "522326206201", "housing", "fails", "fails", "persisting",
+           "its grade-D house still not renovated"),
+    Change("electricity_new_transformer", "522326111209", "electricity", "fails", "meets", "closed",
+           "a three-phase 200 kVA transformer (边坝村2号台区) installed 150 m from the seat; the nearest was 1,129 m"),
+    Change("electricity_three_phase", "522326110202", "electricity", "basic", "meets", "closed",
+           "纳岸村1号台区 upgraded from single-phase to three-phase (动力电)"),
+    Change("electricity_unchanged", "522326105210", "electricity", "fails", "fails", "persisting",
+           "nothing built: the nearest transformer still 1,254 m from the seat"),
 ]
 
 ROADS = {   # village: (surface, width_m) of its spur from the seat; the near case: the gravel stretch

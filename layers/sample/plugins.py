@@ -15,6 +15,12 @@ Every value is made up, like the rest of the sample:
 - transformers.csv and power_lines.gpkg: a 配电台区 near most seats (a fifth single-phase,
   two without recorded phases, a few of low supply reliability, some too far) and 10 kV
   lines along the asphalt roads.
+
+Period 2 (2026/, with 2026/profile_all.toml) is period 1's files a year later with the changes
+listed in period2.CHANGES (and so in 2026/cases.json): a school built, a teaching point made a
+primary school, houses renovated, a house newly appraised grade D, a transformer installed,
+one made three-phase; the merged villages' households listed under their new code. The
+10 kV lines stay as they were (the roads paved in period 2 carry no new line).
 """
 
 from __future__ import annotations
@@ -29,11 +35,13 @@ import pyogrio
 import shapely
 from pyproj import Transformer
 
+from . import period2
 from .shapes import GEOGRAPHIC, METRIC
 
 HERE = Path(__file__).parent
 SEED = 522326 + 21   # issue 21; independent of generate.SEED's draws
 FILES = ("schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "profile_all.toml")
+PERIOD2 = "2026"                # period 2's folder, as generate.PERIOD2
 
 PLUGIN_SECTIONS = """
 # The optional standards (义务教育, 住房安全, 电网), their layers made by plugins.py
@@ -158,6 +166,89 @@ def power_lines(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                             geometry=lines, crs=METRIC).to_crs(GEOGRAPHIC)
 
 
+def _changed(case: str) -> list[str]:
+    """The period-1 codes of the villages of one case of period2.CHANGES."""
+    codes = [c.code for c in period2.CHANGES if c.case == case]
+    if not codes:
+        raise RuntimeError(f"period 2: no case {case!r} in period2.CHANGES")
+    return codes
+
+
+def _short(name: str) -> str:
+    return name.replace("村民委员会", "").replace("居民委员会", "")
+
+
+def _row(table: pd.DataFrame, column: str, value: str, what: str) -> int:
+    rows = np.flatnonzero((table[column] == value).to_numpy())
+    if len(rows) != 1:
+        raise RuntimeError(f"period 2: expected one {what} {value!r}, found {len(rows)}; the period-1 data moved")
+    return int(table.index[rows[0]])
+
+
+def _near_seat(seats: pd.DataFrame, code: str, east_m: float) -> tuple[float, float]:
+    seat = seats[seats["village_code"] == code]
+    xy = _metric(seat["lon"].to_numpy(float), seat["lat"].to_numpy(float)) + [east_m, 0.0]
+    return tuple(_lonlat(xy)[0])
+
+
+def schools2(schools: pd.DataFrame, names: dict[str, str], seats: pd.DataFrame) -> pd.DataFrame:
+    schools = schools.copy()
+    point = _row(schools, "name", f"{names[_changed('school_point_upgraded')[0]]}教学点", "school")
+    schools.loc[point, ["name", "type"]] = [schools.loc[point, "name"].replace("教学点", "小学"), "小学"]
+    code = _changed("school_built")[0]
+    lon, lat = _near_seat(seats, code, 250.0)
+    built = pd.DataFrame([dict(name=f"{names[code]}小学", type="小学", boarding="否", lon=lon, lat=lat)])
+    return pd.concat([schools, built], ignore_index=True)
+
+
+def housing2(housing: pd.DataFrame) -> pd.DataFrame:
+    housing = housing.copy()
+    renovated = housing["village_code"].isin(_changed("housing_renovated")) & (housing["改造情况"] == "未改造")
+    housing.loc[renovated, "改造情况"] = "已改造"
+    code = _changed("housing_new_appraisal")[0]
+    number = f"H{code[-6:]}{int((housing['village_code'] == code).sum()) + 1:02d}"
+    added = pd.DataFrame([dict(village_code=code, 户编号=number, 鉴定等级="D", 改造情况="未改造")])
+    at = int(np.flatnonzero((housing["village_code"] == code).to_numpy())[-1]) + 1
+    housing = pd.concat([housing.iloc[:at], added, housing.iloc[at:]], ignore_index=True)
+    housing["village_code"] = housing["village_code"].where(~housing["village_code"].isin(period2.MERGED),
+                                                            period2.MERGED_INTO)
+    return housing
+
+
+def transformers2(table: pd.DataFrame, names: dict[str, str], seats: pd.DataFrame) -> pd.DataFrame:
+    table = table.copy()
+    upgraded = _row(table, "name", f"{names[_changed('electricity_three_phase')[0]]}1号台区", "transformer")
+    table.loc[upgraded, "phases"] = "三相"
+    code = _changed("electricity_new_transformer")[0]
+    lon, lat = _near_seat(seats, code, 150.0)
+    added = pd.DataFrame([dict(name=f"{names[code]}2号台区", kva=200, phases="三相", reliability=99.92,
+                               lon=lon, lat=lat)])
+    return pd.concat([table, added], ignore_index=True)
+
+
+def write_period2(source: Path = HERE, out: Path = HERE) -> list[Path]:
+    """Period 2's files of the optional standards into ``out``/2026: period 1's (in ``out``,
+    as ``write`` made them) with the changes of period2.CHANGES (the villages and seats of
+    period 1 and period 2's profile.toml read from ``source``), and its profile_all.toml."""
+    first, later = out, out / PERIOD2
+    later.mkdir(parents=True, exist_ok=True)
+    villages = pyogrio.read_dataframe(source / "villages.gpkg", layer="villages", read_geometry=False)
+    names = {code: _short(name) for code, name in zip(villages["village_code"], villages["village_name"])}
+    seats = pd.read_csv(source / "seats.csv", dtype={"village_code": str})
+    read = dict(dtype={"village_code": str}, keep_default_na=False)
+    schools2(pd.read_csv(first / "schools.csv", **read), names, seats).to_csv(
+        later / "schools.csv", index=False, encoding="utf-8")
+    housing2(pd.read_csv(first / "housing.csv", **read)).to_csv(later / "housing.csv", index=False, encoding="utf-8")
+    transformers2(pd.read_csv(first / "transformers.csv", **read), names, seats).to_csv(
+        later / "transformers.csv", index=False, encoding="utf-8")
+    (later / "power_lines.gpkg").unlink(missing_ok=True)
+    pyogrio.write_dataframe(pyogrio.read_dataframe(first / "power_lines.gpkg"), later / "power_lines.gpkg",
+                            layer="power_lines")
+    profile = (source / PERIOD2 / "profile.toml").read_text(encoding="utf-8")
+    (later / "profile_all.toml").write_text(profile.rstrip("\n") + "\n" + PLUGIN_SECTIONS, encoding="utf-8")
+    return [later / name for name in FILES]
+
+
 def write(source: Path = HERE, out: Path = HERE) -> list[Path]:
     """The optional standards' files of period 1 (in ``source``) into ``out``."""
     rng = np.random.default_rng(SEED)
@@ -179,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m layers.sample.plugins", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: the package folder)")
     args = parser.parse_args(argv)
-    for path in write(HERE, args.out):
+    for path in [*write(HERE, args.out), *write_period2(HERE, args.out)]:
         print(f"{path.stat().st_size:>9,d}  {path}")
 
 
