@@ -308,9 +308,11 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
         # then open demo-output/index.html in a browser
         covermap demo demo-en --lang en
         covermap demo --osm demo-osm
-    Writes OUTDIR/2025 and OUTDIR/2026 (each the outputs of covermap run; 2026 read
-    the ledger layers/sample/ledger_2025.xlsx), OUTDIR/changes (covermap compare, with the
-    sample's code-change table) and OUTDIR/index.html, which links them. With --osm:
+    Writes OUTDIR/2025 and OUTDIR/2026 (each the outputs of covermap run of the
+    period's profile_all.toml: the five standards and the optional school, housing and
+    electricity; 2026 read the ledger layers/sample/ledger_2025.xlsx), OUTDIR/changes
+    (covermap compare, with the sample's code-change table) and OUTDIR/index.html, which
+    links them. With --osm:
     OUTDIR/osm (covermap osm of the real extract, with require_connected and
     [standards.care] added to its profile), OUTDIR/results (covermap run) and
     OUTDIR/README.txt; the data are (c) OpenStreetMap contributors, ODbL 1.0, and so is
@@ -322,7 +324,7 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
     from gis.errors import OutputError
     from layers.changes import write_comparison
     from layers.compare import summary_line
-    from layers.sample import SAMPLE_DIR, profile_path
+    from layers.sample import SAMPLE_DIR
     from layers.profile import load_profile
     from layers.steps import CYCLE_TITLE, OPEN_PAGE, PERIOD, SAMPLE_PROBLEMS
     from layers.changebook import NAMES
@@ -337,8 +339,9 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
     console = _console()
     if console is not None:
         console.hide = lambda record: hasattr(record, "finding") and not hidden.append(record)
-    periods = (("2025", profile_path(), None), ("2026", SAMPLE_DIR / "2026" / "profile.toml",
-                                                SAMPLE_DIR / "ledger_2025.xlsx"))
+    # profile_all.toml: profile.toml with the optional standards' tables (layers/sample/plugins.py)
+    periods = (("2025", SAMPLE_DIR / "profile_all.toml", None),
+               ("2026", SAMPLE_DIR / "2026" / "profile_all.toml", SAMPLE_DIR / "ledger_2025.xlsx"))
     done, found = [], 0
     try:
         for name, profile, ledger in periods:
@@ -363,27 +366,33 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
     ledger_line = done[-1][2][1] if len(done[-1][2]) > 1 else None
     try:
         write_cycle_page(landing, CYCLE_TITLE.format(profile.lang, name=profile.name), pages, ledger_line,
-                         pages[-1], changed, "changes", files, comparison.trend, lang=profile.lang)
+                         pages[-1], changed, "changes", files, comparison.trend, lang=profile.lang,
+                         extra=_compared_extra(comparison))
     except OSError as exc:
         raise OutputError(f"{landing}: cannot be written ({exc.strerror or exc})") from exc
     if found:
-        log.info(SAMPLE_PROBLEMS.format(console.lang, n=found, profile=profile_path()))
+        log.info(SAMPLE_PROBLEMS.format(console.lang, n=found, profile=periods[0][1]))
     click.echo(OPEN_PAGE.format(profile.lang, page=landing))
+
+
+def _compared_extra(comparison) -> tuple:
+    """The optional standards compared, as the pages draw them (the registry's words): those
+    with a change, or a bureau of their own in the trend."""
+    from layers.standards import BUREAUS, OPTIONAL, drawn
+    from maps.extra import from_plain
+
+    changed = set(comparison.changes["standard"].astype(str))
+    bureaus = set(comparison.trend["bureau"].astype(str)) - {bureau.key for bureau in BUREAUS}
+    return tuple(from_plain(drawn(s, None, comparison.lang)) for s in OPTIONAL
+                 if s.key in changed or s.bureau in bureaus)
 
 
 def _comparison_pages(folder: Path, comparison) -> list[str]:
     """changes.html (when the runs have polygons) and trend.html: folium is loaded only here."""
-    from layers.standards import BUREAUS, OPTIONAL, drawn
     from maps.changes import write_change_map
-    from maps.extra import from_plain
     from maps.trend import write_trend_page
 
-    # the optional standards compared, as the pages draw them (the registry's words): those
-    # with a change, or a bureau of their own in the trend
-    changed = set(comparison.changes["standard"].astype(str))
-    bureaus = set(comparison.trend["bureau"].astype(str)) - {bureau.key for bureau in BUREAUS}
-    extra = tuple(from_plain(drawn(s, None, comparison.lang)) for s in OPTIONAL
-                  if s.key in changed or s.bureau in bureaus)
+    extra = _compared_extra(comparison)
     written = []
     if comparison.shapes is not None and write_change_map(folder / "changes.html", comparison.shapes,
                                                           lang=comparison.lang, title=comparison.title, extra=extra):

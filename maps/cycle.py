@@ -42,9 +42,10 @@ class Period:
 
 def write_cycle_page(path: str | os.PathLike, title: str, periods: list[Period], ledger: str | None,
                      ledger_period: Period | None, changes: str, changes_folder: str, changes_files: dict[str, str],
-                     trend: pd.DataFrame, lang: str = "zh") -> Path:
+                     trend: pd.DataFrame, lang: str = "zh", extra: tuple = ()) -> Path:
     """The page at ``path``: ``changes_files`` maps "change_map", "change_book", "trend_page"
-    to file names inside ``changes_folder`` (those written)."""
+    to file names inside ``changes_folder`` (those written); ``extra``: the optional
+    standards compared (maps.extra), whose bureaus the trend holds."""
     w = WORDS[lang]
     path = Path(path)
 
@@ -78,7 +79,7 @@ svg {{ max-width: 100%; height: auto; }}
 {ledger_part}
 <h2>{escape(w['changes'])}</h2><p>{escape(changes)}</p><p>{change_links}</p>
 <h2>{escape(w['trend'])}</h2>
-{trend_svg(trend, lang)}
+{trend_svg(trend, lang, extra)}
 <p class="note">{escape(w['note'])}</p>
 </body></html>
 """

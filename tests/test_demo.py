@@ -33,8 +33,28 @@ def test_demo_writes_every_output(demo_dir):
     gaps = pd.read_csv(demo_dir / "gaps.csv", dtype={"village_code": str}, encoding="utf-8-sig")
     assert len(gaps) == int(villages["gap_count"].sum())
     record = json.loads((demo_dir / "run.json").read_text(encoding="utf-8"))
-    assert record["villages"] == 171 and len(record["inputs"]) == 7
+    # the five standards' 7 inputs and the optional standards' 4 (schools, housing, transformers, power_lines)
+    assert record["villages"] == 171 and len(record["inputs"]) == 7 + 4
     assert sum(record["verdicts"]["road"].values()) == 171
+
+
+def test_demo_shows_the_optional_standards_in_both_periods(demo_cycle):
+    """school, housing and electricity (issue 21): their bureau maps, linked from each period's
+    index, and their workbook sheets, in both periods."""
+    from openpyxl import load_workbook
+
+    out, _ = demo_cycle
+    for period in ("2025", "2026"):
+        index = (out / period / "index.html").read_text(encoding="utf-8")
+        for bureau in ("education", "housing", "power"):
+            assert (out / period / f"map_{bureau}.html").is_file() and f"map_{bureau}.html" in index, (period, bureau)
+        sheets = load_workbook(out / period / "问题清单.xlsx", read_only=True).sheetnames
+        assert {"教育局", "住建局", "供电公司"} <= set(sheets), period
+    # the comparison and the landing page's trend take them too
+    assert {"教育局", "住建局", "供电公司"} <= set(load_workbook(out / "changes" / "变化清单.xlsx", read_only=True).sheetnames)
+    assert "义务教育" in (out / "changes" / "changes.html").read_text(encoding="utf-8")
+    landing = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f'data-bureau="{bureau}"' in landing for bureau in ("education", "housing", "power"))
 
 
 def test_demo_map_opens_offline_and_shows_the_villages(demo_dir, offline_page):
@@ -59,10 +79,18 @@ def test_demo_shows_the_whole_cycle(demo_cycle):
 
     out, printed = demo_cycle
     lines = printed.strip().splitlines()
-    assert lines[0].startswith("171 个村，85 项不达标") and lines[0].endswith(str(out / "2025"))
-    assert lines[1].startswith("170 个村，") and lines[1].endswith(str(out / "2026"))   # two villages merged
+    # the five standards' 85 unchanged, plus the optional ones' (profile_all.toml): school 26,
+    # housing 22, electricity 16 in 2025; in 2026 one of each closed and a house newly appraised
+    # grade D (2026/cases.json): school 25, housing 22 - 2 + 1 = 21, electricity 15
+    assert lines[0].startswith("171 个村，149 项不达标（硬化路 4、饮水安全 27、村卫生室 30、4G覆盖 3、光纤宽带 21、"
+                               "义务教育 26、住房安全 22、电网 16），42 项无数据") and lines[0].endswith(str(out / "2025"))
+    assert lines[1].startswith("170 个村，123 项不达标（硬化路 1、饮水安全 16、村卫生室 27、4G覆盖 2、光纤宽带 16、"
+                               "义务教育 25、住房安全 21、电网 15）") and lines[1].endswith(str(out / "2026"))  # two merged
+    # the ledger is the five standards' workbook as filled in (its four bureau sheets): as before
     assert lines[2].startswith("台账核查（85 条）：账实不符 7、逾期 10、未填整改措施 5")
-    assert lines[3].startswith("已销号 23、新增 2、仍未解决 ") and "好转 5" in lines[3]
+    # closed: the five's 23 and the optional ones' 6 (a school built, a teaching point made a primary
+    # school, two villages' houses renovated, a transformer installed, one made three-phase); new: 2 + 1
+    assert lines[3].startswith("已销号 29、新增 3、仍未解决 ") and "好转 5" in lines[3]
     assert lines[-1] == f"在浏览器中打开 {out / 'index.html'}"
     expected = json.loads((SAMPLE_DIR / "ledger_cases.json").read_text(encoding="utf-8"))
     ledger = pd.read_csv(out / "2026" / "ledger.csv", dtype={"village_code": str})
@@ -71,6 +99,8 @@ def test_demo_shows_the_whole_cycle(demo_cycle):
         assert found[(case["village_code"], case["standard"])] == case["finding"], case
     record = json.loads((out / "changes" / "changes.json").read_text(encoding="utf-8"))
     assert record["counts"]["transport"]["closed"] == 3 and record["counts"]["water"]["new"] == 1
+    assert record["counts"]["education"]["closed"] == 2 and record["counts"]["housing"]["new"] == 1
+    assert record["counts"]["power"]["closed"] == 2
     assert [run["as_of"] for run in record["runs"]] == ["2025-12-31", "2026-11-30"]
     assert {"changes.html", "trend.html", "变化清单.xlsx"} <= set(record["outputs"])
 
@@ -82,8 +112,9 @@ def test_demo_landing_page_links_every_output_and_opens_offline(demo_cycle, offl
     assert len(links) == 9 and all((out / link).is_file() for link in links), links
     page = offline_page.page
     page.goto((out / "index.html").as_uri(), wait_until="load")
-    assert page.locator("svg polyline, svg path").count() >= 4   # the trend's lines, one per bureau
+    assert page.locator("svg polyline, svg path").count() >= 7   # the trend's lines, one per bureau
     assert "账实不符 7" in page.inner_text("body")
-    for name in ("changes/changes.html", "changes/trend.html", "2026/index.html"):
+    for name in ("changes/changes.html", "changes/trend.html", "2026/index.html", "2026/map_education.html",
+                 "2026/map_housing.html", "2026/map_power.html"):
         page.goto((out / name).as_uri(), wait_until="load")
     assert offline_page.problems() == []

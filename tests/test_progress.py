@@ -77,7 +77,7 @@ def test_demo_notes_its_deliberate_problems_instead_of_warning(tmp_path, logging
     result = run("demo", tmp_path / "demo")
     assert "warning" not in result.stderr.lower()
     note = result.stderr.splitlines()[-1]
-    assert "样例县有意设置了 1 处数据问题" in note and "covermap check" in note and "profile.toml" in note
+    assert "样例县有意设置了 1 处数据问题" in note and "covermap check" in note and "profile_all.toml" in note
     lines = result.stderr.splitlines()
     # each period's steps after a line naming it: 2025-12-31, then 2026-11-30 with the ledger read back
     assert [line for line in lines if "的数据 → " in line] == [f"2025-12-31 的数据 → {tmp_path / 'demo' / '2025'}",

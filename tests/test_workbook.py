@@ -29,6 +29,8 @@ LISTED_ZH = ["序号", "乡镇", "行政村", "村代码", "问题", "现状值"
              "首次列入"]
 FILL_ZH = ["责任单位", "整改措施", "计划完成时间", "实际完成时间", "备注"]
 BUREAUS_ZH = {"transport": "交通运输局", "water": "水利局", "health": "卫生健康局", "telecom": "通信管理"}
+# the demo runs the optional standards too (profile_all.toml): their bureaus' sheets follow the four
+OPTIONAL_ZH = {"education": "教育局", "housing": "住建局", "power": "供电公司"}
 TEXT = {"village_code": str, "township_code": str}
 
 
@@ -63,7 +65,7 @@ def test_demo_writes_the_workbook_and_lists_it(demo):
     assert "问题清单.xlsx" in record["outputs"]
     assert record["seconds"]["write workbook"] >= 0
     book = load_workbook(demo / "问题清单.xlsx")
-    assert book.sheetnames == ["汇总", "交通运输局", "水利局", "卫生健康局", "通信管理", "无数据", "账实不符"]
+    assert book.sheetnames == ["汇总", *BUREAUS_ZH.values(), *OPTIONAL_ZH.values(), "无数据", "账实不符"]
 
 
 def test_bureau_sheets_are_the_gap_list_in_priority_order(demo):
@@ -71,7 +73,7 @@ def test_bureau_sheets_are_the_gap_list_in_priority_order(demo):
     book = load_workbook(demo / "问题清单.xlsx")
     as_of = json.loads((demo / "run.json").read_text(encoding="utf-8"))["as_of"]
     seen = 0
-    for bureau, title in BUREAUS_ZH.items():
+    for bureau, title in {**BUREAUS_ZH, **OPTIONAL_ZH}.items():
         sheet = book[title]
         assert _header(sheet) == LISTED_ZH + FILL_ZH
         expected = gaps[gaps["bureau"] == bureau].reset_index(drop=True)
@@ -146,7 +148,7 @@ def test_sheets_are_set_up_for_a_clerk(demo):
         assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         caption = sheet["A1"].value
-        assert "profile.toml" in caption and "villages.gpkg" in caption and f"{today} 生成" in caption
+        assert "profile_all.toml" in caption and "villages.gpkg" in caption and f"{today} 生成" in caption
     # widths fitted to Chinese text: a CJK character counts two
     sheet = book["交通运输局"]
     names = [row[2] for row in _data(sheet)]
@@ -169,7 +171,8 @@ def test_summary_counts_per_township_with_a_total(demo):
     assert total[2] == len(villages)
     assert total[3] == int((villages["gap_count"] > 0).sum())
     assert list(total[4:]) == [int((villages[f"{key}_verdict"] == "fails").sum())
-                               for key in ("road", "water", "clinic", "net4g", "fibre")]
+                               for key in ("road", "water", "clinic", "net4g", "fibre", "school", "housing",
+                                           "electricity")]
 
 
 def test_no_data_and_consistency_sheets(demo):
@@ -179,7 +182,7 @@ def test_no_data_and_consistency_sheets(demo):
     assert _header(book["无数据"]) == ["序号", "乡镇", "行政村", "村代码", "问题", "部门", "原因"]
     assert [row[3] for row in rows] == no_data["village_code"].tolist()
     assert [row[6] for row in rows] == no_data["reason"].tolist()
-    assert {row[5] for row in rows} <= set(BUREAUS_ZH.values())
+    assert {row[5] for row in rows} <= {*BUREAUS_ZH.values(), "教育局", "住房和城乡建设局", "供电公司"}   # names
     assert _data(book["账实不符"]) == []   # the sample maps no ledger columns
     assert _header(book["账实不符"])[4:] == ["部门", "核对项", "台账记载", "地图所示", "台账文件"]
 
@@ -197,7 +200,8 @@ def test_english_workbook(tmp_path):
     out = out / "2025"
     assert not (out / "问题清单.xlsx").exists()
     book = load_workbook(out / "problem_list.xlsx")
-    assert book.sheetnames == ["Summary", "Transport", "Water", "Health", "Telecom", "No data", "Ledger mismatches"]
+    assert book.sheetnames == ["Summary", "Transport", "Water", "Health", "Telecom", "Education", "Housing", "Power",
+                               "No data", "Ledger mismatches"]
     header = _header(book["Transport"])
     assert header[-5:] == [fill.en for fill in FILL_IN_COLUMNS]
     assert header[3] == "Village code"
