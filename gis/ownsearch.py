@@ -38,6 +38,9 @@ class Around:
         w = np.r_[weight[e.forward], weight[e.backward], net.connector_s, net.connector_s]
         self.u, self.v, self.w = _shortest_arcs(u, v, w, graph.node_count)
         self.start = np.r_[0, np.cumsum(np.bincount(self.u, minlength=graph.node_count))]
+        # the arcs by their head: the nodes a search on the reversed graph goes on to
+        self.in_start = np.r_[0, np.cumsum(np.bincount(self.v, minlength=graph.node_count))]
+        self.in_u = self.u[np.argsort(self.v, kind="stable")]
         self.length = e.length   # computed once (a property of the edges)
         self.box = (graph.nodes_xy.min(axis=0), graph.nodes_xy.max(axis=0)) if graph.node_count else None
         paces = np.r_[net.pace, net.connector_s / np.maximum(graph._connector_m, QUANTUM_M)]
@@ -54,9 +57,12 @@ class Around:
         tail = self.net.graph.nodes_xy[self.net.graph.edges.tail[target_edge]]
         return float(np.maximum(np.abs(self.box[0] - tail), np.abs(self.box[1] - tail)).max()) * self.fastest
 
-    def search(self, s: Attached, rows: np.ndarray, t: Attached, target: int, limit: float) -> np.ndarray:
+    def search(self, s: Attached, rows: np.ndarray, t: Attached, target: int,
+               limit: float) -> tuple[np.ndarray, bool]:
         """The weight from each of ``rows``' sources to ``target`` (both legs at the walking
-        pace), NaN where it is more than ``limit`` (the source's own leg not counted)."""
+        pace), NaN where it is more than ``limit`` (the source's own leg not counted); and
+        whether the search reached every node that can reach the target (then a NaN is a
+        source that cannot, and no larger limit would find it)."""
         net, e = self.net, self.net.graph.edges
         te, to, tw = t.edge[target], t.offset_m[target], t.walk_m[target] * net.walk_pace
         centre = net.graph.nodes_xy[e.tail[te]]
@@ -72,7 +78,7 @@ class Around:
         finally:
             self.local[nodes] = -1
 
-    def _within(self, s, rows, te, to, tw, nodes, limit) -> np.ndarray:
+    def _within(self, s, rows, te, to, tw, nodes, limit) -> tuple[np.ndarray, bool]:
         net, e, local = self.net, self.net.graph.edges, self.local
         k = len(nodes)
         count = self.start[nodes + 1] - self.start[nodes]
@@ -105,7 +111,16 @@ class Around:
         ahead = to - so[on]
         along = np.where((ahead >= 0) & e.forward[te], ahead, np.where((ahead <= 0) & e.backward[te], -ahead, np.inf))
         best[on] = np.minimum(best[on], along * p + tw)
-        return np.where(best <= limit, best, np.nan)
+        # closed: the target's edge ends are reached, and every node an arc leads from to a
+        # reached node is too (inside the part, within the limit), so the reached nodes are
+        # all that can reach the target
+        reached = nodes[np.isfinite(dist[:k])]
+        count = self.in_start[reached + 1] - self.in_start[reached]
+        arcs = np.repeat(self.in_start[reached] - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(count.sum())
+        closed = bool(np.isfinite(dist[local[self.in_u[arcs]]]).all() and np.isfinite(dist[ends]).all())
+        if closed:   # every node's weight is its own, not cut by the limit: every way is found
+            return np.where(np.isfinite(best), best, np.nan), True
+        return np.where(best <= limit, best, np.nan), False
 
 
 def the_rest(graph: RoadGraph, s: Attached, t: Attached, own: np.ndarray, todo: np.ndarray):
@@ -132,19 +147,21 @@ def first_limit_m(graph: RoadGraph, s: Attached, t: Attached, rows: np.ndarray, 
 
 
 def bounded(search, rows: np.ndarray, first: float, cap: float) -> np.ndarray:
-    """``search(rows, limit)`` (a value a row, NaN where none is within ``limit``) for the
-    ``rows``, the limit growing fourfold from ``first`` until every row is found or it
-    passes ``cap``, where one search without a limit decides the rest: each answer is
-    exact, since a search with a limit finds every way within it."""
+    """``search(rows, limit)`` (a value a row, NaN where none is within ``limit``; and
+    whether nothing more can be found) for the ``rows``, the limit growing fourfold from
+    ``first`` until every row is found, nothing more can be, or it passes ``cap``, where
+    one search without a limit decides the rest: each answer is exact, since a search with
+    a limit finds every way within it."""
     out = np.full(len(rows), np.nan)
     todo, limit = np.arange(len(rows)), first
     while len(todo):
         limit = np.inf if limit >= cap else limit
-        found = np.asarray(search(rows[todo], limit), dtype=float)
+        found, closed = search(rows[todo], limit)
+        found = np.asarray(found, dtype=float)
         ok = np.isfinite(found)
         out[todo[ok]] = found[ok]
         todo = todo[~ok]
-        if limit == np.inf:
+        if limit == np.inf or closed:
             break
         limit *= 4.0
     return out

@@ -186,6 +186,10 @@ def test_a_seat_across_the_river_is_searched_farther_until_found():
 
     def search(rows, limit):
         calls.append(limit)
-        return np.where(limit >= 20100, 20100.0, np.nan) * np.ones(len(rows))
+        return np.where(limit >= 20100, 20100.0, np.nan) * np.ones(len(rows)), False
     assert ownsearch.bounded(search, np.array([0]), 4000.0, 1e6)[0] == 20100
     assert calls == [4000.0, 16000.0, 64000.0]
+    # a one-way road away from the seat: the search from it reaches everything that can
+    # reach it at the first limit, and stops there
+    one_way = roads.assign(oneway=["-1"] * 20 + ["no"] * 21)
+    assert np.isnan(routes.to_own_target(roadgraph.build(one_way), seat, towns, [0])["network_m"].iloc[0])
