@@ -248,6 +248,7 @@ class _Listings:
         longest = {key: _display(c[key]) for key in ("township", "village", "code", "old_code", "problem", "change",
                                                      "old_verdict", "new_verdict", "new_reason", "old_reason",
                                                      "settings")}
+        self.shown = {key: longest[key] for key in ("new_reason", "old_reason")}   # for the rows' heights
         magnitude = np.fmax(np.abs(_shown(c["old_value"], c["shares"])), np.abs(_shown(c["new_value"], c["shares"])))
         out = []
         for k in range(len(self.sheet_names)):
@@ -299,7 +300,7 @@ class _Listings:
         cells = [_number_cells("A", at, pc.cast(pa.array(number), pa.string()), ids[None])]
         for letter, key in zip("BCDEFGHI", ("township", "village", "code", "old_code", "problem", "change",
                                              "old_verdict", "new_verdict")):
-            cells.append(_text_cells(letter, at, c[key].take(take), ids[None], self.escapes[key]))
+            cells.append(_text_cells(letter, at, _taken(c[key], take), ids[None], self.escapes[key]))
         metres = c["metres"][self.order[start:stop]]
         styles = pc.if_else(pa.array(shares), ids["percent"], pc.if_else(pa.array(metres), ids["metres"], ids[None]))
         for letter, side in (("J", "old_value"), ("K", "new_value")):
@@ -307,12 +308,11 @@ class _Listings:
         lines = np.ones(stop - start, dtype=np.int64)
         ranks = self.rank[self.order[start:stop]]   # the wrapped columns' widths: those of the rows' bureau
         for letter, key, k in (("L", "new_reason", 11), ("M", "old_reason", 12)):
-            text = c[key].take(take)
-            cells.append(_text_cells(letter, at, text, ids["wrap"], self.escapes[key]))
+            cells.append(_text_cells(letter, at, _taken(c[key], take), ids["wrap"], self.escapes[key]))
             widths = np.array([self.columns[b][k].width for b in range(len(self.sheet_names))])[ranks]
             per_line = np.maximum(widths - 1.0, 1.0) * 0.9
-            lines = np.maximum(lines, np.ceil(_display(text) / per_line).astype(np.int64))
-        cells.append(_text_cells("N", at, c["settings"].take(take), ids[None], self.escapes["settings"]))
+            lines = np.maximum(lines, np.ceil(self.shown[key][self.order[start:stop]] / per_line).astype(np.int64))
+        cells.append(_text_cells("N", at, _taken(c["settings"], take), ids[None], self.escapes["settings"]))
         high = pc.binary_join_element_wise(' ht="', pc.cast(pa.array(_height(lines)), pa.string()),
                                            '" customHeight="1"', "")
         high = pc.if_else(pa.array(lines > 1), high, "")
@@ -328,15 +328,25 @@ def _height(lines: np.ndarray) -> np.ndarray:
 
 
 def _arrow(series: pd.Series) -> pa.Array:
-    """A column of text as one Arrow array (missing values null)."""
-    values = pa.array(series.array if isinstance(series.dtype, pd.StringDtype) else series.astype(object),
-                      type=pa.string(), from_pandas=True)
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    """A column of text as one Arrow array (missing values null): pandas' own Arrow array
+    where it holds one (no copy; large_string), else made."""
+    values = series.array._pa_array if isinstance(series.dtype, pd.StringDtype) and \
+        hasattr(series.array, "_pa_array") else pa.array(series.astype(object), type=pa.string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = values.cast(pa.string())
+    return values
 
 
 def _words(keys: pa.Array, words: dict[str, str]) -> pa.Array:
     """The word of each key (null where there is none)."""
     return pa.array(list(words.values()), type=pa.string()).take(pc.index_in(keys, pa.array(list(words), pa.string())))
+
+
+def _taken(text: pa.Array, rows: pa.Array) -> pa.Array:
+    """The cells at ``rows``, as text with 32-bit offsets (a block's, whatever the column's)."""
+    return text.take(rows).cast(pa.string())
 
 
 def _display(text: pa.Array) -> np.ndarray:
@@ -357,9 +367,23 @@ def _number_texts(raw: np.ndarray, shares: np.ndarray) -> pa.Array:
     whole = pc.cast(pa.array(np.rint(np.where(known & ~shares, raw, 0)).astype(np.int64)), pa.string())
     texts = np.full(len(raw), None, dtype=object)
     part = known & shares
-    texts[part] = [repr(round(v, 3)) for v in raw[part].tolist()]
+    texts[part] = _rounded_texts(raw[part])
     fractions = pa.array(texts, type=pa.string())
     return pc.if_else(pa.array(known & ~shares), whole, fractions)
+
+
+def _rounded_texts(values: np.ndarray) -> np.ndarray:
+    """``repr(round(v, 3))`` of each value: numpy's rounding (times 1,000, to the nearest
+    whole, divided) is Python's wherever the value times 1,000 is not within a millionth of a
+    half (there Python rounds; and from a million on); each distinct result written once."""
+    rounded = np.round(values, 3)
+    with np.errstate(invalid="ignore"):   # infinities: Python's
+        scaled = values * 1000.0
+        python = ~(np.abs(values) < 1e6) | (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    if python.any():
+        rounded[python] = [round(v, 3) for v in values[python].tolist()]
+    distinct, inverse = np.unique(rounded.view(np.int64), return_inverse=True)   # -0.0 apart from 0.0
+    return np.array([repr(v) for v in distinct.view(np.float64).tolist()], dtype=object)[inverse.reshape(-1)]
 
 
 def _text_cells(letter: str, at: pa.Array, text: pa.Array, style: str, escape: tuple[str, ...]) -> pa.Array:
@@ -384,11 +408,26 @@ def _number_cells(letter: str, at: pa.Array, text: pa.Array, style) -> pa.Array:
 
 def _escapes(text: pa.Array) -> tuple[str, ...]:
     """What a column of text needs to become XML character data: the characters of ``&<>``
-    it holds, and ``_CONTROL`` when it holds a control character XML cannot hold."""
-    if not pc.any(pc.match_substring_regex(text, _ANY)).as_py():   # the common case: one pass
+    it holds, and ``_CONTROL`` when it holds a control character XML cannot hold. Looked
+    for in the cells' UTF-8 bytes (where these characters are single bytes) a slice at a
+    time: a regular expression over each cell took four times as long."""
+    if len(text) == 0 or text.buffers()[2] is None:
         return ()
-    found = tuple(plain for plain in _ENTITIES if pc.any(pc.match_substring(text, plain)).as_py())
-    return found + ((_CONTROL,) if pc.any(pc.match_substring_regex(text, _CONTROL)).as_py() else ())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if pa.types.is_large_string(text.type) else np.int32)
+    first, last = int(offsets[text.offset]), int(offsets[text.offset + len(text)]) if len(text) else 0
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[first:last] if last > first else np.zeros(0, np.uint8)
+    found = set()
+    for start in range(0, len(data), _SLICE):
+        part = data[start:start + _SLICE]
+        found.update(plain for plain in _ENTITIES if plain not in found and (part == ord(plain)).any())
+        low = part[part < 0x20]
+        if len(low) and np.isin(low, _ALLOWED, invert=True).any():
+            found.add(_CONTROL)
+    return tuple(plain for plain in _ENTITIES if plain in found) + ((_CONTROL,) if _CONTROL in found else ())
+
+
+_SLICE = 1 << 24
+_ALLOWED = np.array([0x09, 0x0A, 0x0D], dtype=np.uint8)   # tab, line feed, carriage return: XML holds them
 
 
 def _escaped(text: pa.Array, escape: tuple[str, ...]) -> pa.Array:
@@ -404,7 +443,6 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}   # in this order
 
 
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-_ANY = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
 def _write(path: Path, sheets: list, lang: str, caption: str, frames: dict) -> None:
