@@ -27,9 +27,11 @@ new_code), and one setting changed (standards.roads.max_distance_m 500 -> 600, r
 verdicts following it). Both are made once and kept in ``--data`` (compare-<villages>-<seed>).
 
 Then ``covermap compare OLD NEW -o OUT --codes codes.csv --overwrite`` is timed end to end
-in a subprocess under ``/usr/bin/time -v`` (wall time and peak resident memory), and the
-same work is timed step by step in another fresh process (seconds and each step's own
-peak, the kernel's high-water mark restarted for each step).
+in a subprocess under ``/usr/bin/time -v`` (wall time, CPU time and the command's peak
+resident memory), its processes' memory together sampled meanwhile (compare writes
+changes.gpkg and changes.csv in a child process), and the same work is timed step by step,
+one after the other, in another fresh process (seconds and each step's own peak, the
+kernel's high-water mark restarted for each step).
 """
 
 from __future__ import annotations
@@ -312,31 +314,64 @@ def make_runs(country: Path, folder: Path, seed: int) -> dict:
 # -- timing --------------------------------------------------------------------------------
 
 def timed_command(folder: Path, out: Path, no_maps: bool = False) -> dict:
-    """``covermap compare`` end to end under /usr/bin/time -v: wall seconds and peak RSS (MB)."""
+    """``covermap compare`` end to end under /usr/bin/time -v: wall seconds, CPU seconds, the
+    command's own peak resident memory (MB) and the peak of its processes' together (the
+    child that writes changes.gpkg and changes.csv beside it included), sampled."""
     covermap = Path(sys.executable).with_name("covermap")
     command = ["/usr/bin/time", "-v", str(covermap), "-v", "compare", str(folder / "old"), str(folder / "new"),
                "-o", str(out), "--codes", str(folder / "codes.csv"), "--overwrite", *(["--no-maps"] if no_maps else [])]
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampled = _TreeSampler(process.pid)
+    stdout, stderr = process.communicate()
     wall = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(f"covermap compare failed:\n{done.stdout}\n{done.stderr}")
-    peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1)) / 1024
-    elapsed = re.search(r"Elapsed \(wall clock\) time.*: (.+)", done.stderr).group(1).strip()
-    user = float(re.search(r"User time \(seconds\): ([\d.]+)", done.stderr).group(1))
-    system = float(re.search(r"System time \(seconds\): ([\d.]+)", done.stderr).group(1))
-    # a forked child's memory (none today) adds to the process's: its peak growth and the pages
-    # it copied, as gis.child logs them
-    child = sum(float(mb) for mb in re.findall(r"in a child process, ([\d.]+) MB more memory", done.stderr))
+    sampled.stop()
+    if process.returncode:
+        raise SystemExit(f"covermap compare failed:\n{stdout}\n{stderr}")
+    # /usr/bin/time's maximum resident set size is the largest of the processes', not their sum
+    peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr).group(1)) / 1024
+    elapsed = re.search(r"Elapsed \(wall clock\) time.*: (.+)", stderr).group(1).strip()
+    user = float(re.search(r"User time \(seconds\): ([\d.]+)", stderr).group(1))
+    system = float(re.search(r"System time \(seconds\): ([\d.]+)", stderr).group(1))
+    child = sum(float(mb) for mb in re.findall(r"in a child process, ([\d.]+) MB more memory", stderr))
     return {"wall_s": round(wall, 2), "time_elapsed": elapsed, "cpu_s": round(user + system, 1),
-            "peak_mb": round(peak), "child_mb": round(child), "summary": done.stdout.strip().splitlines()[-1]}
+            "peak_mb": round(peak), "child_mb": round(child), "together_mb": round(sampled.peak_mb),
+            "summary": stdout.strip().splitlines()[-1]}
+
+
+class _TreeSampler:
+    """The resident memory of a process and its descendants together, every 50 ms on a
+    thread of its own; ``peak_mb`` the most seen."""
+
+    def __init__(self, pid: int):
+        import threading
+
+        self.pid, self.peak_mb, self._done = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(0.05):
+            pids, k, total = [self.pid], 0, 0.0
+            while k < len(pids):
+                try:
+                    pids += [int(p) for p in Path(f"/proc/{pids[k]}/task/{pids[k]}/children").read_text().split()]
+                    total += _status_mb("VmRSS", pids[k])
+                except OSError:
+                    pass
+                k += 1
+            self.peak_mb = max(self.peak_mb, total)
 
 
 def steps(folder: Path, out: Path, maps: bool) -> dict:
     """write_comparison's work step by step in this process: seconds, resident memory before
     and the step's own peak (MB)."""
     from gis.csvfile import write_csv
-    from layers import changebook, trend
+    from layers import changebook, changelayer, trend
     from layers import changes as ch
     from layers import compare as cmp
 
@@ -362,7 +397,8 @@ def steps(folder: Path, out: Path, maps: bool) -> dict:
     step("write changes.csv", lambda: write_csv(out / "changes.csv", changes))
     step("summary.csv", lambda: write_csv(out / "summary.csv", cmp.summary(changes, "zh")))
     step("write trend.csv", lambda: write_csv(out / "trend.csv", trends))
-    step("changes.gpkg", lambda: ch.write_changes_layer(out / "changes.gpkg", changes, old, new))
+    step("changes.gpkg", lambda: changelayer.write_layer(out / "changes.gpkg", changelayer._FrameRows(changes),
+                                                          old.folder, new.folder))
     step("变化清单.xlsx", lambda: changebook.write_changebook(out, changes, trends, (old.label, new.label), "zh"))
     if maps:
         shapes = step("polygons for the map", lambda: ch._on_polygons(changes, old, new))
@@ -374,9 +410,9 @@ def steps(folder: Path, out: Path, maps: bool) -> dict:
     return figures
 
 
-def _status_mb(field: str) -> float:
-    """A field of /proc/self/status (VmRSS, VmHWM) in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def _status_mb(field: str, pid: int | str = "self") -> float:
+    """A field of /proc/<pid>/status (VmRSS, VmHWM) in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return float(line.split()[1]) / 1024
     return float("nan")
@@ -417,13 +453,14 @@ def main(argv: list[str] | None = None) -> int:
     print("runs:", json.dumps(made, ensure_ascii=False))
     out = args.data / f"compare-{args.villages}-{args.seed}-changes"
     runs = [timed_command(folder, out, args.no_maps) for _ in range(args.repeat)]
-    walls = sorted(run["wall_s"] for run in runs)
-    peaks = sorted(run["peak_mb"] for run in runs)
+    def span(key: str) -> str:
+        values = sorted(run[key] for run in runs)
+        return f"{values[0]}" + (f"-{values[-1]}" if len(values) > 1 else "")
+
     print(f"covermap compare, {made['old_villages']:,} -> {made['new_villages']:,} villages: "
-          f"wall {walls[0]}" + (f"-{walls[-1]}" if len(walls) > 1 else "") + " s, "
-          f"peak {peaks[0]}" + (f"-{peaks[-1]}" if len(peaks) > 1 else "") + " MB"
-          + (f" + {runs[0]['child_mb']} MB in a child process" if runs[0]["child_mb"] else "")
-          + f", CPU {runs[0]['cpu_s']} s")
+          f"wall {span('wall_s')} s, CPU {span('cpu_s')} s, peak of its processes together {span('together_mb')} MB "
+          f"(the command's own {span('peak_mb')} MB"
+          + (f", the child's {span('child_mb')} MB" if runs[0]["child_mb"] else "") + ")")
     print("  " + runs[0]["summary"])
     print(f"  changes.csv {(out / 'changes.csv').stat().st_size / 1e6:.0f} MB, "
           f"changes.gpkg {(out / 'changes.gpkg').stat().st_size / 1e6:.0f} MB")
