@@ -86,8 +86,11 @@ def test_demo_shows_the_whole_cycle(demo_cycle):
                                "义务教育 26、住房安全 22、电网 16），42 项无数据") and lines[0].endswith(str(out / "2025"))
     assert lines[1].startswith("170 个村，123 项不达标（硬化路 1、饮水安全 16、村卫生室 27、4G覆盖 2、光纤宽带 16、"
                                "义务教育 25、住房安全 21、电网 15）") and lines[1].endswith(str(out / "2026"))  # two merged
-    # the ledger is the five standards' workbook as filled in (its four bureau sheets): as before
-    assert lines[2].startswith("台账核查（85 条）：账实不符 7、逾期 10、未填整改措施 5")
+    # the ledger is 2025's whole workbook as filled in (ledger_cases.json): the five standards' 85
+    # rows and the optional ones' 26 + 22 + 16 = 64; 账实不符 7 + 3, 逾期 10 + 3, 未填整改措施 5 + 3,
+    # 已核实销号 20 + 4 (纳沙村's school, 坡毛村's and 纳江社区's houses, 边坝村's transformer),
+    # 整改中 43 + (64 - 13)
+    assert lines[2].startswith("台账核查（149 条）：账实不符 10、逾期 13、未填整改措施 8、整改中 94、已核实销号 24")
     # closed: the five's 23 and the optional ones' 6 (a school built, a teaching point made a primary
     # school, two villages' houses renovated, a transformer installed, one made three-phase); new: 2 + 1
     assert lines[3].startswith("已销号 29、新增 3、仍未解决 ") and "好转 5" in lines[3]
@@ -95,8 +98,11 @@ def test_demo_shows_the_whole_cycle(demo_cycle):
     expected = json.loads((SAMPLE_DIR / "ledger_cases.json").read_text(encoding="utf-8"))
     ledger = pd.read_csv(out / "2026" / "ledger.csv", dtype={"village_code": str})
     found = ledger.set_index(["village_code", "standard"])["status"]
+    assert len(found) == 149
     for case in expected:
         assert found[(case["village_code"], case["standard"])] == case["finding"], case
+    assert {c["standard"] for c in expected} == {"road", "water", "clinic", "net4g", "fibre", "school", "housing",
+                                                 "electricity"}
     record = json.loads((out / "changes" / "changes.json").read_text(encoding="utf-8"))
     assert record["counts"]["transport"]["closed"] == 3 and record["counts"]["water"]["new"] == 1
     assert record["counts"]["education"]["closed"] == 2 and record["counts"]["housing"]["new"] == 1
@@ -113,7 +119,7 @@ def test_demo_landing_page_links_every_output_and_opens_offline(demo_cycle, offl
     page = offline_page.page
     page.goto((out / "index.html").as_uri(), wait_until="load")
     assert page.locator("svg polyline, svg path").count() >= 7   # the trend's lines, one per bureau
-    assert "账实不符 7" in page.inner_text("body")
+    assert "账实不符 10" in page.inner_text("body")
     for name in ("changes/changes.html", "changes/trend.html", "2026/index.html", "2026/map_education.html",
                  "2026/map_housing.html", "2026/map_power.html"):
         page.goto((out / name).as_uri(), wait_until="load")

@@ -415,6 +415,25 @@ def test_a_ledger_saved_by_another_program_reads_the_same():
     columns = ["village_code", "standard", "bureau", *ledgers.FILL_IN, "first_listed", "sheet", "row"]
     original = ledgers.read_ledger(SAMPLE_DIR / "ledger_2025.xlsx").entries[columns]
     saved = ledgers.read_ledger(Path(__file__).parent / "data" / "ledger_2025_libreoffice.xlsx").entries[columns]
-    assert len(original) == 85
+    assert len(original) == 149   # period 1's whole workbook: the five standards' 85, school 26, housing 22, power 16
     key = ["village_code", "standard"]
     pd.testing.assert_frame_equal(original.sort_values(key, ignore_index=True), saved.sort_values(key, ignore_index=True))
+
+
+def test_the_sample_ledger_saved_by_libreoffice_gives_each_designed_finding(tmp_path):
+    """Period 2 (2026/profile_all.toml) read with the LibreOffice-saved sample ledger: every
+    row of layers/sample/ledger_cases.json has its status (账实不符, 逾期, 未填整改措施,
+    已核实销号), the optional standards' sheets (教育局, 住建局, 供电公司) among them."""
+    from layers.sample import SAMPLE_DIR
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["-q", "run", str(SAMPLE_DIR / "2026" / "profile_all.toml"), "-o", str(out),
+                                       "--no-maps", "--ledger",
+                                       str(Path(__file__).parent / "data" / "ledger_2025_libreoffice.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "台账核查（149 条）：账实不符 10、逾期 13、未填整改措施 8、整改中 94、已核实销号 24" in result.output
+    found = pd.read_csv(out / "ledger.csv", dtype=TEXT).set_index(["village_code", "standard"])["status"]
+    cases = json.loads((SAMPLE_DIR / "ledger_cases.json").read_text(encoding="utf-8"))
+    assert {c["bureau"] for c in cases} == {"transport", "water", "health", "telecom", "education", "housing", "power"}
+    for case in cases:
+        assert found[(case["village_code"], case["standard"])] == case["finding"], case

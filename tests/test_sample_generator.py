@@ -1,6 +1,7 @@
 """The bundled sample county: its generator is deterministic, the shipped files are exactly
-what it writes (period 1, period 2 in 2026/, the filled-in ledger of period 1), and the data
-holds the real names and codes and the deliberate cases."""
+what it writes (period 1, period 2 in 2026/, the optional standards' files of both, the
+filled-in ledger of period 1), and the data holds the real names and codes and the deliberate
+cases."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ METRIC = "EPSG:4544"       # the generator's construction CRS
 UTM = "EPSG:32648"         # what working_crs = "auto" picks for this county
 PERIOD = ["villages.gpkg", "seats.csv", "roads.shp", "roads.shx", "roads.dbf", "roads.prj", "water.geojson",
           "clinics.csv", "coverage.fgb", "fibre.xlsx", "profile.toml", "cases.json"]
-GENERATED = [*PERIOD, "2026", "ledger_2025.xlsx", "ledger_cases.json"]
-GENERATED_2026 = [*PERIOD, "code_changes.csv"]
+PLUGINS = ["schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "profile_all.toml"]   # plugins.py
+GENERATED = [*PERIOD, *PLUGINS, "2026", "ledger_2025.xlsx", "ledger_cases.json"]
+GENERATED_2026 = [*PERIOD, *PLUGINS, "code_changes.csv"]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@ period 2 (layers/sample/2026) through ``covermap run`` of their profile_all.toml
 standards and the optional ones, as ``covermap demo`` runs them), then ``covermap compare --codes``:
 every deliberate change of 2026/cases.json gets its period-2 verdict and change class, the
 merged villages map to their new code, no other village changes; and the filled-in ledger
-of period 1 (ledger_2025.xlsx) holds what ledger_cases.json says each row shows."""
+of period 1 (ledger_2025.xlsx) holds what ledger_cases.json says each row shows, and period 2
+read with it gives each row that finding."""
 
 from __future__ import annotations
 
@@ -41,7 +42,9 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     _invoke("run", SAMPLE_DIR / "profile_all.toml", "-o", root / "p1", "--no-maps")
     _invoke("run", PERIOD2 / "profile_all.toml", "-o", root / "p2", "--no-maps")
     _invoke("compare", root / "p1", root / "p2", "-o", root / "changes", "--codes", PERIOD2 / "code_changes.csv")
-    return {"p1": root / "p1", "p2": root / "p2", "changes": root / "changes"}
+    _invoke("run", PERIOD2 / "profile_all.toml", "-o", root / "p2-ledger", "--no-maps",
+            "--ledger", SAMPLE_DIR / "ledger_2025.xlsx")
+    return {"p1": root / "p1", "p2": root / "p2", "changes": root / "changes", "p2-ledger": root / "p2-ledger"}
 
 
 def _villages(folder: Path) -> pd.DataFrame:
@@ -138,8 +141,10 @@ def test_compare_reports_the_same_standards_and_the_counts(runs, changes):
 
 # -- the ledger of period 1 ------------------------------------------------------------------
 
-BUREAU_SHEETS = {"交通运输局": "transport", "水利局": "water", "卫生健康局": "health", "通信管理": "telecom"}
-WORDS = {"硬化路": "road", "饮水安全": "water", "村卫生室": "clinic", "4G覆盖": "net4g", "光纤宽带": "fibre"}
+BUREAU_SHEETS = {"交通运输局": "transport", "水利局": "water", "卫生健康局": "health", "通信管理": "telecom",
+                 "教育局": "education", "住建局": "housing", "供电公司": "power"}
+WORDS = {"硬化路": "road", "饮水安全": "water", "村卫生室": "clinic", "4G覆盖": "net4g", "光纤宽带": "fibre",
+         "义务教育": "school", "住房安全": "housing", "电网": "electricity"}
 FORMATS = {"iso": r"\d{4}-\d{1,2}-\d{1,2}", "年月日": r"\d{4}年\d{1,2}月\d{1,2}日", "slash": r"\d{4}/\d{1,2}/\d{1,2}",
            "dot": r"\d{4}\.\d{1,2}\.\d{1,2}"}
 
@@ -181,9 +186,10 @@ def ledger_rows(ledger) -> pd.DataFrame:
 
 
 def test_ledger_rows_are_period1_gaps(runs, ledger_rows):
-    """The ledger is the five standards' workbook (profile.toml) as filled in: it has no sheet
-    of the optional standards' bureaus."""
-    gaps = pd.read_csv(runs["p1"] / "gaps.csv", dtype=TEXT, encoding="utf-8-sig").query("standard in @FIVE")
+    """The ledger is period 1's whole workbook (profile_all.toml) as filled in: a row for each
+    of its 149 problems, the optional standards' on their bureaus' sheets."""
+    gaps = pd.read_csv(runs["p1"] / "gaps.csv", dtype=TEXT, encoding="utf-8-sig")
+    assert set(gaps["standard"]) == set(STANDARDS) and len(gaps) == 85 + 26 + 22 + 16 == 149
     assert sorted(zip(ledger_rows["village_code"], ledger_rows["standard"], ledger_rows["bureau"])) == \
         sorted(zip(gaps["village_code"], gaps["standard"], gaps["bureau"]))
 
@@ -215,8 +221,36 @@ def test_ledger_cases_agree_with_period2(verdicts, ledger_rows):
                 and now in ("fails", "basic"), row
     assert not listed, f"ledger cases on no row: {listed}"
     count = pd.Series([c["finding"] for c in LEDGER_CASES]).value_counts().to_dict()
-    assert count == {"verified_closed": 20, "overdue": 10, "false_closure": 7, "no_measure": 5}
+    # the five standards' 20, 10, 7, 5; the optional standards' (period 2's school_built, two villages
+    # of housing_renovated, electricity_new_transformer confirmed; one of each other finding a sheet)
+    assert count == {"verified_closed": 20 + 4, "overdue": 10 + 3, "false_closure": 7 + 3, "no_measure": 5 + 3}
     assert {c["bureau"] for c in LEDGER_CASES if c["finding"] == "false_closure"} == set(BUREAU_SHEETS.values())
+
+
+@pytest.mark.parametrize("case", LEDGER_CASES, ids=lambda c: f"{c['standard']}-{c['finding']}-{c['village_code']}")
+def test_period2_read_with_the_ledger_gives_each_finding(runs, case):
+    """covermap run of period 2 --ledger ledger_2025.xlsx: each designed row has its status
+    (账实不符, 逾期, 未填整改措施, 已核实销号), first listed on period 1's date."""
+    table = pd.read_csv(runs["p2-ledger"] / "ledger.csv", dtype=TEXT).set_index(["village_code", "standard"])
+    row = table.loc[(case["village_code"], case["standard"])]
+    assert (row["status"], row["bureau"], row["first_listed"]) == (case["finding"], case["bureau"], "2025-12-31")
+
+
+def test_period2_read_with_the_ledger_counts(runs):
+    """Every problem of period 1's workbook is reviewed: 149 rows, the 55 designed findings and
+    94 in progress (43 of the five, 64 - 13 = 51 of the optional standards)."""
+    table = pd.read_csv(runs["p2-ledger"] / "ledger.csv", dtype=TEXT)
+    assert len(table) == 149 and set(table["standard"]) == set(STANDARDS)
+    assert table["status"].value_counts().to_dict() == {"in_progress": 94, "verified_closed": 24, "overdue": 13,
+                                                         "false_closure": 10, "no_measure": 8}
+    # so period 2's workbook lists the optional standards' problems as first listed in period 1,
+    # but for 卡加村's house appraised grade D in 2026 (housing_new_appraisal)
+    book = load_workbook(runs["p2-ledger"] / "问题清单.xlsx")
+    for title, listed in (("教育局", {"2025-12-31": 25}), ("住建局", {"2025-12-31": 20, "2026-11-30": 1}),
+                          ("供电公司", {"2025-12-31": 15})):
+        rows = pd.DataFrame(book[title].iter_rows(min_row=3, values_only=True),
+                            columns=[cell.value for cell in book[title][2]]).dropna(subset=["序号"])
+        assert rows["首次列入"].map(lambda d: d.date().isoformat()).value_counts().to_dict() == listed, title
 
 
 def test_ledger_is_filled_in_as_clerks_do(ledger, ledger_rows):

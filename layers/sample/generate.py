@@ -11,8 +11,10 @@ on each side of each distance limit; cases.json lists them.
 
 Besides period 1 (the folder itself, as_of 2025-12-31) it writes period 2 (2026/, as_of
 2026-11-30: the changes of period2.py, listed in 2026/cases.json, and 2026/code_changes.csv
-for the merged villages) and ledger_2025.xlsx, period 1's problem list as the bureaus filled
-it in (ledger.py, which runs covermap's pipeline on period 1), with ledger_cases.json.
+for the merged villages), the optional standards' layers and profile_all.toml of both periods
+(plugins.py, also runnable alone) and ledger_2025.xlsx, period 1's whole problem list as the
+bureaus filled it in (ledger.py, which runs covermap's pipeline on period 1's profile_all.toml),
+with ledger_cases.json.
 
 Construction happens in EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E, metres); each
 file is written in the CRS its format usually carries (see README.txt). The pieces live in
@@ -34,7 +36,7 @@ import pyogrio
 import shapely
 from pyproj import Transformer
 
-from . import period2
+from . import period2, plugins
 from .cases import case_list
 from .clinics import build_clinics
 from .county import HERE, County, build_county
@@ -235,10 +237,12 @@ def build_period2(first: Sample) -> Sample:
 
 def write(sample: Sample, out: Path) -> list[Path]:
     """Write every file of the sample into out (replacing earlier versions): period 1, period
-    2 in out/2026 and the filled-in ledger of period 1."""
+    2 in out/2026, the optional standards' files of both (plugins.py) and the filled-in
+    ledger of period 1 (its workbook made from profile_all.toml, so written last)."""
     written = write_period(sample, out)
     if sample.later is not None:
         written += write_period(sample.later, out / PERIOD2)
+        written += plugins.write(out, out) + plugins.write_period2(out, out)
         written += write_ledger(out, SEED)
     return written
 

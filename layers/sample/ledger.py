@@ -1,12 +1,15 @@
 """ledger_2025.xlsx: period 1's 问题清单.xlsx as the bureaus filled it in over 2026, and
 ledger_cases.json, what reading it against period 2 must find.
 
-The workbook is covermap's own (the pipeline run on period 1's profile, dated on period 1's
-as_of); its bureau sheets are then filled in with openpyxl the way clerks fill them in Excel:
-责任单位, 整改措施, 计划完成时间, 实际完成时间 and 备注 on most rows, dates typed sometimes as
-real dates and sometimes as text (2026年3月31日, 2026/3/31, 2026.3.31), the 水利局 rows
+The workbook is covermap's own, the whole of it (the pipeline run on period 1's
+profile_all.toml: the five standards and the optional school, housing and electricity, dated
+on period 1's as_of); its seven bureau sheets are then filled in with openpyxl the way clerks
+fill them in Excel: 责任单位, 整改措施, 计划完成时间, 实际完成时间 and 备注 on most rows,
+dates typed sometimes as real dates and sometimes as text (2026年3月31日, 2026/3/31, 2026.3.31), the 水利局 rows
 re-sorted by 乡镇 descending, a hand-made 联系人 column on 卫生健康局, a filter left on
-通信管理 (only 光纤宽带 shown, the 4G rows hidden). No cell is merged.
+通信管理 (only 光纤宽带 shown, the 4G rows hidden). No cell is merged. The optional standards'
+sheets (教育局, 住建局, 供电公司) are filled in after the four others' edits, with the same
+random draws continuing, so the four sheets' cells are those of the five-standard ledger.
 
 Every row of a bureau sheet is one of:
   verified_closed  实际完成时间 filled, and the village meets the standard in period 2
@@ -36,9 +39,11 @@ from .period2 import AS_OF_1
 LEDGER = "ledger_2025.xlsx"
 LEDGER_CASES = "ledger_cases.json"
 LISTED = dt.date.fromisoformat(AS_OF_1)   # the date on the workbook: the problems listed then
-BUREAU_SHEETS = {"交通运输局": "transport", "水利局": "water", "卫生健康局": "health", "通信管理": "telecom"}
+FIVE_SHEETS = {"交通运输局": "transport", "水利局": "water", "卫生健康局": "health", "通信管理": "telecom"}
+PLUGIN_SHEETS = {"教育局": "education", "住建局": "housing", "供电公司": "power"}
+BUREAU_SHEETS = {**FIVE_SHEETS, **PLUGIN_SHEETS}
 STANDARD_WORDS = {"硬化路": "road", "饮水安全": "water", "村卫生室": "clinic", "4G覆盖": "net4g",
-                  "光纤宽带": "fibre"}
+                  "光纤宽带": "fibre", "义务教育": "school", "住房安全": "housing", "电网": "electricity"}
 FILL = ("责任单位", "整改措施", "计划完成时间", "实际完成时间", "备注")
 
 V, F, O, N = "verified_closed", "false_closure", "overdue", "no_measure"
@@ -118,6 +123,35 @@ ROWS = {
     ("522326107204", "fibre"): (O, "中国电信望谟分公司", "包树村新建光交箱",
                                 "2026.10.31", None, "光缆杆路审批中"),
     ("522326107225", "fibre"): (N, "望谟县工业和信息化局", None, None, None, None),
+    # 教育局 (义务教育): 纳沙村小学 built in 2026 (period 2's school_built); 二泥村 claimed, no
+    # school there in 2026 (school_unchanged)
+    ("522326101213", "school"): (V, "望谟县教育局", "新建纳沙村小学，选址村委会旁",
+                                 "2026-09-01", "2026-08-25", "已于秋季学期开学"),
+    ("522326102205", "school"): (F, "望谟县教育局", "二泥村适龄儿童安排到打易镇中心小学寄宿就读",
+                                 "2026-09-01", "2026/9/1", "已落实寄宿"),
+    ("522326102207", "school"): (O, "打易镇人民政府", "老寨村恢复村小学教学点",
+                                 "2026-08-31", None, "师资未落实"),
+    ("522326108206", "school"): (N, None, None, None, None, None),
+    # 住建局 (住房安全): 坡毛村 and 纳江社区 renovated (housing_renovated); 平卜村 claimed, its
+    # grade-D house still not renovated (housing_unchanged)
+    ("522326107221", "housing"): (V, "石屯镇人民政府", "坡毛村2户C级危房加固改造",
+                                  "2026-06-30", "2026-06-16", "已验收"),
+    ("522326109001", "housing"): (V, "郊纳镇人民政府", "纳江社区1户D级危房拆除重建",
+                                  "2026-10-31", "2026年10月12日", None),
+    ("522326206201", "housing"): (F, "油迈瑶族乡人民政府", "平卜村1户D级危房拆除重建",
+                                  "2026-07-31", "2026.7.20", "已改造"),
+    ("522326105203", "housing"): (O, "麻山镇人民政府", "平和村1户C级危房加固改造",
+                                  "2026-09-30", None, "农户外出务工，未开工"),
+    ("522326003203", "housing"): (N, "新屯街道办事处", None, None, None, None),
+    # 供电公司 (电网): 边坝村2号台区 installed (electricity_new_transformer); 山花村 claimed,
+    # nothing built (electricity_unchanged)
+    ("522326111209", "electricity"): (V, "望谟供电局", "边坝村新增200千伏安三相配电台区",
+                                      "2026-06-30", "2026-05-28", "已送电"),
+    ("522326105210", "electricity"): (F, "望谟供电局", "山花村配电台区增容改造",
+                                      "2026-08-31", "2026/8/18", "已完工"),
+    ("522326107214", "electricity"): (O, "望谟供电局", "新合村新建配电台区，10千伏线路延伸至村",
+                                      "2026.9.30", None, "线路走廊协调中"),
+    ("522326108203", "electricity"): (N, None, None, None, None, "待现场勘查"),
 }
 
 # the rows in progress: a measure of their kind, a date after period 2
@@ -127,6 +161,9 @@ IN_PROGRESS = {
     "clinic": ("{town}卫生院", "{village}卫生室标准化建设，已列入2027年计划"),
     "net4g": ("中国移动望谟分公司", "{village}新建4G基站，已列入2027年建设计划"),
     "fibre": ("中国电信望谟分公司", "{village}光缆延伸至村委会，已列入2027年建设计划"),
+    "school": ("望谟县教育局", "{village}适龄儿童就近入学，新建村小学已列入2027年义务教育薄弱环节改善计划"),
+    "housing": ("{town}人民政府", "{village}危房改造，已纳入2027年农村危房改造计划"),
+    "electricity": ("望谟供电局", "{village}新建配电台区，已列入2027年农村电网巩固提升工程"),
 }
 LATER = ("2026-12-31", "2027-06-30", "2027/6/30", "2027年6月30日", "2026-12-31", "2027.3.31")
 CONTACTS = ("王建国", "杨秀英", "罗德明", "韦春花", "黄志强", "岑家兴", "王丽", "杨光荣", "罗小燕", "韦国华")
@@ -237,17 +274,19 @@ def write_ledger(out: Path, seed: int) -> list[Path]:
     """ledger_2025.xlsx and ledger_cases.json in ``out`` (period 1's folder)."""
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as tmp:
-        book = load_workbook(period1_workbook(out / "profile.toml", Path(tmp)))
+        book = load_workbook(period1_workbook(out / "profile_all.toml", Path(tmp)))
     findings = []
-    for title, bureau in BUREAU_SHEETS.items():
+    for title, bureau in FIVE_SHEETS.items():
+        findings += fill_sheet(book[title], bureau, rng)
+    resort(book["水利局"], "乡镇")
+    add_contacts(book["卫生健康局"], rng)
+    filter_on(book["通信管理"], "问题", "光纤宽带")
+    for title, bureau in PLUGIN_SHEETS.items():   # after the four: their draws as in the five's ledger
         findings += fill_sheet(book[title], bureau, rng)
     planned = {key for key in ROWS}
     found = {(f["village_code"], f["standard"]) for f in findings}
     if planned - found:
         raise RuntimeError(f"ledger: rows planned but not on period 1's sheets: {sorted(planned - found)}")
-    resort(book["水利局"], "乡镇")
-    add_contacts(book["卫生健康局"], rng)
-    filter_on(book["通信管理"], "问题", "光纤宽带")
     for title in BUREAU_SHEETS:
         for row in book[title].iter_rows(min_row=3):
             for cell in row:

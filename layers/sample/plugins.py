@@ -2,8 +2,9 @@
 profile_all.toml, the sample's profile with them switched on.
 
 Generated from period 1 as shipped (villages.gpkg, seats.csv, roads.shp), with a seed of its
-own, so that the five standards' files and answers stay exactly those of generate.py; run
-``python -m layers.sample.plugins [--out DIR]`` after ``python -m layers.sample.generate``.
+own, so that the five standards' files and answers stay exactly those of generate.py, which
+runs it after writing both periods (the filled-in ledger is made from profile_all.toml); alone,
+run ``python -m layers.sample.plugins [--out DIR]`` after ``python -m layers.sample.generate``.
 Every value is made up, like the rest of the sample:
 
 - schools.csv: a boarding 中心小学 at every township seat; a 村小学 near most seats, a
