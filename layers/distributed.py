@@ -118,6 +118,6 @@ def assess_distributed(profile: Profile, *, workers: int | None = None, schedule
     villages.index = inputs.villages.index
     if inputs.villages_as_read is not None:   # as the single-process table has them
         usable = geometry.usable(inputs.villages.geometry.to_numpy())
-        villages = villages.set_geometry(gpd.GeoSeries(np.where(usable, inputs.villages_as_read, None),
+        villages = villages.set_geometry(gpd.GeoSeries(np.where(usable, inputs.as_read(), None),
                                                        index=villages.index, crs=inputs.villages_crs))
     return pipeline.finish(profile, inputs, villages, seconds, peaks)

@@ -66,9 +66,14 @@ class Inputs:
     # The central meridian of the Gauss-Krüger zone each village is measured in
     # (layers.zones), aligned to villages; None: everything is measured in ``crs``.
     meridians: np.ndarray | None = None
-    # The villages' geometries as read, in ``villages_crs`` (aligned to villages), where
-    # that is not ``crs``: what the outputs are written with. None: project them back.
+    # The villages' geometries as read, in ``villages_crs`` (aligned to villages), as WKB
+    # (``as_read``), where that is not ``crs``: what the outputs are written with. None:
+    # project them back.
     villages_as_read: np.ndarray | None = None
+
+    def as_read(self) -> np.ndarray | None:
+        """The villages' geometries as read (``villages_as_read`` decoded), or None."""
+        return None if self.villages_as_read is None else shapely.from_wkb(self.villages_as_read)
 
     @property
     def origins(self) -> np.ndarray:
@@ -113,11 +118,13 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
              profile.towns and profile.towns.source]
     given += [source for source, _, _ in plugins.inputs_of(profile).values()]
     digests = io.Digests(source.path for source in given if source)   # hashed while the files are read
-    early = None
+    early, as_read, stretch = None, None, None
     try:
         villages = attempt(_read_villages, profile, findings, records, digests)
         # the villages' own checks begin on a thread while the other layers are read
         early = _EarlyVillages.start(profile, villages) if villages is not None else None
+        if early is not None:
+            villages, as_read, stretch = _compact(villages, early.crs, profile, findings)
         seats_frame = None
         if profile.villages.seats:
             seats_frame = attempt(_read_source, profile.villages.seats, POINTS, records, findings, digests)
@@ -172,10 +179,14 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
     inputs = Inputs(crs=crs, villages_crs=CRS(villages.crs), villages=projected,
                     seats=gpd.GeoSeries([None] * len(villages), index=villages.index, crs=crs), records=records)
     attempt(_attach_seats, inputs, profile, villages, seats_frame, findings)
-    if profile.working_crs is not None:
-        _check_stretch(inputs, profile, villages, findings)
-    if not CRS(villages.crs).equals(crs):   # the outputs' geometry, never projected back and forth
-        inputs.villages_as_read = villages.geometry.to_numpy()
+    if stretch is not None:   # found before the villages' polygons as read were compacted
+        findings.items.extend(stretch.items)
+    elif profile.working_crs is not None:
+        _check_stretch(crs, profile, villages, findings)
+    if as_read is not None:
+        inputs.villages_as_read = as_read
+    elif not CRS(villages.crs).equals(crs):   # the outputs' geometry, never projected back and forth
+        inputs.villages_as_read = shapely.to_wkb(villages.geometry.to_numpy())
     del villages   # the rest of it as read: the working CRS's copy is inputs.villages
     # The other layers are assembled while the villages' checks finish on their thread;
     # what that finds is recorded after the villages' findings, as if made in turn.
@@ -226,14 +237,33 @@ def _check_settings(profile: Profile, findings: Findings) -> None:
 STRETCH_WARNED_ABOVE = 0.001
 
 
-def _check_stretch(inputs: Inputs, profile: Profile, villages: gpd.GeoDataFrame, findings: Findings) -> None:
+def _compact(villages: gpd.GeoDataFrame, crs: CRS, profile: Profile, findings: Findings
+             ) -> tuple[gpd.GeoDataFrame, np.ndarray | None, Findings | None]:
+    """The villages as read, their polygons kept as WKB (16.7 bytes a vertex against GEOS's
+    26.6) for the outputs while every other layer is read and measured; what the polygons
+    are still needed for (the stretch of a fixed working CRS) is found first. Returns the
+    villages without their polygons, the WKB, and those findings (None: none looked for)."""
+    if CRS(villages.crs).equals(crs):
+        return villages, None, None   # the outputs are written from the working copy
+    stretch = None
+    if profile.working_crs is not None:
+        stretch = Findings(strict=findings.strict)
+        _check_stretch(crs, profile, villages, stretch)
+    as_read = shapely.to_wkb(villages.geometry.to_numpy())
+    villages = villages.copy(deep=False)
+    villages[villages.geometry.name] = gpd.GeoSeries(np.full(len(villages), None, dtype=object),
+                                                     index=villages.index, crs=villages.crs)
+    return villages, as_read, stretch
+
+
+def _check_stretch(crs: CRS, profile: Profile, villages: gpd.GeoDataFrame, findings: Findings) -> None:
     """Warn when a fixed ``project.working_crs`` measures some village's distances wrongly
     by more than ``STRETCH_WARNED_ABOVE`` (a transverse Mercator far from its meridian)."""
     geoms = villages.geometry.to_numpy()
     lon, lat = geographic_centres(geoms[geometry.usable(geoms)], CRS(villages.crs))
-    error, at_lon, at_lat = largest_scale_error(inputs.crs, lon, lat)
+    error, at_lon, at_lat = largest_scale_error(crs, lon, lat)
     if error > STRETCH_WARNED_ABOVE:
-        findings.warn(f"project.working_crs = {inputs.crs.to_string()} ({inputs.crs.name}) measures distances "
+        findings.warn(f"project.working_crs = {crs.to_string()} ({crs.name}) measures distances "
                       f"wrongly by up to {error:.1%} (areas {(1 + error) ** 2 - 1:.1%}) among these villages, "
                       f"worst near {at_lon:.2f}E {at_lat:.2f}N",
                       fix='set working_crs = "auto" to measure each county in its own Gauss-Kruger zone',

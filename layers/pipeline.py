@@ -152,6 +152,7 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
     parts += plugged
     with _timed(seconds, "gaps", peaks, cpu):
         villages = _village_table(inputs, parts)
+        inputs.villages_as_read = None   # in the table now
     result = finish(profile, inputs, villages, seconds, peaks, cpu)
     if not keep_layers:
         inputs.roads = inputs.water = inputs.clinics = inputs.coverage = inputs.fibre = None
@@ -301,7 +302,7 @@ def _village_table(inputs: Inputs, parts: list[pd.DataFrame]) -> gpd.GeoDataFram
     table = pd.concat([table, *parts], axis=1)
     table = pd.concat([table, gaps.count_gaps(table)], axis=1)
     projected = v.geometry.to_numpy()
-    read = inputs.villages_as_read
+    read = inputs.as_read()
     if read is not None and len(read) == len(projected):   # as read, where it could be measured at all
         return gpd.GeoDataFrame(table, geometry=np.where(geometry.usable(projected), read, None),
                                 crs=inputs.villages_crs)
