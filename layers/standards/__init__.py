@@ -23,6 +23,7 @@ import numpy as np
 
 from gis import geometry
 from gis.crs import true_distances
+from layers.grades import Texts
 from layers.text import T
 
 if TYPE_CHECKING:
@@ -155,6 +156,28 @@ def nearest_among(origins, targets, mask, crs) -> tuple[Any, Any]:
     row in ``targets`` (-1 where there is none) and its ground distance."""
     rows, metres = nearest_on_ground(origins, np.asarray(targets)[mask], crs)
     return np.append(np.flatnonzero(mask), -1)[rows], metres
+
+
+FROM_SEAT, FROM_BOUNDARY = T(zh="村委会", en="the village seat"), T(zh="村界", en="the village boundary")
+
+
+def measured_from(seats, lang: str) -> np.ndarray:
+    """What each village's distance is measured from, in ``lang``: its seat, else its boundary
+    (as ``origins`` are). The ``{origin}`` of a reason such as "… 距{origin} {d} 米", so that
+    one sentence serves villages with a seat and without."""
+    has_seat = geometry.usable(np.asarray(seats, dtype=object))
+    return np.where(has_seat, FROM_SEAT(lang), FROM_BOUNDARY(lang)).astype(np.dtypes.StringDType())
+
+
+def target_names(layer) -> np.ndarray:
+    """An input layer's ``name`` column as objects, "" where it has none."""
+    return layer["name"].astype(object).where(layer["name"].notna(), "").to_numpy(dtype=object)
+
+
+def names_at(names: np.ndarray, rows: np.ndarray) -> Texts:
+    """The ``{name}`` of a reason: the names (``target_names``) of the targets at ``rows``
+    (as ``nearest_among`` gives them), "—" where there is none (-1) or it has no name."""
+    return Texts(lambda row: names[row] if row >= 0 and names[row] else "—", rows)
 
 
 

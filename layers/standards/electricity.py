@@ -14,6 +14,7 @@ either layer. Otherwise ``fails``. Ground distances.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,8 @@ from gis import geometry, values
 from layers.canonical import _numbers, _report_cells
 from layers.grades import (BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, numbers_text,
                            text_column)
-from layers.standards import (AT_MOST_M, LINES, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_among,
-                              nearest_on_ground, number)
+from layers.standards import (AT_MOST_M, LINES, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, measured_from,
+                              names_at, nearest_among, nearest_on_ground, number, target_names)
 from layers.text import T
 
 BUREAU = Bureau("power", T(zh="供电公司", en="Power supply company"), T(zh="供电公司", en="Power"))
@@ -79,10 +80,9 @@ def prepare_lines(frame: pd.DataFrame, source, findings, rules: PowerRules) -> p
 
 
 NO_LAYER = T(zh="配置中没有配电台区或10千伏线路图层", en="no transformer or power-line layer in the profile")
-NEAR = T(zh="配电台区（{name}，{kva} kVA）距村委会 {d:,.0f} 米（限值 {m} 米）",
-         en="distribution transformer ({name}, {kva} kVA) {d:,.0f} m from the village seat (limit {m} m)")
-NEAR_AREA = T(zh="配电台区（{name}，{kva} kVA）距村界 {d:,.0f} 米（限值 {m} 米）",
-              en="distribution transformer ({name}, {kva} kVA) {d:,.0f} m from the village boundary (limit {m} m)")
+# {origin}: the village seat, else its boundary (measured_from)
+NEAR = T(zh="配电台区（{name}，{kva} kVA）距{origin} {d:,.0f} 米（限值 {m} 米）",
+         en="distribution transformer ({name}, {kva} kVA) {d:,.0f} m from {origin} (limit {m} m)")
 LINE = T(zh="{kv}千伏线路相距 {d:,.0f} 米（限值 {m} 米），可就近接入",
          en="{kv} kV line {d:,.0f} m away (limit {m} m): a transformer can be added on it")
 SINGLE_ONLY = T(zh="限值内只有单相配电台区（{name}，{d:,.0f} 米），没有三相动力电",
@@ -91,10 +91,8 @@ UNRELIABLE = T(zh="配电台区（{name}）相距 {d:,.0f} 米，但供电可靠
                en="transformer ({name}) {d:,.0f} m away, but its supply reliability {r}% is below {m}%")
 UNKNOWN = T(zh="限值内的配电台区（{name}）未填相数；请在台区图层中补录",
             en="the transformer within the limit ({name}) has no phases recorded; record them")
-FAR = T(zh="最近的配电台区距村委会 {d:,.0f} 米，超过限值 {m} 米{line}",
-        en="nearest distribution transformer {d:,.0f} m from the village seat; limit {m} m{line}")
-FAR_AREA = T(zh="最近的配电台区距村界 {d:,.0f} 米，超过限值 {m} 米{line}",
-             en="nearest distribution transformer {d:,.0f} m from the village boundary; limit {m} m{line}")
+FAR = T(zh="最近的配电台区距{origin} {d:,.0f} 米，超过限值 {m} 米{line}",
+        en="nearest distribution transformer {d:,.0f} m from {origin}; limit {m} m{line}")
 NONE = T(zh="没有配电台区数据{line}", en="no distribution transformer recorded{line}")
 FAR_LINE = T(zh="；最近的{kv}千伏线路 {d:,.0f} 米（限值 {m} 米）", en="; nearest {kv} kV line {d:,.0f} m (limit {m} m)")
 
@@ -118,7 +116,8 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     points = transformers if transformers is not None else empty_points
     geoms = transformers.geometry.to_numpy() if transformers is not None else np.empty(0, dtype=object)
     phases = points["phases"].to_numpy(dtype=float)
-    names = points["name"].astype(object).where(points["name"].notna(), "").to_numpy(dtype=object)
+    names = target_names(points)
+    name = partial(names_at, names)   # the {name} of the transformers at given rows
     kva = points["capacity_kva"].to_numpy(dtype=float)
     reliability = points["reliability_pct"].to_numpy(dtype=float)
 
@@ -134,13 +133,10 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
         line_m = nearest_on_ground(origins, lines.geometry.to_numpy()[lines["counts"].to_numpy(dtype=bool)],
                                    inputs.crs)[1]
 
-    def name(rows: np.ndarray) -> Texts:
-        return Texts(lambda row: names[row] if row >= 0 and names[row] else "—", rows)
-
     def capacity(rows: np.ndarray) -> Texts:
         return Texts(lambda row: number_text(kva[row]) if row >= 0 and not np.isnan(kva[row]) else "—", rows)
 
-    has_seat = geometry.usable(inputs.seats.to_numpy())
+    origin = measured_from(inputs.seats.to_numpy(), lang)
     limit, line_limit, kv = (number_text(rules.transformer_max_distance_m), number_text(rules.line_max_distance_m),
                              number_text(rules.line_min_kv))
     near = three_m <= rules.transformer_max_distance_m
@@ -148,15 +144,13 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     grades.rule(~geometry.usable(origins), NO_DATA, NO_ORIGIN)
     grades.rule(near & (served < rules.min_reliability_pct), BASIC, UNRELIABLE, name=name(three_row), d=three_m,
                 r=numbers_text(served), m=number_text(rules.min_reliability_pct))
-    grades.rule(has_seat & near, MEETS, NEAR, name=name(three_row), kva=capacity(three_row), d=three_m, m=limit)
-    grades.rule(near, MEETS, NEAR_AREA, name=name(three_row), kva=capacity(three_row), d=three_m, m=limit)
+    grades.rule(near, MEETS, NEAR, origin=origin, name=name(three_row), kva=capacity(three_row), d=three_m, m=limit)
     grades.rule(line_m <= rules.line_max_distance_m, MEETS, LINE, kv=kv, d=line_m, m=line_limit)
     grades.rule(unknown_m <= rules.transformer_max_distance_m, NO_DATA, UNKNOWN, name=name(unknown_row))
     grades.rule(single_m <= rules.transformer_max_distance_m, BASIC, SINGLE_ONLY, name=name(single_row), d=single_m)
     far_line = text_column(FAR_LINE, lang, ~np.isnan(line_m), kv=kv, d=line_m, m=line_limit)
     grades.rule(np.isnan(any_m), FAILS, NONE, line=far_line)
-    grades.rule(has_seat, FAILS, FAR, d=any_m, m=limit, line=far_line)
-    grades.rule(np.ones(n, dtype=bool), FAILS, FAR_AREA, d=any_m, m=limit, line=far_line)
+    grades.rule(np.ones(n, dtype=bool), FAILS, FAR, origin=origin, d=any_m, m=limit, line=far_line)
     picked = np.where(near, three_row, any_row)   # the transformer that meets, else the nearest
     kva_of, name_of = np.append(kva, np.nan), np.append(names, None)   # -1: none
     return grades.frame("electricity", index, electricity_transformer_m=any_m, electricity_transformer_kva=kva_of[picked],

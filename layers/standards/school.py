@@ -12,14 +12,16 @@ when only schools of unrecorded type lie within reach. Otherwise ``fails``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from gis import geometry, values
 from layers.canonical import _flags
-from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, Texts, number_text, text_column
-from layers.standards import AT_MOST_M, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, nearest_among, number
+from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text, text_column
+from layers.standards import (AT_MOST_M, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, measured_from,
+                              names_at, nearest_among, number, target_names)
 from layers.text import T
 
 BUREAU = Bureau("education", T(zh="教育局", en="Education bureau"), T(zh="教育局", en="Education"))
@@ -68,10 +70,9 @@ def prepare(frame: pd.DataFrame, source, findings, rules: SchoolRules) -> pd.Dat
 
 NO_LAYER = T(zh="配置中没有学校图层", en="no school layer in the profile")
 NO_SCHOOL = T(zh="学校图层中没有小学", en="no primary school in the school layer")
-NEAR = T(zh="小学（{name}）距村委会 {d:,.0f} 米（限值 {m} 米）",
-         en="primary school ({name}) {d:,.0f} m from the village seat (limit {m} m)")
-NEAR_AREA = T(zh="小学（{name}）距村界 {d:,.0f} 米（限值 {m} 米）",
-              en="primary school ({name}) {d:,.0f} m from the village boundary (limit {m} m)")
+# {origin}: the village seat, else its boundary (measured_from)
+NEAR = T(zh="小学（{name}）距{origin} {d:,.0f} 米（限值 {m} 米）",
+         en="primary school ({name}) {d:,.0f} m from {origin} (limit {m} m)")
 BOARDING = T(zh="寄宿制小学（{name}）相距 {d:,.0f} 米（寄宿制限值 {m} 米）",
              en="boarding primary school ({name}) {d:,.0f} m away (boarding limit {m} m)")
 POINT = T(zh="只有教学点（{name}）相距 {d:,.0f} 米（限值 {m} 米）{p}",
@@ -79,10 +80,8 @@ POINT = T(zh="只有教学点（{name}）相距 {d:,.0f} 米（限值 {m} 米）
 POINT_PRIMARY = T(zh="，完全小学相距 {d:,.0f} 米", en="; the nearest primary school {d:,.0f} m")
 UNKNOWN = T(zh="限值内有未记录类型的学校（{name}）；请在学校图层中补录其类型",
             en="a school of unrecorded type ({name}) lies within the limit; record its type in the school layer")
-FAR = T(zh="最近的小学距村委会 {d:,.0f} 米，超过限值 {m} 米{b}",
-        en="nearest primary school {d:,.0f} m from the village seat; limit {m} m{b}")
-FAR_AREA = T(zh="最近的小学距村界 {d:,.0f} 米，超过限值 {m} 米{b}",
-             en="nearest primary school {d:,.0f} m from the village boundary; limit {m} m{b}")
+FAR = T(zh="最近的小学距{origin} {d:,.0f} 米，超过限值 {m} 米{b}",
+        en="nearest primary school {d:,.0f} m from {origin}; limit {m} m{b}")
 FAR_BOARDING = T(zh="；最近的寄宿制小学 {d:,.0f} 米（限值 {m} 米）",
                  en="; nearest boarding primary school {d:,.0f} m (limit {m} m)")
 
@@ -100,22 +99,20 @@ def assess(inputs, rules: SchoolRules, lang: str) -> pd.DataFrame:
                             school_point_m=empty.copy(), school_nearest_name=np.full(n, None, dtype=object))
     origins, geoms = inputs.origins, schools.geometry.to_numpy()
     kind, boarding = schools["kind"].to_numpy(dtype=object), schools["boarding"].fillna(False).to_numpy(dtype=bool)
-    names = schools["name"].astype(object).where(schools["name"].notna(), "").to_numpy(dtype=object)
+    names = target_names(schools)
+    name = partial(names_at, names)   # the {name} of the schools at given rows
 
     primary, primary_m = nearest_among(origins, geoms, kind == "primary", inputs.crs)
     board, board_m = nearest_among(origins, geoms, (kind == "primary") & boarding, inputs.crs)
     point, point_m = nearest_among(origins, geoms, kind == "teaching_point", inputs.crs)
     unknown, unknown_m = nearest_among(origins, geoms, kind == "unknown", inputs.crs)
 
-    def name(rows: np.ndarray) -> Texts:
-        return Texts(lambda row: names[row] if row >= 0 and names[row] else "—", rows)
-
-    has_seat = geometry.usable(inputs.seats.to_numpy())
+    origin = measured_from(inputs.seats.to_numpy(), lang)
     limit, far = number_text(rules.max_distance_m), number_text(rules.boarding_max_distance_m)
     far_boarding = text_column(FAR_BOARDING, lang, ~np.isnan(board_m), d=board_m, m=far)
     grades.rule(~geometry.usable(origins), NO_DATA, NO_ORIGIN)
-    grades.rule(has_seat & (primary_m <= rules.max_distance_m), MEETS, NEAR, name=name(primary), d=primary_m, m=limit)
-    grades.rule(primary_m <= rules.max_distance_m, MEETS, NEAR_AREA, name=name(primary), d=primary_m, m=limit)
+    grades.rule(primary_m <= rules.max_distance_m, MEETS, NEAR, origin=origin, name=name(primary), d=primary_m,
+                m=limit)
     grades.rule(board_m <= rules.boarding_max_distance_m, MEETS, BOARDING, name=name(board), d=board_m, m=far)
     if rules.teaching_points != "no":
         grades.rule(point_m <= rules.max_distance_m, MEETS if rules.teaching_points == "meets" else BASIC, POINT,
@@ -123,8 +120,7 @@ def assess(inputs, rules: SchoolRules, lang: str) -> pd.DataFrame:
                     p=text_column(POINT_PRIMARY, lang, ~np.isnan(primary_m), d=primary_m))
     grades.rule(unknown_m <= rules.max_distance_m, NO_DATA, UNKNOWN, name=name(unknown))
     grades.rule(np.isnan(primary_m), FAILS, NO_SCHOOL)
-    grades.rule(has_seat, FAILS, FAR, d=primary_m, m=limit, b=far_boarding)
-    grades.rule(np.ones(n, dtype=bool), FAILS, FAR_AREA, d=primary_m, m=limit, b=far_boarding)
+    grades.rule(np.ones(n, dtype=bool), FAILS, FAR, origin=origin, d=primary_m, m=limit, b=far_boarding)
     picked = np.where(primary_m <= rules.max_distance_m, primary,
                       np.where(board_m <= rules.boarding_max_distance_m, board, primary))
     return grades.frame("school", index, school_nearest_m=primary_m, school_boarding_m=board_m,
