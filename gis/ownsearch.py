@@ -51,6 +51,36 @@ class Around:
     def tree(self) -> cKDTree:
         return cKDTree(self.net.graph.nodes_xy)
 
+    @cached_property
+    def forward(self) -> csr_array:
+        n = self.net.graph.node_count
+        return csr_array((np.ones(len(self.v)), self.v.astype(np.int64), self.start.astype(np.int64)), shape=(n, n))
+
+    def can_reach(self, s: Attached, rows: np.ndarray, t: Attached, target: int) -> np.ndarray:
+        """Whether each of ``rows``' sources can reach ``target`` at all: the nodes a
+        breadth-first search from its way off its edge reaches (a source on a one-way dead
+        end reaches few), against the target's way onto its edge. Asked before a search of
+        the whole graph, which it spares for the sources that cannot."""
+        e = self.net.graph.edges
+        te, to = t.edge[target], t.offset_m[target]
+        entry = [node for node, ok in ((e.tail[te], e.forward[te] or to <= QUANTUM_M),
+                                       (e.head[te], e.backward[te] or self.length[te] - to <= QUANTUM_M)) if ok]
+        found = np.zeros(len(rows), dtype=bool)
+        for k, row in enumerate(rows):
+            se, so = s.edge[row], s.offset_m[row]
+            if se == te:
+                found[k] = True   # measured along the edge, or round: the search decides
+                continue
+            exits = [node for node, ok in ((e.head[se], e.forward[se] or self.length[se] - so <= QUANTUM_M),
+                                           (e.tail[se], e.backward[se] or so <= QUANTUM_M)) if ok]
+            for node in exits:
+                reached = csgraph.breadth_first_order(self.forward, int(node), directed=True,
+                                                      return_predecessors=False)
+                if np.isin(entry, reached).any():
+                    found[k] = True
+                    break
+        return found
+
     def whole(self, target_edge: int) -> float:
         """The limit at which the part around a target on ``target_edge`` is the whole graph:
         from there on one search without a limit is as quick, and decides."""
@@ -69,8 +99,15 @@ class Around:
         if np.isfinite(limit):
             nodes = np.asarray(self.tree.query_ball_point(centre, limit / self.fastest + self.length[te], p=np.inf),
                                dtype=np.int64)
-        else:
-            nodes = np.arange(net.graph.node_count)
+        else:   # the whole graph: only for the sources that can reach the target at all
+            able = self.can_reach(s, rows, t, target)
+            out = np.full(len(rows), np.nan)
+            if able.any():
+                out[able] = self.search_nodes(s, rows[able], te, to, tw, np.arange(net.graph.node_count), limit)[0]
+            return out, True
+        return self.search_nodes(s, rows, te, to, tw, nodes, limit)
+
+    def search_nodes(self, s, rows, te, to, tw, nodes, limit) -> tuple[np.ndarray, bool]:
         k = len(nodes)
         self.local[nodes] = np.arange(k)
         try:
