@@ -12,18 +12,8 @@ import pytest
 from gis.errors import ConfigError
 from layers.pipeline import assess
 from layers.profile import load_profile
+from layers.sample.plugins import SCHOOLS_SECTION
 from tests.plugin_county import away, code, write_profile, write_villages
-
-SCHOOLS = """[schools]
-path = "schools.csv"
-x = "lon"
-y = "lat"
-assume_crs = "EPSG:4490"
-[schools.columns]
-name = "name"
-type = "type"
-boarding = "boarding"
-"""
 
 # village -> its schools: (name, type, boarding, metres from the seat, azimuth)
 PLACED = {
@@ -42,7 +32,7 @@ def _county(folder, rules: str = "", schools: dict | None = None):
     rows = [(name, kind, boarding, *away(k, metres, azimuth))
             for k, placed in (schools or PLACED).items() for name, kind, boarding, metres, azimuth in placed]
     pd.DataFrame(rows, columns=["name", "type", "boarding", "lon", "lat"]).to_csv(folder / "schools.csv", index=False)
-    return write_profile(folder, SCHOOLS + rules)
+    return write_profile(folder, SCHOOLS_SECTION + rules)   # the sample's [schools] table
 
 
 @pytest.fixture(scope="module")

@@ -44,9 +44,8 @@ SEED = 522326 + 21   # issue 21; independent of generate.SEED's draws
 FILES = ("schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "profile_all.toml")
 PERIOD2 = "2026"                # period 2's folder, as generate.PERIOD2
 
-PLUGIN_SECTIONS = """
-# The optional standards (义务教育, 住房安全, 电网), their layers made by plugins.py
-[schools]
+# the schools layer's table: schools.csv's points and columns (tests/test_school.py reads its own with it)
+SCHOOLS_SECTION = """[schools]
 path = "schools.csv"
 x = "lon"
 y = "lat"
@@ -55,7 +54,11 @@ assume_crs = "EPSG:4490"
 name = "name"
 type = "type"
 boarding = "boarding"
+"""
 
+PLUGIN_SECTIONS = """
+# The optional standards (义务教育, 住房安全, 电网), their layers made by plugins.py
+""" + SCHOOLS_SECTION + """
 [housing]
 path = "housing.csv"            # one row a household; no names, the village by its code
 [housing.columns]
