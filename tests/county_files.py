@@ -12,6 +12,16 @@ import pyogrio
 
 import hand_drawn as hd
 
+# seats.csv: a point (lon, lat; CGCS2000) a village, by its code; tests/plugin_county.py's too
+SEATS = """[seats]
+path = "seats.csv"
+x = "lon"
+y = "lat"
+assume_crs = "EPSG:4490"
+[seats.columns]
+code = "code"
+"""
+
 PROFILE = """\
 [project]
 name = "hand-drawn"
@@ -27,14 +37,7 @@ township_name = "乡镇"
 population = "人口"
 poor_population = "贫困人口"
 
-[seats]
-path = "seats.csv"
-x = "lon"
-y = "lat"
-assume_crs = "EPSG:4490"
-[seats.columns]
-code = "code"
-
+""" + SEATS + """
 [roads]
 path = "roads.shp"
 encoding = "GBK"

@@ -12,6 +12,8 @@ import pandas as pd
 from pyproj import Geod
 from shapely.geometry import box
 
+from county_files import SEATS   # tests/ is on the path, as for every test
+
 GEOD = Geod(ellps="GRS80")   # CGCS2000's ellipsoid, as near as metres go
 LON0, LAT0 = 106.7, 26.6
 
@@ -64,14 +66,7 @@ population = "pop"
 [checks]
 far_outside_m = 100000     # the villages lie 30 km apart
 
-[seats]
-path = "seats.csv"
-x = "lon"
-y = "lat"
-assume_crs = "EPSG:4490"
-[seats.columns]
-code = "code"
-"""
+""" + SEATS
 
 
 def write_profile(folder: Path, extra: str) -> Path:
