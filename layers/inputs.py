@@ -202,6 +202,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
             source, spec, rules = plugins.inputs_of(profile)[section]
             inputs.extra[section] = attempt(plugins.prepared, frame, profile, later, source, spec, rules, into=later)
             plugins.unknown_codes(frame, inputs.villages, source, later)
+    plugins.check_inputs(inputs, profile, later)
     attempt(_check_villages, inputs, profile, findings, early)
     findings.items.extend(later.items)
     inputs.findings = findings.warnings

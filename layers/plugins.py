@@ -78,6 +78,14 @@ def inputs_of(profile: Profile) -> dict[str, tuple[Source, Input, object]]:
             for key, plugin in profile.plugins.items() for section, source in plugin.sources.items()}
 
 
+def check_inputs(inputs, profile: Profile, findings: Findings) -> None:
+    """Each switched-on plug-in's warnings about the layers as read (``Plugin.check_inputs``)."""
+    for key, settings in profile.plugins.items():
+        plugin = BY_KEY[key].plugin
+        if plugin.check_inputs is not None:
+            plugin.check_inputs(inputs, profile, settings.rules, findings)
+
+
 def unknown_codes(rows: pd.DataFrame, villages: gpd.GeoDataFrame, source: Source, findings: Findings) -> None:
     """Rows of a plug-in's table naming a code that is no village's: reported, counted for none."""
     unknown = rows["code"].notna() & ~rows["code"].isin(set(villages["code"].dropna()))

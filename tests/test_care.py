@@ -11,6 +11,7 @@ The network, in EPSG:4545 from 106.7E 26.6N plus metres (speeds: the defaults):
 
 from __future__ import annotations
 
+import json
 import re
 
 import geopandas as gpd
@@ -155,3 +156,43 @@ def _plain(tmp_path):
     path = tmp_path / "plain.toml"
     path.write_text(sample_text(), encoding="utf-8")
     return path
+
+
+@pytest.mark.parametrize("edit, text, fix", [
+    (lambda t: t.replace('type = "type"\n', "", 1), "clinics.csv: [standards.care] is on, but the clinics layer has "
+     "no township health centre (乡镇卫生院): [clinics.columns] maps no type, so",
+     "map [clinics.columns] type, or add the township health centres"),
+    (lambda t: t.replace("[clinics.columns]", 'health_centre_values = ["中心卫生院"]\n[clinics.columns]', 1),
+     "clinics.csv: [standards.care] is on, but the clinics layer has no township health centre (乡镇卫生院): no "
+     "type is one of [clinics] health_centre_values, so", "list their type in [clinics] health_centre_values"),
+])
+def test_check_warns_once_when_no_clinic_is_a_health_centre(tmp_path, edit, text, fix):
+    path = tmp_path / "care.toml"
+    path.write_text(edit(sample_text()) + "\n[standards.care]\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["check", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output   # a warning alone
+    warned = [w for w in json.loads(out.output[out.output.index("{"):])["warnings"] if w["check"] == "no_health_centre"]
+    assert len(warned) == 1
+    assert warned[0]["text"].endswith(fix) and "\n" not in warned[0]["text"]
+    assert text in warned[0]["text"] and "就医时间 (time to care) is no_data" in warned[0]["text"]
+    shown = CliRunner().invoke(main, ["check", str(path)])
+    assert shown.exit_code == 0 and f"warning: {warned[0]['text']}" in shown.output
+    # with a health centre the sample's own profile has none of it
+    plain = tmp_path / "plain.toml"
+    plain.write_text(sample_text() + "\n[standards.care]\n", encoding="utf-8")
+    assert "no_health_centre" not in CliRunner().invoke(main, ["check", str(plain), "--format", "json"]).output
+
+
+def test_check_warns_without_a_clinics_layer(tmp_path):
+    text = re.sub(r"\[clinics\].*?(?=\n\[network)", "", sample_text(), count=1, flags=re.S)
+    path = tmp_path / "care.toml"
+    path.write_text(text + "\n[standards.care]\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["check", str(path)])
+    assert out.exit_code == 0, out.output
+    lines = [line for line in out.output.splitlines() if "[standards.care] is on" in line]
+    assert lines == [f"warning: {path}: [standards.care] is on, but the profile has no [clinics] layer, so every "
+                     "village's 就医时间 (time to care) is no_data; add a [clinics] layer with the township health "
+                     "centres (type 乡镇卫生院)"]
+    ran = CliRunner().invoke(main, ["run", str(path), "-o", str(tmp_path / "out"), "--no-maps"])
+    assert ran.exit_code == 0, ran.output
+    assert ran.output.count("[standards.care] is on") == 1, ran.output

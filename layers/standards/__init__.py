@@ -95,7 +95,9 @@ class Plugin:
     national defaults; ``check`` returns what is wrong with a combination of them, or
     None), its input layers, ``assess(inputs, rules, lang)`` (a table aligned to the
     villages: the value columns, ``<key>_verdict`` and ``<key>_reason``), the symbols it
-    draws, and the value columns a village's popup shows (column -> words)."""
+    draws, and the value columns a village's popup shows (column -> words);
+    ``check_inputs(inputs, profile, rules, findings)`` warns of what the layers as read
+    leave it unable to measure (``check`` and ``run`` both show it)."""
 
     section: str
     rules: type
@@ -104,6 +106,7 @@ class Plugin:
     check: Callable[[Any], str | None] | None = None
     symbols: tuple[Symbol, ...] = ()
     popup: Mapping[str, T] = field(default_factory=lambda: MappingProxyType({}))
+    check_inputs: Callable[[Any, Any, Any, Any], None] | None = None
 
     def tables(self) -> tuple[str, ...]:
         """The profile tables that switch it on: its inputs' and its settings'."""

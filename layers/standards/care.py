@@ -136,6 +136,27 @@ def assess(inputs, rules: CareRules, lang: str) -> pd.DataFrame:
     return pd.concat([way.frame(index), grades.frame("care", index)], axis=1)
 
 
+def check_inputs(inputs, profile, rules: CareRules, findings) -> None:
+    """Warn, once, where no village can be measured for want of any health centre: no
+    clinics layer, or none of its points of a health centre's type (a layer read with an
+    error is reported already)."""
+    effect = "so every village's 就医时间 (time to care) is no_data"
+    if profile.clinics is None:
+        findings.warn(f"[standards.care] is on, but the profile has no [clinics] layer, {effect}",
+                      fix="add a [clinics] layer with the township health centres (type 乡镇卫生院)",
+                      check="no_health_centre", file=str(profile.path))
+        return
+    if inputs.clinics is None or (inputs.clinics["kind"].to_numpy() == "health_centre").any():
+        return
+    typed = "type" in profile.clinics.source.columns
+    why = "no type is one of [clinics] health_centre_values" if typed else "[clinics.columns] maps no type"
+    findings.warn(f"[standards.care] is on, but the clinics layer has no township health centre (乡镇卫生院): "
+                  f"{why}, {effect}",
+                  fix="map [clinics.columns] type, or add the township health centres" if not typed else
+                  "add the township health centres, or list their type in [clinics] health_centre_values",
+                  check="no_health_centre", file=str(profile.clinics.source.path), layer=profile.clinics.source.layer)
+
+
 MINUTES_REQUIRED = T(zh="到乡镇卫生院 ≤ {value} 分钟", en="≤ {value} min to the township health centre")
 CLINIC_REQUIRED = T(zh="，到合格卫生室 ≤ {value} 分钟", en=", ≤ {value} min to a qualifying clinic")
 
@@ -148,7 +169,8 @@ def requirement(rules: CareRules, lang: str) -> str:
 
 
 PLUGIN = Plugin(section="care", rules=CareRules, check=check, assess=assess, inputs=(),
-                popup={"health_centre_travel_min": T(zh="到乡镇卫生院（分钟）", en="to the health centre (min)")})
+                popup={"health_centre_travel_min": T(zh="到乡镇卫生院（分钟）", en="to the health centre (min)")},
+                check_inputs=check_inputs)
 
 STANDARD = Standard("care", BUREAU.key, "Time to care", "health_centre_travel_min",
                     T(zh="就医时间", en="Time to care"), unit=MINUTES, settings=("standards.care.",),
