@@ -341,27 +341,33 @@ class RoadGraph:
 
     def _along_one_edge(self, s, sk, t, tk, best, total, limit_m) -> None:
         """Sources and targets on the same edge: the way along it, where it is shorter."""
-        e = self.edges
-        order = np.argsort(t.edge[tk], kind="stable")
-        te = t.edge[tk][order]
-        lo = np.searchsorted(te, s.edge[sk], side="left")
-        hi = np.searchsorted(te, s.edge[sk], side="right")
-        count = hi - lo
-        if not count.any():
-            return
-        src = np.repeat(sk, count)
-        pick = order[np.repeat(lo, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)]
-        tgt = tk[pick]
-        edge = s.edge[src]
-        ahead = t.offset_m[tgt] - s.offset_m[src]
-        d = np.where((ahead >= 0) & e.forward[edge], ahead, np.inf)
-        d = np.minimum(d, np.where((ahead <= 0) & e.backward[edge], -ahead, np.inf)) + t.walk_m[tgt]
-        order = np.lexsort((tgt, d, src))
-        src, tgt, d = src[order], tgt[order], d[order]
-        first = np.r_[True, src[1:] != src[:-1]]
-        src, tgt, d = src[first], tgt[first], d[first]
-        better = (d < total[src]) & (d <= limit_m)
-        best[src[better]], total[src[better]] = tgt[better], d[better]
+        along_one_edge(self.edges, s, sk, t, tk, best, total, limit_m,
+                       lambda edge, metres, tgt: metres + t.walk_m[tgt])
+
+
+def along_one_edge(edges, s, sk, t, tk, best, total, limit, cost) -> None:
+    """Sources ``sk`` of ``s`` and targets ``tk`` of ``t`` attached to the same edge: the way
+    along it (in a direction the edge may be taken), costed by ``cost(edge, metres, target
+    rows)``, kept in ``best``/``total`` where it is better and within ``limit``."""
+    order = np.argsort(t.edge[tk], kind="stable")
+    te = t.edge[tk][order]
+    lo = np.searchsorted(te, s.edge[sk], side="left")
+    count = np.searchsorted(te, s.edge[sk], side="right") - lo
+    if not count.any():
+        return
+    src = np.repeat(sk, count)
+    pick = order[np.repeat(lo, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)]
+    tgt = tk[pick]
+    edge = s.edge[src]
+    ahead = t.offset_m[tgt] - s.offset_m[src]
+    metres = np.where((ahead >= 0) & edges.forward[edge], ahead, np.inf)
+    d = cost(edge, np.minimum(metres, np.where((ahead <= 0) & edges.backward[edge], -ahead, np.inf)), tgt)
+    order = np.lexsort((tgt, d, src))
+    src, tgt, d = src[order], tgt[order], d[order]
+    first = np.r_[True, src[1:] != src[:-1]]
+    src, tgt, d = src[first], tgt[first], d[first]
+    better = (d < total[src]) & (d <= limit)
+    best[src[better]], total[src[better]] = tgt[better], d[better]
 
 
 def _shortest_arcs(u, v, w, n: int):

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.sparse import csgraph, csr_array
 
 from gis import ownsearch
-from gis.roadgraph import QUANTUM_M, Attached, RoadGraph, _shortest_arcs
+from gis.roadgraph import QUANTUM_M, Attached, RoadGraph, _shortest_arcs, along_one_edge
 
 
 @dataclass(frozen=True)
@@ -121,24 +121,5 @@ def _reversed(net: Timed, u: np.ndarray, v: np.ndarray, w: np.ndarray, extra: in
 
 def _along_one_edge(net: Timed, s, sk, t, tk, best, total, limit: float = np.inf) -> None:
     """Sources and targets on the same edge: the way along it, where it is sooner."""
-    e = net.graph.edges
-    order = np.argsort(t.edge[tk], kind="stable")
-    te = t.edge[tk][order]
-    lo = np.searchsorted(te, s.edge[sk], side="left")
-    count = np.searchsorted(te, s.edge[sk], side="right") - lo
-    if not count.any():
-        return
-    src = np.repeat(sk, count)
-    pick = order[np.repeat(lo, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)]
-    tgt = tk[pick]
-    edge = s.edge[src]
-    ahead = t.offset_m[tgt] - s.offset_m[src]
-    d = np.where((ahead >= 0) & e.forward[edge], ahead, np.inf)
-    d = np.minimum(d, np.where((ahead <= 0) & e.backward[edge], -ahead, np.inf)) * net.pace[edge]
-    d = d + t.walk_m[tgt] * net.walk_pace
-    order = np.lexsort((tgt, d, src))
-    src, tgt, d = src[order], tgt[order], d[order]
-    first = np.r_[True, src[1:] != src[:-1]]
-    src, tgt, d = src[first], tgt[first], d[first]
-    better = (d < total[src]) & (d <= limit)
-    best[src[better]], total[src[better]] = tgt[better], d[better]
+    along_one_edge(net.graph.edges, s, sk, t, tk, best, total, limit,
+                   lambda edge, metres, tgt: metres * net.pace[edge] + t.walk_m[tgt] * net.walk_pace)
