@@ -18,15 +18,13 @@ import os
 import tempfile
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import shapely
 
 from gis.errors import CovermapError, OutputError
-from gis.io import GPKG_ROWS, _from_wkb, write_gpkg_layers
+from gis.io import GPKG_ROWS, write_gpkg_layers
 from layers import polygons
 from layers.polygons import release
 
@@ -251,11 +249,7 @@ def _layout(keys: pa.Table, removed: np.ndarray, listed, old):
     if listed is None and old is None:
         return None
     crs = listed.crs if listed is not None else old[2]
-    if old is not None and crs is not None and old[2] is not None and old[2] != crs:
-        codes, wkb, old_crs = old   # the old run's polygons put into the new run's CRS
-        moved = gpd.GeoSeries(_from_wkb(pa.chunked_array(wkb, type=pa.binary()).to_numpy(), 0, []),
-                              crs=old_crs).to_crs(crs)
-        old = codes, [pa.array(shapely.to_wkb(moved.to_numpy()), type=pa.binary())], crs
+    old = polygons.in_crs(old, crs)
     at = np.full(len(keys), -1, dtype=np.int64)
     kinds = []
     if listed is not None and (~removed).any():

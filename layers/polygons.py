@@ -66,11 +66,7 @@ def polygons_of(keys: pa.Table, old_folder: Path, new_folder: Path):
     if shapes_new is None and shapes_old is None:
         return None
     crs = shapes_new[2] if shapes_new is not None else shapes_old[2]
-    if shapes_old is not None and crs is not None and shapes_old[2] is not None and shapes_old[2] != crs:
-        codes, wkb, old_crs = shapes_old   # the old run's polygons put into the new run's CRS
-        moved = gpd.GeoSeries(_from_wkb(pa.chunked_array(wkb, type=pa.binary()).to_numpy(), 0, []),
-                              crs=old_crs).to_crs(crs)
-        shapes_old = codes, [pa.array(shapely.to_wkb(moved.to_numpy()), type=pa.binary())], crs
+    shapes_old = in_crs(shapes_old, crs)
     index = np.full(len(keys), -1, dtype=np.int64)
     parts, at = [], 0
     for rows, column, shapes in ((~removed, "village_code", shapes_new), (removed, "old_village_code", shapes_old)):
@@ -358,3 +354,14 @@ def promoted(wkb, kinds: pd.DataFrame):
     headers = pa.FixedSizeBinaryArray.from_buffers(pa.binary(9), len(wkb), [None, pa.py_buffer(headers.tobytes())])
     joined = pc.binary_join_element_wise(headers.cast(pa.binary()), wkb, b"")
     return pc.if_else(pa.array(single), joined, wkb)
+
+
+def in_crs(shapes, crs):
+    """The old run's polygons (codes, WKB chunks, CRS) put into the new run's ``crs``, where
+    both are known and differ; else as given."""
+    if shapes is None or crs is None or shapes[2] is None or shapes[2] == crs:
+        return shapes
+    codes, wkb, old_crs = shapes
+    moved = gpd.GeoSeries(_from_wkb(pa.chunked_array(wkb, type=pa.binary()).to_numpy(), 0, []),
+                          crs=old_crs).to_crs(crs)
+    return codes, [pa.array(shapely.to_wkb(moved.to_numpy()), type=pa.binary())], crs

@@ -265,3 +265,22 @@ def test_a_province_of_changes_matches_a_count_made_directly():
             k = int(((tables[0][f"{s.key}_verdict"] == before) & (tables[1][f"{s.key}_verdict"] == after)).sum())
             expected[key] = expected.get(key, 0) + k
     assert got == expected
+
+
+def test_an_old_run_in_another_crs_is_put_into_the_new_ones():
+    # layers.polygons.in_crs, used by the changes layer whichever process writes it
+    import pyarrow as pa
+    import shapely
+    from pyproj import CRS, Transformer
+
+    from layers.polygons import in_crs
+    square = shapely.box(106.70, 26.60, 106.71, 26.61)
+    shapes = (["522326100200"], [pa.array([shapely.to_wkb(square)], type=pa.binary())], CRS("EPSG:4490"))
+    assert in_crs(shapes, CRS("EPSG:4490")) is shapes and in_crs(None, CRS("EPSG:4545")) is None
+    codes, wkb, crs = in_crs(shapes, CRS("EPSG:4545"))   # CGCS2000 3-degree zone 108E
+    moved = shapely.from_wkb(wkb[0].to_numpy(zero_copy_only=False)[0])
+    lon, lat = shapely.get_coordinates(square).T
+    x, y = Transformer.from_crs("EPSG:4490", "EPSG:4545", always_xy=True).transform(lon, lat)
+    assert codes == ["522326100200"] and crs == CRS("EPSG:4545")
+    assert shapely.get_coordinates(moved) == pytest.approx(np.column_stack([x, y]), abs=0.001)
+    assert 300_000 < x.min() < 500_000   # 106.7E: about 130 km west of the zone's meridian (108E), not degrees
