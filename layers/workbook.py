@@ -80,11 +80,9 @@ FILL_IN_COLUMNS = (
 # workbook has the sheets of the bureaus whose standards its run checked.
 BUREAU_SHEETS = {bureau.key: {lang: bureau.sheet(lang) for lang in LANGUAGES} for bureau in BUREAUS}
 ALL_SHEETS = {bureau.key: {lang: bureau.sheet(lang) for lang in LANGUAGES} for bureau in ALL_BUREAUS}
-CHECK_NAMES = {
-    "water_served_list": {"zh": "供水工程服务名单与服务范围不符", "en": "Water project's served list vs. its area"},
-    "clinic_recorded": {"zh": "台账卫生室记录与地图不符", "en": "Clinic in the ledger vs. the map"},
-    "road_recorded_hardened": {"zh": "台账硬化路记录与地图不符", "en": "Hardened road in the ledger vs. the map"},
-}
+# the ledger-against-map checks (the 账实不符 sheet's 核对项), as each standard names its own
+CHECK_NAMES = {check: {lang: name(lang) for lang in LANGUAGES} for standard in ALL
+               for check, name in standard.checks.items()}
 
 _WORDS = {
     "zh": {

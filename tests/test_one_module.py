@@ -36,7 +36,6 @@ REMAINING: dict[str, set[str]] = {
     "layers/roads.py": {"road"},
     "layers/settings.py": {"water", "fibre"},
     "layers/water.py": {"water"},
-    "layers/workbook.py": {"road", "water", "clinic"},
     "layers/zones.py": {"water", "fibre"},
     "maps/changes.py": {"road", "water", "clinic", "net4g", "fibre"},
     "maps/infrastructure.py": {"water", "clinic", "fibre"},

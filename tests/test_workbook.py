@@ -300,3 +300,23 @@ def test_display_width_counts_cjk_twice():
     assert workbook._display_width("行政村") == 6
     assert workbook._display_width("4G覆盖") == 6
     assert np.all(workbook._lines([workbook.Column("", ["x" * 80, "x"], style="wrap", width=41)], 0, 2) == [3, 1])
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("zh", ["台账硬化路记录与地图不符", "供水工程服务名单与服务范围不符", "台账卫生室记录与地图不符", "unknown_check"]),
+    ("en", ["Hardened road in the ledger vs. the map", "Water project's served list vs. its area",
+            "Clinic in the ledger vs. the map", "unknown_check"])])
+def test_the_consistency_sheet_names_each_check_as_its_standard_does(tmp_path, lang, expected):
+    """The 核对项 words come from each standard's own module (layers/standards); a check no
+    standard declares shows its key."""
+    profile = load_profile(profile_path())
+    result = assess(profile)
+    village = result.villages.iloc[0]
+    checks = ["road_recorded_hardened", "water_served_list", "clinic_recorded", "unknown_check"]
+    rows = pd.DataFrame({"row": 0, "village_code": village["village_code"], "village_name": village["village_name"],
+                         "township_code": village["township_code"], "township_name": village["township_name"],
+                         "bureau": ["transport", "water", "health", "health"], "check": checks,
+                         "ledger": "l", "map": "m", "source": "villages.gpkg"})
+    path, = write_workbooks(tmp_path, Tables(result.villages, result.gaps, result.no_data, rows, profile), lang)
+    sheet = load_workbook(path)["账实不符" if lang == "zh" else "Ledger mismatches"]
+    assert [row[5] for row in _data(sheet)] == expected

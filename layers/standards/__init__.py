@@ -124,6 +124,9 @@ class Standard:
     settings: tuple[str, ...] = ()     # the profile keys (prefixes) whose values decide its verdicts
     requirement: Callable[[Any, str], str] | None = None   # "≤ 500 米": as the profile sets it
     plugin: Plugin | None = None       # an OPTIONAL standard's profile tables, inputs, rules, symbols
+    # the checks of the ledger against the map it has (layers/consistency.py's ``check``), as
+    # the workbook's 账实不符 sheet names them
+    checks: Mapping[str, T] = field(default_factory=lambda: MappingProxyType({}))
 
     def required(self, profile: "Profile", lang: str) -> str:
         """The requirement as ``profile`` sets it, in ``lang`` (the workbook's 标准要求)."""

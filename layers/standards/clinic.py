@@ -14,5 +14,9 @@ def requirement(rules, lang: str) -> str:
     return REQUIRED(lang)
 
 
+# the ledger's record against the map (layers/consistency.py)
+RECORDED = T(zh="台账卫生室记录与地图不符", en="Clinic in the ledger vs. the map")
+
 STANDARD = Standard("clinic", "health", "Village clinic", "clinic_nearest_m", T(zh="村卫生室", en="Village clinic"),
-                    settings=("standards.clinics.",), requirement=requirement)
+                    settings=("standards.clinics.",), requirement=requirement,
+                    checks={"clinic_recorded": RECORDED})

@@ -17,5 +17,9 @@ def requirement(rules, lang: str) -> str:
     return text
 
 
+# the ledger's record against the map (layers/consistency.py)
+RECORDED = T(zh="台账硬化路记录与地图不符", en="Hardened road in the ledger vs. the map")
+
 STANDARD = Standard("road", "transport", "Hardened road", "road_hardened_m", T(zh="硬化路", en="Hardened road"),
-                    settings=("standards.roads.",), requirement=requirement)
+                    settings=("standards.roads.",), requirement=requirement,
+                    checks={"road_recorded_hardened": RECORDED})
