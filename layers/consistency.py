@@ -96,6 +96,12 @@ def _clinics(inputs: Inputs, profile: Profile) -> pd.DataFrame:
         "source": str(profile.villages.source.path)})
 
 
+def layers_checked(inputs: Inputs) -> set[str]:
+    """The input layers the villages' own records are checked against beyond the standards'
+    steps (``_roads``), which a run without maps must therefore keep until then."""
+    return {"roads"} if "road_hardened" in inputs.villages else set()
+
+
 def _roads(inputs: Inputs, profile: Profile) -> pd.DataFrame:
     v = inputs.villages
     if "road_hardened" not in v or inputs.roads is None:

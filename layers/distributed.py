@@ -23,10 +23,11 @@ import pandas as pd
 from gis import progress
 from gis import geometry
 from gis.errors import ConfigError
-from layers import clinics, network, pipeline, roads, water, zones
+from layers import pipeline, zones
 from layers.inputs import Inputs, load_inputs
 from layers.partition import county_of, partitions  # noqa: F401 (partitions: part of this module's API)
 from layers.settings import Profile
+from layers.standards import STANDARDS
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +41,15 @@ def assess_part(profile: Profile, part: Inputs, rows: np.ndarray, county: str,
     (``pipeline.network_tables``)."""
     rules, lang = profile.standards, profile.lang
 
-    steps = {"road": lambda where: roads.assess(where, rules.roads, lang),
-             "water": lambda where: water.assess(where, rules.water, lang),
-             "clinic": lambda where: clinics.assess(where, rules.clinics, lang),
-             "net4g": lambda where: network.assess_4g(where, rules.network, lang),
-             "fibre": lambda where: network.assess_fibre(where, rules.network, lang)}
     # as assess does: the distances in each village's zone, the shares on the part itself
     measures = pipeline.zoned_measures(rules, lang)
     in_zones = zones.assess(part, rules, lambda where: [measures[key](where) for key in pipeline.ZONED])
     found = dict(zip(pipeline.ZONED, in_zones or []))
-    if in_zones is not None:   # the nearest clinics measured in the zones, the containment on the part
-        found["clinic"] = clinics.assess(part, rules.clinics, lang, found["clinic"])
-    table = pipeline._village_table(part, [found[key] if key in found else step(part)
-                                           for key, step in steps.items()]
+    for standard in STANDARDS:   # what the zones measured of it completed on the part
+        if in_zones is not None and standard.settle is not None:
+            found[standard.key] = standard.settle(part, rules, lang, found[standard.key])
+    table = pipeline._village_table(part, [found[s.key] if s.key in found else s.decide(part, rules, lang)
+                                           for s in STANDARDS]
                                     + [frame.set_axis(part.villages.index) for frame in along])
     table.index = rows
     return table[county_of(table["village_code"]) == county]

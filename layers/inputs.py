@@ -214,7 +214,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
 
 def _check_settings(profile: Profile, findings: Findings) -> None:
     """Settings that would silently do nothing for want of the column they work on."""
-    from layers.water import STATUS_COLUMNS   # layers.water builds on this module
+    from layers.standards.water import STATUS_COLUMNS   # the registry imports this module
 
     rules, file = profile.standards, str(profile.path)
     if profile.roads and rules.roads.min_width_m > 0 and "width" not in profile.roads.source.columns:

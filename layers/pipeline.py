@@ -30,10 +30,10 @@ from gis.child import Child, PeakWindow, beside, fork_available, peak_mb, under_
 from gis.crs import reproject
 from gis.errors import OutputError
 from gis.outdir import OutputFolder, checkpoint
-from layers import clinics, consistency, gaps, network, roadnet, roads, scope, water, workbook, zones
+from layers import clinics, consistency, gaps, roadnet, scope, workbook, zones
 from layers.inputs import Inputs, load_inputs
 from layers.settings import LedgerSettings, Profile
-from layers.standards import OPTIONAL, drawn, drawn_frames, present
+from layers.standards import OPTIONAL, STANDARDS, drawn, drawn_frames, present
 from layers.verdicts import NOT_APPLICABLE, VERDICTS
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class Result:
 
     def infrastructure(self) -> dict[str, gpd.GeoDataFrame]:
         """The input layers as the map draws them (working CRS)."""
-        found = {key: getattr(self.inputs, key) for key in ("roads", "water", "clinics", "coverage", "fibre")}
+        found = {name: getattr(self.inputs, name) for name in LAYERS}
         if found["clinics"] is not None:
             found["clinics"] = found["clinics"].assign(
                 qualifies=clinics.qualifying(found["clinics"], self.profile.standards.clinics).fillna(False))
@@ -106,11 +106,7 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
         inputs = inputs if inputs is not None else load_inputs(profile)
     log.info("%d villages, working CRS %s", len(inputs.villages), inputs.crs.to_string())
     rules, lang = profile.standards, profile.lang   # the reasons in the profile's language
-    standards = {"road": lambda part: roads.assess(part, rules.roads, lang),
-                 "water": lambda part: water.assess(part, rules.water, lang),
-                 "clinic": lambda part: clinics.assess(part, rules.clinics, lang),
-                 "net4g": lambda part: network.assess_4g(part, rules.network, lang),
-                 "fibre": lambda part: network.assess_fibre(part, rules.network, lang)}
+    standards = {s.key: partial(_decided, s, rules, lang) for s in STANDARDS}
     if profile.working_crs is None:   # "auto": each county in its own zone
         inputs.meridians = zones.village_meridians(inputs)
     # on the whole: which roads connect, no zone changes it; the paths along them may run anywhere
@@ -133,12 +129,12 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
     in_zones = zones.assess(inputs, rules, zoned)
     if in_zones is not None:
         found = dict(zip(ZONED, in_zones))
-        nearest = found.pop("clinic")
-        standards["clinic"] = lambda part: clinics.assess(part, rules.clinics, lang, nearest)
-        if not keep_layers:   # done with: fibre, and roads unless the ledger's road column is checked against them
-            inputs.fibre = None
-            if "road_hardened" not in inputs.villages:
-                inputs.roads = None
+        for standard in STANDARDS:   # the zones measured a part of it: completed on the whole
+            if standard.settle is not None:
+                standards[standard.key] = partial(_settled, standard, rules, lang, found.pop(standard.key))
+        if not keep_layers:   # done with: the layers only the zones measure, unless the ledger is checked against them
+            for name in ZONED_ONLY - consistency.layers_checked(inputs):
+                setattr(inputs, name, None)
             memory.release_free_memory()
         for key in standards.keys() - found.keys():   # shares and containment: no zone changes them
             with _timed(seconds, key, peaks, cpu):
@@ -155,7 +151,8 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
         inputs.villages_as_read = None   # in the table now
     result = finish(profile, inputs, villages, seconds, peaks, cpu)
     if not keep_layers:
-        inputs.roads = inputs.water = inputs.clinics = inputs.coverage = inputs.fibre = None
+        for name in LAYERS:
+            setattr(inputs, name, None)
         inputs.extra = {}
         memory.release_free_memory()
     return result
@@ -172,8 +169,9 @@ def network_tables(profile: Profile, inputs: Inputs) -> list[pd.DataFrame]:
     a table a row of ``inputs.villages``; the hardened roads' graph built once for both."""
     rules = profile.standards.roads
     net = roadnet.Network(inputs, rules, true_distances=profile.working_crs is None)
-    if rules.require_connected:
-        roads.mark_connected(inputs, rules, net.hardened)
+    for standard in STANDARDS:
+        if standard.on_whole is not None:
+            standard.on_whole(inputs, profile.standards, net.hardened)
     return roadnet.village_tables(net)
 
 
@@ -194,18 +192,28 @@ def plugin_tables(profile: Profile, inputs: Inputs, seconds: dict[str, float] | 
     return tables
 
 
-# The standards decided by distances, measured in each village's zone (layers.zones).
-ZONED = ("road", "clinic", "fibre")
+# The standards decided by distances, measured in each village's zone (layers.zones); the
+# layers of those the zones decide whole; the five standards' input layers.
+ZONED = tuple(s.key for s in STANDARDS if s.zoned is not None)
+ZONED_ONLY = {name for s in STANDARDS if s.zoned is not None and s.settle is None for name in s.layers}
+LAYERS = tuple(name for s in STANDARDS for name in s.layers)
+
+
+def _decided(standard, rules, lang: str, part: Inputs) -> pd.DataFrame:
+    return standard.decide(part, rules, lang)
+
+
+def _settled(standard, rules, lang: str, measured: pd.DataFrame, part: Inputs) -> pd.DataFrame:
+    return standard.settle(part, rules, lang, measured)
 
 
 def zoned_measures(rules, lang: str) -> dict[str, Callable[[Inputs], pd.DataFrame]]:
-    """What is measured in each village's zone, by ``ZONED`` key: the road and fibre
-    standards, and of the clinics only the nearest (``clinics.nearest_table``); which clinic
-    lies in which village is the same in any CRS, so ``clinics.assess`` decides that on the
-    whole, and the zones' parts need no village polygon where there is a seat."""
-    return {"road": lambda part: roads.assess(part, rules.roads, lang),
-            "clinic": lambda part: clinics.nearest_table(part, rules.clinics, lang),
-            "fibre": lambda part: network.assess_fibre(part, rules.network, lang)}
+    """What is measured in each village's zone, by ``ZONED`` key (``Standard.zoned``): a
+    standard decided by distances alone, or of one that also asks which feature lies in
+    which village (the clinics: the same in any CRS) only the distances, the rest then
+    decided on the whole (``Standard.settle``), so the zones' parts need no village polygon
+    where there is a seat."""
+    return {s.key: partial(s.zoned, rules=rules, lang=lang) for s in STANDARDS if s.zoned is not None}
 
 # Between these many villages the water, clinic and fibre steps run in a forked child
 # process while this one does roads and 4G (gis.child): 30k villages 10.7-11.1 -> 9.1-9.2
@@ -214,7 +222,7 @@ def zoned_measures(rules, lang: str) -> dict[str, Callable[[Inputs], pd.DataFram
 # (207 -> 191 s) for +1.0 GB (5.8 -> 6.8 GB); since the overlays went on threads it gains
 # nothing (water and 4G side by side, the roads let go first: water 31 -> 61 s, 4G 28 ->
 # 58 s, both on both cores).
-APART = ("water", "clinic", "fibre")
+APART = tuple(s.key for s in STANDARDS if s.apart)
 FORK_ABOVE = 10_000
 FORK_UP_TO = 200_000
 
@@ -510,9 +518,12 @@ CSV_CHILD_SHARE = 0.35
 def _plain(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Nullable booleans as text so that every format stores them the same way; populations
     as whole numbers where they are (1432, not 1432.0)."""
-    return villages.assign(net4g_seat=villages["net4g_seat"].map({True: "yes", False: "no"}).astype(object),
+    return villages.assign(**{name: villages[name].map({True: "yes", False: "no"}).astype(object) for name in YES_NO},
                            **{name: gaps.whole(villages[name].to_numpy(dtype=float))
                               for name in ("population", "poor_population")})
+
+
+YES_NO = tuple(name for s in STANDARDS for name in s.yes_no)
 
 
 def as_of(profile: Profile) -> date:

@@ -3,7 +3,7 @@ before any cut by zone or county (``layers.zones``, ``layers.partition``): a sho
 may run anywhere on the network, so no part cut around a county is sure to hold it.
 
 ``Network`` builds the graph of the hardened roads once per run (``gis.roadgraph``); the
-road standard's ``connected`` column (``roads.mark_connected``) and the distances below
+road standard's ``connected`` column (layers/standards/road.py) and the distances below
 share it. The travel times to care (``clinics.travel``) use the graph of every road.
 
 - ``township_table``: ``road_network_km_to_township``, along hardened roads from each
@@ -20,6 +20,7 @@ factor at its two ends, averaged, so it is the ground distance as the zones meas
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,9 +28,10 @@ import shapely
 
 from gis import geometry, roadgraph, routes
 from gis.crs import local_scale
-from layers.inputs import Inputs
 from layers.settings import RoadRules
-from layers.roads import TOWNSHIP_KM, TOWNSHIP_WALK
+
+if TYPE_CHECKING:
+    from layers.inputs import Inputs
 
 
 class Network:
@@ -111,6 +113,7 @@ def township_table(network: Network) -> pd.DataFrame:
         ends = np.where(own >= 0, town_points[np.maximum(own, 0)], None)
         km = network.true_m(total, seats, ends) / 1000.0
         walk = np.where(own >= 0, network.true_m(legs, seats, ends), np.nan)
+    from layers.standards import TOWNSHIP_KM, TOWNSHIP_WALK   # the registry imports this module
     return pd.DataFrame({TOWNSHIP_KM: km, TOWNSHIP_WALK: walk}, index=index)
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from hand_drawn import frame, inputs, point
 from layers import clinics
+from layers.standards import clinic
 from layers.settings import ClinicRules
 
 
@@ -32,7 +33,7 @@ def test_boundary_clinic_counts_once_for_lowest_code(layer):
 
 
 def test_counts_distances_verdicts(layer):
-    out = clinics.assess(inputs(clinics=layer), ClinicRules(min_doctors=1, share_max_population=500,
+    out = clinic.assess(inputs(clinics=layer), ClinicRules(min_doctors=1, share_max_population=500,
                                                             share_max_distance_m=600), "en")
     assert list(out["clinic_count"]) == [1, 0, 0, 0, 0]
     # A and B: K1 at (1000,300) is hypot(500, 200) = 538.5 m from both seats (500,500) and (1500,500).
@@ -43,24 +44,24 @@ def test_counts_distances_verdicts(layer):
     assert list(out["clinic_verdict"]) == ["meets", "meets", "no_data", "meets", "no_data"]
     assert "shares K1 on A|B boundary, 539 m away" in out["clinic_reason"].iloc[1]
     assert "township health centre" in out["clinic_reason"].iloc[3]
-    zh = clinics.assess(inputs(clinics=layer), ClinicRules(min_doctors=1, share_max_population=500,
+    zh = clinic.assess(inputs(clinics=layer), ClinicRules(min_doctors=1, share_max_population=500,
                                                            share_max_distance_m=600))
     assert zh["clinic_reason"].iloc[1] == "人口 450，低于 500，共用K1 on A|B boundary（相距 539 米，限值 600 米）"
 
 
 def test_without_exemption_or_sharing(layer):
-    out = clinics.assess(inputs(clinics=layer), ClinicRules(exempt_health_centre_host=False), "en")
+    out = clinic.assess(inputs(clinics=layer), ClinicRules(exempt_health_centre_host=False), "en")
     # B may not share: fails. D's only village clinic has no doctor: fails with that reason.
     assert list(out["clinic_verdict"])[:4] == ["meets", "fails", "no_data", "fails"]
     assert out["clinic_reason"].iloc[3].startswith("fewer than 1 qualified village doctor(s); nearest qualifying")
     assert out["clinic_reason"].iloc[1] == "no village clinic in the village; nearest qualifying clinic: K1 on A|B boundary, 539 m"
-    zh = clinics.assess(inputs(clinics=layer), ClinicRules(exempt_health_centre_host=False))
+    zh = clinic.assess(inputs(clinics=layer), ClinicRules(exempt_health_centre_host=False))
     assert zh["clinic_reason"].iloc[3].startswith("合格村医少于 1 名；最近的合格卫生室：")
     assert zh["clinic_reason"].iloc[1] == "村内没有村卫生室；最近的合格卫生室：K1 on A|B boundary，539 米"
 
 
 def test_sharing_distance_limit_is_a_near_miss(layer):
-    just = clinics.assess(inputs(clinics=layer), ClinicRules(share_max_population=500, share_max_distance_m=538.6))
-    short = clinics.assess(inputs(clinics=layer), ClinicRules(share_max_population=500, share_max_distance_m=538.4))
+    just = clinic.assess(inputs(clinics=layer), ClinicRules(share_max_population=500, share_max_distance_m=538.6))
+    short = clinic.assess(inputs(clinics=layer), ClinicRules(share_max_population=500, share_max_distance_m=538.4))
     assert just["clinic_verdict"].iloc[1] == "meets"
     assert short["clinic_verdict"].iloc[1] == "fails"

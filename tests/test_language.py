@@ -34,8 +34,9 @@ from layers.standards import BY_KEY
 SAMPLED = tuple(BY_KEY[key] for key in ("school", "housing", "electricity"))
 
 ROOT = Path(__file__).resolve().parents[1]
-RULE_MODULES = ["layers/verdicts.py", "layers/roads.py", "layers/water.py", "layers/clinics.py",
-                "layers/network.py", "layers/consistency.py"]
+RULE_MODULES = ["layers/verdicts.py", "layers/standards/road.py", "layers/standards/water.py",
+                "layers/standards/clinic.py", "layers/standards/net4g.py", "layers/standards/fibre.py",
+                "layers/consistency.py"]
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
-from layers import clinics, network, roads, water
+from layers.standards import clinic, fibre, net4g, road, water
 from layers.pipeline import _write_tables, assess
 from layers.profile import load_profile
 
@@ -193,9 +193,9 @@ def test_every_village_once_shares_bounded_and_shuffle_invariant(county):
         # one row per input code, in input order, in the result and in every indicator frame
         assert list(result.villages["village_code"]) == codes
         inputs, rules = result.inputs, result.profile.standards
-        for frame in (roads.assess(inputs, rules.roads), water.assess(inputs, rules.water),
-                      clinics.assess(inputs, rules.clinics), network.assess_4g(inputs, rules.network),
-                      network.assess_fibre(inputs, rules.network)):
+        for frame in (road.assess(inputs, rules.roads), water.assess(inputs, rules.water),
+                      clinic.assess(inputs, rules.clinics), net4g.assess_4g(inputs, rules.network),
+                      fibre.assess_fibre(inputs, rules.network)):
             assert frame.index.equals(inputs.villages.index) and len(frame) == len(codes)
         # ... and in the files a run writes
         _write_tables(result, tmp)

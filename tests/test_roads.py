@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from hand_drawn import frame, inputs, line
-from layers import roads
+from layers.standards import road as roads
 from layers.settings import RoadRules
 
 

@@ -23,7 +23,8 @@ from pyproj import CRS, Transformer
 from shapely import LineString, Point
 
 from gis import ownsearch, roadgraph, routes
-from layers import roadnet, roads
+from layers import roadnet
+from layers.standards import road as roads
 from layers.inputs import Inputs
 from layers.settings import RoadRules
 from test_roadgraph import CRS as GUIZHOU_CRS, guizhou_network, reference_distances

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from hand_drawn import CODES, frame, inputs, square
-from layers import water
+from layers.standards import water
 from layers.settings import WaterRules
 
 

@@ -3,8 +3,8 @@ names, the measured value it shows in the gap lists and its unit, the profile se
 that decide it, and its requirement as people read it.
 
 ``STANDARDS`` are the five every run checks (road.py, water.py, clinic.py, net4g.py,
-fibre.py); their rules still live in layers/roads.py, water.py, clinics.py and network.py,
-and some modules still name their keys (tests/test_one_module.py keeps the list and lets
+fibre.py), each module with its rules (``decide``) and how a run spreads them over zones
+and processes; some modules still name their keys (tests/test_one_module.py keeps the list and lets
 it only shrink). ``OPTIONAL`` are whole plug-ins (school.py, housing.py, electricity.py): the
 module also declares its profile tables, input layers, rules and map symbols
 (``Plugin``), and a run checks it when the profile names one of its tables; no other
@@ -127,6 +127,17 @@ class Standard:
     # the checks of the ledger against the map it has (layers/consistency.py's ``check``), as
     # the workbook's 账实不符 sheet names them
     checks: Mapping[str, T] = field(default_factory=lambda: MappingProxyType({}))
+    # How a run decides one of the five (a plug-in: ``Plugin.assess``): (inputs, the profile's
+    # [standards] rules, lang) -> its table, a row a village. ``zoned``: what is measured in
+    # each village's zone where a run spans several (layers.zones); the whole table, or with
+    # ``settle`` a part, which settle(inputs, rules, lang, part) completes on the whole.
+    decide: Callable[[Any, Any, str], Any] | None = None
+    zoned: Callable[[Any, Any, str], Any] | None = None
+    settle: Callable[[Any, Any, str, Any], Any] | None = None
+    on_whole: Callable[[Any, Any, Any], None] | None = None   # (inputs, rules, road graph): marks made first
+    apart: bool = False          # in a mid-sized run, decided in a forked child beside the others
+    layers: tuple[str, ...] = ()  # the input layers (``Inputs`` attributes) it reads
+    yes_no: tuple[str, ...] = ()  # its boolean columns, written as yes/no (NA: empty) in every table
 
     def required(self, profile: "Profile", lang: str) -> str:
         """The requirement as ``profile`` sets it, in ``lang`` (the workbook's 标准要求)."""
@@ -189,6 +200,7 @@ def names_at(names: np.ndarray, rows: np.ndarray) -> Texts:
 
 from layers.standards import clinic, fibre, net4g, road, water  # noqa: E402  (they use the above)
 from layers.standards import care, electricity, housing, school  # noqa: E402
+from layers.standards.road import TOWNSHIP_KM, TOWNSHIP_WALK  # noqa: E402,F401  (the road network's columns)
 
 _MODULES = (road, water, clinic, net4g, fibre)
 _OPTIONAL = (school, housing, electricity, care)

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from gis import geometry, shares, values
+from layers.grades import (BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, RANK, Grades, joined, number_text, numbers_text,
+                           percent_text, text_column)
 from layers.standards import AT_LEAST_PCT, SHARE, Bureau, Standard, number
-from layers.text import T
+from layers.text import DEFAULT_LANG, T
+
+if TYPE_CHECKING:
+    from layers.inputs import Inputs
+    from layers.settings import WaterRules
 
 BUREAU = Bureau("water", T(zh="水利局", en="Water resources bureau"), T(zh="水利局", en="Water"))
 
@@ -12,9 +24,170 @@ def requirement(rules, lang: str) -> str:
     return AT_LEAST_PCT.format(lang, value=number(rules.water.min_share * 100))
 
 
+STATUS_COLUMNS = ("lpcd", "reliability_pct", "quality_ok", "access_min")
+
+
+def service_share(inputs: Inputs) -> pd.Series:
+    """``water_share``: share of each village's area inside the union of service areas."""
+    share = shares.covered_share(inputs.villages.geometry.to_numpy(), inputs.water.geometry.to_numpy())
+    return pd.Series(share, index=inputs.villages.index, name="water_share")
+
+
+def project_grades(water: pd.DataFrame, rules: WaterRules) -> np.ndarray:
+    """Each project's grade: the worst of its recorded indicators; no_data when none is
+    recorded, ``meets`` when the profile maps no status column at all."""
+    mapped = [name for name in STATUS_COLUMNS if name in water]
+    if not mapped:
+        return np.full(len(water), MEETS, dtype=object)
+    ranks = []
+    for name in mapped:
+        column = water[name]
+        if name == "quality_ok":
+            rank = np.where(column.fillna(False).to_numpy(dtype=bool), RANK[MEETS], RANK[FAILS]).astype(float)
+        elif name == "access_min":
+            rank = _tiers(-column.to_numpy(dtype=float), -rules.meets_max_access_min, -rules.basic_max_access_min)
+        else:
+            meets, basic = ((rules.meets_min_lpcd, rules.basic_min_lpcd) if name == "lpcd"
+                            else (rules.meets_min_reliability_pct, rules.basic_min_reliability_pct))
+            rank = _tiers(column.to_numpy(dtype=float), meets, basic)
+        rank[column.isna().to_numpy()] = np.nan
+        ranks.append(rank)
+    stacked = np.vstack(ranks)
+    recorded = ~np.isnan(stacked).all(axis=0)
+    worst = np.nanmin(np.where(np.isnan(stacked), np.inf, stacked), axis=0)
+    names = {value: key for key, value in RANK.items()}
+    return np.array([names[int(w)] if ok else NO_DATA for w, ok in zip(worst, recorded)], dtype=object)
+
+
+def _tiers(value: np.ndarray, meets: float, basic: float) -> np.ndarray:
+    return np.where(value >= meets, RANK[MEETS], np.where(value >= basic, RANK[BASIC], RANK[FAILS])).astype(float)
+
+
+def serving_pairs(inputs: Inputs, share: np.ndarray, rules: WaterRules) -> tuple[np.ndarray, np.ndarray]:
+    """(village, project) pairs: the project lists the village's code, or its service area
+    covers the seat, or it overlaps a village whose covered share reaches ``min_share``."""
+    villages, water = inputs.villages, inputs.water
+    areas = water.geometry.to_numpy()
+    listed = water["served_codes"].explode().dropna()
+    at = values.positions(villages["code"], listed.to_numpy())
+    lv, lp = at[at >= 0], listed.index.to_numpy()[at >= 0]
+    seats = inputs.seats.to_numpy()
+    sv, sp = geometry.pairs_intersecting(seats, areas)
+    shared = np.where(share >= rules.min_share, villages.geometry.to_numpy(), None)
+    av, ap = geometry.pairs_overlapping(shared, areas)
+    return geometry.distinct_pairs(np.r_[lv, sv, av], np.r_[lp, sp, ap])
+
+
+def assess(inputs: Inputs, rules: WaterRules, lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """water_share, water_project, water_verdict, water_reason (in ``lang``) for every village."""
+    index = inputs.villages.index
+    n = len(index)
+    grades = Grades(n, lang, T(zh="配置中没有供水工程图层", en="no water layer in the profile"))
+    if inputs.water is None:
+        return grades.frame("water", index, water_share=np.full(n, np.nan), water_project=np.full(n, None))
+    share = service_share(inputs).to_numpy()
+    village, project = serving_pairs(inputs, share, rules)
+    grade = project_grades(inputs.water, rules)[project]
+    order = np.lexsort((project, -np.array([RANK.get(g, -1) for g in grade]), village))
+    village, project, grade = village[order], project[order], grade[order]
+    first = np.r_[True, village[1:] != village[:-1]] if len(village) else np.zeros(0, dtype=bool)
+    best = np.full(n, None, dtype=object)
+    best[village[first]] = grade[first]
+    unnamed = T(zh="未命名供水工程", en="unnamed project")(lang)
+    names = inputs.water["name"].astype("string").fillna(unnamed).to_numpy(dtype=object)
+    chosen = np.full(n, None, dtype=object)
+    chosen[village[first]] = names[project[first]]
+    label = np.where(chosen == None, "", chosen)  # noqa: E711 (element-wise)
+    notes = np.zeros(n, dtype=numbers_text(np.zeros(0)).dtype)
+    notes[village[first]] = project_notes(inputs.water, rules, lang)[project[first]]
+    mapped = any(name in inputs.water for name in STATUS_COLUMNS)
+
+    grades.rule(~geometry.usable(inputs.origins) & (best == None), NO_DATA, NO_ORIGIN)  # noqa: E711
+    grades.rule((best == MEETS) & ~mapped, MEETS,
+                T(zh="由{p}供水（配置未映射水量、水质、取水时间和供水保证率，有工程供水即算达标）",
+                  en="served by {p} (the profile maps none of quantity, quality, access and reliability, "
+                     "so serving is enough)"), p=label)
+    grades.rule((best == MEETS) & (notes == ""), MEETS,
+                T(zh="由{p}供水，水量、水质、取水时间和供水保证率均达标",
+                  en="served by {p}, which meets all four indicators"), p=label)
+    grades.rule(best == MEETS, MEETS, T(zh="由{p}供水，已记录的指标均达标；{notes}",
+                                        en="served by {p}, whose recorded indicators meet the standard; {notes}"),
+                p=label, notes=notes)
+    grades.rule(best == BASIC, BASIC, T(zh="由{p}供水，基本达标：{notes}", en="served by {p}, which basically "
+                                        "meets the standard: {notes}"), p=label, notes=notes)
+    grades.rule(best == FAILS, FAILS, T(zh="由{p}供水，不达标：{notes}", en="served by {p}, which fails: {notes}"),
+                p=label, notes=notes)
+    grades.rule(best == NO_DATA, NO_DATA, T(zh="由{p}供水，但其水量、水质、取水时间和供水保证率均未记录；请在供水工程图层中补录",
+                                            en="served by {p}, but its quantity, quality, access and reliability "
+                                               "are not recorded; record them in the water layer"), p=label)
+    grades.rule(np.isnan(share), FAILS,
+                T(zh="没有供水工程服务本村：村委会不在任何供水范围内，也没有工程把本村列为受益村",
+                  en="no water-supply project serves the village: its seat is in no service area and no project "
+                     "lists it"))
+    grades.rule(np.ones(n, dtype=bool), FAILS,
+                T(zh="没有供水工程服务本村：村域只有 {s:.1%} 在供水范围内，低于 {m}，也没有工程把本村列为受益村",
+                  en="no water-supply project serves the village; {s:.1%} of its area in service areas, limit {m}, "
+                     "and no project lists it"), s=share, m=percent_text(rules.min_share))
+    return grades.frame("water", index, water_share=share, water_project=chosen)
+
+
+def project_notes(water: pd.DataFrame, rules: WaterRules, lang: str = DEFAULT_LANG) -> np.ndarray:
+    """Per project, what to fix: each indicator below its ``meets`` tier and by how much,
+    then the indicators not recorded (numpy strings; "" for a project that meets all four)."""
+    m = len(water)
+
+    def column(name: str) -> np.ndarray:
+        return water[name].to_numpy(dtype=float) if name in water else np.full(m, np.nan)
+
+    lpcd, reliability, access = column("lpcd"), column("reliability_pct"), column("access_min")
+    quality = water["quality_ok"].astype("boolean") if "quality_ok" in water else pd.Series(pd.NA, index=water.index,
+                                                                                            dtype="boolean")
+    shown = {"lpcd": numbers_text(lpcd), "reliability": numbers_text(reliability), "access": numbers_text(access)}
+    w = rules
+    pieces = [
+        text_column(T(zh="水量 {v} 升/人·天，低于 {m}（基本达标线 {b}）",
+                      en="quantity {v} L per person per day, below {m} (basic tier {b})"), lang,
+                    (lpcd < w.meets_min_lpcd) & (lpcd >= w.basic_min_lpcd), v=shown["lpcd"],
+                    m=number_text(w.meets_min_lpcd), b=number_text(w.basic_min_lpcd)),
+        text_column(T(zh="水量 {v} 升/人·天，低于基本达标线 {b}", en="quantity {v} L per person per day, below the "
+                      "basic tier {b}"), lang, lpcd < w.basic_min_lpcd, v=shown["lpcd"],
+                    b=number_text(w.basic_min_lpcd)),
+        text_column(T(zh="水质不合格", en="water quality fails"), lang, (quality == False).to_numpy(  # noqa: E712
+            dtype=bool, na_value=False)),
+        text_column(T(zh="取水往返 {v} 分钟，超过 {m} 分钟（基本达标线 {b} 分钟）",
+                      en="round trip to fetch water {v} min, over {m} min (basic tier {b} min)"), lang,
+                    (access > w.meets_max_access_min) & (access <= w.basic_max_access_min), v=shown["access"],
+                    m=number_text(w.meets_max_access_min), b=number_text(w.basic_max_access_min)),
+        text_column(T(zh="取水往返 {v} 分钟，超过基本达标线 {b} 分钟",
+                      en="round trip to fetch water {v} min, over the basic tier {b} min"), lang,
+                    access > w.basic_max_access_min, v=shown["access"], b=number_text(w.basic_max_access_min)),
+        text_column(T(zh="供水保证率 {v}%，低于 {m}%（基本达标线 {b}%）",
+                      en="supply reliability {v}%, below {m}% (basic tier {b}%)"), lang,
+                    (reliability < w.meets_min_reliability_pct) & (reliability >= w.basic_min_reliability_pct),
+                    v=shown["reliability"], m=number_text(w.meets_min_reliability_pct),
+                    b=number_text(w.basic_min_reliability_pct)),
+        text_column(T(zh="供水保证率 {v}%，低于基本达标线 {b}%", en="supply reliability {v}%, below the basic tier {b}%"),
+                    lang, reliability < w.basic_min_reliability_pct, v=shown["reliability"],
+                    b=number_text(w.basic_min_reliability_pct)),
+    ]
+    missing = [text_column(word, lang, absent) for word, absent in (
+        (T(zh="水量", en="quantity"), np.isnan(lpcd)), (T(zh="水质", en="quality"), quality.isna().to_numpy()),
+        (T(zh="取水时间", en="access"), np.isnan(access)), (T(zh="供水保证率", en="reliability"), np.isnan(reliability)))]
+    unrecorded = joined(missing, T(zh="、", en=", ")(lang))
+    pieces.append(text_column(T(zh="未记录{names}", en="not recorded: {names}"), lang, unrecorded != "",
+                              names=unrecorded))
+    return joined(pieces, T(zh="；", en="; ")(lang))
+
+
+def _decide(inputs: Inputs, rules, lang: str) -> pd.DataFrame:
+    return assess(inputs, rules.water, lang)
+
+
 # the ledger's record against the map (layers/consistency.py)
 RECORDED = T(zh="供水工程服务名单与服务范围不符", en="Water project's served list vs. its area")
 
+
 STANDARD = Standard("water", "water", "Drinking water", "water_share", T(zh="饮水安全", en="Drinking water"),
                     unit=SHARE, settings=("standards.water.",), requirement=requirement,
-                    checks={"water_served_list": RECORDED})
+                    checks={"water_served_list": RECORDED},
+                    decide=_decide, apart=True, layers=("water",))
