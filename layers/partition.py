@@ -30,12 +30,12 @@ import pandas as pd
 import shapely
 
 from gis import geometry
-from layers import clinics
 from layers.inputs import Inputs
 from layers.settings import Standards
+from layers.standards import STANDARDS
 
 MARGIN_M = 1.0
-LAYERS = ("roads", "water", "clinics", "coverage", "fibre")
+LAYERS = tuple(name for s in STANDARDS for name in s.layers)
 
 
 def county_of(codes: pd.Series) -> np.ndarray:
@@ -53,24 +53,12 @@ def _extent(geoms: np.ndarray, groups: np.ndarray, keys: np.ndarray) -> np.ndarr
 
 def _reach(inputs: Inputs, rules: Standards) -> dict[str, tuple[float, np.ndarray]]:
     """Per layer: its distance limit in the profile and, per village, how far its nearest
-    feature of that layer lies (NaN: none). Overlays (water, coverage) need no reach."""
-    origins = inputs.origins
-    found = {}
-    linked = None
-    if inputs.roads is not None:
-        hardened = inputs.roads["hardened"].fillna(False).to_numpy(bool)
-        found["roads"] = (rules.roads.max_distance_m, inputs.roads.geometry.to_numpy()[hardened])
-        if "connected" in inputs.roads:   # require_connected: the nearest connected road is measured too
-            linked = inputs.roads.geometry.to_numpy()[hardened & inputs.roads["connected"].to_numpy(bool)]
-    if inputs.clinics is not None:
-        ok = clinics.qualifying(inputs.clinics, rules.clinics).fillna(False).to_numpy(bool)
-        found["clinics"] = (rules.clinics.share_max_distance_m, inputs.clinics.geometry.to_numpy()[ok])
-    if inputs.fibre is not None:
-        found["fibre"] = (rules.network.fibre_max_distance_m, inputs.fibre.geometry.to_numpy())
-    reach = {key: (limit, geometry.nearest(origins, targets)[1]) for key, (limit, targets) in found.items()}
-    if linked is not None:
-        limit, distance = reach["roads"]
-        reach["roads"] = (limit, np.fmax(distance, geometry.nearest(origins, linked)[1]))
+    feature of that layer lies (NaN: none), as each standard declares (``Standard.reach``).
+    Overlays (shares of an area, a seat inside a polygon) need no reach."""
+    reach = {}
+    for standard in STANDARDS:
+        if standard.reach is not None:
+            reach.update(standard.reach(inputs, rules))
     return reach
 
 
@@ -142,15 +130,16 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
     context = [np.unique(rows % n) for rows in grouped(both, inner)] if neighbours else None
     features = {layer: grouped(getattr(inputs, layer).geometry.to_numpy(), outer(layer))
                 for layer in layers if getattr(inputs, layer) is not None}
-    if "water" in features and "served_codes" in inputs.water:
-        listed = inputs.water["served_codes"].explode().dropna()
-        key_of_code = pd.Series(key, index=villages["code"].to_numpy())
-        key_of_code = key_of_code[key_of_code.index.notna() & ~key_of_code.index.duplicated()]
-        listed_key = pd.Series(key_of_code.reindex(listed.to_numpy()).to_numpy(), index=listed.index.to_numpy())
-        listed_key = listed_key.dropna()
-        by_key = listed_key.groupby(listed_key).groups
-        features["water"] = [np.union1d(rows, np.asarray(by_key.get(k, []), dtype=np.int64))
-                             for k, rows in zip(keys, features["water"])]
+    for layer in features:   # a feature listing the codes it serves (water projects) goes with them
+        if "served_codes" in getattr(inputs, layer):
+            listed = getattr(inputs, layer)["served_codes"].explode().dropna()
+            key_of_code = pd.Series(key, index=villages["code"].to_numpy())
+            key_of_code = key_of_code[key_of_code.index.notna() & ~key_of_code.index.duplicated()]
+            listed_key = pd.Series(key_of_code.reindex(listed.to_numpy()).to_numpy(), index=listed.index.to_numpy())
+            listed_key = listed_key.dropna()
+            by_key = listed_key.groupby(listed_key).groups
+            features[layer] = [np.union1d(rows, np.asarray(by_key.get(k, []), dtype=np.int64))
+                               for k, rows in zip(keys, features[layer])]
     for k, part_key in enumerate(keys):
         own = np.flatnonzero(key_of == k)
         rows = np.union1d(own, context[k]) if neighbours else own

@@ -28,6 +28,7 @@ from layers import clinics
 from layers.inputs import Inputs
 from layers.partition import Stretch, county_of, iter_partitions
 from layers.settings import Standards
+from layers.standards import STANDARDS
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,11 @@ def village_meridians(inputs: Inputs) -> np.ndarray:
 
 Steps = Callable[[Inputs], list[pd.DataFrame]]
 
-# What the zones' parts carry: the layers of the standards decided by distances (roads,
-# clinics, fibre). Water and 4G are decided by shares of each village's area and by a seat
-# inside a polygon, which no zone changes; they are decided on the whole, in the working CRS.
-ZONED_LAYERS = ("roads", "clinics", "fibre")
+# What the zones' parts carry: the layers of the standards decided by distances
+# (``Standard.zoned``). The others (shares of each village's area, a seat inside a polygon)
+# no zone changes; they are decided on the whole, in the working CRS.
+ZONED_LAYERS = tuple(name for s in STANDARDS if s.zoned is not None for name in s.layers)
+_UNZONED = tuple(name for s in STANDARDS if s.zoned is None for name in s.layers)
 
 
 def assess(inputs: Inputs, rules: Standards, steps: Steps) -> list[pd.DataFrame] | None:
@@ -112,9 +114,6 @@ def _measured(inputs: Inputs, rules: Standards) -> Inputs:
                                          .to_numpy(dtype=bool)]
     return dataclasses.replace(inputs, villages=villages, village_suspects=None, township_shapes=None,
                                villages_as_read=None, **{name: None for name in _UNZONED}, **kept)
-
-
-_UNZONED = ("water", "coverage")
 
 
 def in_crs(inputs: Inputs, crs: CRS) -> Inputs:

@@ -137,6 +137,9 @@ class Standard:
     on_whole: Callable[[Any, Any, Any], None] | None = None   # (inputs, rules, road graph): marks made first
     apart: bool = False          # in a mid-sized run, decided in a forked child beside the others
     layers: tuple[str, ...] = ()  # the input layers (``Inputs`` attributes) it reads
+    # (inputs, rules) -> {layer: (its limit, each village's distance to its nearest feature
+    # that can count)}: how far a county's part must carry that layer (layers.partition)
+    reach: Callable[[Any, Any], dict[str, tuple[float, Any]]] | None = None
     yes_no: tuple[str, ...] = ()  # its boolean columns, written as yes/no (NA: empty) in every table
 
     def required(self, profile: "Profile", lang: str) -> str:

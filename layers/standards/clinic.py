@@ -138,11 +138,19 @@ def _nearest(inputs: Inputs, rules, lang: str) -> pd.DataFrame:
     return nearest_table(inputs, rules.clinics, lang)
 
 
+def _reach(inputs: Inputs, rules) -> dict:
+    if inputs.clinics is None:
+        return {}
+    ok = qualifying(inputs.clinics, rules.clinics).fillna(False).to_numpy(bool)
+    return {"clinics": (rules.clinics.share_max_distance_m,
+                        geometry.nearest(inputs.origins, inputs.clinics.geometry.to_numpy()[ok])[1])}
+
+
 # the ledger's record against the map (layers/consistency.py)
 RECORDED = T(zh="台账卫生室记录与地图不符", en="Clinic in the ledger vs. the map")
-
 
 STANDARD = Standard("clinic", "health", "Village clinic", "clinic_nearest_m", T(zh="村卫生室", en="Village clinic"),
                     settings=("standards.clinics.",), requirement=requirement,
                     checks={"clinic_recorded": RECORDED},
-                    decide=_decide, zoned=_nearest, settle=_decide, apart=True, layers=("clinics",))
+                    decide=_decide, zoned=_nearest, settle=_decide, apart=True, layers=("clinics",),
+                    reach=_reach)

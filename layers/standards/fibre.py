@@ -58,6 +58,14 @@ def _decide(inputs: Inputs, rules, lang: str) -> pd.DataFrame:
     return assess_fibre(inputs, rules.network, lang)
 
 
+def _reach(inputs: Inputs, rules) -> dict:
+    if inputs.fibre is None:
+        return {}
+    return {"fibre": (rules.network.fibre_max_distance_m,
+                      geometry.nearest(inputs.origins, inputs.fibre.geometry.to_numpy())[1])}
+
+
 STANDARD = Standard("fibre", "telecom", "Fibre broadband", "fibre_nearest_m", T(zh="光纤宽带", en="Fibre broadband"),
                     settings=("standards.network.fibre",), requirement=requirement,
-                    decide=_decide, zoned=_decide, apart=True, layers=("fibre",))
+                    decide=_decide, zoned=_decide, apart=True, layers=("fibre",),
+                    reach=_reach)

@@ -211,6 +211,19 @@ def _decide(inputs: Inputs, rules, lang: str) -> pd.DataFrame:
     return assess(inputs, rules.roads, lang)
 
 
+def _reach(inputs: Inputs, rules) -> dict:
+    """The hardened roads, and with ``require_connected`` the connected ones (the nearest
+    of those is measured too)."""
+    if inputs.roads is None:
+        return {}
+    hardened = inputs.roads["hardened"].fillna(False).to_numpy(bool)
+    distance = geometry.nearest(inputs.origins, inputs.roads.geometry.to_numpy()[hardened])[1]
+    if "connected" in inputs.roads:
+        linked = inputs.roads.geometry.to_numpy()[hardened & inputs.roads["connected"].to_numpy(bool)]
+        distance = np.fmax(distance, geometry.nearest(inputs.origins, linked)[1])
+    return {"roads": (rules.roads.max_distance_m, distance)}
+
+
 def _on_whole(inputs: Inputs, rules, graph) -> None:
     mark_connected(inputs, rules.roads, graph)
 
@@ -222,4 +235,4 @@ RECORDED = T(zh="台账硬化路记录与地图不符", en="Hardened road in the
 STANDARD = Standard("road", "transport", "Hardened road", "road_hardened_m", T(zh="硬化路", en="Hardened road"),
                     settings=("standards.roads.",), requirement=requirement,
                     checks={"road_recorded_hardened": RECORDED},
-                    decide=_decide, zoned=_decide, on_whole=_on_whole, layers=("roads",))
+                    decide=_decide, zoned=_decide, on_whole=_on_whole, layers=("roads",), reach=_reach)
