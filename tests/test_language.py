@@ -35,8 +35,7 @@ SAMPLED = tuple(BY_KEY[key] for key in ("school", "housing", "electricity"))
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_MODULES = ["layers/verdicts.py", "layers/standards/road.py", "layers/standards/water.py",
-                "layers/standards/clinic.py", "layers/standards/net4g.py", "layers/standards/fibre.py",
-                "layers/consistency.py"]
+                "layers/standards/clinic.py", "layers/standards/net4g.py", "layers/standards/fibre.py"]
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 

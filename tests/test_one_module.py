@@ -25,7 +25,6 @@ REMAINING: dict[str, set[str]] = {
     "cli.py": {"road", "water", "net4g", "fibre"},
     "layers/canonical.py": {"water"},
     "layers/clinics.py": {"clinic"},
-    "layers/consistency.py": {"road", "water", "clinic"},
     "layers/inputs.py": {"road", "water", "fibre"},
     "layers/osm.py": {"road", "clinic"},
     "layers/profile.py": {"road", "water", "fibre"},

@@ -127,6 +127,10 @@ class Standard:
     # the checks of the ledger against the map it has (layers/consistency.py's ``check``), as
     # the workbook's 账实不符 sheet names them
     checks: Mapping[str, T] = field(default_factory=lambda: MappingProxyType({}))
+    # those checks: (inputs, profile) -> rows (row, bureau, check, ledger, map, source); and the
+    # villages' column they read, if any (its layers are then kept until they have run)
+    ledger: Callable[[Any, Any], Any] | None = None
+    ledger_column: str | None = None
     # How a run decides one of the five (a plug-in: ``Plugin.assess``): (inputs, the profile's
     # [standards] rules, lang) -> its table, a row a village. ``zoned``: what is measured in
     # each village's zone where a run spans several (layers.zones); the whole table, or with
@@ -176,6 +180,12 @@ def nearest_among(origins, targets, mask, crs) -> tuple[Any, Any]:
     row in ``targets`` (-1 where there is none) and its ground distance."""
     rows, metres = nearest_on_ground(origins, np.asarray(targets)[mask], crs)
     return np.append(np.flatnonzero(mask), -1)[rows], metres
+
+
+def polygon_or_seat(inputs) -> np.ndarray:
+    """Each village's polygon, or its seat where it has no polygon (None: neither)."""
+    polygons = inputs.villages.geometry.to_numpy()
+    return np.where(geometry.usable(polygons), polygons, inputs.seats.to_numpy())
 
 
 FROM_SEAT, FROM_BOUNDARY = T(zh="村委会", en="the village seat"), T(zh="村界", en="the village boundary")

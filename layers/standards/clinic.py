@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from gis import geometry
+from layers import clinics
 from layers.clinics import home_village, qualifying
 from layers.grades import FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, joined, number_text, text_column
 from layers.standards import Bureau, Standard
@@ -146,6 +147,33 @@ def _reach(inputs: Inputs, rules) -> dict:
                         geometry.nearest(inputs.origins, inputs.clinics.geometry.to_numpy()[ok])[1])}
 
 
+def recorded(inputs: Inputs, profile) -> pd.DataFrame:
+    """The ledger against the map (layers.consistency): the villages' ``has_clinic`` says yes
+    but no clinic point lies inside the village, or says no while one does."""
+    v = inputs.villages
+    if "has_clinic" not in v or inputs.clinics is None:
+        return pd.DataFrame()
+    polygons = v.geometry.to_numpy()
+    home = clinics.home_village(inputs)  # a clinic on a shared boundary counts once, as for the verdicts
+    home = home[(home >= 0) & inputs.clinics["kind"].notna().to_numpy()]
+    inside = np.bincount(home, minlength=len(v)) > 0
+    recorded = v["has_clinic"]
+    known = recorded.notna().to_numpy() & geometry.usable(polygons)
+    says_yes = known & recorded.fillna(False).to_numpy(dtype=bool)
+    says_no = known & ~recorded.fillna(True).to_numpy(dtype=bool)
+    yes_missing, no_present = np.flatnonzero(says_yes & ~inside), np.flatnonzero(says_no & inside)
+    column, lang = profile.villages.source.columns["has_clinic"], profile.lang
+    return pd.DataFrame({
+        "row": np.r_[yes_missing, no_present], "bureau": "health", "check": "clinic_recorded",
+        "ledger": [T(zh="{column} 记为有卫生室", en="{column} says the village has a clinic").format(
+            lang, column=column)] * len(yes_missing)
+        + [T(zh="{column} 记为没有卫生室", en="{column} says the village has no clinic").format(
+            lang, column=column)] * len(no_present),
+        "map": [T(zh="村内没有卫生室点位", en="no clinic point inside the village")(lang)] * len(yes_missing)
+        + [T(zh="村内有卫生室点位", en="a clinic point lies inside the village")(lang)] * len(no_present),
+        "source": str(profile.villages.source.path)})
+
+
 # the ledger's record against the map (layers/consistency.py)
 RECORDED = T(zh="台账卫生室记录与地图不符", en="Clinic in the ledger vs. the map")
 
@@ -153,4 +181,4 @@ STANDARD = Standard("clinic", "health", "Village clinic", "clinic_nearest_m", T(
                     settings=("standards.clinics.",), requirement=requirement,
                     checks={"clinic_recorded": RECORDED},
                     decide=_decide, zoned=_nearest, settle=_decide, apart=True, layers=("clinics",),
-                    reach=_reach)
+                    reach=_reach, ledger=recorded, ledger_column="has_clinic")

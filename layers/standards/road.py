@@ -10,7 +10,7 @@ import pandas as pd
 from gis import geometry, roadgraph
 from gis.errors import DataError
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text
-from layers.standards import AT_MOST_M, Bureau, Standard, number
+from layers.standards import AT_MOST_M, Bureau, Standard, number, polygon_or_seat
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
@@ -228,6 +228,29 @@ def _on_whole(inputs: Inputs, rules, graph) -> None:
     mark_connected(inputs, rules.roads, graph)
 
 
+def recorded(inputs: Inputs, profile) -> pd.DataFrame:
+    """The ledger against the map (layers.consistency): the villages' ``road_hardened`` says
+    yes, but no hardened road lies within ``standards.roads.max_distance_m`` of the village."""
+    v = inputs.villages
+    if "road_hardened" not in v or inputs.roads is None:
+        return pd.DataFrame()
+    limit = profile.standards.roads.max_distance_m
+    hardened = inputs.roads.geometry.to_numpy()[inputs.roads["hardened"].fillna(False).to_numpy(dtype=bool)]
+    _, distance = geometry.nearest(polygon_or_seat(inputs), hardened)
+    says_yes = v["road_hardened"].fillna(False).to_numpy(dtype=bool) & geometry.usable(polygon_or_seat(inputs))
+    missing = np.flatnonzero(says_yes & ~(distance <= limit))
+    column, lang = profile.villages.source.columns["road_hardened"], profile.lang
+    within = T(zh="{limit} 米内没有硬化路", en="no hardened road within {limit} m")
+    nearest = T(zh="{limit} 米内没有硬化路（最近的 {d:,.0f} 米）", en="no hardened road within {limit} m (nearest {d:,.0f} m)")
+    return pd.DataFrame({
+        "row": missing, "bureau": "transport", "check": "road_recorded_hardened",
+        "ledger": T(zh="{column} 记为已通硬化路", en="{column} says a hardened road reaches the village").format(
+            lang, column=column),
+        "map": [within.format(lang, limit=number_text(limit)) if np.isnan(d)
+                else nearest.format(lang, limit=number_text(limit), d=d) for d in distance[missing]],
+        "source": str(profile.villages.source.path)})
+
+
 # the ledger's record against the map (layers/consistency.py)
 RECORDED = T(zh="台账硬化路记录与地图不符", en="Hardened road in the ledger vs. the map")
 
@@ -235,4 +258,5 @@ RECORDED = T(zh="台账硬化路记录与地图不符", en="Hardened road in the
 STANDARD = Standard("road", "transport", "Hardened road", "road_hardened_m", T(zh="硬化路", en="Hardened road"),
                     settings=("standards.roads.",), requirement=requirement,
                     checks={"road_recorded_hardened": RECORDED},
-                    decide=_decide, zoned=_decide, on_whole=_on_whole, layers=("roads",), reach=_reach)
+                    decide=_decide, zoned=_decide, on_whole=_on_whole, layers=("roads",), reach=_reach,
+                    ledger=recorded, ledger_column="road_hardened")

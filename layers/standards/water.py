@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+import shapely
+
 from gis import geometry, shares, values
 from layers.grades import (BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, RANK, Grades, joined, number_text, numbers_text,
                            percent_text, text_column)
-from layers.standards import AT_LEAST_PCT, SHARE, Bureau, Standard, number
+from layers.standards import AT_LEAST_PCT, SHARE, Bureau, Standard, number, polygon_or_seat
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
@@ -183,6 +185,31 @@ def _decide(inputs: Inputs, rules, lang: str) -> pd.DataFrame:
     return assess(inputs, rules.water, lang)
 
 
+def recorded(inputs: Inputs, profile) -> pd.DataFrame:
+    """The ledger against the map (layers.consistency): a project's served-village list names
+    a village its service area does not reach (neither the polygon nor, without one, the seat)."""
+    water = inputs.water
+    if water is None or "served_codes" not in profile.water.source.columns:
+        return pd.DataFrame()
+    listed = water["served_codes"].map(sorted).explode().dropna()
+    at = values.positions(inputs.villages["code"], listed.to_numpy())
+    project, village = listed.index.to_numpy()[at >= 0], at[at >= 0]
+    targets = polygon_or_seat(inputs)[village]
+    areas = water.geometry.to_numpy()[project]
+    known = geometry.usable(targets) & geometry.usable(areas)
+    missed = known & ~shapely.intersects(np.where(known, areas, None), np.where(known, targets, None))
+    names = water["name"].astype(object).where(water["name"].notna(), None).to_numpy()[project[missed]]
+    lang = profile.lang
+    named = T(zh="供水工程{name}把本村列为受益村", en="project {name} lists the village as served")
+    unnamed = T(zh="第 {row} 行的供水工程把本村列为受益村", en="project on row {row} lists the village as served")
+    return pd.DataFrame({
+        "row": village[missed], "bureau": "water", "check": "water_served_list",
+        "ledger": [named.format(lang, name=name) if name else unnamed.format(lang, row=p + 1)
+                   for name, p in zip(names, project[missed])],
+        "map": T(zh="其供水范围没有到达本村", en="its service area does not reach the village")(lang),
+        "source": str(profile.water.source.path)})
+
+
 # the ledger's record against the map (layers/consistency.py)
 RECORDED = T(zh="供水工程服务名单与服务范围不符", en="Water project's served list vs. its area")
 
@@ -190,4 +217,4 @@ RECORDED = T(zh="供水工程服务名单与服务范围不符", en="Water proje
 STANDARD = Standard("water", "water", "Drinking water", "water_share", T(zh="饮水安全", en="Drinking water"),
                     unit=SHARE, settings=("standards.water.",), requirement=requirement,
                     checks={"water_served_list": RECORDED},
-                    decide=_decide, apart=True, layers=("water",))
+                    decide=_decide, apart=True, layers=("water",), ledger=recorded)
