@@ -25,13 +25,14 @@ from gis.crs import check_metric, geographic_centres, largest_scale_error, worki
 from gis.errors import CovermapError, DataError
 from gis.files import ordinary
 from layers import checks, placement, plugins
-from layers.canonical import (_clinics, _coverage, _fibre, _flags, _numbers, _roads, _towns, _water,
-                              townships_without_seat, unknown_served)
+from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _towns, townships_without_seat
 from layers.checks import Finding, Findings, counted, examples, row_examples, where
 from layers.settings import Profile, Source
 from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs, read_rows
 from layers.standards import LINES as PLUGIN_LINES
 from layers.standards import TABLE
+from layers.standards.water import canonical as _water
+from layers.standards.water import unknown_served
 
 __all__ = ["Findings", "InputRecord", "Inputs", "load_inputs"]
 

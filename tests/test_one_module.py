@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # module -> the standards it still names (when this list was last brought up to date)
 REMAINING: dict[str, set[str]] = {
     "cli.py": {"road", "water", "net4g", "fibre"},
-    "layers/canonical.py": {"water"},
     "layers/clinics.py": {"clinic"},
     "layers/inputs.py": {"road", "water", "fibre"},
     "layers/osm.py": {"road", "clinic"},
