@@ -79,34 +79,38 @@ def test_demo_shows_the_whole_cycle(demo_cycle):
 
     out, printed = demo_cycle
     lines = printed.strip().splitlines()
-    # the five standards' 85 unchanged, plus the optional ones' (profile_all.toml): school 26,
-    # housing 22, electricity 16 in 2025; in 2026 one of each closed and a house newly appraised
-    # grade D (2026/cases.json): school 25, housing 22 - 2 + 1 = 21, electricity 15
-    assert lines[0].startswith("171 个村，149 项不达标（硬化路 4、饮水安全 27、村卫生室 30、4G覆盖 3、光纤宽带 21、"
-                               "义务教育 26、住房安全 22、电网 16），42 项无数据") and lines[0].endswith(str(out / "2025"))
-    assert lines[1].startswith("170 个村，123 项不达标（硬化路 1、饮水安全 16、村卫生室 27、4G覆盖 2、光纤宽带 16、"
-                               "义务教育 25、住房安全 21、电网 15）") and lines[1].endswith(str(out / "2026"))  # two merged
-    # the ledger is 2025's whole workbook as filled in (ledger_cases.json): the five standards' 85
-    # rows and the optional ones' 26 + 22 + 16 = 64; 账实不符 7 + 3, 逾期 10 + 3, 未填整改措施 5 + 3,
-    # 已核实销号 20 + 4 (纳沙村's school, 坡毛村's and 纳江社区's houses, 边坝村's transformer),
-    # 整改中 43 + (64 - 13)
-    assert lines[2].startswith("台账核查（149 条）：账实不符 10、逾期 13、未填整改措施 8、整改中 94、已核实销号 24")
-    # closed: the five's 23 and the optional ones' 6 (a school built, a teaching point made a primary
-    # school, two villages' houses renovated, a transformer installed, one made three-phase); new: 2 + 1
-    assert lines[3].startswith("已销号 29、新增 3、仍未解决 ") and "好转 5" in lines[3]
+    # the five standards' 85 and 纳幕村's hardened stub joining no health centre (profile_all.toml's
+    # require_connected), plus the optional ones': school 26, housing 22, electricity 16, time to care
+    # 4 (纳桥村, 油寒村, 纳幕村, 卡法村) in 2025; in 2026 one of each closed (纳桥村 by a new road) and
+    # a house newly appraised grade D (2026/cases.json): school 25, housing 22 - 2 + 1 = 21,
+    # electricity 15, care 3; no data: the undrawn village's 43
+    assert lines[0].startswith("171 个村，154 项不达标（硬化路 5、饮水安全 27、村卫生室 30、4G覆盖 3、光纤宽带 21、"
+                               "义务教育 26、住房安全 22、电网 16、就医时间 4），43 项无数据") \
+        and lines[0].endswith(str(out / "2025"))
+    assert lines[1].startswith("170 个村，127 项不达标（硬化路 2、饮水安全 16、村卫生室 27、4G覆盖 2、光纤宽带 16、"
+                               "义务教育 25、住房安全 21、电网 15、就医时间 3）") and lines[1].endswith(str(out / "2026"))
+    # the ledger is 2025's whole workbook as filled in (ledger_cases.json): the five standards' 86
+    # rows, the optional ones' 26 + 22 + 16 = 64 and care's 4; 账实不符 7 + 3, 逾期 10 + 3 + 1 (纳幕村's
+    # stub), 未填整改措施 5 + 3 + 1 (卡法村's care), 已核实销号 20 + 4 + 1 (纳沙村's school, 坡毛村's and
+    # 纳江社区's houses, 边坝村's transformer; 纳桥村's new road), 整改中 43 + (64 - 13) + 2
+    assert lines[2].startswith("台账核查（154 条）：账实不符 10、逾期 14、未填整改措施 9、整改中 96、已核实销号 25")
+    # closed: the five's 23, the optional ones' 6 (a school built, a teaching point made a primary
+    # school, two villages' houses renovated, a transformer installed, one made three-phase) and
+    # 纳桥村's time to care; new: 2 + 1
+    assert lines[3].startswith("已销号 30、新增 3、仍未解决 ") and "好转 5" in lines[3]
     assert lines[-1] == f"在浏览器中打开 {out / 'index.html'}"
     expected = json.loads((SAMPLE_DIR / "ledger_cases.json").read_text(encoding="utf-8"))
     ledger = pd.read_csv(out / "2026" / "ledger.csv", dtype={"village_code": str})
     found = ledger.set_index(["village_code", "standard"])["status"]
-    assert len(found) == 149
+    assert len(found) == 154
     for case in expected:
         assert found[(case["village_code"], case["standard"])] == case["finding"], case
     assert {c["standard"] for c in expected} == {"road", "water", "clinic", "net4g", "fibre", "school", "housing",
-                                                 "electricity"}
+                                                 "electricity", "care"}
     record = json.loads((out / "changes" / "changes.json").read_text(encoding="utf-8"))
     assert record["counts"]["transport"]["closed"] == 3 and record["counts"]["water"]["new"] == 1
     assert record["counts"]["education"]["closed"] == 2 and record["counts"]["housing"]["new"] == 1
-    assert record["counts"]["power"]["closed"] == 2
+    assert record["counts"]["power"]["closed"] == 2 and record["counts"]["health"]["closed"] == 4 + 1
     assert [run["as_of"] for run in record["runs"]] == ["2025-12-31", "2026-11-30"]
     assert {"changes.html", "trend.html", "变化清单.xlsx"} <= set(record["outputs"])
 

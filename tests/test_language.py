@@ -31,7 +31,7 @@ from layers.sample import profile_path
 from layers.standards import BY_KEY
 
 # the optional standards the demo runs (profile_all.toml has their sample layers)
-SAMPLED = tuple(BY_KEY[key] for key in ("school", "housing", "electricity"))
+SAMPLED = tuple(BY_KEY[key] for key in ("school", "housing", "electricity", "care"))
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_MODULES = ["layers/verdicts.py", "layers/standards/road.py", "layers/standards/water.py",

@@ -415,7 +415,8 @@ def test_a_ledger_saved_by_another_program_reads_the_same():
     columns = ["village_code", "standard", "bureau", *ledgers.FILL_IN, "first_listed", "sheet", "row"]
     original = ledgers.read_ledger(SAMPLE_DIR / "ledger_2025.xlsx").entries[columns]
     saved = ledgers.read_ledger(Path(__file__).parent / "data" / "ledger_2025_libreoffice.xlsx").entries[columns]
-    assert len(original) == 149   # period 1's whole workbook: the five standards' 85, school 26, housing 22, power 16
+    # period 1's whole workbook: the five standards' 86, school 26, housing 22, power 16, time to care 4
+    assert len(original) == 154
     key = ["village_code", "standard"]
     pd.testing.assert_frame_equal(original.sort_values(key, ignore_index=True), saved.sort_values(key, ignore_index=True))
 
@@ -431,7 +432,7 @@ def test_the_sample_ledger_saved_by_libreoffice_gives_each_designed_finding(tmp_
                                        "--no-maps", "--ledger",
                                        str(Path(__file__).parent / "data" / "ledger_2025_libreoffice.xlsx")])
     assert result.exit_code == 0, result.output
-    assert "台账核查（149 条）：账实不符 10、逾期 13、未填整改措施 8、整改中 94、已核实销号 24" in result.output
+    assert "台账核查（154 条）：账实不符 10、逾期 14、未填整改措施 9、整改中 96、已核实销号 25" in result.output
     found = pd.read_csv(out / "ledger.csv", dtype=TEXT).set_index(["village_code", "standard"])["status"]
     cases = json.loads((SAMPLE_DIR / "ledger_cases.json").read_text(encoding="utf-8"))
     assert {c["bureau"] for c in cases} == {"transport", "water", "health", "telecom", "education", "housing", "power"}

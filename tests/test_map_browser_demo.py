@@ -20,7 +20,8 @@ pytestmark = pytest.mark.browser
 _PATHS = ".leaflet-overlay-pane path.leaflet-interactive"
 VERDICT_ZH = {"meets": "达标", "basic": "基本达标", "fails": "不达标", "no_data": "无数据"}
 STANDARD_ZH = {"road": "硬化路", "water": "饮水安全", "clinic": "村卫生室", "net4g": "4G覆盖", "fibre": "光纤宽带",
-               "school": "义务教育", "housing": "住房安全", "electricity": "电网"}   # the demo runs profile_all.toml
+               "school": "义务教育", "housing": "住房安全", "electricity": "电网",
+               "care": "就医时间"}   # the demo runs profile_all.toml
 
 
 def _table(folder, name) -> pd.DataFrame:
@@ -144,22 +145,26 @@ def test_health_bureau_map_lists_failing_villages_in_priority_order_and_toggles(
                                                                                 screenshot_dir):
     villages, _, gaps = tables
     page = _open(offline_page, demo_output / "map_health.html")
-    expected = gaps[gaps["standard"] == "clinic"].sort_values("priority")["village_code"].tolist()
+    # the health bureau's standards in turn, each in priority order: 村卫生室, then 就医时间
+    by_standard = {key: gaps[gaps["standard"] == key].sort_values("priority")["village_code"].tolist()
+                   for key in ("clinic", "care")}
+    expected = by_standard["clinic"] + by_standard["care"]
+    assert len(by_standard["care"]) == 4
     assert page.locator(".covermap-panel li").evaluate_all("items => items.map(li => li.dataset.code)") == expected
     assert "卫生健康局" in page.locator(".covermap-panel h4").inner_text()
     labels = [text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
-    assert labels[:3] == ["村庄：村卫生室", "不达标：村卫生室", "卫生室和卫生院"]
+    assert labels[0] == "村庄：村卫生室、就医时间" and {"不达标：村卫生室", "不达标：就医时间", "卫生室和卫生院"} <= set(labels)
     page.screenshot(path=str(screenshot_dir / "bureau_health.png"))
 
     drawn = set(_drawn(villages)["village_code"])
-    failing_drawn = len([code for code in expected if code in drawn])
+    failing_drawn = {key: len([code for code in codes if code in drawn]) for key, codes in by_standard.items()}
     clinics = page.evaluate("""() => { let n = 0; covermap.map.eachLayer(l => {
         if (l instanceof L.CircleMarker) n += 1; }); return n; }""")
     total = page.locator(_PATHS).count()
-    assert total == len(drawn) + failing_drawn + clinics
+    assert total == len(drawn) + sum(failing_drawn.values()) + clinics
     page.locator(".leaflet-control-layers").hover()
     page.locator(".leaflet-control-layers-overlays label", has_text="不达标：村卫生室").locator("input").uncheck()
-    assert page.locator(_PATHS).count() == total - failing_drawn
+    assert page.locator(_PATHS).count() == total - failing_drawn["clinic"]
 
     first = page.locator(".covermap-panel li a").first
     code = first.evaluate("a => a.parentElement.dataset.code")

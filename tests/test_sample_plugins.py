@@ -16,6 +16,8 @@ from layers.sample import SAMPLE_DIR, plugins, profile_path
 from layers.standards import STANDARDS, present
 
 SAMPLED = ("school", "housing", "electricity")   # the optional standards the sample has layers for
+ADDED = (*SAMPLED, "care")                        # and time to care, on the five's roads and clinics
+UNCONNECTED = "522326105204"   # 纳幕村: its hardened stub joins no health centre (profile_all's require_connected)
 
 
 def test_shipped_files_equal_the_generator_output(tmp_path):
@@ -48,10 +50,16 @@ def both():
 
 
 def test_the_five_standards_are_unchanged_by_the_plug_ins(both):
+    """... but for the road standard's connectivity rule profile_all.toml adds: one village's
+    hardened road joins no township health centre."""
     five, all_ = both
     columns = [c for c in five.columns if c not in ("gap_count", "no_data_count")]
     assert [c for c in all_.columns if c in columns] == columns
-    pd.testing.assert_frame_equal(pd.DataFrame(all_[columns]), pd.DataFrame(five[columns]))
+    same = (five["village_code"] != UNCONNECTED).to_numpy()
+    pd.testing.assert_frame_equal(pd.DataFrame(all_[columns][same]), pd.DataFrame(five[columns][same]))
+    stub = all_[~same].iloc[0]
+    assert (five.loc[~same, "road_verdict"].iloc[0], stub["road_verdict"]) == ("meets", "fails")
+    assert stub["road_reason"].startswith("硬化路与乡镇驻地不连通（最近连通点 ") and stub["road_connected"] == "no"
 
 
 def test_every_plug_in_gives_its_verdicts(both):
@@ -60,7 +68,7 @@ def test_every_plug_in_gives_its_verdicts(both):
         assert {"meets", "fails", "no_data"} <= set(villages[f"{key}_verdict"]), key
     assert "basic" in set(villages["school_verdict"]) and "basic" in set(villages["electricity_verdict"])
     # the plug-ins the sample has no layers for are not checked at all
-    assert {s.key for s in present(villages.columns)} == {s.key for s in STANDARDS} | set(SAMPLED)
+    assert {s.key for s in present(villages.columns)} == {s.key for s in STANDARDS} | set(ADDED)
 
 
 def test_the_plug_ins_maps(tmp_path):
@@ -123,9 +131,11 @@ def test_comparing_runs_with_the_plug_ins(tmp_path):
                                        "-o", str(tmp_path / "changes")])
     assert result.exit_code == 0, result.output
     changes = pd.read_csv(tmp_path / "changes" / "changes.csv", dtype=str)
-    added = changes[changes["standard"].isin(SAMPLED)]
-    assert set(added["standard"]) == set(SAMPLED) and set(added["change"]) == {"data_gained"}
-    assert set(changes.loc[~changes["standard"].isin(SAMPLED), "change"]) == {"persisting"}
+    added = changes[changes["standard"].isin(ADDED)]
+    assert set(added["standard"]) == set(ADDED) and set(added["change"]) == {"data_gained"}
+    five = changes[~changes["standard"].isin(ADDED)]
+    assert set(five["change"]) == {"persisting", "new"}   # new: the stub joining no health centre
+    assert five.loc[five["change"] == "new", ["village_code", "standard"]].values.tolist() == [[UNCONNECTED, "road"]]
     book = load_workbook(tmp_path / "changes" / "变化清单.xlsx")
     assert {"教育局", "住建局", "供电公司"} <= set(book.sheetnames)
     trend = pd.read_csv(tmp_path / "changes" / "trend.csv", dtype=str)

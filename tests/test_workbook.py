@@ -172,7 +172,7 @@ def test_summary_counts_per_township_with_a_total(demo):
     assert total[3] == int((villages["gap_count"] > 0).sum())
     assert list(total[4:]) == [int((villages[f"{key}_verdict"] == "fails").sum())
                                for key in ("road", "water", "clinic", "net4g", "fibre", "school", "housing",
-                                           "electricity")]
+                                           "electricity", "care")]
 
 
 def test_no_data_and_consistency_sheets(demo):

@@ -20,6 +20,11 @@ CASES = {   # role: (standard, expected verdict, what was built)
     "road_poly_meets": ("road", "meets", "no seat; a cement road enters the polygon"),
     "road_poly_fails": ("road", "fails", "no seat; only a dirt road enters the polygon"),
     "road_poly_no_data": ("road", "no_data", "no seat; only a road with no surface recorded enters the polygon"),
+    # the road network's cases (links.py), graded by profile_all.toml (require_connected, [standards.care])
+    "road_fails_unconnected": ("road", "fails", "its road is cement for the first 1,200 m from the seat, then dirt "
+                               "to the network: a hardened stub joined to no township seat"),
+    "care_walk_seat": ("care", "meets", "its road starts 300 m from the seat: the seat is off the network, the "
+                       "first 300 m walked"),
     "water_listed_only": ("water", "basic", "only a well (basic) that lists its code; the seat is outside the "
                           "well's 300 m circle"),
     "water_seat_only": ("water", "meets", "a point project (600 m radius, no codes listed) covers the seat"),
@@ -60,6 +65,7 @@ CASES = {   # role: (standard, expected verdict, what was built)
     "exclave_host": ("geometry", "", "has a hole where its neighbour's exclave lies"),
     "polygon_only": ("geometry", "", "no seat in seats.csv; its polygon stands in"),
 }
+ALL_ONLY = {"road_fails_unconnected", "care_walk_seat"}   # graded under profile_all.toml, not profile.toml
 DISTANCES = {**ROAD_NEAR, **CLINIC_NEAR, **FIBRE_NEAR}
 
 
@@ -70,6 +76,8 @@ def case_list(county: County) -> list[dict]:
         standard, expect, note = CASES[key]
         case = dict(code=table["village_code"][row], name=table["village_name"][row], standard=standard,
                     expect=expect, case=role, note=note, seat=county.has_seat(row))
+        if role in ALL_ONLY:
+            case["profile"] = "profile_all.toml"
         if role in DISTANCES:
             case["built_m"] = DISTANCES[role]
         if role in WATER_SHARE:

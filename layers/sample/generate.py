@@ -41,6 +41,7 @@ from .cases import case_list
 from .clinics import build_clinics
 from .county import HERE, County, build_county
 from .ledger import write_ledger
+from .links import finish_roads
 from .network import build_coverage, build_fibre
 from .roads import build_roads
 from .shapes import GEOGRAPHIC, METRIC, WGS84
@@ -91,6 +92,9 @@ encoding = "GBK"              # the .dbf text is GBK and there is no .cpg
 surface = "surface"
 width = "width_m"
 name = "name"
+grade = "grade"               # 技术等级: the speed for time to care ([standards.care], profile_all.toml)
+layer = "layer"
+bridge = "bridge"             # a bridge does not join the road it crosses
 
 [water]
 path = "water.geojson"
@@ -208,6 +212,7 @@ def build(seed: int = SEED) -> Sample:
     fibre = build_fibre(rng, county)
     for k in range(POLYGON_ONLY - len(county.roles.no_seat - {county.roles.row["no_geometry"]})):
         county.roles.pick(f"polygon_only_{k + 1}", lambda i: county.polygons[i] is not None, seat=False)
+    roads = finish_roads(county, roads, seed)   # after every other case is chosen: they stay as they were
     villages = village_frame(rng, county)
     seated = [i for i in range(county.n) if county.has_seat(i)]
     xy = lonlat(county.sites[seated])

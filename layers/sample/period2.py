@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from shapely.geometry import Point
+from shapely.geometry import LineString, Point
 
 from .shapes import GEOGRAPHIC, METRIC, share_part
 
@@ -53,6 +53,9 @@ CHANGES = [
            "its 3.5 m cement road widened to 5.0 m"),
     Change("road_unchanged", "522326003206", "road", "fails", "fails", "persisting",
            "nothing built: still only a dirt road enters the village"),
+    Change("care_new_road", "522326002203", "care", "fails", "meets", "closed",
+           "a cement township road (纳桥至平洞乡道, 5.5 m) built from the end of its gravel stretch straight to "
+           "the township seat: the way to the health centre no longer runs round through the next township"),
     Change("water_joined_scheme", "522326002206", "water", "fails", "meets", "closed",
            "unserved; joined to the 平洞村 scheme (service area extended over it, its code listed)"),
     *(Change("water_scheme_upgraded", code, "water", "fails", "meets", "closed",
@@ -119,6 +122,7 @@ CHANGES = [
 ROADS = {   # village: (surface, width_m) of its spur from the seat; the near case: the gravel stretch
     "522326107213": ("沥青", 5.0), "522326104202": ("沥青", 5.0), "522326206207": ("水泥", 4.0),
     "522326003207": ("水泥", 5.0)}
+NEW_ROAD = "522326002203"   # 纳桥村: its road's gravel stretch ends 480 m from the seat; the new road starts there
 FIBRE = ("522326107217", "522326108208", "522326206204", "522326110204", "522326109208")
 
 
@@ -152,7 +156,19 @@ def change_roads(roads: gpd.GeoDataFrame, seats_m: dict[str, np.ndarray]) -> gpd
         row = roads.index[_one(at, f"village road leaving the seat of {code}")]
         roads.loc[row, ["surface", "width_m"]] = [surface, width]
         roads.loc[row, "name"] = str(roads.loc[row, "name"]).replace("(未硬化段)", "(2026年硬化段)")
-    return roads
+    return new_road(roads, seats_m)
+
+
+def new_road(roads: gpd.GeoDataFrame, seats_m: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
+    """care_new_road: 纳桥至平洞乡道, from the far end of NEW_ROAD's gravel stretch (so the
+    hardened road stays 480 m from its seat) straight to its township's seat."""
+    starts = shapely.get_coordinates(shapely.get_point(roads.geometry.to_numpy(), 0))
+    at = (np.hypot(*(starts - seats_m[NEW_ROAD]).T) < 0.05) & roads["name"].str.contains("未硬化段").to_numpy()
+    start = shapely.get_coordinates(roads.geometry.iloc[_one(at, f"gravel stretch from the seat of {NEW_ROAD}")])[-1]
+    town_seat = seats_m[min(code for code in seats_m if code[:9] == NEW_ROAD[:9])]
+    line = shapely.set_precision(LineString([start, town_seat]), 0.01)
+    row = dict(name="纳桥至平洞乡道", surface="水泥", width_m=5.5, grade="四级", layer=0, bridge=None, geometry=line)
+    return pd.concat([roads, gpd.GeoDataFrame([row], geometry="geometry", crs=roads.crs)], ignore_index=True)
 
 
 def status(lpcd, reliability, quality_ok, access_min) -> dict:

@@ -93,6 +93,27 @@ line_max_distance_m = 1000
 """
 
 
+# profile_all.toml's road standard asks more than profile.toml's: the hardened road must join
+# a township health centre's hardened network (issue 22)
+ROADS_CONNECTED = """require_connected = true      # the hardened road must join the township's network ...
+connected_to = "health_centres"   # ... the one its 乡镇卫生院 stands on
+"""
+CARE_SECTION = """
+[standards.care]                      # 就医时间: along the roads to the township health centre
+max_minutes_to_health_centre = 45     # the sample's townships are large (STANDARDS.md's local plans: 30)
+"""
+
+
+def all_profile(profile: str) -> str:
+    """profile_all.toml's text: ``profile`` (a period's profile.toml) with the road network's
+    rules, the optional standards' layers and [standards.care]."""
+    roads = "min_width_m = 4.5\n"
+    if profile.count(roads) != 1:
+        raise RuntimeError("profile.toml: [standards.roads] min_width_m = 4.5 not found once")
+    profile = profile.replace(roads, roads + ROADS_CONNECTED)
+    return profile.rstrip("\n") + "\n" + PLUGIN_SECTIONS + CARE_SECTION
+
+
 def _metric(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     x, y = Transformer.from_crs(GEOGRAPHIC, METRIC, always_xy=True).transform(lon, lat)
     return np.c_[x, y]
@@ -249,7 +270,7 @@ def write_period2(source: Path = HERE, out: Path = HERE) -> list[Path]:
     pyogrio.write_dataframe(pyogrio.read_dataframe(first / "power_lines.gpkg"), later / "power_lines.gpkg",
                             layer="power_lines")
     profile = (source / PERIOD2 / "profile.toml").read_text(encoding="utf-8")
-    (later / "profile_all.toml").write_text(profile.rstrip("\n") + "\n" + PLUGIN_SECTIONS, encoding="utf-8")
+    (later / "profile_all.toml").write_text(all_profile(profile), encoding="utf-8")
     return [later / name for name in FILES]
 
 
@@ -266,7 +287,7 @@ def write(source: Path = HERE, out: Path = HERE) -> list[Path]:
     (out / "power_lines.gpkg").unlink(missing_ok=True)
     pyogrio.write_dataframe(power_lines(roads), out / "power_lines.gpkg", layer="power_lines")
     profile = (source / "profile.toml").read_text(encoding="utf-8")
-    (out / "profile_all.toml").write_text(profile.rstrip("\n") + "\n" + PLUGIN_SECTIONS, encoding="utf-8")
+    (out / "profile_all.toml").write_text(all_profile(profile), encoding="utf-8")
     return [out / name for name in FILES]
 
 

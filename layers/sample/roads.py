@@ -79,7 +79,7 @@ def farm_tracks(rng: np.random.Generator, county: County, count: int = 30) -> li
         surface = str(rng.choice(["砂石", "土路"]))
         tracks.append(dict(geometry=wiggle(rng, county.sites[i], end, 0.12), surface=surface,
                            width_m=[3.0, 3.5, np.nan][int(rng.integers(3))],
-                           name=f"{county.table['short'][i]}机耕道", village=-1, parent=-1))
+                           name=f"{county.table['short'][i]}机耕道", village=int(i), parent=-1))
     return tracks
 
 
@@ -132,15 +132,18 @@ def spur_rows(rng: np.random.Generator, county: County, spur: dict) -> list[dict
 
 
 def build_roads(rng: np.random.Generator, county: County) -> gpd.GeoDataFrame:
+    """The trunk roads, spurs and tracks, with the columns links.finish_roads reads and drops:
+    ``kind`` (trunk, spur, track), ``village`` (the spur's or track's village row, else -1),
+    ``leaf`` (a spur no later spur branches off)."""
     trunks = trunk_roads(rng, county)
     spurs = village_spurs(rng, county, trunks)
     plan_roads(county, trunks, spurs)
-    rows = [dict(geometry=r["geometry"], surface=r["surface"], width_m=r["width_m"], name=r["name"])
-            for r in trunks]
+    rows = [dict(geometry=r["geometry"], surface=r["surface"], width_m=r["width_m"], name=r["name"], kind="trunk",
+                 village=-1, leaf=False) for r in trunks]
+    parents = {s["parent"] for s in spurs}
     for spur in spurs:
-        rows += spur_rows(rng, county, spur)
-    rows += [dict(geometry=t["geometry"], surface=t["surface"], width_m=t["width_m"], name=t["name"])
-             for t in farm_tracks(rng, county)]
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC)[["name", "surface", "width_m", "geometry"]]
-    frame["geometry"] = shapely.set_precision(frame.geometry.to_numpy(), 0.01)
-    return frame
+        rows += [dict(row, kind="spur", village=spur["village"], leaf=spur["index"] not in parents)
+                 for row in spur_rows(rng, county, spur)]
+    rows += [dict(geometry=t["geometry"], surface=t["surface"], width_m=t["width_m"], name=t["name"], kind="track",
+                  village=t["village"], leaf=False) for t in farm_tracks(rng, county)]
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC)
