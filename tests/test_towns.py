@@ -92,15 +92,19 @@ def test_check_reports_the_township_without_a_seat(folder):
 
 
 def test_connected_to_towns_runs(folder, runs):
-    """The sample's hardened roads are one network that every township seat is on: every
-    village a hardened road reaches connects, as with connected_to = "main"."""
+    """The sample's hardened roads are one network that every township seat is on, but for
+    纳幕村's hardened stub (layers/sample/links.py): every other village a hardened road
+    reaches connects, as with connected_to = "main"; 纳幕村 now fails."""
     text = (folder / "towns.toml").read_text(encoding="utf-8")
     path = folder / "connected.toml"
     path.write_text(text.replace("max_distance_m = 500", 'max_distance_m = 500\nrequire_connected = true\n'
                                  'connected_to = "towns"'), encoding="utf-8")
     villages = assess(load_profile(path)).villages
-    assert set(villages["road_connected"].dropna()) == {"yes"}
-    assert villages["road_verdict"].tolist() == runs[1]["road_verdict"].tolist()
+    stub = "522326105204"
+    connected = villages.set_index("village_code")["road_connected"].dropna()
+    assert set(connected.drop(stub)) == {"yes"} and connected[stub] == "no"
+    before, after = (table.set_index("village_code")["road_verdict"] for table in (runs[1], villages))
+    assert after[after != before].to_dict() == {stub: "fails"}
 
 
 @pytest.mark.parametrize("change, message", [
