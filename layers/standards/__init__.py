@@ -4,12 +4,15 @@ that decide it, and its requirement as people read it.
 
 ``STANDARDS`` are the five every run checks (road.py, water.py, clinic.py, net4g.py,
 fibre.py), each module with its rules (``decide``) and how a run spreads them over zones
-and processes; some modules still name their keys (tests/test_one_module.py keeps the list and lets
-it only shrink). ``OPTIONAL`` are whole plug-ins (school.py, housing.py, electricity.py): the
-module also declares its profile tables, input layers, rules and map symbols
-(``Plugin``), and a run checks it when the profile names one of its tables; no other
-module names its key. ``present`` gives the standards a table holds, which is what the
-gap lists, the workbook and the comparison of runs iterate over.
+and processes, its ledger-against-map checks, and how the maps draw it (``Drawing``: its
+input layers, their symbols and styles, its limit and popup; ``map_data`` gives it to maps/
+as plain data, kept in maps/standards.json); some modules still name their keys
+(tests/test_one_module.py keeps the list and lets it only shrink). ``OPTIONAL`` are whole
+plug-ins (school.py, housing.py, electricity.py): the module also declares its profile
+tables, input layers, rules and map symbols (``Plugin``), and a run checks it when the
+profile names one of its tables; no other module names its key. ``present`` gives the
+standards a table holds, which is what the gap lists, the workbook and the comparison of
+runs iterate over.
 """
 
 from __future__ import annotations
@@ -37,16 +40,20 @@ UNIT_FORMATS = {HOUSEHOLDS: T(zh='#,##0" 户"', en='#,##0" households"'), MINUTE
 
 @dataclass(frozen=True)
 class Bureau:
-    """A bureau that answers for standards: its key (the ``bureau`` column), its name, and
-    the name of its sheet in the workbooks (Excel allows 31 characters)."""
+    """A bureau that answers for standards: its key (the ``bureau`` column), its name, the
+    name of its sheet in the workbooks (Excel allows 31 characters), and the colour of its
+    line on the trend page ("": the next of maps/trend.py's spare colours)."""
 
     key: str
     name: T
     sheet: T
+    colour: str = ""
 
 
 # a bureau that answers for several standards is declared here, once
-TELECOM = Bureau("telecom", T(zh="通信管理", en="Communications administration"), T(zh="通信管理", en="Telecom"))
+HEALTH = Bureau("health", T(zh="卫生健康局", en="Health commission"), T(zh="卫生健康局", en="Health"), colour="#d55e00")
+TELECOM = Bureau("telecom", T(zh="通信管理", en="Communications administration"), T(zh="通信管理", en="Telecom"),
+                 colour="#cc79a7")
 
 
 POINTS, LINES, TABLE = "points", "lines", "table"   # what an input layer of a plug-in holds
@@ -114,6 +121,62 @@ class Plugin:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A symbol the maps draw for one of the five first standards: its key (maps/i18n.py's
+    words ``symbol.<key>``, and ``layer.<key>`` when it is a layer of its own), a Leaflet
+    path style, the legend's shape ("line", "area" or "point"), and the rows it draws: those
+    whose ``Drawn.by`` column is ``when`` (None: not recorded)."""
+
+    key: str
+    style: Mapping[str, Any]
+    shape: str
+    when: bool | None = True
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """An input layer the maps draw for one of the five first standards: the key of its frame
+    (``Inputs.infrastructure()``; the words ``layer.<key>``), the columns it must hold, those
+    its tooltip shows (all when None) and its marks. With one mark every row is drawn so;
+    with several, ``by`` (a yes/no column) picks each row's: one layer per mark when
+    ``apart``, else one layer whose rows take the first mark where ``by`` is yes and the
+    second elsewhere. ``flags``: yes/no columns the tooltip shows as words."""
+
+    key: str
+    columns: tuple[str, ...]
+    marks: tuple[Mark, ...]
+    tooltip: tuple[str, ...] | None = None
+    by: str | None = None
+    apart: bool = False
+    flags: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        shapes = {mark.shape for mark in self.marks} - {"line", "area", "point"}
+        picked = len(self.marks) == 1 or (self.by is not None and (self.apart or (
+            len(self.marks) == 2 and self.by in self.flags)))
+        if not self.marks or shapes or not picked:
+            raise ValueError(f"drawn input {self.key!r}: give marks of shape line, area or point; several need "
+                             "`by`, two drawn as one layer need `by` among `flags`")
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """How the maps show one of the five first standards, besides its key and bureau (the
+    words are maps/i18n.py's, named by these keys): its input layers; its limit, as the key
+    of the map options' ``limits`` and the value the profile gives it (``limit_of``), with
+    the words of its template (a fixed text when ``limit`` is ""); the measured value its
+    popup shows when not ``value_column`` in its unit (column, scale, words); and the
+    nearest facility the popup names (a name column, and a distance column in metres)."""
+
+    layers: tuple[Drawn, ...]
+    limit_words: str
+    limit: str = ""
+    limit_of: Callable[[Any], float] | None = None
+    shown: tuple[str, float, str] | None = None
+    facility: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Standard:
     key: str           # column prefix: road_verdict, road_reason, ...
     bureau: str        # responsible bureau (key)
@@ -145,6 +208,7 @@ class Standard:
     # that can count)}: how far a county's part must carry that layer (layers.partition)
     reach: Callable[[Any, Any], dict[str, tuple[float, Any]]] | None = None
     yes_no: tuple[str, ...] = ()  # its boolean columns, written as yes/no (NA: empty) in every table
+    drawing: Drawing | None = None     # how the maps show one of the five first standards
 
     def required(self, profile: "Profile", lang: str) -> str:
         """The requirement as ``profile`` sets it, in ``lang`` (the workbook's 标准要求)."""
@@ -227,15 +291,50 @@ BUREAUS = tuple({module.BUREAU.key: module.BUREAU for module in _MODULES}.values
 ALL_BUREAUS = tuple({module.BUREAU.key: module.BUREAU for module in (*_MODULES, *_OPTIONAL)}.values())
 if any(s.bureau != m.BUREAU.key for s, m in zip(ALL, (*_MODULES, *_OPTIONAL))) or \
         len({b.key for b in ALL_BUREAUS}) != len({m.BUREAU for m in (*_MODULES, *_OPTIONAL)}) or \
-        any((s.plugin is None) != (s in STANDARDS) for s in ALL):
+        any((s.plugin is None) != (s in STANDARDS) for s in ALL) or \
+        any((s.drawing is None) != (s in OPTIONAL) for s in ALL):
     raise RuntimeError("layers/standards: each module's BUREAU must be its standard's, the same wherever shared; "
-                       "an optional standard declares its Plugin")
+                       "an optional standard declares its Plugin, one of the five first its Drawing")
 
 
 # How the maps show a value of each unit: the number times the scale, in the template.
 MEASURES = {METRES: (1.0, T(zh="{value} 米", en="{value} m")), SHARE: (100.0, T(zh="{value}%", en="{value}%")),
             HOUSEHOLDS: (1.0, T(zh="{value} 户", en="{value} households")),
             MINUTES: (1.0, T(zh="{value} 分钟", en="{value} min"))}
+
+
+# How the maps word a value of each unit of the five first standards: scale, maps/i18n.py's words.
+MAP_UNITS = {METRES: (1, "measure.metres"), SHARE: (100, "measure.percent")}
+
+
+def map_data() -> dict:
+    """The five first standards as the maps draw them: plain data (maps/ imports nothing of
+    layers/), which maps/standards.json holds; tests/test_map_standards.py checks it is this
+    and writes it anew (``python tests/test_map_standards.py``)."""
+    return {"bureaus": [{"key": b.key, "colour": b.colour} for b in BUREAUS],
+            "standards": [_map_data(standard) for standard in STANDARDS]}
+
+
+def _map_data(standard: Standard) -> dict:
+    drawing = standard.drawing
+    scale, words = MAP_UNITS[standard.unit]
+    column, shown_scale, shown_words = drawing.shown or (standard.value_column, scale, words)
+    return {"key": standard.key, "bureau": standard.bureau,
+            "value": {"column": standard.value_column, "scale": scale, "words": words},
+            "shown": {"column": column, "scale": shown_scale, "words": shown_words},
+            "limit": {"key": drawing.limit, "scale": scale, "words": drawing.limit_words},
+            "facility": list(drawing.facility),
+            "layers": [{"key": layer.key, "columns": list(layer.columns),
+                        "tooltip": list(layer.columns if layer.tooltip is None else layer.tooltip),
+                        "by": layer.by, "apart": layer.apart, "flags": list(layer.flags),
+                        "marks": [{"key": mark.key, "style": dict(mark.style), "shape": mark.shape,
+                                   "when": mark.when} for mark in layer.marks]}
+                       for layer in drawing.layers]}
+
+
+def map_limits(profile: "Profile") -> dict[str, float]:
+    """The limits the maps' popups quote (maps.options.MapOptions.limits), as ``profile`` sets them."""
+    return {s.drawing.limit: s.drawing.limit_of(profile.standards) for s in STANDARDS if s.drawing.limit}
 
 
 def drawn(standard: Standard, profile: "Profile | None", lang: str) -> dict:

@@ -33,10 +33,10 @@ import pandas as pd
 
 from gis import geometry, values
 from layers.grades import FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text
-from layers.standards import MINUTES, Bureau, Plugin, Standard, number
+from layers.standards import HEALTH, MINUTES, Plugin, Standard, number
 from layers.text import T
 
-BUREAU = Bureau("health", T(zh="卫生健康局", en="Health commission"), T(zh="卫生健康局", en="Health"))
+BUREAU = HEALTH
 
 
 @dataclass(frozen=True)

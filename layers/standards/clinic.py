@@ -11,14 +11,14 @@ from gis import geometry
 from layers import clinics
 from layers.clinics import home_village, qualifying
 from layers.grades import FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, joined, number_text, text_column
-from layers.standards import Bureau, Standard
+from layers.standards import HEALTH, Drawing, Drawn, Mark, Standard
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
     from layers.inputs import Inputs
     from layers.settings import ClinicRules
 
-BUREAU = Bureau("health", T(zh="卫生健康局", en="Health commission"), T(zh="卫生健康局", en="Health"))
+BUREAU = HEALTH
 
 REQUIRED = T(zh="村内 ≥ 1 个合格卫生室", en="≥ 1 qualifying clinic in the village")
 
@@ -177,8 +177,18 @@ def recorded(inputs: Inputs, profile) -> pd.DataFrame:
 # the ledger's record against the map (layers/consistency.py)
 RECORDED = T(zh="台账卫生室记录与地图不符", en="Clinic in the ledger vs. the map")
 
+# clinic points, green when they qualify as the village's clinic, grey otherwise
+CLINICS = Drawn("clinics", ("name", "kind", "qualifies"), by="qualifies", flags=("qualifies",), marks=(
+    Mark("clinic_qualifies", {"color": "#00441b", "weight": 1, "fill": True, "fillColor": "#1b7837",
+                              "fillOpacity": 0.9, "radius": 6}, "point", True),
+    Mark("clinic_other", {"color": "#404040", "weight": 1, "fill": True, "fillColor": "#bdbdbd",
+                          "fillOpacity": 0.9, "radius": 6}, "point", False)))
+DRAWING = Drawing((CLINICS,), "limit.clinic", shown=("clinic_count", 1, "measure.clinics"),
+                  facility=("clinic_nearest_name", "clinic_nearest_m"))
+
 STANDARD = Standard("clinic", "health", "Village clinic", "clinic_nearest_m", T(zh="村卫生室", en="Village clinic"),
                     settings=("standards.clinics.",), requirement=requirement,
                     checks={"clinic_recorded": RECORDED},
                     decide=_decide, zoned=_nearest, settle=_decide, apart=True, layers=("clinics",),
-                    reach=_reach, ledger=recorded, ledger_column="has_clinic")
+                    reach=_reach, ledger=recorded, ledger_column="has_clinic",
+                    drawing=DRAWING)

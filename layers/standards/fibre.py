@@ -9,7 +9,7 @@ import pandas as pd
 
 from gis import geometry
 from layers.grades import FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text
-from layers.standards import AT_MOST_M, TELECOM, Standard, number
+from layers.standards import AT_MOST_M, TELECOM, Drawing, Drawn, Mark, Standard, number
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
@@ -65,7 +65,15 @@ def _reach(inputs: Inputs, rules) -> dict:
                       geometry.nearest(inputs.origins, inputs.fibre.geometry.to_numpy())[1])}
 
 
+# the access points
+POINTS = Drawn("fibre", ("name",), marks=(
+    Mark("fibre", {"color": "#7f2704", "weight": 1, "fill": True, "fillColor": "#e66101", "fillOpacity": 0.9,
+                   "radius": 4}, "point"),))
+DRAWING = Drawing((POINTS,), "limit.at_most_m", "fibre_max_distance_m",
+                  lambda rules: rules.network.fibre_max_distance_m)
+
 STANDARD = Standard("fibre", "telecom", "Fibre broadband", "fibre_nearest_m", T(zh="光纤宽带", en="Fibre broadband"),
                     settings=("standards.network.fibre",), requirement=requirement,
                     decide=_decide, zoned=_decide, apart=True, layers=("fibre",),
-                    reach=_reach)
+                    reach=_reach,
+                    drawing=DRAWING)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from gis import geometry, shares
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, percent_text
-from layers.standards import AT_LEAST_PCT, SHARE, TELECOM, Standard, number
+from layers.standards import AT_LEAST_PCT, SHARE, TELECOM, Drawing, Drawn, Mark, Standard, number
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
@@ -90,6 +90,12 @@ def _decide(inputs: Inputs, rules, lang: str) -> pd.DataFrame:
     return assess_4g(inputs, rules.network, lang)
 
 
+# the coverage areas as outlines
+COVERAGE = Drawn("coverage", ("technology",), marks=(
+    Mark("coverage", {"color": "#7b3294", "weight": 2, "opacity": 0.8, "fill": False, "dashArray": "2 3"}, "area"),))
+DRAWING = Drawing((COVERAGE,), "limit.at_least_pct", "net4g_min_share", lambda rules: rules.network.min_share)
+
 STANDARD = Standard("net4g", "telecom", "4G coverage", "net4g_share", T(zh="4G覆盖", en="4G coverage"),
                     unit=SHARE, settings=("standards.network.min_share",), requirement=requirement,
-                    decide=_decide, layers=("coverage",), yes_no=("net4g_seat",))
+                    decide=_decide, layers=("coverage",), yes_no=("net4g_seat",),
+                    drawing=DRAWING)

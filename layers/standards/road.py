@@ -10,14 +10,15 @@ import pandas as pd
 from gis import geometry, roadgraph
 from gis.errors import DataError
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text
-from layers.standards import AT_MOST_M, Bureau, Standard, number, polygon_or_seat
+from layers.standards import AT_MOST_M, Bureau, Drawing, Drawn, Mark, Standard, number, polygon_or_seat
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
     from layers.inputs import Inputs
     from layers.settings import RoadRules
 
-BUREAU = Bureau("transport", T(zh="交通运输局", en="Transport bureau"), T(zh="交通运输局", en="Transport"))
+BUREAU = Bureau("transport", T(zh="交通运输局", en="Transport bureau"), T(zh="交通运输局", en="Transport"),
+                colour="#0072b2")
 
 WIDTH = T(zh="，路宽 ≥ {value} 米", en=", road width ≥ {value} m")
 
@@ -255,8 +256,16 @@ def recorded(inputs: Inputs, profile) -> pd.DataFrame:
 RECORDED = T(zh="台账硬化路记录与地图不符", en="Hardened road in the ledger vs. the map")
 
 
+# the roads drawn apart by surface: hardened, not hardened, not recorded (not counted as hardened)
+ROADS = Drawn("roads", ("hardened", "surface", "name"), tooltip=("name", "surface"), by="hardened", apart=True, marks=(
+    Mark("roads_hardened", {"color": "#1f4e9c", "weight": 3, "opacity": 0.9}, "line", True),
+    Mark("roads_other", {"color": "#a6761d", "weight": 2, "opacity": 0.9, "dashArray": "6 4"}, "line", False),
+    Mark("roads_unknown", {"color": "#525252", "weight": 2, "opacity": 0.9, "dashArray": "1 4"}, "line", None)))
+DRAWING = Drawing((ROADS,), "limit.at_most_m", "road_max_distance_m", lambda rules: rules.roads.max_distance_m)
+
 STANDARD = Standard("road", "transport", "Hardened road", "road_hardened_m", T(zh="硬化路", en="Hardened road"),
                     settings=("standards.roads.",), requirement=requirement,
                     checks={"road_recorded_hardened": RECORDED},
                     decide=_decide, zoned=_decide, on_whole=_on_whole, layers=("roads",), reach=_reach,
-                    ledger=recorded, ledger_column="road_hardened")
+                    ledger=recorded, ledger_column="road_hardened",
+                    drawing=DRAWING)

@@ -19,13 +19,14 @@ from layers.grades import (BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, RANK, Grades
                            percent_text, text_column)
 from layers.settings import MAX_SERVICE_RADIUS_M, Profile, Source, Water, WaterRules
 from layers.sources import POINTS, code_digits_lost
-from layers.standards import AT_LEAST_PCT, SHARE, Bureau, Standard, number, polygon_or_seat
+from layers.standards import AT_LEAST_PCT, SHARE, Bureau, Drawing, Drawn, Mark, Standard, number, polygon_or_seat
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
     from layers.inputs import Inputs
 
-BUREAU = Bureau("water", T(zh="水利局", en="Water resources bureau"), T(zh="水利局", en="Water"))
+BUREAU = Bureau("water", T(zh="水利局", en="Water resources bureau"), T(zh="水利局", en="Water"),
+                colour="#009e73")
 
 
 def requirement(rules, lang: str) -> str:
@@ -329,7 +330,14 @@ def recorded(inputs: Inputs, profile) -> pd.DataFrame:
 RECORDED = T(zh="供水工程服务名单与服务范围不符", en="Water project's served list vs. its area")
 
 
+# service areas as outlines, so the villages under them keep their colours and stay clickable
+AREAS = Drawn("water", ("name",), marks=(
+    Mark("water", {"color": "#0570b0", "weight": 2, "opacity": 0.9, "fill": False, "dashArray": "8 3"}, "area"),))
+DRAWING = Drawing((AREAS,), "limit.at_least_pct", "water_min_share", lambda rules: rules.water.min_share,
+                  facility=("water_project",))
+
 STANDARD = Standard("water", "water", "Drinking water", "water_share", T(zh="饮水安全", en="Drinking water"),
                     unit=SHARE, settings=("standards.water.",), requirement=requirement,
                     checks={"water_served_list": RECORDED},
-                    decide=_decide, apart=True, layers=("water",), ledger=recorded)
+                    decide=_decide, apart=True, layers=("water",), ledger=recorded,
+                    drawing=DRAWING)
