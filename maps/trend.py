@@ -23,11 +23,11 @@ import pandas as pd
 from gis.errors import DataError, OutputError
 from maps.i18n import texts
 from maps.extra import words_of
+from maps.standards import BUREAU_COLOURS
 from maps.styles import BUREAUS
 
 REQUIRED = ("run", "label", "bureau", "township_code", "township_name", "open", "closed", "new")
 COUNTS = ("open", "closed", "new")
-BUREAU_COLOURS = {"transport": "#0072b2", "water": "#009e73", "health": "#d55e00", "telecom": "#cc79a7"}
 # the optional standards' bureaus (maps.extra), in the order they come: the rest of the Okabe-Ito colours
 EXTRA_COLOURS = ("#e69f00", "#56b4e9", "#000000", "#999999")
 KIND_COLOURS = {"closed": "#1a9641", "new": "#e31a1c"}   # the change map's 已销号 and 新增

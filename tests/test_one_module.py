@@ -33,7 +33,6 @@ REMAINING: dict[str, set[str]] = {
     "maps/options.py": {"road", "water", "net4g", "fibre"},
     "maps/popup.py": {"road", "water", "clinic", "net4g", "fibre"},
     "maps/styles.py": {"road", "water", "clinic", "net4g", "fibre"},
-    "maps/trend.py": {"water"},
 }
 
 
