@@ -166,9 +166,10 @@ def main(verbose: int, quiet: int) -> None:
 
 def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
     """The maps' options: command line first, then the profile's [map], then the defaults."""
+    from layers.standards import map_limits
     from maps import MapOptions
 
-    settings, rules = profile.map, profile.standards
+    settings = profile.map
     basemap = basemap or settings.basemap or ("osm" if online else "none")
     key = None
     if basemap.startswith("tianditu"):
@@ -176,10 +177,8 @@ def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
         if not key:
             raise ConfigError(f"basemap {basemap} needs a Tianditu key: set the environment variable "
                               f"{settings.tianditu_key_env} or map.tianditu_key in {profile.path}")
-    limits = {"road_max_distance_m": rules.roads.max_distance_m, "water_min_share": rules.water.min_share,
-              "net4g_min_share": rules.network.min_share,
-              "fibre_max_distance_m": rules.network.fibre_max_distance_m}
-    return MapOptions(lang=lang or settings.lang, basemap=basemap, tianditu_key=key, online=online, limits=limits)
+    return MapOptions(lang=lang or settings.lang, basemap=basemap, tianditu_key=key, online=online,
+                      limits=map_limits(profile))
 
 
 def _run_profile(profile_path: Path, outdir: Path, overwrite: bool, title: str | None = None,

@@ -9,10 +9,12 @@ from types import MappingProxyType
 
 from gis.errors import ConfigError
 from maps.i18n import LANGUAGES
+from maps.standards import FIRST
 
 BASEMAPS = ("none", "osm", "tianditu", "tianditu-img", "gaode")
-# The limits a popup quotes, as the CLI passes them from the profile's [standards].
-LIMIT_KEYS = ("road_max_distance_m", "water_min_share", "net4g_min_share", "fibre_max_distance_m")
+# The limits a popup quotes, as the CLI passes them from the profile's [standards]: those the
+# standards name (maps/standards.py; a standard with a fixed limit names none).
+LIMIT_KEYS = tuple(standard["limit"]["key"] for standard in FIRST if standard["limit"]["key"])
 
 
 @dataclass(frozen=True)

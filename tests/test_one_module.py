@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # module -> the standards it still names (when this list was last brought up to date)
 REMAINING: dict[str, set[str]] = {
-    "cli.py": {"road", "water", "net4g", "fibre"},
     "layers/clinics.py": {"clinic"},
     "layers/inputs.py": {"road", "water", "fibre"},
     "layers/osm.py": {"road", "clinic"},
@@ -30,7 +29,6 @@ REMAINING: dict[str, set[str]] = {
     "layers/settings.py": {"water", "fibre"},
     "maps/changes.py": {"road", "water", "clinic", "net4g", "fibre"},
     "maps/infrastructure.py": {"water", "clinic", "fibre"},
-    "maps/options.py": {"road", "water", "net4g", "fibre"},
     "maps/popup.py": {"road", "water", "clinic", "net4g", "fibre"},
     "maps/styles.py": {"road", "water", "clinic", "net4g", "fibre"},
 }
