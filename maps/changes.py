@@ -39,6 +39,7 @@ from maps.legend import Legend
 from maps.options import make_options
 from maps.simplify import simplify_coverage
 from maps.extra import words_of
+from maps.standards import FIRST
 from maps.styles import STANDARDS, VERDICTS, checked_style, shown_colour
 
 # The change keys of layers.compare.CHANGES, in its order (the legend's).
@@ -63,9 +64,8 @@ if set(CHANGE_COLOURS) != set(CHANGES) or len(set(CHANGE_COLOURS.values())) != l
 
 REQUIRED = ("village_code", "village_name", "township_name", "standard", "change", "old_verdict", "new_verdict",
             "old_value", "new_value", "old_reason", "new_reason")
-# How each standard's measured value reads (layers.verdicts.STANDARDS' value_column): scale, words
-UNITS = {"road": (1, "measure.metres"), "water": (100, "measure.percent"), "clinic": (1, "measure.metres"),
-         "net4g": (100, "measure.percent"), "fibre": (1, "measure.metres")}
+# How each standard's measured value reads (its value_column, maps/standards.py): scale, words
+UNITS = {standard["key"]: (standard["value"]["scale"], standard["value"]["words"]) for standard in FIRST}
 # The fields of one row in the page, in this order (the script reads them by position).
 ROW_FIELDS = ("shape", "village_code", "village_name", "township_name", "change", "old_verdict", "new_verdict",
               "old_value", "new_value", "old_reason", "new_reason", "settings_changed")
