@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from maps.standards import FIRST
 from maps.styles import STANDARDS
 
 
@@ -36,10 +37,9 @@ def _rounded(values: pd.Series, scale: float) -> pd.Series:
     return numbers.astype(object).where(numbers.notna(), None).map(lambda v: v if v is None else int(v))
 
 
-# How the page words each standard's measured value: scale here, template there.
-MEASURES = {"road": ("road_hardened_m", 1, "measure.metres"), "water": ("water_share", 100, "measure.percent"),
-            "clinic": ("clinic_count", 1, "measure.clinics"), "net4g": ("net4g_share", 100, "measure.percent"),
-            "fibre": ("fibre_nearest_m", 1, "measure.metres")}
+# How the page words each standard's measured value: column and scale here, template there.
+MEASURES = {standard["key"]: (standard["shown"]["column"], standard["shown"]["scale"], standard["shown"]["words"])
+            for standard in FIRST}
 
 
 def measure_texts(words: Mapping[str, str], extra: tuple = ()) -> dict[str, str]:
@@ -53,8 +53,13 @@ def _text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").map(str)
 
 
-def _limit(limits: Mapping[str, float], key: str, scale: float, template: str) -> str:
-    return template.format(value=f"{limits[key] * scale:,.0f}") if key in limits else ""
+def _limit(limits: Mapping[str, float], limit: Mapping, words: Mapping[str, str]) -> str:
+    """A standard's limit (maps/standards.py): its template filled with the value ``limits``
+    gives (times the scale), "" when not given; the words alone when the limit is fixed."""
+    template = words[limit["words"]]
+    if not limit["key"]:
+        return template
+    return template.format(value=f"{limits[limit['key']] * limit['scale']:,.0f}") if limit["key"] in limits else ""
 
 
 def _measured(villages: pd.DataFrame) -> dict[str, pd.Series]:
@@ -64,22 +69,25 @@ def _measured(villages: pd.DataFrame) -> dict[str, pd.Series]:
 def limit_texts(limits: Mapping[str, float], words: Mapping[str, str], extra: tuple = ()) -> dict[str, str]:
     """The limit of each standard as the popups show it; "" when not given."""
     return {**{standard.key: standard.limit for standard in extra},
-        "road": _limit(limits, "road_max_distance_m", 1, words["limit.at_most_m"]),
-        "water": _limit(limits, "water_min_share", 100, words["limit.at_least_pct"]),
-        "clinic": words["limit.clinic"],
-        "net4g": _limit(limits, "net4g_min_share", 100, words["limit.at_least_pct"]),
-        "fibre": _limit(limits, "fibre_max_distance_m", 1, words["limit.at_most_m"])}
+            **{standard["key"]: _limit(limits, standard["limit"], words) for standard in FIRST}}
+
+
+def _facility(villages: pd.DataFrame, columns: list[str], words: Mapping[str, str]) -> pd.Series:
+    """The nearest facility a standard's popup names (maps/standards.py): none, the text of a
+    column, or a name and its distance in metres ("{name}, {distance} m")."""
+    if not columns:
+        return pd.Series("", index=villages.index, dtype=object)
+    name = _text(_column(villages, columns[0]))
+    if len(columns) == 1:
+        return name
+    distance = _number(_column(villages, columns[1]), 1, "{value}")
+    template = words["facility.at"]
+    return pd.Series([template.format(name=n, distance=d) if n and d else (n or "")
+                      for n, d in zip(name, distance)], index=villages.index, dtype=object)
 
 
 def _facilities(villages: pd.DataFrame, words: Mapping[str, str]) -> dict[str, pd.Series]:
-    empty = pd.Series("", index=villages.index, dtype=object)
-    name = _text(_column(villages, "clinic_nearest_name"))
-    distance = _number(_column(villages, "clinic_nearest_m"), 1, "{value}")
-    template = words["facility.at"]
-    clinic = pd.Series([template.format(name=n, distance=d) if n and d else (n or "")
-                        for n, d in zip(name, distance)], index=villages.index, dtype=object)
-    return {"road": empty, "water": _text(_column(villages, "water_project")), "clinic": clinic,
-            "net4g": empty, "fibre": empty}
+    return {standard["key"]: _facility(villages, standard["facility"], words) for standard in FIRST}
 
 
 def _extra_facilities(villages: pd.DataFrame, standard) -> pd.Series:

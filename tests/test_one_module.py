@@ -28,7 +28,6 @@ REMAINING: dict[str, set[str]] = {
     "layers/profile.py": {"road", "water", "fibre"},
     "layers/settings.py": {"water", "fibre"},
     "maps/infrastructure.py": {"water", "clinic", "fibre"},
-    "maps/popup.py": {"road", "water", "clinic", "net4g", "fibre"},
     "maps/styles.py": {"road", "water", "clinic", "net4g", "fibre"},
 }
 
