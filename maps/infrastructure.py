@@ -18,20 +18,16 @@ from gis.errors import DataError
 from gis.geometry import usable
 from maps.extra import symbols_of
 from maps.geojson import display_text, feature_collection, require_columns, to_lonlat
+from maps.standards import FIRST, LAYERS
 from maps.styles import INFRASTRUCTURE_STYLES
 from maps.tiles import ShapeStore, TiledLayer, one_kind, store_json, style_classes, use_tiles
 
-# key -> the columns the layer shows or styles by
-COLUMNS = {
-    "roads": ("hardened", "surface", "name"),
-    "water": ("name",),
-    "clinics": ("name", "kind", "qualifies"),
-    "coverage": ("technology",),
-    "fibre": ("name",),
-}
+# key -> the columns the layer shows or styles by, as each standard declares its inputs (maps/standards.py)
+COLUMNS = {key: tuple(layer["columns"]) for key, layer in LAYERS.items()}
 # The inputs each bureau owns, drawn (and shown at first) on its map.
-BUREAU_INPUTS = {"transport": ("roads",), "water": ("water",), "health": ("clinics",),
-                 "telecom": ("coverage", "fibre")}
+BUREAU_INPUTS = {bureau: tuple(layer["key"] for standard in FIRST if standard["bureau"] == bureau
+                               for layer in standard["layers"])
+                 for bureau in dict.fromkeys(standard["bureau"] for standard in FIRST)}
 
 
 def check_infrastructure(infrastructure: Mapping[str, gpd.GeoDataFrame] | None,
@@ -111,14 +107,7 @@ def infrastructure_layers(frames: Mapping[str, gpd.GeoDataFrame], words: Mapping
     wanted = [key for key in COLUMNS if key in frames and (keys is None or key in keys)]
     layers = []
     for key in wanted:
-        if key == "roads":
-            layers += _roads(frames["roads"], words, show, tiled)
-        elif key == "clinics":
-            layers.append(_clinics(frames["clinics"], words, show, tiled))
-        else:
-            layers.append(_layer(frames[key], COLUMNS[key], words[f"layer.{key}"], words, show,
-                                 _fixed(INFRASTRUCTURE_STYLES[key]), marker=key == "fibre", tiled=tiled,
-                                 symbols=(key,)))
+        layers += _drawn(frames[key], LAYERS[key], words, show, tiled)
     for key, symbol in symbols_of(extra).items():
         if key in frames and (keys is None or key in keys):
             layers.append(_layer(frames[key], tuple(c for c, _ in symbol.tooltip), words[f"layer.{key}"], words, show,
@@ -131,28 +120,39 @@ def layer_symbols(layers) -> list[str]:
     return list(dict.fromkeys(key for layer in layers for key in getattr(layer, "symbols", ())))
 
 
-def _roads(roads: gpd.GeoDataFrame, words: Mapping[str, str], show: bool,
+def _drawn(frame: gpd.GeoDataFrame, layer: Mapping, words: Mapping[str, str], show: bool,
            tiled: bool | None = None) -> list[folium.GeoJson | TiledLayer | None]:
-    """Hardened roads, roads not hardened, and roads whose surface is not recorded (which the
-    road rule does not count as hardened but reports as no data when one is near): three layers."""
-    known = roads["hardened"].notna().to_numpy(dtype=bool)
-    hardened = roads["hardened"].eq(True).fillna(False).astype(bool).to_numpy()
-    return [_layer(roads[mask], ("name", "surface"), words[f"layer.{key}"], words, show,
-                   _fixed(INFRASTRUCTURE_STYLES[key]), tiled=tiled, symbols=(key,))
-            for key, mask in (("roads_hardened", hardened), ("roads_other", known & ~hardened),
-                              ("roads_unknown", ~known))]
+    """The map layers of one standard's input (maps/standards.py): one of its only mark; one
+    per mark when its marks are drawn ``apart`` (hardened roads, roads not hardened, roads
+    whose surface is not recorded), each of the rows whose ``by`` is the mark's ``when``; else
+    one whose rows take the first mark where ``by`` is yes, the second elsewhere (clinics
+    that qualify and the others)."""
+    marks, tooltip = layer["marks"], tuple(layer["tooltip"])
+    marker = marks[0]["shape"] == "point"
+    if layer["by"] is None:
+        mark = marks[0]["key"]
+        return [_layer(frame, tooltip, words[f"layer.{layer['key']}"], words, show,
+                       _fixed(INFRASTRUCTURE_STYLES[mark]), marker=marker, tiled=tiled, symbols=(mark,))]
+    if layer["apart"]:
+        known = frame[layer["by"]].notna().to_numpy(dtype=bool)
+        yes = frame[layer["by"]].eq(True).fillna(False).astype(bool).to_numpy()
+        rows = {True: yes, False: known & ~yes, None: ~known}
+        return [_layer(frame[rows[mark["when"]]], tooltip, words[f"layer.{mark['key']}"], words, show,
+                       _fixed(INFRASTRUCTURE_STYLES[mark["key"]]), marker=marker, tiled=tiled,
+                       symbols=(mark["key"],))
+                for mark in marks]
+    return [_classed(frame, layer, words, show, marker, tiled)]
 
 
-def _clinics(clinics: gpd.GeoDataFrame, words: Mapping[str, str], show: bool,
+def _classed(frame: gpd.GeoDataFrame, layer: Mapping, words: Mapping[str, str], show: bool, marker: bool,
              tiled: bool | None = None) -> folium.GeoJson | TiledLayer | None:
-    """Clinic points, green when they qualify as the village's clinic, grey otherwise."""
-    qualifying, other = INFRASTRUCTURE_STYLES["clinic_qualifies"], INFRASTRUCTURE_STYLES["clinic_other"]
-    yes = words["yes"]
-    flags = _flag(clinics["qualifies"], words).reset_index(drop=True)
-    return _layer(clinics.assign(qualifies=flags.to_numpy()), COLUMNS["clinics"],
-                  words["layer.clinics"], words, show, marker=True,
-                  style_function=lambda feature: dict(
-                      qualifying if feature["properties"]["qualifies"] == yes else other),
-                  tiled=tiled, styles={"clinic_qualifies": qualifying, "clinic_other": other},
-                  style_keys=flags.eq(yes).map({True: "clinic_qualifies", False: "clinic_other"}),
-                  symbols=("clinic_qualifies", "clinic_other"))
+    """One layer whose rows take the first of ``layer``'s two marks where its ``by`` column
+    is yes, the second elsewhere; the ``flags`` columns shown as words."""
+    (first, style), (second, other) = ((mark["key"], INFRASTRUCTURE_STYLES[mark["key"]]) for mark in layer["marks"])
+    by, yes = layer["by"], words["yes"]
+    flags = {column: _flag(frame[column], words).reset_index(drop=True) for column in layer["flags"]}
+    return _layer(frame.assign(**{column: flag.to_numpy() for column, flag in flags.items()}),
+                  tuple(layer["tooltip"]), words[f"layer.{layer['key']}"], words, show, marker=marker,
+                  style_function=lambda feature: dict(style if feature["properties"][by] == yes else other),
+                  tiled=tiled, styles={first: style, second: other},
+                  style_keys=flags[by].eq(yes).map({True: first, False: second}), symbols=(first, second))
