@@ -4,7 +4,8 @@ from layers/standards (maps/ imports nothing of layers/), carried by MapOptions.
 Each gives its key and bureau, the words the page shows (its name, its bureau's, the measured
 value's template, the limit), the value column and its scale, the popup rows of its own
 columns, and its symbols: an input layer drawn with a checked Leaflet style, in the legend
-under its words. The five first standards are maps.styles' own and need none of this."""
+under its words. The five first standards come with the maps (maps/standards.py) and need
+none of this."""
 
 from __future__ import annotations
 

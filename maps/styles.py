@@ -12,12 +12,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-# The five standards a village is checked against: key -> responsible bureau (words in maps/i18n.py).
-# layers/ keeps the authoritative registry; the map repeats it to stay a thin reader of the table.
-STANDARDS = MappingProxyType({"road": "transport", "water": "water", "clinic": "health",
-                              "net4g": "telecom", "fibre": "telecom"})
+from maps.standards import FIRST, MARKS
+
+# The five standards a village is checked against: key -> responsible bureau (words in maps/i18n.py),
+# as layers/standards declares them (maps/standards.py), and each bureau's standards.
+STANDARDS = MappingProxyType({standard["key"]: standard["bureau"] for standard in FIRST})
 BUREAUS = MappingProxyType({bureau: tuple(key for key, owner in STANDARDS.items() if owner == bureau)
-                            for bureau in ("transport", "water", "health", "telecom")})
+                            for bureau in dict.fromkeys(STANDARDS.values())})
 VERDICTS = ("meets", "basic", "fails", "no_data", "not_applicable")
 
 
@@ -89,29 +90,15 @@ TOWNSHIP_STYLE = checked_style({"color": "#252525", "weight": 2.5, "opacity": 0.
 # Failing villages of one standard: a thick outline over the class colour, no fill of its own.
 FAILS_STYLE = checked_style({"color": "#6a1b9a", "weight": 3, "fillOpacity": 0.0})
 
-# Areas (water service areas, network coverage) are outlines with no fill, so the villages
-# under them keep the colours of the legend and stay clickable (an SVG path without fill takes
-# the pointer on its line alone).
-INFRASTRUCTURE_STYLES = MappingProxyType({
-    "roads_hardened": checked_style({"color": "#1f4e9c", "weight": 3, "opacity": 0.9}),
-    "roads_other": checked_style({"color": "#a6761d", "weight": 2, "opacity": 0.9, "dashArray": "6 4"}),
-    "roads_unknown": checked_style({"color": "#525252", "weight": 2, "opacity": 0.9, "dashArray": "1 4"}),
-    "water": checked_style({"color": "#0570b0", "weight": 2, "opacity": 0.9, "fill": False, "dashArray": "8 3"}),
-    "clinic_qualifies": checked_style({"color": "#00441b", "weight": 1, "fill": True, "fillColor": "#1b7837",
-                                  "fillOpacity": 0.9, "radius": 6}),
-    "clinic_other": checked_style({"color": "#404040", "weight": 1, "fill": True, "fillColor": "#bdbdbd",
-                              "fillOpacity": 0.9, "radius": 6}),
-    "coverage": checked_style({"color": "#7b3294", "weight": 2, "opacity": 0.8, "fill": False,
-                               "dashArray": "2 3"}),
-    "fibre": checked_style({"color": "#7f2704", "weight": 1, "fill": True, "fillColor": "#e66101", "fillOpacity": 0.9,
-                       "radius": 4}),
-})
+# The inputs' symbols, as each standard declares them (maps/standards.py): areas (water service
+# areas, network coverage) are outlines with no fill, so the villages under them keep the colours
+# of the legend and stay clickable (an SVG path without fill takes the pointer on its line alone).
+INFRASTRUCTURE_STYLES = MappingProxyType({mark["key"]: checked_style(dict(mark["style"])) for mark in MARKS})
 # How the legend draws each symbol: a line, an area or a point (circle marker).
-SYMBOL_SHAPES = MappingProxyType({"roads_hardened": "line", "roads_other": "line", "roads_unknown": "line",
-                                  "water": "area", "clinic_qualifies": "point", "clinic_other": "point",
-                                  "coverage": "area", "fibre": "point", "townships": "line", "fails": "area"})
-if set(INFRASTRUCTURE_STYLES) - set(SYMBOL_SHAPES):  # checked on import, like the styles
-    raise RuntimeError(f"maps/styles: no legend shape for {sorted(set(INFRASTRUCTURE_STYLES) - set(SYMBOL_SHAPES))}")
+SYMBOL_SHAPES = MappingProxyType({**{mark["key"]: mark["shape"] for mark in MARKS}, "townships": "line",
+                                  "fails": "area"})
+if set(SYMBOL_SHAPES.values()) - {"line", "area", "point"}:  # checked on import, like the styles
+    raise RuntimeError(f"maps/standards.json: a symbol's shape is not line, area or point: {dict(SYMBOL_SHAPES)}")
 # Leaflet's own background (.leaflet-container), under the villages when there is no basemap:
 # the legend's swatches are the fill colour at the layer's opacity over it, as the map shows them.
 MAP_GROUND = "#dddddd"

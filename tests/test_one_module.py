@@ -27,7 +27,6 @@ REMAINING: dict[str, set[str]] = {
     "layers/osm.py": {"road", "clinic"},
     "layers/profile.py": {"road", "water", "fibre"},
     "layers/settings.py": {"water", "fibre"},
-    "maps/styles.py": {"road", "water", "clinic", "net4g", "fibre"},
 }
 
 
