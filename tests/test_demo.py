@@ -33,8 +33,9 @@ def test_demo_writes_every_output(demo_dir):
     gaps = pd.read_csv(demo_dir / "gaps.csv", dtype={"village_code": str}, encoding="utf-8-sig")
     assert len(gaps) == int(villages["gap_count"].sum())
     record = json.loads((demo_dir / "run.json").read_text(encoding="utf-8"))
-    # the five standards' 7 inputs and the optional standards' 4 (schools, housing, transformers, power_lines)
-    assert record["villages"] == 171 and len(record["inputs"]) == 7 + 4
+    # the five standards' 7 inputs, the optional standards' 4 (schools, housing, transformers, power_lines)
+    # and the township seats (towns)
+    assert record["villages"] == 171 and len(record["inputs"]) == 7 + 4 + 1
     assert sum(record["verdicts"]["road"].values()) == 171
 
 

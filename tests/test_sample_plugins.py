@@ -17,7 +17,7 @@ from layers.standards import STANDARDS, present
 
 SAMPLED = ("school", "housing", "electricity")   # the optional standards the sample has layers for
 ADDED = (*SAMPLED, "care")                        # and time to care, on the five's roads and clinics
-UNCONNECTED = "522326105204"   # 纳幕村: its hardened stub joins no health centre (profile_all's require_connected)
+UNCONNECTED = "522326105204"   # 纳幕村: its hardened stub joins no township seat (profile_all's require_connected)
 
 
 def test_shipped_files_equal_the_generator_output(tmp_path):
@@ -26,7 +26,7 @@ def test_shipped_files_equal_the_generator_output(tmp_path):
     plugins.write(SAMPLE_DIR, tmp_path)
     plugins.write_period2(SAMPLE_DIR, tmp_path)
     for folder in ("", plugins.PERIOD2):
-        for name in ("schools.csv", "housing.csv", "transformers.csv", "profile_all.toml"):
+        for name in ("schools.csv", "housing.csv", "transformers.csv", "towns.csv", "profile_all.toml"):
             assert (tmp_path / folder / name).read_bytes() == (SAMPLE_DIR / folder / name).read_bytes(), (folder, name)
         built, shipped = (pyogrio.read_dataframe(root / folder / "power_lines.gpkg") for root in (tmp_path, SAMPLE_DIR))
         assert built.drop(columns="geometry").equals(shipped.drop(columns="geometry"))
@@ -51,7 +51,7 @@ def both():
 
 def test_the_five_standards_are_unchanged_by_the_plug_ins(both):
     """... but for the road standard's connectivity rule profile_all.toml adds: one village's
-    hardened road joins no township health centre."""
+    hardened road joins no township seat."""
     five, all_ = both
     columns = [c for c in five.columns if c not in ("gap_count", "no_data_count")]
     assert [c for c in all_.columns if c in columns] == columns
@@ -134,7 +134,7 @@ def test_comparing_runs_with_the_plug_ins(tmp_path):
     added = changes[changes["standard"].isin(ADDED)]
     assert set(added["standard"]) == set(ADDED) and set(added["change"]) == {"data_gained"}
     five = changes[~changes["standard"].isin(ADDED)]
-    assert set(five["change"]) == {"persisting", "new"}   # new: the stub joining no health centre
+    assert set(five["change"]) == {"persisting", "new"}   # new: the stub joining no township seat
     assert five.loc[five["change"] == "new", ["village_code", "standard"]].values.tolist() == [[UNCONNECTED, "road"]]
     book = load_workbook(tmp_path / "changes" / "变化清单.xlsx")
     assert {"教育局", "住建局", "供电公司"} <= set(book.sheetnames)

@@ -28,7 +28,7 @@ def _roads(folder=SAMPLE_DIR) -> gpd.GeoDataFrame:
 
 
 def _points(path, **where) -> gpd.GeoDataFrame:
-    table = pd.read_csv(path, dtype={"village_code": str})
+    table = pd.read_csv(path, dtype={"village_code": str, "town_code": str})
     for column, value in where.items():
         table = table[table[column] == value]
     return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.lon, table.lat), crs="EPSG:4490").to_crs(METRIC)
@@ -43,7 +43,8 @@ def _reference(roads: gpd.GeoDataFrame) -> nx.Graph:
         xy = np.round(shapely.get_coordinates(line), 2)
         keys = [(x, y) if k in (0, len(xy) - 1) or not layer else (x, y, layer) for k, (x, y) in enumerate(xy)]
         for a, b, pa, pb in zip(keys[:-1], keys[1:], xy[:-1], xy[1:]):
-            graph.add_edge(a, b, seconds=float(np.hypot(*(pb - pa))) / (kmh / 3.6))
+            metres = float(np.hypot(*(pb - pa)))
+            graph.add_edge(a, b, seconds=metres / (kmh / 3.6), metres=metres)
     return graph
 
 
@@ -56,18 +57,23 @@ def _attach(graph: nx.Graph, roads: gpd.GeoDataFrame, point: Point, name: str) -
     s = int(np.argmin(shapely.distance(segments, point)))
     keys = [(x, y) if j in (0, len(xy) - 1) or not layer else (x, y, layer) for j, (x, y) in enumerate(xy)]
     on = segments[s].interpolate(segments[s].project(point))
-    whole = graph.edges[keys[s], keys[s + 1]]["seconds"]
+    whole = graph.edges[keys[s], keys[s + 1]]
     share = segments[s].project(point) / segments[s].length
-    walk = point.distance(on) / (WALK_KMH / 3.6)
-    graph.add_edge(name, keys[s], seconds=walk + share * whole)
-    graph.add_edge(name, keys[s + 1], seconds=walk + (1 - share) * whole)
+    walk = point.distance(on)
+    for key, part in ((keys[s], share), (keys[s + 1], 1 - share)):
+        graph.add_edge(name, key, seconds=walk / (WALK_KMH / 3.6) + part * whole["seconds"],
+                       metres=walk + part * whole["metres"])
+
+
+def _way(roads, seat: Point, target: Point, weight: str) -> float:
+    graph = _reference(roads)
+    _attach(graph, roads, seat, "seat")
+    _attach(graph, roads, target, "target")
+    return nx.shortest_path_length(graph, "seat", "target", weight=weight)
 
 
 def _minutes(roads, seat: Point, centre: Point) -> float:
-    graph = _reference(roads)
-    _attach(graph, roads, seat, "seat")
-    _attach(graph, roads, centre, "centre")
-    return nx.shortest_path_length(graph, "seat", "centre", weight="seconds") / 60
+    return _way(roads, seat, centre, "seconds") / 60
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +149,18 @@ def test_period2s_new_road_brings_the_health_centre_within_reach():
     centre = _points(later / "clinics.csv", type="乡镇卫生院", name="平洞街道卫生院").geometry.iloc[0]
     before, after = _minutes(_roads(), seat, centre), _minutes(roads, seat, centre)
     assert before > 45 > after
+
+
+@pytest.mark.parametrize("code", ["522326002203", "522326105207", WALKED, "522326107218", "522326110202"])
+def test_km_to_the_township_seat_equals_a_networkx_shortest_path(villages, code):
+    """road_network_km_to_township: along hardened roads from the seat to the township's
+    government (towns.csv), both straight legs to the nearest hardened road included."""
+    roads = _roads()
+    hardened = roads[roads["surface"].isin(["沥青", "水泥"])].reset_index(drop=True)
+    seats = _points(SAMPLE_DIR / "seats.csv", village_code=code)
+    seat = seats.geometry.iloc[0] if len(seats) else \
+        gpd.GeoSeries([villages.geometry[code]], crs=villages.crs).representative_point().to_crs(METRIC).iloc[0]
+    town = _points(SAMPLE_DIR / "towns.csv", town_code=code[:9]).geometry.iloc[0]
+    expected = _way(hardened, seat, town, "metres") / 1000
+    assert villages.loc[code, "road_network_km_to_township"] == pytest.approx(expected, rel=1e-3)
+    assert villages.loc[STUB, "road_connected"] == "no" and np.isnan(villages.loc[STUB, "road_network_km_to_township"])

@@ -1,5 +1,6 @@
-"""The sample county's layers for the optional standards (义务教育, 住房安全, 电网), and
-profile_all.toml, the sample's profile with them switched on.
+"""The sample county's layers for the optional standards (义务教育, 住房安全, 电网), its
+township seats (towns.csv), and profile_all.toml, the sample's profile with them switched on
+(and the road network's rules: require_connected to the towns, time to care).
 
 Generated from period 1 as shipped (villages.gpkg, seats.csv, roads.shp), with a seed of its
 own, so that the five standards' files and answers stay exactly those of generate.py, which
@@ -41,7 +42,8 @@ from .shapes import GEOGRAPHIC, METRIC
 
 HERE = Path(__file__).parent
 SEED = 522326 + 21   # issue 21; independent of generate.SEED's draws
-FILES = ("schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "profile_all.toml")
+FILES = ("schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "towns.csv", "profile_all.toml")
+TOWN_OFFSET_M = 150.0   # a township government this far north-east of its seat village's committee
 PERIOD2 = "2026"                # period 2's folder, as generate.PERIOD2
 
 # the schools layer's table: schools.csv's points and columns (tests/test_school.py reads its own with it)
@@ -94,9 +96,19 @@ line_max_distance_m = 1000
 
 
 # profile_all.toml's road standard asks more than profile.toml's: the hardened road must join
-# a township health centre's hardened network (issue 22)
-ROADS_CONNECTED = """require_connected = true      # the hardened road must join the township's network ...
-connected_to = "health_centres"   # ... the one its 乡镇卫生院 stands on
+# a township seat's hardened network (issue 22), the seats of towns.csv
+ROADS_CONNECTED = """require_connected = true      # the hardened road must join a township seat's network
+connected_to = "towns"
+"""
+TOWNS_SECTION = """
+[towns]                               # the township seats (乡镇人民政府, 街道办事处)
+path = "towns.csv"
+x = "lon"
+y = "lat"
+assume_crs = "EPSG:4490"
+[towns.columns]
+township_code = "town_code"
+name = "name"
 """
 CARE_SECTION = """
 [standards.care]                      # 就医时间: along the roads to the township health centre
@@ -111,7 +123,7 @@ def all_profile(profile: str) -> str:
     if profile.count(roads) != 1:
         raise RuntimeError("profile.toml: [standards.roads] min_width_m = 4.5 not found once")
     profile = profile.replace(roads, roads + ROADS_CONNECTED)
-    return profile.rstrip("\n") + "\n" + PLUGIN_SECTIONS + CARE_SECTION
+    return profile.rstrip("\n") + "\n" + PLUGIN_SECTIONS + TOWNS_SECTION + CARE_SECTION
 
 
 def _metric(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -189,6 +201,19 @@ def power_lines(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     lines = shapely.offset_curve(trunk.geometry.to_numpy(), 30.0)
     return gpd.GeoDataFrame({"name": [f"10kV线路{k + 1}" for k in range(len(lines))], "kv": 10},
                             geometry=lines, crs=METRIC).to_crs(GEOGRAPHIC)
+
+
+def towns(villages: pd.DataFrame, seats: pd.DataFrame) -> pd.DataFrame:
+    """towns.csv: each township's government (人民政府, 街道办事处), TOWN_OFFSET_M north-east
+    of its seat village's committee (the township's lowest code): off the road there, so
+    its walk to the road shows in township_walk_m."""
+    seated = villages.merge(seats, on="village_code").sort_values("village_code")
+    first = seated[~seated["town_code"].duplicated()]
+    xy = _metric(first["lon"].to_numpy(), first["lat"].to_numpy()) + TOWN_OFFSET_M / np.sqrt(2)
+    lonlat = _lonlat(xy)
+    office = np.where(first["town_name"].str.endswith("街道"), "办事处", "人民政府")
+    return pd.DataFrame({"town_code": first["town_code"].to_numpy(), "name": first["town_name"].to_numpy() + office,
+                         "lon": lonlat[:, 0], "lat": lonlat[:, 1]})
 
 
 def _changed(case: str) -> list[str]:
@@ -269,6 +294,7 @@ def write_period2(source: Path = HERE, out: Path = HERE) -> list[Path]:
     (later / "power_lines.gpkg").unlink(missing_ok=True)
     pyogrio.write_dataframe(pyogrio.read_dataframe(first / "power_lines.gpkg"), later / "power_lines.gpkg",
                             layer="power_lines")
+    pd.read_csv(first / "towns.csv", dtype=str).to_csv(later / "towns.csv", index=False, encoding="utf-8")
     profile = (source / PERIOD2 / "profile.toml").read_text(encoding="utf-8")
     (later / "profile_all.toml").write_text(all_profile(profile), encoding="utf-8")
     return [later / name for name in FILES]
@@ -286,6 +312,7 @@ def write(source: Path = HERE, out: Path = HERE) -> list[Path]:
     transformers(rng, villages, seats).to_csv(out / "transformers.csv", index=False, encoding="utf-8")
     (out / "power_lines.gpkg").unlink(missing_ok=True)
     pyogrio.write_dataframe(power_lines(roads), out / "power_lines.gpkg", layer="power_lines")
+    towns(villages, seats).to_csv(out / "towns.csv", index=False, encoding="utf-8")
     profile = (source / "profile.toml").read_text(encoding="utf-8")
     (out / "profile_all.toml").write_text(all_profile(profile), encoding="utf-8")
     return [out / name for name in FILES]
