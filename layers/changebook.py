@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl.chart import BarChart, LineChart, Reference
 
+from gis.child import share_out
 from layers import compare as cmp
 from layers.standards import ALL, METRES, SHARE
 from layers.trend import per_bureau
@@ -102,8 +103,14 @@ def write_changebook(folder: Path, changes: pd.DataFrame, trend: pd.DataFrame, l
     empty = np.zeros(0, dtype=np.int64)
     paths = [county_folder / county_workbook(county, lang) for county in counties]
     frames: dict = {}
-    for county, path in zip(counties, paths):
-        _write(path, [whole.take(rows.get(county, empty)), *listings.sheets(county)], lang, caption, frames)
+    parts = listings.parts(counties, PARTS)
+
+    def part(k: int) -> None:
+        first, stop, listings.until = parts[k]
+        for county, path in zip(counties[first:stop], paths[first:stop]):
+            _write(path, [whole.take(rows.get(county, empty)), *listings.sheets(county)], lang, caption, frames)
+
+    share_out(part, len(parts), "county workbooks")   # on every core: the rows' XML and its deflate
     return [top, *paths]
 
 
@@ -139,6 +146,7 @@ def _summary_columns(table: pd.DataFrame, lang: str, w: dict, county: str | None
 # -- the bureau sheets ------------------------------------------------------------------------
 
 BLOCK = 65_536                   # rows made into XML at a time
+PARTS = 8                        # runs of counties (about as many rows each) shared out to the cores
 
 
 @dataclass
@@ -204,6 +212,7 @@ class _Listings:
         self.cells = self._cells(changes, lang, w)
         self.columns = self._columns(changes, bureau, w)
         self._block: tuple | None = None
+        self.until = len(order)   # no block of XML made past this row (the end of the counties written here)
 
     def sheets(self, county: str) -> list[_Listing]:
         """The bureau sheets of ``county``'s workbook (all the rows' when not split: "")."""
@@ -212,6 +221,20 @@ class _Listings:
             start, stop = self.sheet_rows.get((county, k), (0, 0))
             out.append(_Listing(names[self.lang], self.columns[k], self, start, stop))
         return out
+
+    def parts(self, counties: list[str], count: int) -> list[tuple[int, int, int]]:
+        """``counties`` (in code order, as the rows are) cut into at most ``count`` runs of
+        about as many rows each: (first county, last county + 1, the row after the run's)."""
+        ends = np.zeros(len(counties), dtype=np.int64)
+        at = {county: k for k, county in enumerate(counties)}
+        for (county, _), (_, stop) in self.sheet_rows.items():
+            if county in at:
+                ends[at[county]] = max(ends[at[county]], stop)
+        ends = np.maximum.accumulate(ends)   # a county without rows ends where the one before it does
+        total = int(ends[-1]) if len(ends) else 0
+        cuts = np.searchsorted(ends, [total * k / count for k in range(1, count)], side="left") + 1
+        bounds = np.unique(np.r_[0, cuts.clip(1, len(counties)), len(counties)])
+        return [(int(a), int(b), int(ends[b - 1])) for a, b in zip(bounds[:-1], bounds[1:])]
 
     def _cells(self, changes: pd.DataFrame, lang: str, w: dict) -> dict:
         """Each column's cells (Arrow, in the changes' order): text (null: empty), the
@@ -283,7 +306,7 @@ class _Listings:
         ``layers.workbook._rows_xml`` writes them (the rows of a block made at once)."""
         block = self._block
         if block is None or block[2] is not ids or not block[0] <= start <= stop <= block[1]:
-            end = max(stop, min(len(self.order), start + BLOCK))
+            end = max(stop, min(self.until, start + BLOCK))
             block = self._block = (start, end, ids, self._make(start, end, ids))
         first, _, _, rows = block
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64 if pa.types.is_large_string(rows.type) else np.int32)
