@@ -28,8 +28,8 @@ verdicts following it). Both are made once and kept in ``--data`` (compare-<vill
 
 Then ``covermap compare OLD NEW -o OUT --codes codes.csv --overwrite`` is timed end to end
 in a subprocess under ``/usr/bin/time -v`` (wall time, CPU time and the command's peak
-resident memory), its processes' memory together sampled meanwhile (compare writes
-changes.gpkg and changes.csv in a child process), and the same work is timed step by step,
+resident memory), its processes' memory together (PSS) sampled meanwhile (compare writes
+changes.gpkg in a spawned child, the county workbooks on both cores), and the same work is timed step by step,
 one after the other, in another fresh process (seconds and each step's own peak, the
 kernel's high-water mark restarted for each step).
 """
@@ -334,14 +334,20 @@ def timed_command(folder: Path, out: Path, no_maps: bool = False) -> dict:
     user = float(re.search(r"User time \(seconds\): ([\d.]+)", stderr).group(1))
     system = float(re.search(r"System time \(seconds\): ([\d.]+)", stderr).group(1))
     child = sum(float(mb) for mb in re.findall(r"in a child process, ([\d.]+) MB more memory", stderr))
+    # the county workbooks' forked children (gis.child.share_out): what they added, shared pages aside
+    books = sum(float(mb) for mb in re.findall(r"county workbooks: \d+ processes, ([\d.]+) MB more memory", stderr))
     return {"wall_s": round(wall, 2), "time_elapsed": elapsed, "cpu_s": round(user + system, 1),
-            "peak_mb": round(peak), "child_mb": round(child), "together_mb": round(sampled.peak_mb),
+            "peak_mb": round(peak), "child_mb": round(child), "books_mb": round(books),
+            "together_mb": round(sampled.peak_mb),
             "summary": stdout.strip().splitlines()[-1]}
 
 
 class _TreeSampler:
-    """The resident memory of a process and its descendants together, every 50 ms on a
-    thread of its own; ``peak_mb`` the most seen."""
+    """The memory of a process and its descendants together, every 50 ms on a thread of its
+    own; ``peak_mb`` the most seen. Each process's proportional set size (PSS: a page shared
+    by n processes counted 1/n in each), so that a forked child's pages still shared with
+    its parent (compare writes the county workbooks on both cores) are counted once, not in
+    both processes' resident memory; VmRSS where PSS cannot be read."""
 
     def __init__(self, pid: int):
         import threading
@@ -360,7 +366,7 @@ class _TreeSampler:
             while k < len(pids):
                 try:
                     pids += [int(p) for p in Path(f"/proc/{pids[k]}/task/{pids[k]}/children").read_text().split()]
-                    total += _status_mb("VmRSS", pids[k])
+                    total += _pss_mb(pids[k])
                 except OSError:
                     pass
                 k += 1
@@ -408,6 +414,17 @@ def steps(folder: Path, out: Path, maps: bool) -> dict:
         step("changes.html, trend.html", lambda: _comparison_pages(out, comparison))
     figures["changes rows"] = len(changes)
     return figures
+
+
+def _pss_mb(pid: int) -> float:
+    """A process's proportional set size (/proc/<pid>/smaps_rollup) in MB, else its VmRSS."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return float(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return _status_mb("VmRSS", pid)
 
 
 def _status_mb(field: str, pid: int | str = "self") -> float:
@@ -460,7 +477,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"covermap compare, {made['old_villages']:,} -> {made['new_villages']:,} villages: "
           f"wall {span('wall_s')} s, CPU {span('cpu_s')} s, peak of its processes together {span('together_mb')} MB "
           f"(the command's own {span('peak_mb')} MB"
-          + (f", the child's {span('child_mb')} MB" if runs[0]["child_mb"] else "") + ")")
+          + (f", the child's {span('child_mb')} MB" if runs[0]["child_mb"] else "")
+          + (f", the workbooks' forked children's {span('books_mb')} MB" if runs[0]["books_mb"] else "") + ")")
     print("  " + runs[0]["summary"])
     print(f"  changes.csv {(out / 'changes.csv').stat().st_size / 1e6:.0f} MB, "
           f"changes.gpkg {(out / 'changes.gpkg').stat().st_size / 1e6:.0f} MB")
