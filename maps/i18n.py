@@ -1,44 +1,39 @@
 """Every word the maps show, in Chinese (the default) and English. One dictionary, no framework:
-``texts(lang)`` gives the table of one language; a missing entry is a KeyError at once."""
+``texts(lang)`` gives the table of one language; a missing entry is a KeyError at once. The
+five first standards' own words (their names, bureaus, layers, symbols; ``standard.road`` …)
+come first, from their modules (maps/standards.py); the optional standards' with the run
+(maps/extra.py)."""
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
 from gis.errors import ConfigError
+from maps.standards import WORDS
 
 LANGUAGES = ("zh", "en")
 
 _ZH = {
-    "standard.road": "硬化路", "standard.water": "饮水安全", "standard.clinic": "村卫生室",
-    "standard.net4g": "4G覆盖", "standard.fibre": "光纤宽带", "list.sep": "、",
-    "bureau.transport": "交通运输局", "bureau.water": "水利局", "bureau.health": "卫生健康局",
-    "bureau.telecom": "通信管理",
+    "list.sep": "、",
     "verdict.meets": "达标", "verdict.basic": "基本达标", "verdict.fails": "不达标", "verdict.no_data": "无数据",
     "verdict.not_applicable": "不适用",
     "class.none": "无不达标项", "class.one": "1项不达标", "class.two": "2项不达标",
     "class.three": "3项及以上不达标", "class.no_data": "各项均无数据",
     "layer.overview": "村庄（按不达标项数）", "layer.fails": "不达标：{standard}",
     "layer.bureau": "村庄：{standard}", "layer.townships": "乡镇界线",
-    "layer.roads_hardened": "硬化道路", "layer.roads_other": "非硬化道路", "layer.roads_unknown": "路面未记录的道路",
-    "layer.water": "供水工程服务范围", "layer.village_names": "村名",
-    "layer.clinics": "卫生室和卫生院", "layer.coverage": "4G/5G覆盖范围", "layer.fibre": "光纤接入点",
+    "layer.village_names": "村名",
     "field.name": "名称", "field.surface": "路面", "field.kind": "类型", "field.qualifies": "合格",
     "field.technology": "制式", "yes": "是", "no": "否", "unknown": "未知",
     "legend.classes": "村庄（按不达标项数）", "legend.fails": "各标准不达标村数",
     "legend.verdicts": "{standard}：村庄结论",
     "legend.undrawn": "{n} 个村无边界，已计数但未绘制。",
     "legend.symbols": "其他图层", "legend.symbols_hidden": "这些图层起初隐藏，可在右上角的图层控件中打开。",
-    "symbol.roads_hardened": "硬化道路", "symbol.roads_other": "非硬化道路",
-    "symbol.roads_unknown": "路面未记录的道路（不算硬化路）", "symbol.water": "供水工程服务范围（边界）",
-    "symbol.clinic_qualifies": "合格的村卫生室", "symbol.clinic_other": "其他卫生室和卫生院（不合格）",
-    "symbol.coverage": "4G/5G覆盖范围（边界）", "symbol.fibre": "光纤接入点", "symbol.townships": "乡镇界线",
+    "symbol.townships": "乡镇界线",
     "popup.code": "代码", "popup.township": "乡镇", "popup.population": "人口", "popup.poor": "脱贫人口",
     "popup.standard": "标准", "popup.verdict": "结论", "popup.measured": "测量值", "popup.limit": "限值",
     "popup.facility": "最近设施", "popup.reason": "原因",
-    "measure.metres": "{value} 米", "measure.percent": "{value}%", "measure.clinics": "村内合格卫生室 {value} 个",
-    "limit.at_most_m": "≤ {value} 米", "limit.at_least_pct": "≥ {value}%", "limit.clinic": "≥ 1 个合格卫生室",
-    "facility.at": "{name}，{distance} 米", "facility.project": "{name}",
+    "measure.metres": "{value} 米", "measure.percent": "{value}%", "limit.at_most_m": "≤ {value} 米",
+    "limit.at_least_pct": "≥ {value}%", "facility.at": "{name}，{distance} 米", "facility.project": "{name}",
     "search.placeholder": "搜索村名或代码", "search.none": "无匹配村庄",
     "control.fullscreen": "全屏", "control.index": "返回目录",
     "panel.title": "{bureau}：不达标村（按优先级）", "panel.none": "没有不达标村。", "panel.undrawn": "（无边界）",
@@ -76,20 +71,14 @@ _ZH = {
 }
 
 _EN = {
-    "standard.road": "Hardened road", "standard.water": "Drinking water", "standard.clinic": "Village clinic",
-    "standard.net4g": "4G coverage", "standard.fibre": "Fibre broadband", "list.sep": ", ",
-    "bureau.transport": "Transport bureau", "bureau.water": "Water resources bureau",
-    "bureau.health": "Health commission", "bureau.telecom": "Communications administration",
+    "list.sep": ", ",
     "verdict.meets": "meets", "verdict.basic": "basically meets", "verdict.fails": "fails",
     "verdict.no_data": "no data", "verdict.not_applicable": "not applicable",
     "class.none": "No failed standard", "class.one": "1 failed standard", "class.two": "2 failed standards",
     "class.three": "3 or more failed standards", "class.no_data": "No data for any standard",
     "layer.overview": "Villages by failed standards", "layer.fails": "Fails: {standard}",
     "layer.bureau": "Villages: {standard}", "layer.townships": "Township boundaries",
-    "layer.roads_hardened": "Roads: hardened", "layer.roads_other": "Roads: not hardened",
-    "layer.roads_unknown": "Roads: surface not recorded", "layer.village_names": "Village names",
-    "layer.water": "Water service areas", "layer.clinics": "Clinics", "layer.coverage": "4G/5G coverage",
-    "layer.fibre": "Fibre access points",
+    "layer.village_names": "Village names",
     "field.name": "Name", "field.surface": "Surface", "field.kind": "Kind", "field.qualifies": "Qualifies",
     "field.technology": "Technology", "yes": "yes", "no": "no", "unknown": "unknown",
     "legend.classes": "Villages by failed standards", "legend.fails": "Villages failing each standard",
@@ -97,19 +86,13 @@ _EN = {
     "legend.undrawn": "{n} village(s) without a boundary are counted but not drawn.",
     "legend.symbols": "Other layers",
     "legend.symbols_hidden": "These layers start hidden: switch them on in the layer control (top right).",
-    "symbol.roads_hardened": "Hardened road", "symbol.roads_other": "Road, not hardened",
-    "symbol.roads_unknown": "Road, surface not recorded (not counted as hardened)",
-    "symbol.water": "Water service area (outline)", "symbol.clinic_qualifies": "Qualifying village clinic",
-    "symbol.clinic_other": "Other clinic or health centre (not qualifying)",
-    "symbol.coverage": "4G/5G coverage area (outline)", "symbol.fibre": "Fibre access point",
     "symbol.townships": "Township boundary",
     "popup.code": "Code", "popup.township": "Township", "popup.population": "Population",
     "popup.poor": "Poor population",
     "popup.standard": "Standard", "popup.verdict": "Verdict", "popup.measured": "Measured",
     "popup.limit": "Limit", "popup.facility": "Nearest facility", "popup.reason": "Reason",
-    "measure.metres": "{value} m", "measure.percent": "{value}%", "measure.clinics": "{value} qualifying clinic(s) in the village",
-    "limit.at_most_m": "≤ {value} m", "limit.at_least_pct": "≥ {value}%", "limit.clinic": "≥ 1 qualifying clinic",
-    "facility.at": "{name}, {distance} m", "facility.project": "{name}",
+    "measure.metres": "{value} m", "measure.percent": "{value}%", "limit.at_most_m": "≤ {value} m",
+    "limit.at_least_pct": "≥ {value}%", "facility.at": "{name}, {distance} m", "facility.project": "{name}",
     "search.placeholder": "Search village name or code", "search.none": "No matching village",
     "control.fullscreen": "Full screen", "control.index": "Back to index",
     "panel.title": "{bureau}: failing villages (priority order)", "panel.none": "No failing village.",
@@ -152,9 +135,9 @@ _EN = {
     "trend.bar": "{bureau}, {period}, {change}: {value}",
 }
 
-_TABLES = {"zh": MappingProxyType(_ZH), "en": MappingProxyType(_EN)}
-if set(_ZH) != set(_EN):  # checked on import: a word missing in one language fails at once
-    raise RuntimeError(f"maps/i18n: entries differ between languages: {sorted(set(_ZH) ^ set(_EN))}")
+_TABLES = {"zh": MappingProxyType({**WORDS["zh"], **_ZH}), "en": MappingProxyType({**WORDS["en"], **_EN})}
+if set(_TABLES["zh"]) != set(_TABLES["en"]):  # checked on import: a word missing in one language fails at once
+    raise RuntimeError(f"maps/i18n: entries differ between languages: {sorted(set(_TABLES['zh']) ^ set(_TABLES['en']))}")
 
 
 def texts(lang: str) -> MappingProxyType:

@@ -47,6 +47,22 @@ def test_the_maps_read_every_standard_and_bureau_in_registry_order():
     assert LIMIT_KEYS == tuple(s.drawing.limit for s in STANDARDS if s.drawing.limit)
 
 
+def test_the_maps_words_for_the_five_are_their_modules():
+    from maps.i18n import texts
+
+    for lang in ("zh", "en"):
+        words = texts(lang)
+        for standard in STANDARDS:
+            assert words[f"standard.{standard.key}"] == standard.name(lang)
+            for layer in standard.drawing.layers:
+                for mark in layer.marks:
+                    assert words[f"symbol.{mark.key}"] == mark.legend(lang)
+                    assert words[f"layer.{mark.key if layer.apart else layer.key}"] == \
+                        (mark.layer if layer.apart else layer.name)(lang)
+    assert texts("en")["symbol.roads_unknown"] == "Road, surface not recorded (not counted as hardened)"
+    assert texts("zh")["layer.clinics"] == "卫生室和卫生院"
+
+
 def test_the_limits_the_maps_quote_come_from_the_profile():
     from layers.profile import load_profile
     from layers.sample import profile_path

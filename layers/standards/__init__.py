@@ -27,7 +27,7 @@ import numpy as np
 from gis import geometry
 from gis.crs import true_distances
 from layers.grades import Texts
-from layers.text import T
+from layers.text import LANGUAGES, T
 
 if TYPE_CHECKING:
     from layers.settings import Profile
@@ -122,15 +122,17 @@ class Plugin:
 
 @dataclass(frozen=True)
 class Mark:
-    """A symbol the maps draw for one of the five first standards: its key (maps/i18n.py's
-    words ``symbol.<key>``, and ``layer.<key>`` when it is a layer of its own), a Leaflet
-    path style, the legend's shape ("line", "area" or "point"), and the rows it draws: those
-    whose ``Drawn.by`` column is ``when`` (None: not recorded)."""
+    """A symbol the maps draw for one of the five first standards: its key, a Leaflet path
+    style, the legend's shape ("line", "area" or "point") and words, the rows it draws
+    (those whose ``Drawn.by`` column is ``when``; None: not recorded) and, when it is a
+    layer of its own (``Drawn.apart``), the layer's name."""
 
     key: str
     style: Mapping[str, Any]
     shape: str
+    legend: T
     when: bool | None = True
+    layer: T | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ class Drawn:
     key: str
     columns: tuple[str, ...]
     marks: tuple[Mark, ...]
+    name: T | None = None                 # the layer's name (each mark's when ``apart``)
     tooltip: tuple[str, ...] | None = None
     by: str | None = None
     apart: bool = False
@@ -154,25 +157,27 @@ class Drawn:
         shapes = {mark.shape for mark in self.marks} - {"line", "area", "point"}
         picked = len(self.marks) == 1 or (self.by is not None and (self.apart or (
             len(self.marks) == 2 and self.by in self.flags)))
-        if not self.marks or shapes or not picked:
+        named = all(m.layer is not None for m in self.marks) if self.apart else self.name is not None
+        if not self.marks or shapes or not picked or not named:
             raise ValueError(f"drawn input {self.key!r}: give marks of shape line, area or point; several need "
-                             "`by`, two drawn as one layer need `by` among `flags`")
+                             "`by`, two drawn as one layer need `by` among `flags`; name the layer, or each "
+                             "mark's when apart")
 
 
 @dataclass(frozen=True)
 class Drawing:
-    """How the maps show one of the five first standards, besides its key and bureau (the
-    words are maps/i18n.py's, named by these keys): its input layers; its limit, as the key
-    of the map options' ``limits`` and the value the profile gives it (``limit_of``), with
-    the words of its template (a fixed text when ``limit`` is ""); the measured value its
-    popup shows when not ``value_column`` in its unit (column, scale, words); and the
-    nearest facility the popup names (a name column, and a distance column in metres)."""
+    """How the maps show one of the five first standards, besides its key, names and bureau:
+    its input layers; its limit, as the key of the map options' ``limits`` and the value the
+    profile gives it (``limit_of``), with its template (maps/i18n.py's words by their key, or
+    its own; its own fixed text when ``limit`` is ""); the measured value its popup shows
+    when not ``value_column`` in its unit (column, scale, its words); and the nearest
+    facility the popup names (a name column, and a distance column in metres)."""
 
     layers: tuple[Drawn, ...]
-    limit_words: str
+    limit_words: str | T
     limit: str = ""
     limit_of: Callable[[Any], float] | None = None
-    shown: tuple[str, float, str] | None = None
+    shown: tuple[str, float, T] | None = None
     facility: tuple[str, ...] = ()
 
 
@@ -310,9 +315,16 @@ MAP_UNITS = {METRES: (1, "measure.metres"), SHARE: (100, "measure.percent")}
 def map_data() -> dict:
     """The five first standards as the maps draw them: plain data (maps/ imports nothing of
     layers/), which maps/standards.json holds; tests/test_map_standards.py checks it is this
-    and writes it anew (``python tests/test_map_standards.py``)."""
+    and writes it anew (``python tests/test_map_standards.py``). Their words, in every
+    language, are keyed as maps/i18n.py's (``standard.<key>``, ``symbol.<mark>`` …)."""
     return {"bureaus": [{"key": b.key, "colour": b.colour} for b in BUREAUS],
-            "standards": [_map_data(standard) for standard in STANDARDS]}
+            "standards": [_map_data(standard) for standard in STANDARDS],
+            "words": {lang: _map_words(lang) for lang in LANGUAGES}}
+
+
+def _own(words: str | T, key: str) -> str:
+    """A word's key in the maps' words: maps/i18n.py's own, or ``key`` for a standard's own words."""
+    return key if isinstance(words, T) else words
 
 
 def _map_data(standard: Standard) -> dict:
@@ -321,8 +333,10 @@ def _map_data(standard: Standard) -> dict:
     column, shown_scale, shown_words = drawing.shown or (standard.value_column, scale, words)
     return {"key": standard.key, "bureau": standard.bureau,
             "value": {"column": standard.value_column, "scale": scale, "words": words},
-            "shown": {"column": column, "scale": shown_scale, "words": shown_words},
-            "limit": {"key": drawing.limit, "scale": scale, "words": drawing.limit_words},
+            "shown": {"column": column, "scale": shown_scale,
+                      "words": _own(shown_words, f"measure.{standard.key}")},
+            "limit": {"key": drawing.limit, "scale": scale,
+                      "words": _own(drawing.limit_words, f"limit.{standard.key}")},
             "facility": list(drawing.facility),
             "layers": [{"key": layer.key, "columns": list(layer.columns),
                         "tooltip": list(layer.columns if layer.tooltip is None else layer.tooltip),
@@ -330,6 +344,25 @@ def _map_data(standard: Standard) -> dict:
                         "marks": [{"key": mark.key, "style": dict(mark.style), "shape": mark.shape,
                                    "when": mark.when} for mark in layer.marks]}
                        for layer in drawing.layers]}
+
+
+def _map_words(lang: str) -> dict[str, str]:
+    words = {f"standard.{s.key}": s.name(lang) for s in STANDARDS}
+    words.update({f"bureau.{b.key}": b.name(lang) for b in BUREAUS})
+    for standard in STANDARDS:
+        drawing = standard.drawing
+        for layer in drawing.layers:
+            if layer.name is not None:
+                words[f"layer.{layer.key}"] = layer.name(lang)
+            for mark in layer.marks:
+                if mark.layer is not None:
+                    words[f"layer.{mark.key}"] = mark.layer(lang)
+                words[f"symbol.{mark.key}"] = mark.legend(lang)
+        if drawing.shown is not None and isinstance(drawing.shown[2], T):
+            words[f"measure.{standard.key}"] = drawing.shown[2](lang)
+        if isinstance(drawing.limit_words, T):
+            words[f"limit.{standard.key}"] = drawing.limit_words(lang)
+    return words
 
 
 def map_limits(profile: "Profile") -> dict[str, float]:

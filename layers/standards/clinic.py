@@ -178,12 +178,18 @@ def recorded(inputs: Inputs, profile) -> pd.DataFrame:
 RECORDED = T(zh="台账卫生室记录与地图不符", en="Clinic in the ledger vs. the map")
 
 # clinic points, green when they qualify as the village's clinic, grey otherwise
-CLINICS = Drawn("clinics", ("name", "kind", "qualifies"), by="qualifies", flags=("qualifies",), marks=(
+CLINICS = Drawn("clinics", ("name", "kind", "qualifies"), name=T(zh="卫生室和卫生院", en="Clinics"), by="qualifies",
+                flags=("qualifies",), marks=(
     Mark("clinic_qualifies", {"color": "#00441b", "weight": 1, "fill": True, "fillColor": "#1b7837",
-                              "fillOpacity": 0.9, "radius": 6}, "point", True),
+                              "fillOpacity": 0.9, "radius": 6}, "point",
+         T(zh="合格的村卫生室", en="Qualifying village clinic"), True),
     Mark("clinic_other", {"color": "#404040", "weight": 1, "fill": True, "fillColor": "#bdbdbd",
-                          "fillOpacity": 0.9, "radius": 6}, "point", False)))
-DRAWING = Drawing((CLINICS,), "limit.clinic", shown=("clinic_count", 1, "measure.clinics"),
+                          "fillOpacity": 0.9, "radius": 6}, "point",
+         T(zh="其他卫生室和卫生院（不合格）", en="Other clinic or health centre (not qualifying)"), False)))
+# the popup shows how many qualifying clinics the village has; the limit is fixed
+DRAWING = Drawing((CLINICS,), T(zh="≥ 1 个合格卫生室", en="≥ 1 qualifying clinic"),
+                  shown=("clinic_count", 1, T(zh="村内合格卫生室 {value} 个",
+                                              en="{value} qualifying clinic(s) in the village")),
                   facility=("clinic_nearest_name", "clinic_nearest_m"))
 
 STANDARD = Standard("clinic", "health", "Village clinic", "clinic_nearest_m", T(zh="村卫生室", en="Village clinic"),

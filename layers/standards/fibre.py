@@ -66,9 +66,9 @@ def _reach(inputs: Inputs, rules) -> dict:
 
 
 # the access points
-POINTS = Drawn("fibre", ("name",), marks=(
+POINTS = Drawn("fibre", ("name",), name=T(zh="光纤接入点", en="Fibre access points"), marks=(
     Mark("fibre", {"color": "#7f2704", "weight": 1, "fill": True, "fillColor": "#e66101", "fillOpacity": 0.9,
-                   "radius": 4}, "point"),))
+                   "radius": 4}, "point", T(zh="光纤接入点", en="Fibre access point")),))
 DRAWING = Drawing((POINTS,), "limit.at_most_m", "fibre_max_distance_m",
                   lambda rules: rules.network.fibre_max_distance_m)
 

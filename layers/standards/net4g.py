@@ -91,8 +91,9 @@ def _decide(inputs: Inputs, rules, lang: str) -> pd.DataFrame:
 
 
 # the coverage areas as outlines
-COVERAGE = Drawn("coverage", ("technology",), marks=(
-    Mark("coverage", {"color": "#7b3294", "weight": 2, "opacity": 0.8, "fill": False, "dashArray": "2 3"}, "area"),))
+COVERAGE = Drawn("coverage", ("technology",), name=T(zh="4G/5G覆盖范围", en="4G/5G coverage"), marks=(
+    Mark("coverage", {"color": "#7b3294", "weight": 2, "opacity": 0.8, "fill": False, "dashArray": "2 3"}, "area",
+         T(zh="4G/5G覆盖范围（边界）", en="4G/5G coverage area (outline)")),))
 DRAWING = Drawing((COVERAGE,), "limit.at_least_pct", "net4g_min_share", lambda rules: rules.network.min_share)
 
 STANDARD = Standard("net4g", "telecom", "4G coverage", "net4g_share", T(zh="4G覆盖", en="4G coverage"),

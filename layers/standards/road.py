@@ -258,9 +258,13 @@ RECORDED = T(zh="台账硬化路记录与地图不符", en="Hardened road in the
 
 # the roads drawn apart by surface: hardened, not hardened, not recorded (not counted as hardened)
 ROADS = Drawn("roads", ("hardened", "surface", "name"), tooltip=("name", "surface"), by="hardened", apart=True, marks=(
-    Mark("roads_hardened", {"color": "#1f4e9c", "weight": 3, "opacity": 0.9}, "line", True),
-    Mark("roads_other", {"color": "#a6761d", "weight": 2, "opacity": 0.9, "dashArray": "6 4"}, "line", False),
-    Mark("roads_unknown", {"color": "#525252", "weight": 2, "opacity": 0.9, "dashArray": "1 4"}, "line", None)))
+    Mark("roads_hardened", {"color": "#1f4e9c", "weight": 3, "opacity": 0.9}, "line",
+         T(zh="硬化道路", en="Hardened road"), True, layer=T(zh="硬化道路", en="Roads: hardened")),
+    Mark("roads_other", {"color": "#a6761d", "weight": 2, "opacity": 0.9, "dashArray": "6 4"}, "line",
+         T(zh="非硬化道路", en="Road, not hardened"), False, layer=T(zh="非硬化道路", en="Roads: not hardened")),
+    Mark("roads_unknown", {"color": "#525252", "weight": 2, "opacity": 0.9, "dashArray": "1 4"}, "line",
+         T(zh="路面未记录的道路（不算硬化路）", en="Road, surface not recorded (not counted as hardened)"), None,
+         layer=T(zh="路面未记录的道路", en="Roads: surface not recorded"))))
 DRAWING = Drawing((ROADS,), "limit.at_most_m", "road_max_distance_m", lambda rules: rules.roads.max_distance_m)
 
 STANDARD = Standard("road", "transport", "Hardened road", "road_hardened_m", T(zh="硬化路", en="Hardened road"),

@@ -331,8 +331,9 @@ RECORDED = T(zh="供水工程服务名单与服务范围不符", en="Water proje
 
 
 # service areas as outlines, so the villages under them keep their colours and stay clickable
-AREAS = Drawn("water", ("name",), marks=(
-    Mark("water", {"color": "#0570b0", "weight": 2, "opacity": 0.9, "fill": False, "dashArray": "8 3"}, "area"),))
+AREAS = Drawn("water", ("name",), name=T(zh="供水工程服务范围", en="Water service areas"), marks=(
+    Mark("water", {"color": "#0570b0", "weight": 2, "opacity": 0.9, "fill": False, "dashArray": "8 3"}, "area",
+         T(zh="供水工程服务范围（边界）", en="Water service area (outline)")),))
 DRAWING = Drawing((AREAS,), "limit.at_least_pct", "water_min_share", lambda rules: rules.water.min_share,
                   facility=("water_project",))
 
