@@ -136,8 +136,9 @@ _EN = {
 }
 
 _TABLES = {"zh": MappingProxyType({**WORDS["zh"], **_ZH}), "en": MappingProxyType({**WORDS["en"], **_EN})}
-if set(_TABLES["zh"]) != set(_TABLES["en"]):  # checked on import: a word missing in one language fails at once
-    raise RuntimeError(f"maps/i18n: entries differ between languages: {sorted(set(_TABLES['zh']) ^ set(_TABLES['en']))}")
+_DIFFERENT = sorted(set(_TABLES["zh"]) ^ set(_TABLES["en"]))
+if _DIFFERENT:  # checked on import: a word missing in one language fails at once
+    raise RuntimeError(f"maps/i18n: entries differ between languages: {_DIFFERENT}")
 
 
 def texts(lang: str) -> MappingProxyType:

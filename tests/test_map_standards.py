@@ -77,7 +77,8 @@ def test_the_limits_the_maps_quote_come_from_the_profile():
                       "net4g_min_share": rules.network.min_share,
                       "fibre_max_distance_m": rules.network.fibre_max_distance_m}
     shown = limit_texts(MapOptions(lang="en", limits=limits).limits, texts("en"))
-    assert shown == {"road": f"≤ {rules.roads.max_distance_m:,.0f} m", "water": f"≥ {rules.water.min_share * 100:,.0f}%",
+    assert shown == {"road": f"≤ {rules.roads.max_distance_m:,.0f} m",
+                     "water": f"≥ {rules.water.min_share * 100:,.0f}%",
                      "clinic": "≥ 1 qualifying clinic", "net4g": f"≥ {rules.network.min_share * 100:,.0f}%",
                      "fibre": f"≤ {rules.network.fibre_max_distance_m:,.0f} m"}
 
