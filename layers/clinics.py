@@ -12,7 +12,7 @@ import pandas as pd
 
 from gis import geometry, routes, traveltime
 from layers import roadnet
-from layers.settings import ClinicRules, RoadRules
+from layers.settings import ClinicRules
 
 if TYPE_CHECKING:
     from layers.inputs import Inputs
@@ -80,7 +80,7 @@ def travel(inputs: Inputs, speed_mps: np.ndarray, walk_mps: float) -> Travel:
     n = len(inputs.villages)
     empty = np.full(n, np.nan)
     names = np.full(n, None, dtype=object)
-    net = roadnet.Network(inputs, RoadRules(), true_distances=inputs.meridians is not None)
+    net = roadnet.every_road(inputs)
     graph = net.all_roads
     if inputs.clinics is None:
         return Travel(empty, empty.copy(), empty.copy(), empty.copy(), names)
@@ -104,14 +104,11 @@ def travel(inputs: Inputs, speed_mps: np.ndarray, walk_mps: float) -> Travel:
     seats = graph.attach(net.seats)
     points = frame.geometry.to_numpy()
     clinics_at, centres_at = graph.attach(points[good]), graph.attach(points[centre])
-    near = graph.nearest_target(seats, clinics_at)
-    found = near["target"].to_numpy() >= 0
-    near_m = np.where(found, (near["network_m"] + near["walk_m"] + near["target_walk_m"]).to_numpy(), np.nan)
+    _, near_m = net.nearest_along(graph, points[good], seats)
     near_s = traveltime.nearest_time(timed, seats, clinics_at)["seconds"].to_numpy()
-    ends = np.where(found, points[good][np.maximum(near["target"].to_numpy(), 0)] if good.any() else None, None)
     own = routes.to_own_target(graph, seats, centres_at, first)
     centre_m = (own["network_m"] + own["walk_m"] + own["target_walk_m"]).to_numpy()
     centre_s = traveltime.own_time(timed, seats, centres_at, first).to_numpy()
     at = np.where(has, points[centre][np.maximum(first, 0)] if len(centre) else None, None)
-    return Travel(net.true_m(near_m, net.seats, ends), net.true_m(near_s, net.seats) / 60.0,
+    return Travel(near_m, net.true_m(near_s, net.seats) / 60.0,
                   net.true_m(centre_m, net.seats, at), net.true_m(centre_s, net.seats, at) / 60.0, names)

@@ -71,6 +71,9 @@ class Inputs:
     # (``as_read``), where that is not ``crs``: what the outputs are written with. None:
     # project them back.
     villages_as_read: np.ndarray | None = None
+    # The graph of every road (layers.roadnet.every_road), built once for all who ask, with
+    # the roads layer it was built from
+    every_road: tuple | None = None
 
     def as_read(self) -> np.ndarray | None:
         """The villages' geometries as read (``villages_as_read`` decoded), or None."""

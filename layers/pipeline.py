@@ -153,6 +153,7 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
     if not keep_layers:
         for name in LAYERS:
             setattr(inputs, name, None)
+        inputs.every_road = None
         inputs.extra = {}
         memory.release_free_memory()
     return result

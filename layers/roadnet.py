@@ -74,6 +74,19 @@ class Network:
         inner = np.where(geometry.usable(polygons), shapely.point_on_surface(inner), None)
         return np.where(geometry.usable(seats), seats, inner)
 
+    def nearest_along(self, graph: roadgraph.RoadGraph, points: np.ndarray, seats=None) -> tuple[np.ndarray, np.ndarray]:
+        """From each village's seat along ``graph``, the nearest of ``points`` (in the
+        inputs' CRS): its position in ``points`` (-1 where none can be reached) and the way's
+        ground metres, the straight legs of both ends to their nearest roads included (NaN
+        where none); ``seats``: the seats already attached to ``graph``, where they are."""
+        seats = graph.attach(self.seats if seats is None else seats)
+        near = graph.nearest_target(seats, graph.attach(points))
+        rows = near["target"].to_numpy()
+        found = rows >= 0
+        metres = np.where(found, (near["network_m"] + near["walk_m"] + near["target_walk_m"]).to_numpy(), np.nan)
+        ends = np.where(found, points[np.maximum(rows, 0)] if len(points) else None, None)
+        return rows, self.true_m(metres, self.seats, ends)
+
     def true_m(self, metres: np.ndarray, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         """``metres`` between points ``a`` and ``b`` (or at ``a``) on the ground: divided by the
         mean scale factor at the two ends where ``true_distances``."""
@@ -83,6 +96,17 @@ class Network:
         if b is not None:
             scale = (scale + _scale(self.inputs.crs, b)) / 2
         return metres / scale
+
+
+def every_road(inputs: Inputs) -> Network:
+    """The ``Network`` whose ``all_roads`` graph the standards measuring along every road
+    share (the times to care, the way to a bus stop): built on first use, once per run
+    (again only where ``inputs.roads`` has been replaced)."""
+    held = inputs.every_road
+    if held is None or held[0] is not inputs.roads:
+        network = Network(inputs, RoadRules(), true_distances=inputs.meridians is not None)
+        held = inputs.every_road = (inputs.roads, network)
+    return held[1]
 
 
 def _scale(crs, points: np.ndarray) -> np.ndarray:
