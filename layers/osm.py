@@ -126,7 +126,7 @@ def clinic_types(amenity: np.ndarray, healthcare: np.ndarray) -> np.ndarray:
     return by_amenity.fillna(by_healthcare).to_numpy(dtype=object, na_value=None)
 
 
-def bus_stop_kinds(highway: np.ndarray, public_transport: np.ndarray) -> np.ndarray:
+def stop_kinds(highway: np.ndarray, public_transport: np.ndarray) -> np.ndarray:
     """``bus_stop`` (highway=bus_stop), ``platform`` (public_transport=platform or
     highway=platform), None for neither."""
     highway = np.asarray(highway, dtype=object)
@@ -201,7 +201,7 @@ def point_features(path: Path) -> dict[str, list[pd.DataFrame]]:
             rows = np.flatnonzero(pd.notna(types))
             found["clinics"].append(_points(batch, rows, kind).assign(
                 type=types[rows], amenity=amenity[rows], healthcare=_column(batch, "healthcare")[rows]))
-            stops = bus_stop_kinds(_column(batch, "highway"), _column(batch, "public_transport"))
+            stops = stop_kinds(_column(batch, "highway"), _column(batch, "public_transport"))
             rows = np.flatnonzero(pd.notna(stops))
             found["bus_stops"].append(_points(batch, rows, kind).assign(kind=stops[rows]))
             found["post"].append(_points(batch, np.flatnonzero(amenity == "post_office"), kind))

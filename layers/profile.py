@@ -263,10 +263,12 @@ COLUMNS.update(plugins.columns())
 def belongs(name: str, table: str) -> str | None:
     """Where a key that is unknown in ``table`` belongs, as ``[roads]``, when it is a known
     key of some other table: those of the same section first (roads.columns.hardened_values
-    belongs in [roads]); a key that many tables take (name, path) only within the section."""
+    belongs in [roads]), then the settings of the same name (roads.max_distance_m belongs in
+    [standards.roads]); a key that many tables take (name, path) only within the section."""
     homes = [home for home, keys in TABLE_KEYS.items() if name in keys and home and home != table]
     section = table.split(".")[0]
-    near = [home for home in homes if home.split(".")[0] == section]
+    near = [home for home in homes if home.split(".")[0] == section] or \
+        [home for home in homes if home == f"standards.{section}"]
     homes = near or (homes if len(homes) <= 2 else [])
     return " or ".join(f"[{home}]" for home in homes) or None
 

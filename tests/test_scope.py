@@ -108,7 +108,7 @@ def test_a_standard_applied_to_poor_villages(baseline, tmp_path):
 @pytest.mark.parametrize("extra, columns, message", [
     ('[apply.net4g]\napplies_to = "poor_village"\n', "", "needs [villages.columns] poor_village mapped"),
     ('[apply.net4g]\napplies_to = "county_seat"\n', "", "is not a yes/no column covermap knows"),
-    ('[apply.bus]\nenabled = false\n', "", "unknown key apply.bus"),
+    ('[apply.ferry]\nenabled = false\n', "", "unknown key apply.ferry"),
     ('[apply.road]\nenabled = "no"\n', "", "apply.road.enabled must be"),
     ('[apply.road]\nonly = true\n', "", "unknown key apply.road.only"),
 ])

@@ -54,6 +54,8 @@ class Bureau:
 HEALTH = Bureau("health", T(zh="卫生健康局", en="Health commission"), T(zh="卫生健康局", en="Health"), colour="#d55e00")
 TELECOM = Bureau("telecom", T(zh="通信管理", en="Communications administration"), T(zh="通信管理", en="Telecom"),
                  colour="#cc79a7")
+TRANSPORT = Bureau("transport", T(zh="交通运输局", en="Transport bureau"), T(zh="交通运输局", en="Transport"),
+                   colour="#0072b2")
 
 
 POINTS, LINES, TABLE = "points", "lines", "table"   # what an input layer of a plug-in holds
@@ -281,11 +283,11 @@ def names_at(names: np.ndarray, rows: np.ndarray) -> Texts:
 
 
 from layers.standards import clinic, fibre, net4g, road, water  # noqa: E402  (they use the above)
-from layers.standards import care, electricity, housing, school  # noqa: E402
+from layers.standards import bus, care, electricity, housing, school  # noqa: E402
 from layers.standards.road import TOWNSHIP_KM, TOWNSHIP_WALK  # noqa: E402,F401  (the road network's columns)
 
 _MODULES = (road, water, clinic, net4g, fibre)
-_OPTIONAL = (school, housing, electricity, care)
+_OPTIONAL = (school, housing, electricity, care, bus)
 STANDARDS = tuple(module.STANDARD for module in _MODULES)   # checked by every run
 OPTIONAL = tuple(module.STANDARD for module in _OPTIONAL)   # checked when the profile names them
 ALL = STANDARDS + OPTIONAL

@@ -10,15 +10,14 @@ import pandas as pd
 from gis import geometry, roadgraph
 from gis.errors import DataError
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text
-from layers.standards import AT_MOST_M, Bureau, Drawing, Drawn, Mark, Standard, number, polygon_or_seat
+from layers.standards import AT_MOST_M, TRANSPORT, Drawing, Drawn, Mark, Standard, number, polygon_or_seat
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
     from layers.inputs import Inputs
     from layers.settings import RoadRules
 
-BUREAU = Bureau("transport", T(zh="交通运输局", en="Transport bureau"), T(zh="交通运输局", en="Transport"),
-                colour="#0072b2")
+BUREAU = TRANSPORT
 
 WIDTH = T(zh="，路宽 ≥ {value} 米", en=", road width ≥ {value} m")
 

@@ -1,0 +1,184 @@
+"""通客车 (layers/standards/bus.py, issue 22): known answers on hand-built villages near
+Guiyang (tests/plugin_county.py), stops put at exact ground distances from the seats with
+pyproj.Geod; applied to poor villages only; measured along a hand-built road network; the
+profile's [standards.bus] keys checked."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import CRS, Transformer
+from shapely import LineString, Point
+
+from gis.errors import ConfigError
+from layers.inputs import Inputs
+from layers.pipeline import assess
+from layers.profile import load_profile
+from layers.standards import bus
+from tests.plugin_county import away, code, write_profile, write_villages
+
+POOR = "poor_village = \"贫困村\"\n"
+BUS_STOPS = """[bus_stops]
+path = "bus_stops.csv"
+x = "lon"
+y = "lat"
+assume_crs = "EPSG:4490"
+[bus_stops.columns]
+name = "name"
+lines = "班线数"
+regular = "通客车"
+
+[apply.bus]
+applies_to = "poor_village"
+"""
+
+# village -> its stops: (name, lines, regular, metres from the seat, azimuth)
+PLACED = {
+    0: [("甲站", 2, "是", 1999.99, 30.0)],                                 # meets: just within 2,000 m
+    1: [("乙站", 1, "是", 2000.01, 120.0)],                                # fails: just beyond
+    2: [("丙招呼站", 1, "否", 100.0, 0.0), ("丙站", "", "", 1500.0, 200.0)],   # the unserved stop ignored
+    3: [("丁站", 0, "", 50.0, 0.0)],                                       # no line: unserved, fails
+    4: [("戊站", 3, "是", 0.0, 0.0)],                                      # no seat: inside the boundary
+    5: [],                                                                 # not poor: not_applicable
+    6: [("己站", 1, "是", 300.0, 0.0)],                                    # 贫困村 empty: no_data
+}
+POOR_FLAGS = ["是", "是", "是", "是", "是", "否", ""]
+N = 7
+
+
+def _county(folder, rules: str = "", stops: dict | None = None):
+    write_villages(folder, N, no_seat=(4,))
+    villages = gpd.read_file(folder / "villages.gpkg", layer="villages")
+    villages["贫困村"] = POOR_FLAGS
+    villages.to_file(folder / "villages.gpkg", layer="villages")
+    rows = [(name, lines, regular, *away(k, metres, azimuth))
+            for k, placed in (PLACED if stops is None else stops).items()
+            for name, lines, regular, metres, azimuth in placed]
+    pd.DataFrame(rows, columns=["name", "班线数", "通客车", "lon", "lat"]).to_csv(folder / "bus_stops.csv", index=False)
+    path = write_profile(folder, BUS_STOPS + rules)
+    path.write_text(path.read_text(encoding="utf-8").replace('population = "pop"\n', 'population = "pop"\n' + POOR),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return assess(load_profile(_county(tmp_path_factory.mktemp("bus"))))
+
+
+def test_verdicts_at_the_limit_and_poor_villages_only(result):
+    v = result.villages.set_index("village_code")
+    assert v["bus_verdict"].tolist() == ["meets", "fails", "meets", "fails", "meets", "not_applicable", "no_data"]
+    metres = v["bus_stop_m"].to_numpy()
+    assert np.allclose(metres[[0, 1, 2, 4]], [1999.99, 2000.01, 1500.0, 0.0], atol=0.001)
+    assert metres[3] > 25_000   # 丁站 has no line: the nearest served stop is a neighbour's, 30 km off
+    assert v.loc[code(2), "bus_stop_name"] == "丙站" and v.loc[code(0), "bus_stop_name"] == "甲站"
+
+
+def test_reasons_name_the_stop_and_its_distance(result):
+    reason = result.villages.set_index("village_code")["bus_reason"]
+    assert reason[code(0)] == "客车站点（甲站）距村委会 2,000 米（限值 2,000 米）"
+    assert reason[code(1)] == "最近的有班线停靠的站点（乙站）距村委会 2,000 米，超过限值 2,000 米"
+    assert reason[code(2)] == "客车站点（丙站）距村委会 1,500 米（限值 2,000 米）"
+    assert reason[code(4)] == "客车站点（戊站）距村界 0 米（限值 2,000 米）"
+    assert reason[code(5)] == "不适用：本村贫困村为否"
+    assert reason[code(6)] == "不知是否适用：本村贫困村未填"
+
+
+def test_gap_list_bureau_and_value(result):
+    gaps = result.gaps[result.gaps["standard"] == "bus"]
+    assert sorted(gaps["village_code"]) == [code(1), code(3)]
+    assert set(gaps["bureau"]) == {"transport"} and set(gaps["value_column"]) == {"bus_stop_m"}
+    assert abs(gaps.set_index("village_code").loc[code(1), "value"] - 2000.01) < 0.001
+    assert result.no_data[result.no_data["standard"] == "bus"]["village_code"].tolist() == [code(6)]
+
+
+def test_settings_move_the_answers(tmp_path):
+    wider = assess(load_profile(_county(tmp_path, "\n[standards.bus]\nmax_distance_m = 2500\n"))).villages
+    assert wider["bus_verdict"].tolist()[:2] == ["meets", "meets"]
+    assert wider["bus_reason"].iloc[1] == "客车站点（乙站）距村委会 2,000 米（限值 2,500 米）"
+
+
+def test_without_a_stop_layer_every_village_is_no_data(tmp_path):
+    folder = tmp_path
+    _county(folder)
+    path = write_profile(folder, "[standards.bus]\nmax_distance_m = 2000\n")
+    villages = assess(load_profile(path)).villages
+    assert set(villages["bus_verdict"]) == {"no_data"}
+    assert set(villages["bus_reason"]) == {"配置中没有客车站点图层"}
+
+
+@pytest.mark.parametrize("line, message", [
+    ("max_distance_m = -5", "standards.bus.max_distance_m = -5 is out of range"),
+    ("max_distance_m = 0", "standards.bus.max_distance_m = 0: give the farthest a served stop may be"),
+    ('measure = "walking"', "standards.bus.measure = 'walking' is not known; use one of straight, network"),
+    ("distance_m = 2000", "unknown key standards.bus.distance_m"),
+])
+def test_profile_errors_name_the_key(tmp_path, line, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_profile(_county(tmp_path, f"\n[standards.bus]\n{line}\n"))
+
+
+# --- along the roads: a hand-built network in EPSG:4545 from 106.7E 26.6N plus metres ---------
+#
+#   seat S0 (0, 100)      road (0, 0) ------------------------------ (6000, 0)
+#   stop A (1500, 300): 100 walked + 1,500 along + 300 walked = 1,900 (straight 1,513)
+#   a river between S1 (0, 700) and stop B (0, 1800): B's road runs (3000, 0) - (3000, 1800) - (0, 1800),
+#   so B is 700 + 3,000 + 1,800 + 3,000 = 8,500 m away by road (straight 1,100 m); A is nearer by road,
+#   700 + 1,500 + 300 = 2,500 m
+CRS_M = CRS.from_epsg(4545)
+X0, Y0 = Transformer.from_crs(4326, 4545, always_xy=True).transform(106.7, 26.6)
+
+
+def at(x, y):
+    return X0 + x, Y0 + y
+
+
+def network_inputs(roads: bool = True) -> Inputs:
+    seats = [(0, 100), (0, 700)]
+    villages = gpd.GeoDataFrame({"code": ["520113100201", "520113100202"], "name": ["S0", "S1"]},
+                                geometry=[shapely.box(*at(x - 200, y - 50), *at(x + 200, y + 50)) for x, y in seats],
+                                crs=CRS_M)
+    lines = [LineString([at(0, 0), at(6000, 0)]), LineString([at(3000, 0), at(3000, 1800), at(0, 1800)])]
+    road_frame = gpd.GeoDataFrame({"hardened": pd.array([True, False], dtype="boolean")}, geometry=lines, crs=CRS_M)
+    stops = gpd.GeoDataFrame({"name": ["A站", "B站"], "lines": [1.0, 1.0],
+                              "regular": pd.array([pd.NA, pd.NA], dtype="boolean"), "served": [True, True]},
+                             geometry=[Point(at(1500, 300)), Point(at(0, 1800))], crs=CRS_M)
+    return Inputs(crs=CRS_M, villages_crs=CRS_M, villages=villages,
+                  seats=gpd.GeoSeries([Point(at(*s)) for s in seats], crs=CRS_M),
+                  roads=road_frame if roads else None, extra={"bus_stops": stops})
+
+
+def test_along_the_roads_a_river_between_fails():
+    rules = bus.BusRules(measure="network")
+    out = bus.assess(network_inputs(), rules, "en")
+    assert out.index.equals(network_inputs().villages.index)
+    np.testing.assert_allclose(out["bus_stop_m"], [1900.0, 2500.0], atol=0.01)
+    assert out["bus_verdict"].tolist() == ["meets", "fails"]
+    assert out["bus_reason"].tolist() == [
+        "bus stop (A站) 1,900 m by road from the village seat (limit 2,000 m)",
+        "nearest stop served by a regular line (A站) 2,500 m by road from the village seat; limit 2,000 m"]
+    straight = bus.assess(network_inputs(), bus.BusRules(), "en")   # on the ground, across the river
+    assert straight["bus_verdict"].tolist() == ["meets", "meets"]
+    assert straight["bus_stop_name"].tolist() == ["A站", "B站"]
+    assert straight["bus_stop_m"].iloc[1] == pytest.approx(1100.0, rel=1e-3)
+    # the river bridged along x = 0: B is 1,100 m by road from S1, and 1,700 from S0 (on the bridge's road)
+    inputs = network_inputs()
+    inputs.roads = pd.concat([inputs.roads, gpd.GeoDataFrame({"hardened": pd.array([True], dtype="boolean")},
+                                                             geometry=[LineString([at(0, 0), at(0, 1800)])],
+                                                             crs=CRS_M)], ignore_index=True)
+    bridged = bus.assess(inputs, rules, "en")
+    np.testing.assert_allclose(bridged["bus_stop_m"], [1700.0, 1100.0], atol=0.01)
+    assert bridged["bus_stop_name"].tolist() == ["B站", "B站"] and set(bridged["bus_verdict"]) == {"meets"}
+
+
+def test_along_the_roads_without_roads_is_no_data():
+    out = bus.assess(network_inputs(roads=False), bus.BusRules(measure="network"), "zh")
+    assert out["bus_verdict"].tolist() == ["no_data", "no_data"]
+    assert out["bus_reason"].iloc[0] == "按道路测距（measure = \"network\"），但配置中没有道路图层"
+
