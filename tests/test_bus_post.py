@@ -1,7 +1,8 @@
-"""通客车 (layers/standards/bus.py, issue 22): known answers on hand-built villages near
-Guiyang (tests/plugin_county.py), stops put at exact ground distances from the seats with
-pyproj.Geod; applied to poor villages only; measured along a hand-built road network; the
-profile's [standards.bus] keys checked."""
+"""通客车 and 通邮 (layers/standards/bus.py, post.py; issue 22): known answers on hand-built
+villages near Guiyang (tests/plugin_county.py), stops and postal points put at exact ground
+distances from the seats with pyproj.Geod; bus applied to poor villages only and measured
+along a hand-built road network; the profile's [standards.bus] and [standards.post] keys
+checked."""
 
 from __future__ import annotations
 
@@ -182,3 +183,88 @@ def test_along_the_roads_without_roads_is_no_data():
     assert out["bus_verdict"].tolist() == ["no_data", "no_data"]
     assert out["bus_reason"].iloc[0] == "按道路测距（measure = \"network\"），但配置中没有道路图层"
 
+
+# --- 通邮 (layers/standards/post.py) -------------------------------------------------------------
+POST = """[post]
+path = "post.csv"
+x = "lon"
+y = "lat"
+assume_crs = "EPSG:4490"
+[post.columns]
+name = "name"
+type = "类型"
+"""
+
+# village -> its points: (name, type, metres from the seat, azimuth); the villages reach about 995 m
+# east and west of their seats, 997 m north and south
+POST_PLACED = {
+    0: [("甲村邮站", "村邮站", 999.99, 180.0)],                          # meets: within 1,000 m (outside)
+    1: [("乙邮政所", "邮政所", 1000.01, 90.0)],                          # 1,000.01 m east: outside the square, fails
+    2: [("丙快递柜", "智能快递柜", 300.0, 0.0), ("丙快递服务站", "快递服务站", 1400.0, 45.0)],  # inside, 1.4 km
+    3: [("丁网点", "", 500.0, 0.0)],                                    # unrecorded kind: no_data
+    4: [("戊邮政支局", "邮政支局", 200.0, 0.0)],                         # no seat: inside the boundary
+    5: [],                                                              # nothing near: fails
+}
+
+
+def _post_county(folder, rules: str = "", placed: dict | None = None):
+    write_villages(folder, 6, no_seat=(4,))
+    rows = [(name, kind, *away(k, metres, azimuth)) for k, points in (placed or POST_PLACED).items()
+            for name, kind, metres, azimuth in points]
+    pd.DataFrame(rows, columns=["name", "类型", "lon", "lat"]).to_csv(folder / "post.csv", index=False)
+    return write_profile(folder, POST + rules)
+
+
+@pytest.fixture(scope="module")
+def post_result(tmp_path_factory):
+    return assess(load_profile(_post_county(tmp_path_factory.mktemp("post"))))
+
+
+def test_post_verdicts_inside_and_at_the_limit(post_result):
+    v = post_result.villages.set_index("village_code")
+    assert v["post_verdict"].tolist() == ["meets", "fails", "meets", "no_data", "meets", "fails"]
+    assert v["post_inside"].tolist() == [False, False, True, False, True, False]
+    metres = v["post_point_m"].to_numpy()
+    assert np.allclose(metres[[0, 1, 2]], [999.99, 1000.01, 1400.0], atol=0.001)
+    assert v.loc[code(2), "post_point_name"] == "丙快递服务站"   # the locker is no service point
+    reason = v["post_reason"]
+    assert reason[code(0)] == "邮政服务点（甲村邮站）距村委会 1,000 米（限值 1,000 米）"
+    assert reason[code(2)] == "村内有邮政服务点（丙快递服务站）"
+    assert reason[code(1)] == "村内没有邮政服务点，最近的（乙邮政所）距村委会 1,000 米，超过限值 1,000 米"
+    assert reason[code(3)] == "限值内有未记录类型的网点（丁网点）；请在邮政网点图层中补录其类型"
+    assert reason[code(4)] == "村内有邮政服务点（戊邮政支局）"
+    gaps = post_result.gaps[post_result.gaps["standard"] == "post"]
+    assert sorted(gaps["village_code"]) == [code(1), code(5)] and set(gaps["bureau"]) == {"postal"}
+
+
+def test_post_kinds_and_distance_move_the_answers(tmp_path):
+    rules = '\n[standards.post]\nmax_distance_m = 1500\nkinds = ["village_post", "post_office"]\n'
+    v = assess(load_profile(_post_county(tmp_path, rules))).villages
+    # 乙 now within 1,500 m; 丙's 快递服务站 no longer counts, its locker never did
+    assert v["post_verdict"].tolist() == ["meets", "meets", "fails", "no_data", "meets", "fails"]
+    assert v["post_reason"].iloc[1] == "邮政服务点（乙邮政所）距村委会 1,000 米（限值 1,500 米）"
+
+
+def test_post_without_a_type_column_every_point_counts(tmp_path):
+    path = _post_county(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace('type = "类型"\n', ""), encoding="utf-8")
+    v = assess(load_profile(path)).villages
+    assert v["post_verdict"].tolist() == ["meets", "fails", "meets", "meets", "meets", "fails"]
+    assert v["post_point_name"].iloc[2] == "丙快递柜"
+
+
+@pytest.mark.parametrize("line, message", [
+    ("max_distance_m = -1", "standards.post.max_distance_m = -1 is out of range"),
+    ('kinds = ["village_post", "locker"]', "standards.post.kinds = ['village_post', 'locker']: 'locker' is not a kind"
+                                           " of postal point; use some of village_post, post_office, parcel_station"),
+    ("kinds = []", "standards.post.kinds is empty; use some of village_post"),
+])
+def test_post_profile_errors_name_the_key(tmp_path, line, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_profile(_post_county(tmp_path, f"\n[standards.post]\n{line}\n"))
+
+
+def test_post_without_a_layer_is_no_data(tmp_path):
+    _post_county(tmp_path)
+    villages = assess(load_profile(write_profile(tmp_path, "[standards.post]\n"))).villages
+    assert set(villages["post_verdict"]) == {"no_data"} and set(villages["post_reason"]) == {"配置中没有邮政网点图层"}

@@ -283,11 +283,11 @@ def names_at(names: np.ndarray, rows: np.ndarray) -> Texts:
 
 
 from layers.standards import clinic, fibre, net4g, road, water  # noqa: E402  (they use the above)
-from layers.standards import bus, care, electricity, housing, school  # noqa: E402
+from layers.standards import bus, care, electricity, housing, post, school  # noqa: E402
 from layers.standards.road import TOWNSHIP_KM, TOWNSHIP_WALK  # noqa: E402,F401  (the road network's columns)
 
 _MODULES = (road, water, clinic, net4g, fibre)
-_OPTIONAL = (school, housing, electricity, care, bus)
+_OPTIONAL = (school, housing, electricity, care, bus, post)
 STANDARDS = tuple(module.STANDARD for module in _MODULES)   # checked by every run
 OPTIONAL = tuple(module.STANDARD for module in _OPTIONAL)   # checked when the profile names them
 ALL = STANDARDS + OPTIONAL
