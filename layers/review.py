@@ -119,8 +119,8 @@ def finding_text(row: pd.Series, lang: str = "zh") -> str:
 
     date = {FALSE_CLOSURE: row["completed_date"], OVERDUE: row["planned_date"]}.get(row["status"], row["days_listed"])
     return words[row["status"]].format(lang, name=name, standard=standard, where=where, date=date,
-                                       verdict=word(row["verdict"], lang) if row["verdict"] else "",
-                                       reason=row.get("reason") or "")
+                                       verdict=word(row["verdict"], lang) if isinstance(row["verdict"], str) else "",
+                                       reason=row.get("reason") if isinstance(row.get("reason"), str) else "")
 
 
 def carried(reviewed: pd.DataFrame, gaps: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
