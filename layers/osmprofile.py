@@ -17,7 +17,6 @@ _TEXT = {
 # 这一来源，并遵守 ODbL 1.0。
 # 下一步：covermap check {profile}，然后 covermap run {profile} -o 结果文件夹
 # 没有供水工程、移动网络和光纤的数据：这些标准对每个村都报告为“无数据”。
-# {gpkg} 里的 bus_stops（公交站）、post（邮政网点）图层供将来的通客车、通邮标准使用。
 """,
         "project": "# as_of = 2026-11-30          # 数据对应的日期：填下载这份 OpenStreetMap 数据的日期",
         "villages_own": """\
@@ -63,6 +62,26 @@ layer = "clinics"
 name = "name"
 type = "type"
 """,
+        "bus_stops": """\
+[bus_stops]                   # 通客车（交通运输局）：公交站（highway=bus_stop、public_transport=platform）；
+path = "osm.gpkg"             # OpenStreetMap 不记班线，每个站都算有班线停靠
+layer = "bus_stops"
+[bus_stops.columns]
+name = "name"
+[standards.bus]
+max_distance_m = 2000         # 村委会 2 公里内有站点（湖北、广西的地方规定）
+measure = "straight"          # 或 "network"：沿道路测距
+# 只查贫困村：在 [villages.columns] 映射 poor_village = "贫困村"，再写 [apply.bus] applies_to = "poor_village"
+""",
+        "post": """\
+[post]                        # 通邮（邮政管理局）：邮局（amenity=post_office），没有类型列，每个点都算
+path = "osm.gpkg"
+layer = "post"
+[post.columns]
+name = "name"
+[standards.post]
+max_distance_m = 1000         # 村内或距村委会 1 公里内有邮政服务点
+""",
     },
     "en": {
         "head": """\
@@ -71,8 +90,7 @@ type = "type"
 # credit this source and stays under ODbL 1.0.
 # Next: covermap check {profile}, then covermap run {profile} -o RESULTS
 # There is no water-supply, mobile-network or fibre data: those standards are no_data for
-# every village. The bus_stops and post layers of {gpkg} are there for the bus and postal
-# standards to come.
+# every village.
 """,
         "project": "# as_of = 2026-11-30          # the date the data describe: the day this extract was downloaded",
         "villages_own": """\
@@ -118,6 +136,26 @@ layer = "clinics"             # dentist ...) as 其他 (other), not counted
 name = "name"
 type = "type"
 """,
+        "bus_stops": """\
+[bus_stops]                   # bus service (通客车): highway=bus_stop and public_transport=platform;
+path = "osm.gpkg"             # OpenStreetMap does not record lines, so every stop counts as served
+layer = "bus_stops"
+[bus_stops.columns]
+name = "name"
+[standards.bus]
+max_distance_m = 2000         # a stop within 2 km of the seat (Hubei and Guangxi local rules)
+measure = "straight"          # or "network": along the roads
+# poor villages only: map poor_village in [villages.columns], then [apply.bus] applies_to = "poor_village"
+""",
+        "post": """\
+[post]                        # postal service (通邮): post offices (amenity=post_office); no type column,
+path = "osm.gpkg"             # so every point counts
+layer = "post"
+[post.columns]
+name = "name"
+[standards.post]
+max_distance_m = 1000         # a postal point inside the village or within 1 km of the seat
+""",
     },
 }
 
@@ -132,7 +170,9 @@ def profile_text(conversion: Conversion, extract: Path, profile: Path, lang: str
     villages = words["villages_own" if conversion.villages_level is None else "villages_osm"]
     parts = [words["head"], "[project]", f'name = "OpenStreetMap: {name}"', 'working_crs = "auto"',
              f'lang = "{lang}"', words["project"], "", villages, words["roads"], words["clinics"]]
-    return "\n".join(parts).format(**fields)
+    # 通客车 and 通邮 where the extract has their points (their sections have no {fields})
+    more = [words[layer] for layer in ("bus_stops", "post") if conversion.counts.get(layer)]
+    return "\n".join(parts).format(**fields) + "".join("\n" + part for part in more)
 
 
 def write_profile(path: Path, text: str) -> None:

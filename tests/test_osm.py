@@ -266,6 +266,12 @@ def test_command_writes_a_profile_that_runs_end_to_end(tmp_path):
     assert clinic["Vaduz"] == "meets"                    # hosts the hospital (乡镇卫生院: exempt)
     assert (clinic.drop("Vaduz") == "fails").all()
     assert (villages["water_verdict"] == "no_data").all()
+    # 通客车 and 通邮 switched on, the extract having stops and post offices: a stop inside every
+    # municipality (no seats: measured from the boundary); three without a post office within 1 km
+    assert "[bus_stops]" in text and "[standards.post]" in text
+    assert (villages["bus_verdict"] == "meets").all() and (villages["bus_stop_m"] == "0.0").all()
+    post = villages.set_index("village_name")["post_verdict"]
+    assert set(post[post == "fails"].index) == {"Triesen", "Balzers", "Planken"}
 
 
 def test_english_profile_and_own_villages(tmp_path):
@@ -329,3 +335,16 @@ def test_outputs_are_not_overwritten_and_a_missing_level_is_explained(tmp_path):
 def test_check_extract_raises_data_errors(tmp_path):
     with pytest.raises(DataError, match="file not found"):
         osm.check_extract(tmp_path / "nowhere.osm.pbf")
+
+
+def test_the_profile_names_bus_stops_and_post_only_where_the_extract_has_them():
+    from layers.osm import Conversion
+    from layers.osmprofile import profile_text
+
+    def text(counts):
+        return profile_text(Conversion(Path("osm.gpkg"), counts=counts), Path("x.osm.pbf"), Path("profile.toml"), "en")
+
+    assert "[bus_stops]" not in text({"roads": 3}) and "[post]" not in text({"roads": 3})
+    both = text({"roads": 3, "bus_stops": 2, "post": 1})
+    assert "[standards.bus]" in both and "[standards.post]" in both and 'layer = "post"' in both
+    assert "[post]" not in text({"bus_stops": 2, "post": 0})
