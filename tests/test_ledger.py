@@ -20,6 +20,7 @@ from gis.errors import DataError
 from layers import ledger as ledgers
 from layers import review as reviews
 from layers.sample import profile_path
+from layers.sample.ledger import LATER_STANDARDS
 
 TEXT = {"village_code": str, "township_code": str}
 AS_OF = dt.date(2026, 11, 30)
@@ -376,7 +377,7 @@ def test_merged_villages_are_read_under_their_new_code(tmp_path):
     result = CliRunner().invoke(main, ["-q", "run", str(profile), "-o", str(out), "--no-maps"])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "ledger.csv", dtype={"village_code": str, "ledger_code": str})
-    merged = table[table["village_code"] == "522326102215"]
+    merged = table[(table["village_code"] == "522326102215") & (table["standard"] == "water")]
     assert sorted(merged["ledger_code"]) == ["522326102211", "522326102212"]
     assert set(merged["status"]) == {"verified_closed"}   # the merged village's water meets in 2026
     assert "unknown_village" not in set(table["status"])
@@ -415,6 +416,9 @@ def test_a_ledger_saved_by_another_program_reads_the_same():
     columns = ["village_code", "standard", "bureau", *ledgers.FILL_IN, "first_listed", "sheet", "row"]
     original = ledgers.read_ledger(SAMPLE_DIR / "ledger_2025.xlsx").entries[columns]
     saved = ledgers.read_ledger(Path(__file__).parent / "data" / "ledger_2025_libreoffice.xlsx").entries[columns]
+    # the LibreOffice copy was saved before 通客车 and 通邮 joined the sample (their rows filled last,
+    # every other cell as it was): the rows of the others
+    original = original[~original["standard"].isin(LATER_STANDARDS)]
     # period 1's whole workbook: the five standards' 86, school 26, housing 22, power 16, time to care 4
     assert len(original) == 154
     key = ["village_code", "standard"]
@@ -435,6 +439,7 @@ def test_the_sample_ledger_saved_by_libreoffice_gives_each_designed_finding(tmp_
     assert "台账核查（154 条）：账实不符 10、逾期 14、未填整改措施 9、整改中 96、已核实销号 25" in result.output
     found = pd.read_csv(out / "ledger.csv", dtype=TEXT).set_index(["village_code", "standard"])["status"]
     cases = json.loads((SAMPLE_DIR / "ledger_cases.json").read_text(encoding="utf-8"))
+    cases = [c for c in cases if c["standard"] not in LATER_STANDARDS]   # the copy predates their rows
     assert {c["bureau"] for c in cases} == {"transport", "water", "health", "telecom", "education", "housing", "power"}
     for case in cases:
         assert found[(case["village_code"], case["standard"])] == case["finding"], case

@@ -25,7 +25,8 @@ METRIC = "EPSG:4544"       # the generator's construction CRS
 UTM = "EPSG:32648"         # what working_crs = "auto" picks for this county
 PERIOD = ["villages.gpkg", "seats.csv", "roads.shp", "roads.shx", "roads.dbf", "roads.prj", "water.geojson",
           "clinics.csv", "coverage.fgb", "fibre.xlsx", "profile.toml", "cases.json"]
-PLUGINS = ["schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "towns.csv", "profile_all.toml"]   # plugins.py
+PLUGINS = ["schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "towns.csv", "bus_stops.csv",
+           "post.csv", "profile_all.toml"]   # plugins.py
 GENERATED = [*PERIOD, *PLUGINS, "2026", "ledger_2025.xlsx", "ledger_cases.json"]
 GENERATED_2026 = [*PERIOD, *PLUGINS, "code_changes.csv"]
 

@@ -15,7 +15,7 @@ from layers.profile import load_profile
 from layers.sample import SAMPLE_DIR, plugins, profile_path
 from layers.standards import STANDARDS, present
 
-SAMPLED = ("school", "housing", "electricity")   # the optional standards the sample has layers for
+SAMPLED = ("school", "housing", "electricity", "bus", "post")   # the optional standards the sample has layers for
 ADDED = (*SAMPLED, "care")                        # and time to care, on the five's roads and clinics
 UNCONNECTED = "522326105204"   # 纳幕村: its hardened stub joins no township seat (profile_all's require_connected)
 
@@ -26,7 +26,8 @@ def test_shipped_files_equal_the_generator_output(tmp_path):
     plugins.write(SAMPLE_DIR, tmp_path)
     plugins.write_period2(SAMPLE_DIR, tmp_path)
     for folder in ("", plugins.PERIOD2):
-        for name in ("schools.csv", "housing.csv", "transformers.csv", "towns.csv", "profile_all.toml"):
+        for name in ("schools.csv", "housing.csv", "transformers.csv", "towns.csv", "bus_stops.csv", "post.csv",
+                     "profile_all.toml"):
             assert (tmp_path / folder / name).read_bytes() == (SAMPLE_DIR / folder / name).read_bytes(), (folder, name)
         built, shipped = (pyogrio.read_dataframe(root / folder / "power_lines.gpkg") for root in (tmp_path, SAMPLE_DIR))
         assert built.drop(columns="geometry").equals(shipped.drop(columns="geometry"))
@@ -81,10 +82,13 @@ def test_the_plug_ins_maps(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["-q", "run", str(SAMPLE_DIR / "profile_all.toml"), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    for bureau, symbols in (("education", {"schools"}), ("housing", set()), ("power", {"transformers", "power_lines"})):
+    for bureau, symbols in (("education", {"schools"}), ("housing", set()), ("power", {"transformers", "power_lines"}),
+                            ("postal", {"post"})):
         html = (out / f"map_{bureau}.html").read_text(encoding="utf-8")
         drawn = set(re.findall(r'data-symbol="([a-z_]+)"', html)) - {"townships"}
         assert drawn == symbols, bureau
+    # 通客车's stops join the transport bureau's map, beside its roads
+    assert "bus_stops" in set(re.findall(r'data-symbol="([a-z_]+)"', (out / "map_transport.html").read_text("utf-8")))
     overview = (out / "map.html").read_text(encoding="utf-8")
     assert "义务教育" in overview and "住房安全" in overview and "电网" in overview
     assert "school_nearest_m" not in overview   # values travel as numbers in the popup rows, not as columns
@@ -132,7 +136,10 @@ def test_comparing_runs_with_the_plug_ins(tmp_path):
     assert result.exit_code == 0, result.output
     changes = pd.read_csv(tmp_path / "changes" / "changes.csv", dtype=str)
     added = changes[changes["standard"].isin(ADDED)]
-    assert set(added["standard"]) == set(ADDED) and set(added["change"]) == {"data_gained"}
+    assert set(added["standard"]) == set(ADDED) and set(added["change"]) == {"data_gained", "scope_changed"}
+    # 通客车's villages that are not poor come in not_applicable: a change of scope, not of data
+    scoped = added[added["change"] == "scope_changed"]
+    assert set(scoped["standard"]) == {"bus"} and set(scoped["new_verdict"]) == {"not_applicable"}
     five = changes[~changes["standard"].isin(ADDED)]
     assert set(five["change"]) == {"persisting", "new"}   # new: the stub joining no township seat
     assert five.loc[five["change"] == "new", ["village_code", "standard"]].values.tolist() == [[UNCONNECTED, "road"]]

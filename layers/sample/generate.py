@@ -176,12 +176,19 @@ def lonlat(xy: np.ndarray) -> np.ndarray:
 def village_frame(rng: np.random.Generator, county: County) -> gpd.GeoDataFrame:
     table = county.table
     pop = table["pop"].to_numpy(np.int64)
+    poor = np.round(pop * rng.uniform(0.05, 0.4, len(pop))).astype(np.int64)
     frame = gpd.GeoDataFrame({
         "village_code": table["village_code"], "village_name": table["village_name"],
-        "town_code": table["town_code"], "town_name": table["town_name"], "pop": pop,
-        "poor_pop": np.round(pop * rng.uniform(0.05, 0.4, len(pop))).astype(np.int64),
+        "town_code": table["town_code"], "town_name": table["town_name"], "pop": pop, "poor_pop": poor,
+        "贫困村": poor_village(pop, poor),
     }, geometry=gpd.GeoSeries(county.polygons, crs=METRIC))
     return frame.to_crs(GEOGRAPHIC)
+
+
+def poor_village(pop: np.ndarray, poor_pop: np.ndarray) -> np.ndarray:
+    """贫困村 (是/否): a fifth or more of the village poor (made up, as the populations are;
+    no draw, so every other column stays as it was)."""
+    return np.where(poor_pop >= 0.2 * pop, "是", "否").astype(object)
 
 
 def point_table(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -2,14 +2,15 @@
 ledger_cases.json, what reading it against period 2 must find.
 
 The workbook is covermap's own, the whole of it (the pipeline run on period 1's
-profile_all.toml: the five standards and the optional school, housing and electricity, dated
-on period 1's as_of); its seven bureau sheets are then filled in with openpyxl the way clerks
+profile_all.toml: the five standards and the optional school, housing, electricity, bus and post, dated
+on period 1's as_of); its eight bureau sheets are then filled in with openpyxl the way clerks
 fill them in Excel: 责任单位, 整改措施, 计划完成时间, 实际完成时间 and 备注 on most rows,
 dates typed sometimes as real dates and sometimes as text (2026年3月31日, 2026/3/31, 2026.3.31), the 水利局 rows
 re-sorted by 乡镇 descending, a hand-made 联系人 column on 卫生健康局, a filter left on
 通信管理 (only 光纤宽带 shown, the 4G rows hidden). No cell is merged. The optional standards'
 sheets (教育局, 住建局, 供电公司) are filled in after the four others' edits, with the same
-random draws continuing, so the four sheets' cells are those of the five-standard ledger.
+random draws continuing, so the four sheets' cells are those of the five-standard ledger; the
+rows of 通客车 (on 交通运输局) and 通邮 (邮政管理局) last, so every other cell is as it was.
 
 Every row of a bureau sheet is one of:
   verified_closed  实际完成时间 filled, and the village meets the standard in period 2
@@ -41,10 +42,12 @@ LEDGER_CASES = "ledger_cases.json"
 LISTED = dt.date.fromisoformat(AS_OF_1)   # the date on the workbook: the problems listed then
 FIVE_SHEETS = {"交通运输局": "transport", "水利局": "water", "卫生健康局": "health", "通信管理": "telecom"}
 PLUGIN_SHEETS = {"教育局": "education", "住建局": "housing", "供电公司": "power"}
-BUREAU_SHEETS = {**FIVE_SHEETS, **PLUGIN_SHEETS}
+POSTAL_SHEETS = {"邮政管理局": "postal"}   # issue 22's (通邮); 通客车's rows are on 交通运输局
+BUREAU_SHEETS = {**FIVE_SHEETS, **PLUGIN_SHEETS, **POSTAL_SHEETS}
 STANDARD_WORDS = {"硬化路": "road", "饮水安全": "water", "村卫生室": "clinic", "4G覆盖": "net4g",
                   "光纤宽带": "fibre", "义务教育": "school", "住房安全": "housing", "电网": "electricity",
-                  "就医时间": "care"}
+                  "就医时间": "care", "通客车": "bus", "通邮": "post"}
+LATER_STANDARDS = ("bus", "post")   # issue 22's: filled last, so every other cell is as it was
 FILL = ("责任单位", "整改措施", "计划完成时间", "实际完成时间", "备注")
 
 V, F, O, N = "verified_closed", "false_closure", "overdue", "no_measure"
@@ -159,6 +162,17 @@ ROWS = {
     ("522326107214", "electricity"): (O, "望谟供电局", "新合村新建配电台区，10千伏线路延伸至村",
                                       "2026.9.30", None, "线路走廊协调中"),
     ("522326108203", "electricity"): (N, None, None, None, None, "待现场勘查"),
+    # 交通运输局 (通客车): a line now stops at 平绕村招呼站 (bus_line_opened); 坝奔村 claimed,
+    # no stop within reach (bus_unchanged). 邮政管理局 (通邮): 纳朝村村邮站 opened (post_opened);
+    # 祥乐村 claimed, no postal point built
+    ("522326001203", "bus"): (V, "望谟县交通运输局", "开通县城至平绕村农村客运班线，停靠平绕村招呼站",
+                              "2026-06-30", "2026-04-15", "每日往返2班"),
+    ("522326002205", "bus"): (F, "望谟县交通运输局", "坝奔村设置农村客运招呼站",
+                              "2026-08-31", "2026/8/1", "已设站牌"),
+    ("522326002202", "post"): (V, "望谟县邮政分公司", "纳朝村设立村邮站，依托村委会建设",
+                               "2026-09-30", "2026-07-20", "已挂牌运营"),
+    ("522326001204", "post"): (F, "望谟县邮政分公司", "祥乐村设立村邮站",
+                               "2026-06-30", "2026-06-20", "已挂牌"),
 }
 
 # the rows in progress: a measure of their kind, a date after period 2
@@ -172,6 +186,8 @@ IN_PROGRESS = {
     "housing": ("{town}人民政府", "{village}危房改造，已纳入2027年农村危房改造计划"),
     "electricity": ("望谟供电局", "{village}新建配电台区，已列入2027年农村电网巩固提升工程"),
     "care": ("{town}卫生院", "{village}：乡镇卫生院每周派医生巡回诊疗，通村道路改造已列入2027年计划"),
+    "bus": ("望谟县交通运输局", "{village}农村客运班线延伸，已列入2027年城乡交通运输一体化计划"),
+    "post": ("望谟县邮政分公司", "{village}村邮站建设，已列入2027年农村寄递物流体系建设计划"),
 }
 LATER = ("2026-12-31", "2027-06-30", "2027/6/30", "2027年6月30日", "2026-12-31", "2027.3.31")
 CONTACTS = ("王建国", "杨秀英", "罗德明", "韦春花", "黄志强", "岑家兴", "王丽", "杨光荣", "罗小燕", "韦国华")
@@ -197,14 +213,16 @@ def _data_rows(ws) -> list[int]:
     return rows
 
 
-def fill_sheet(ws, bureau: str, rng: np.random.Generator) -> list[dict]:
-    """Fill the bureau's columns as ROWS says (in progress where it says nothing); the
-    findings of its rows."""
+def fill_sheet(ws, bureau: str, rng: np.random.Generator, later: bool = False) -> list[dict]:
+    """Fill the bureau's columns as ROWS says (in progress where it says nothing), the rows
+    of LATER_STANDARDS only where ``later``, the others only where not; the findings of its rows."""
     col = _header(ws)
     findings = []
     for r in _data_rows(ws):
         code = str(ws.cell(r, col["村代码"]).value)
         standard = STANDARD_WORDS[str(ws.cell(r, col["问题"]).value).replace("（基本达标）", "")]
+        if (standard in LATER_STANDARDS) != later:
+            continue
         village = str(ws.cell(r, col["行政村"]).value).replace("村民委员会", "").replace("居民委员会", "")
         town = str(ws.cell(r, col["乡镇"]).value)
         spec = ROWS.get((code, standard))
@@ -291,6 +309,8 @@ def write_ledger(out: Path, seed: int) -> list[Path]:
     filter_on(book["通信管理"], "问题", "光纤宽带")
     for title, bureau in PLUGIN_SHEETS.items():   # after the four: their draws as in the five's ledger
         findings += fill_sheet(book[title], bureau, rng)
+    for title, bureau in {"交通运输局": "transport", **POSTAL_SHEETS}.items():   # then 通客车's and 通邮's rows
+        findings += fill_sheet(book[title], bureau, rng, later=True)
     planned = {key for key in ROWS}
     found = {(f["village_code"], f["standard"]) for f in findings}
     if planned - found:

@@ -117,6 +117,17 @@ CHANGES = [
            "纳岸村1号台区 upgraded from single-phase to three-phase (动力电)"),
     Change("electricity_unchanged", "522326105210", "electricity", "fails", "fails", "persisting",
            "nothing built: the nearest transformer still 1,254 m from the seat"),
+    # 通客车 and 通邮 (issue 22): their files made by plugins.py too
+    Change("bus_line_opened", "522326001203", "bus", "fails", "meets", "closed",
+           "a regular line (2 班线) now stops at 平绕村招呼站, 288 m from the seat; the nearest served stop was 3,586 m"),
+    Change("bus_unchanged", "522326002205", "bus", "fails", "fails", "persisting",
+           "a poor village with no bus stop within 2 km: the nearest served stop still 2,431 m from the seat"),
+    Change("post_opened", "522326002202", "post", "fails", "meets", "closed",
+           "a 村邮站 (纳朝村村邮站) opened 120 m from the seat; the nearest postal point was 3,169 m"),
+    Change("post_closed", "522326002203", "post", "meets", "fails", "new",
+           "纳桥村村邮站, its only postal point, closed; the nearest is now 5,796 m from the seat"),
+    Change("post_merged", "522326102212", "post", "fails", "meets", "closed",
+           "merged with 双坝村 into 双山村, whose 村邮站 (双坝村村邮站) lies inside the merged village"),
 ]
 
 ROADS = {   # village: (surface, width_m) of its spur from the seat; the near case: the gravel stretch
@@ -251,6 +262,7 @@ def merge_villages(villages: gpd.GeoDataFrame, seats: pd.DataFrame):
     merged = gpd.GeoDataFrame([dict(
         village_code=MERGED_INTO, village_name=MERGED_NAME, town_code=larger["town_code"],
         town_name=larger["town_name"], pop=int(both["pop"].sum()), poor_pop=int(both["poor_pop"].sum()),
+        贫困村="是" if (both["贫困村"] == "是").any() else "否",
         geometry=shapely.union_all(both.geometry.to_numpy()))], geometry="geometry", crs=villages.crs)
     kept = villages[~villages["village_code"].isin(MERGED)]
     out = pd.concat([kept, merged], ignore_index=True).sort_values("village_code", ignore_index=True)

@@ -1,12 +1,13 @@
-"""The sample county's layers for the optional standards (义务教育, 住房安全, 电网), its
-township seats (towns.csv), and profile_all.toml, the sample's profile with them switched on
-(and the road network's rules: require_connected to the towns, time to care).
+"""The sample county's layers for the optional standards (义务教育, 住房安全, 电网, 通客车, 通邮),
+its township seats (towns.csv), and profile_all.toml, the sample's profile with them switched
+on (通客车 for the poor villages, 贫困村 of villages.gpkg) and the road network's rules
+(require_connected to the towns, time to care).
 
 Generated from period 1 as shipped (villages.gpkg, seats.csv, roads.shp), with a seed of its
-own, so that the five standards' files and answers stay exactly those of generate.py, which
-runs it after writing both periods (the filled-in ledger is made from profile_all.toml); alone,
-run ``python -m layers.sample.plugins [--out DIR]`` after ``python -m layers.sample.generate``.
-Every value is made up, like the rest of the sample:
+own (issue 22's files with another, drawn after), so that the five standards' files and answers
+stay exactly those of generate.py, which runs it after writing both periods (the filled-in ledger
+is made from profile_all.toml); alone, run ``python -m layers.sample.plugins [--out DIR]`` after
+``python -m layers.sample.generate``. Every value is made up, like the rest of the sample:
 
 - schools.csv: a boarding 中心小学 at every township seat; a 村小学 near most seats, a
   教学点 alone near some, a school of unrecorded type near two, nothing near the rest (they
@@ -16,13 +17,20 @@ Every value is made up, like the rest of the sample:
   without a status;
 - transformers.csv and power_lines.gpkg: a 配电台区 near most seats (a fifth single-phase,
   two without recorded phases, a few of low supply reliability, some too far) and 10 kV
-  lines along the asphalt roads.
+  lines along the asphalt roads;
+- bus_stops.csv: a 客运站 beside every township seat, a stop of a regular line near most
+  seats, near some only a 招呼站 no line serves (班线数 0 or 通客车 否), near the rest none
+  within 2 km (poor villages among them fail 通客车);
+- post.csv: a 邮政支局 beside every township seat, a 村邮站 near most seats, a parcel station
+  alone near some, a parcel locker (no service point) near a few, a point of unrecorded kind
+  near two, nothing near the rest.
 
 Period 2 (2026/, with 2026/profile_all.toml) is period 1's files a year later with the changes
 listed in period2.CHANGES (and so in 2026/cases.json): a school built, a teaching point made a
 primary school, houses renovated, a house newly appraised grade D, a transformer installed,
-one made three-phase; the merged villages' households listed under their new code. The
-10 kV lines stay as they were (the roads paved in period 2 carry no new line).
+one made three-phase, a regular line stopping at a 招呼站, a 村邮站 opened and one closed; the
+merged villages' households listed under their new code. The 10 kV lines stay as they were
+(the roads paved in period 2 carry no new line).
 """
 
 from __future__ import annotations
@@ -42,7 +50,9 @@ from .shapes import GEOGRAPHIC, METRIC
 
 HERE = Path(__file__).parent
 SEED = 522326 + 21   # issue 21; independent of generate.SEED's draws
-FILES = ("schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "towns.csv", "profile_all.toml")
+SEED_22 = 522326 + 22   # issue 22's bus stops and postal points: their own draws, the files above unchanged
+FILES = ("schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "towns.csv", "bus_stops.csv",
+         "post.csv", "profile_all.toml")
 TOWN_OFFSET_M = 150.0   # a township government this far north-east of its seat village's committee
 PERIOD2 = "2026"                # period 2's folder, as generate.PERIOD2
 
@@ -92,7 +102,39 @@ boarding_max_distance_m = 5000        # the sample's townships are large
 [standards.power]
 transformer_max_distance_m = 500
 line_max_distance_m = 1000
+
+# 通客车 and 通邮 (issue 22); bus only for the poor villages ([villages.columns] poor_village)
+[bus_stops]
+path = "bus_stops.csv"
+x = "lon"
+y = "lat"
+assume_crs = "EPSG:4490"
+[bus_stops.columns]
+name = "name"
+lines = "班线数"
+regular = "通客车"
+
+[post]
+path = "post.csv"
+x = "lon"
+y = "lat"
+assume_crs = "EPSG:4490"
+[post.columns]
+name = "name"
+type = "类型"
+
+[standards.bus]
+max_distance_m = 2000
+measure = "straight"
+
+[apply.bus]
+applies_to = "poor_village"
+
+[standards.post]
+max_distance_m = 1000
 """
+POOR_COLUMN = ('poor_population = "poor_pop"\n',
+               'poor_population = "poor_pop"\npoor_village = "贫困村"        # 是/否: [apply.bus] applies_to\n')
 
 
 # profile_all.toml's road standard asks more than profile.toml's: the hardened road must join
@@ -118,11 +160,12 @@ max_minutes_to_health_centre = 45     # the sample's townships are large (STANDA
 
 def all_profile(profile: str) -> str:
     """profile_all.toml's text: ``profile`` (a period's profile.toml) with the road network's
-    rules, the optional standards' layers and [standards.care]."""
+    rules, the villages' 贫困村 column, the optional standards' layers and [standards.care]."""
     roads = "min_width_m = 4.5\n"
-    if profile.count(roads) != 1:
-        raise RuntimeError("profile.toml: [standards.roads] min_width_m = 4.5 not found once")
-    profile = profile.replace(roads, roads + ROADS_CONNECTED)
+    for text in (roads, POOR_COLUMN[0]):
+        if profile.count(text) != 1:
+            raise RuntimeError(f"profile.toml: {text.strip()!r} not found once")
+    profile = profile.replace(roads, roads + ROADS_CONNECTED).replace(*POOR_COLUMN)
     return profile.rstrip("\n") + "\n" + PLUGIN_SECTIONS + TOWNS_SECTION + CARE_SECTION
 
 
@@ -216,6 +259,61 @@ def towns(villages: pd.DataFrame, seats: pd.DataFrame) -> pd.DataFrame:
                          "lon": lonlat[:, 0], "lat": lonlat[:, 1]})
 
 
+def bus_stops(rng: np.random.Generator, villages: pd.DataFrame, seats: pd.DataFrame) -> pd.DataFrame:
+    """A 客运站 beside each township seat; near most seats a stop of a regular line (班线), near
+    some only a stop no line serves (招呼站: 班线数 0 or 通客车 否) with a served one farther, near
+    the rest none within 2 km."""
+    seated = villages.merge(seats, on="village_code")
+    xy = _metric(seated["lon"].to_numpy(), seated["lat"].to_numpy())
+    first = ~seated["town_code"].duplicated().to_numpy()
+    draw = rng.random(len(seated))
+    near, close, far = _around(rng, xy, 100, 1900), _around(rng, xy, 80, 700), _around(rng, xy, 2150, 4000)
+    lines = rng.integers(1, 4, len(seated))
+    rows = []
+    for i in range(len(seated)):
+        name = _short(seated["village_name"].iloc[i])
+        if first[i]:
+            beside = xy[i] + (near[i] - xy[i]) / 10   # 10-190 m from the seat
+            rows.append((f"{seated['town_name'].iloc[i]}客运站", int(lines[i]) + 5, "是", beside))
+        elif draw[i] < 0.70:
+            rows.append((f"{name}站", int(lines[i]), "是" if draw[i] < 0.6 else "", near[i]))
+        elif draw[i] < 0.82:
+            rows.append((f"{name}招呼站", 0 if draw[i] < 0.76 else "", "否" if draw[i] >= 0.76 else "", close[i]))
+            rows.append((f"{name}路口站", int(lines[i]), "是", far[i]))
+        else:
+            rows.append((f"{name}路口站", int(lines[i]), "是", far[i]))
+    lonlat = _lonlat(np.vstack([row[3] for row in rows]))
+    return pd.DataFrame({"name": [r[0] for r in rows], "班线数": [r[1] for r in rows], "通客车": [r[2] for r in rows],
+                         "lon": lonlat[:, 0], "lat": lonlat[:, 1]})
+
+
+def post_points(rng: np.random.Generator, villages: pd.DataFrame, seats: pd.DataFrame) -> pd.DataFrame:
+    """A 邮政支局 beside each township seat; a 村邮站 near most seats, a parcel station (村级寄递
+    物流综合服务站) alone near some, a parcel locker (no service point) near a few, a point of
+    unrecorded kind near two, nothing near the rest."""
+    seated = villages.merge(seats, on="village_code")
+    xy = _metric(seated["lon"].to_numpy(), seated["lat"].to_numpy())
+    first = ~seated["town_code"].duplicated().to_numpy()
+    draw = rng.random(len(seated))
+    near = _around(rng, xy, 30, 600)
+    rows = []
+    for i in range(len(seated)):
+        name = _short(seated["village_name"].iloc[i])
+        if first[i]:
+            rows.append((f"{seated['town_name'].iloc[i]}邮政支局", "邮政支局", xy[i] + (near[i] - xy[i]) / 3))
+        elif draw[i] < 0.68:
+            rows.append((f"{name}村邮站", "村邮站", near[i]))
+        elif draw[i] < 0.78:
+            rows.append((f"{name}快递服务站", "村级寄递物流综合服务站", near[i]))
+        elif draw[i] < 0.84:
+            rows.append((f"{name}智能快递柜", "智能快递柜", near[i]))
+    unknown = np.flatnonzero(~first & (draw >= 0.84))[:2]
+    rows += [(f"{_short(seated['village_name'].iloc[i])}便民点", "", near[i]) for i in unknown]
+    lonlat = _lonlat(np.vstack([row[2] for row in rows]))
+    return pd.DataFrame({"name": [r[0] for r in rows], "类型": [r[1] for r in rows],
+                         "lon": lonlat[:, 0], "lat": lonlat[:, 1]})
+
+
 def _changed(case: str) -> list[str]:
     """The period-1 codes of the villages of one case of period2.CHANGES."""
     codes = [c.code for c in period2.CHANGES if c.case == case]
@@ -276,6 +374,22 @@ def transformers2(table: pd.DataFrame, names: dict[str, str], seats: pd.DataFram
     return pd.concat([table, added], ignore_index=True)
 
 
+def bus_stops2(stops: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    stops = stops.copy()
+    opened = _row(stops, "name", f"{names[_changed('bus_line_opened')[0]]}招呼站", "bus stop")
+    stops.loc[opened, ["班线数", "通客车"]] = ["2", "是"]
+    return stops
+
+
+def post2(points: pd.DataFrame, names: dict[str, str], seats: pd.DataFrame) -> pd.DataFrame:
+    closed = _row(points, "name", f"{names[_changed('post_closed')[0]]}村邮站", "postal point")
+    points = points.drop(index=closed)
+    code = _changed("post_opened")[0]
+    lon, lat = _near_seat(seats, code, 120.0)
+    opened = pd.DataFrame([dict(name=f"{names[code]}村邮站", 类型="村邮站", lon=lon, lat=lat)])
+    return pd.concat([points, opened], ignore_index=True)
+
+
 def write_period2(source: Path = HERE, out: Path = HERE) -> list[Path]:
     """Period 2's files of the optional standards into ``out``/2026: period 1's (in ``out``,
     as ``write`` made them) with the changes of period2.CHANGES (the villages and seats of
@@ -295,6 +409,10 @@ def write_period2(source: Path = HERE, out: Path = HERE) -> list[Path]:
     pyogrio.write_dataframe(pyogrio.read_dataframe(first / "power_lines.gpkg"), later / "power_lines.gpkg",
                             layer="power_lines")
     pd.read_csv(first / "towns.csv", dtype=str).to_csv(later / "towns.csv", index=False, encoding="utf-8")
+    bus_stops2(pd.read_csv(first / "bus_stops.csv", **read), names).to_csv(
+        later / "bus_stops.csv", index=False, encoding="utf-8")
+    post2(pd.read_csv(first / "post.csv", **read), names, seats).to_csv(later / "post.csv", index=False,
+                                                                       encoding="utf-8")
     profile = (source / PERIOD2 / "profile.toml").read_text(encoding="utf-8")
     (later / "profile_all.toml").write_text(all_profile(profile), encoding="utf-8")
     return [later / name for name in FILES]
@@ -313,6 +431,9 @@ def write(source: Path = HERE, out: Path = HERE) -> list[Path]:
     (out / "power_lines.gpkg").unlink(missing_ok=True)
     pyogrio.write_dataframe(power_lines(roads), out / "power_lines.gpkg", layer="power_lines")
     towns(villages, seats).to_csv(out / "towns.csv", index=False, encoding="utf-8")
+    rng = np.random.default_rng(SEED_22)
+    bus_stops(rng, villages, seats).to_csv(out / "bus_stops.csv", index=False, encoding="utf-8")
+    post_points(rng, villages, seats).to_csv(out / "post.csv", index=False, encoding="utf-8")
     profile = (source / "profile.toml").read_text(encoding="utf-8")
     (out / "profile_all.toml").write_text(all_profile(profile), encoding="utf-8")
     return [out / name for name in FILES]
