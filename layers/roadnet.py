@@ -74,7 +74,8 @@ class Network:
         inner = np.where(geometry.usable(polygons), shapely.point_on_surface(inner), None)
         return np.where(geometry.usable(seats), seats, inner)
 
-    def nearest_along(self, graph: roadgraph.RoadGraph, points: np.ndarray, seats=None) -> tuple[np.ndarray, np.ndarray]:
+    def nearest_along(self, graph: roadgraph.RoadGraph, points: np.ndarray,
+                      seats=None) -> tuple[np.ndarray, np.ndarray]:
         """From each village's seat along ``graph``, the nearest of ``points`` (in the
         inputs' CRS): its position in ``points`` (-1 where none can be reached) and the way's
         ground metres, the straight legs of both ends to their nearest roads included (NaN

@@ -28,8 +28,8 @@ import pandas as pd
 from gis import geometry
 from layers.canonical import _flags, _numbers
 from layers.grades import FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text
-from layers.standards import (AT_MOST_M, NAME, POINTS, TRANSPORT, Input, Plugin, Standard, Symbol, measured_from,
-                              names_at, nearest_among, number, target_names)
+from layers.standards import (AT_MOST_M, FROM_SEAT, NAME, POINTS, TRANSPORT, Input, Plugin, Standard, Symbol,
+                              measured_from, names_at, nearest_among, number, target_names)
 from layers.text import T
 
 BUREAU = TRANSPORT   # with the hardened road (road.py)
@@ -75,7 +75,7 @@ NEAR = T(zh="客车站点（{name}）距{origin}{how} {d:,.0f} 米（限值 {m} 
 FAR = T(zh="最近的有班线停靠的站点（{name}）距{origin}{how} {d:,.0f} 米，超过限值 {m} 米",
         en="nearest stop served by a regular line ({name}) {d:,.0f} m{how} from {origin}; limit {m} m")
 ALONG = T(zh="沿道路", en=" by road")
-FROM_INSIDE = T(zh="村内", en="inside the village")   # network, no seat: a point inside the polygon
+FROM_INSIDE = T(zh="村域内一点", en="a point inside the village")   # by road, without a seat
 
 
 def nearest_stops(inputs, stops: pd.DataFrame, rules: BusRules) -> tuple[np.ndarray, np.ndarray] | None:
@@ -108,10 +108,10 @@ def assess(inputs, rules: BusRules, lang: str) -> pd.DataFrame:
     names = target_names(stops)
     name = names_at(names, rows)
     seats = inputs.seats.to_numpy()
-    origin = measured_from(seats, lang)
     how = ALONG(lang) if network else ""
-    if network:   # no seat: a point inside the village, not its boundary
-        origin = np.where(origin == measured_from(np.array([None], dtype=object), lang)[0], FROM_INSIDE(lang), origin)
+    # by road, a village without a seat is measured from a point inside it, not from its boundary
+    origin = (np.where(geometry.usable(seats), FROM_SEAT(lang), FROM_INSIDE(lang)) if network
+              else measured_from(seats, lang))
     limit = number_text(rules.max_distance_m)
     grades.rule(~geometry.usable(inputs.origins), NO_DATA, NO_ORIGIN)
     grades.rule(metres <= rules.max_distance_m, MEETS, NEAR, name=name, origin=origin, how=how, d=metres, m=limit)
