@@ -268,3 +268,12 @@ def test_post_without_a_layer_is_no_data(tmp_path):
     _post_county(tmp_path)
     villages = assess(load_profile(write_profile(tmp_path, "[standards.post]\n"))).villages
     assert set(villages["post_verdict"]) == {"no_data"} and set(villages["post_reason"]) == {"配置中没有邮政网点图层"}
+
+
+def test_along_the_roads_without_a_seat_from_a_point_inside():
+    inputs = network_inputs()
+    inputs.seats = gpd.GeoSeries([None, inputs.seats.iloc[1]], crs=CRS_M)
+    out = bus.assess(inputs, bus.BusRules(measure="network"), "zh")
+    # S0's box (200 m either side, 50 m up and down from (0, 100)): its point inside lies on y = 100
+    assert out["bus_verdict"].tolist() == ["meets", "fails"]
+    assert out["bus_reason"].iloc[0].startswith("客车站点（A站）距村域内一点沿道路 ")
