@@ -519,12 +519,13 @@ CSV_CHILD_SHARE = 0.35
 def _plain(villages: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Nullable booleans as text so that every format stores them the same way; populations
     as whole numbers where they are (1432, not 1432.0)."""
-    return villages.assign(**{name: villages[name].map({True: "yes", False: "no"}).astype(object) for name in YES_NO},
+    return villages.assign(**{name: villages[name].map({True: "yes", False: "no"}).astype(object) for name in YES_NO
+                              if name in villages},   # an optional standard's where the run checked it
                            **{name: gaps.whole(villages[name].to_numpy(dtype=float))
                               for name in ("population", "poor_population")})
 
 
-YES_NO = tuple(name for s in STANDARDS for name in s.yes_no)
+YES_NO = tuple(name for s in (*STANDARDS, *OPTIONAL) for name in s.yes_no)
 
 
 def as_of(profile: Profile) -> date:

@@ -31,7 +31,7 @@ from layers.sample import profile_path
 from layers.standards import BY_KEY
 
 # the optional standards the demo runs (profile_all.toml has their sample layers)
-SAMPLED = tuple(BY_KEY[key] for key in ("school", "housing", "electricity", "care"))
+SAMPLED = tuple(BY_KEY[key] for key in ("school", "housing", "electricity", "care", "bus", "post"))
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_MODULES = ["layers/verdicts.py", "layers/standards/road.py", "layers/standards/water.py",
@@ -212,7 +212,8 @@ def test_english_reasons_with_lang_en(demo):
         assert not zh[f"{standard.key}_reason"].map(lambda r: bool(_english(r))).any(), standard.key
     gaps = _csv(demo["en"][0], "gaps.csv")
     assert set(gaps["verdict"]) == {"fails"}
-    assert set(gaps["bureau"]) <= {"transport", "water", "health", "telecom", "education", "housing", "power"}
+    assert set(gaps["bureau"]) <= {"transport", "water", "health", "telecom", "education", "housing", "power",
+                                   "postal"}
     water = en.loc[en["water_verdict"] == "basic", "water_reason"]
     assert water.str.contains(r"which basically meets the standard: ").all()
     assert water.str.contains(r"below 35 \(basic tier 20\)|over 10 min \(basic tier 20 min\)|below 95%").all()

@@ -147,4 +147,4 @@ PLUGIN = Plugin(
 )
 
 STANDARD = Standard("post", BUREAU.key, "Postal service", "post_point_m", T(zh="通邮", en="Postal service"),
-                    settings=("standards.post.",), requirement=requirement, plugin=PLUGIN)
+                    settings=("standards.post.",), requirement=requirement, plugin=PLUGIN, yes_no=("post_inside",))
