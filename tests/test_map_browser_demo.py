@@ -18,10 +18,10 @@ from maps.styles import INFRASTRUCTURE_STYLES
 pytestmark = pytest.mark.browser
 
 _PATHS = ".leaflet-overlay-pane path.leaflet-interactive"
-VERDICT_ZH = {"meets": "达标", "basic": "基本达标", "fails": "不达标", "no_data": "无数据"}
+VERDICT_ZH = {"meets": "达标", "basic": "基本达标", "fails": "不达标", "no_data": "无数据", "not_applicable": "不适用"}
 STANDARD_ZH = {"road": "硬化路", "water": "饮水安全", "clinic": "村卫生室", "net4g": "4G覆盖", "fibre": "光纤宽带",
                "school": "义务教育", "housing": "住房安全", "electricity": "电网",
-               "care": "就医时间"}   # the demo runs profile_all.toml
+               "care": "就医时间", "bus": "通客车", "post": "通邮"}   # the demo runs profile_all.toml
 
 
 def _table(folder, name) -> pd.DataFrame:
@@ -184,9 +184,9 @@ def test_township_map_and_index_work_from_the_folder(demo_output, tables, offlin
 
     page.goto((demo_output / "index.html").as_uri(), wait_until="load")
     hrefs = page.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert hrefs[:8] == ["map.html", "map_transport.html", "map_water.html", "map_health.html", "map_telecom.html",
-                         "map_education.html", "map_housing.html", "map_power.html"]
-    assert len(hrefs) == 8 + table["township_code"].nunique()
+    assert hrefs[:9] == ["map.html", "map_transport.html", "map_water.html", "map_health.html", "map_telecom.html",
+                         "map_education.html", "map_housing.html", "map_power.html", "map_postal.html"]
+    assert len(hrefs) == 9 + table["township_code"].nunique()
     assert set(table["township_name"]) <= set(page.locator("a").all_inner_texts())  # named, not coded
     for href in hrefs:
         assert not href.startswith(("/", "file:", "http")) and (demo_output / href).is_file()

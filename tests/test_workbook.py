@@ -30,7 +30,7 @@ LISTED_ZH = ["序号", "乡镇", "行政村", "村代码", "问题", "现状值"
 FILL_ZH = ["责任单位", "整改措施", "计划完成时间", "实际完成时间", "备注"]
 BUREAUS_ZH = {"transport": "交通运输局", "water": "水利局", "health": "卫生健康局", "telecom": "通信管理"}
 # the demo runs the optional standards too (profile_all.toml): their bureaus' sheets follow the four
-OPTIONAL_ZH = {"education": "教育局", "housing": "住建局", "power": "供电公司"}
+OPTIONAL_ZH = {"education": "教育局", "housing": "住建局", "power": "供电公司", "postal": "邮政管理局"}
 TEXT = {"village_code": str, "township_code": str}
 
 
@@ -172,7 +172,7 @@ def test_summary_counts_per_township_with_a_total(demo):
     assert total[3] == int((villages["gap_count"] > 0).sum())
     assert list(total[4:]) == [int((villages[f"{key}_verdict"] == "fails").sum())
                                for key in ("road", "water", "clinic", "net4g", "fibre", "school", "housing",
-                                           "electricity", "care")]
+                                           "electricity", "care", "bus", "post")]
 
 
 def test_no_data_and_consistency_sheets(demo):
@@ -182,7 +182,7 @@ def test_no_data_and_consistency_sheets(demo):
     assert _header(book["无数据"]) == ["序号", "乡镇", "行政村", "村代码", "问题", "部门", "原因"]
     assert [row[3] for row in rows] == no_data["village_code"].tolist()
     assert [row[6] for row in rows] == no_data["reason"].tolist()
-    assert {row[5] for row in rows} <= {*BUREAUS_ZH.values(), "教育局", "住房和城乡建设局", "供电公司"}   # names
+    assert {row[5] for row in rows} <= {*BUREAUS_ZH.values(), "教育局", "住房和城乡建设局", "供电公司", "邮政管理局"}
     assert _data(book["账实不符"]) == []   # the sample maps no ledger columns
     assert _header(book["账实不符"])[4:] == ["部门", "核对项", "台账记载", "地图所示", "台账文件"]
 
@@ -201,7 +201,7 @@ def test_english_workbook(tmp_path):
     assert not (out / "问题清单.xlsx").exists()
     book = load_workbook(out / "problem_list.xlsx")
     assert book.sheetnames == ["Summary", "Transport", "Water", "Health", "Telecom", "Education", "Housing", "Power",
-                               "No data", "Ledger mismatches"]
+                               "Post", "No data", "Ledger mismatches"]
     header = _header(book["Transport"])
     assert header[-5:] == [fill.en for fill in FILL_IN_COLUMNS]
     assert header[3] == "Village code"
