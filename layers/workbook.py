@@ -26,7 +26,10 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from isal import isal_zlib
+try:   # a dependency (pyproject.toml); without it, zlib deflates every part
+    from isal import isal_zlib
+except ImportError:   # pragma: no cover
+    isal_zlib = None
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -594,8 +597,10 @@ def _deflate_with_isal(part) -> None:
     rather than zlib: the same DEFLATE stream format, about four times as fast at the same
     size (benchmarks/deflate_benchmark.py), where deflating the rows took a third of the
     national comparison's workbooks. zipfile has no way to be given a compressor, so its
-    writer's own is replaced; a writer without one (another Python) keeps zlib."""
-    if getattr(part, "_compressor", None) is not None and getattr(part, "_compress_size", 1) == 0:
+    writer's own is replaced; a writer without one (another Python), or a Python without
+    isal, keeps zlib."""
+    if isal_zlib is not None and getattr(part, "_compressor", None) is not None \
+            and getattr(part, "_compress_size", 1) == 0:
         part._compressor = isal_zlib.compressobj(ISAL_LEVEL, isal_zlib.DEFLATED, -15)
 
 
