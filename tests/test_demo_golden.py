@@ -11,6 +11,7 @@ again and review their diff in the commit:
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -36,8 +37,17 @@ def _run(period: str, lang: str, out: Path) -> Path:
 
 
 def _cells(path: Path) -> dict[str, list[tuple]]:
+    """Every sheet's cell values; the caption's day of writing (``… 2026-12-07 生成``) masked."""
     book = load_workbook(path, read_only=True)
-    return {sheet: [tuple(row) for row in book[sheet].iter_rows(values_only=True)] for sheet in book.sheetnames}
+
+    def value(cell):
+        return MADE.sub("(day)", cell) if isinstance(cell, str) and "covermap" in cell else cell
+
+    return {sheet: [tuple(value(cell) for cell in row) for row in book[sheet].iter_rows(values_only=True)]
+            for sheet in book.sheetnames}
+
+
+MADE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _workbook(folder: Path) -> Path:
