@@ -114,7 +114,7 @@ def hardened(highway: np.ndarray, surface: np.ndarray,
     return value.astype(object), by.astype(object)
 
 
-def clinic_types(amenity: np.ndarray, healthcare: np.ndarray) -> np.ndarray:
+def health_types(amenity: np.ndarray, healthcare: np.ndarray) -> np.ndarray:
     """The clinic ``type`` of each feature in the words of covermap's clinic standard:
     乡镇卫生院 (hospital), 村卫生室 (clinic, doctors), 其他 (another healthcare=*, such as a
     pharmacy or dentist); None for a feature that is no health facility."""
@@ -157,7 +157,7 @@ ROAD_SCHEMA = pa.schema([("osm_id", pa.string()), ("name", pa.string()), ("ref",
                          ("layer", pa.float64()), ("geometry", pa.binary())])
 
 
-def road_batches(path: Path, untagged_hardened: Iterable[str], tally: dict[str, int]) -> Iterator[pa.RecordBatch]:
+def highway_batches(path: Path, untagged_hardened: Iterable[str], tally: dict[str, int]) -> Iterator[pa.RecordBatch]:
     """The ``roads`` layer batch by batch, from GDAL's lines; ``tally`` counts the roads
     per hardened value as they pass."""
     untagged_hardened = tuple(untagged_hardened)
@@ -197,7 +197,7 @@ def point_features(path: Path) -> dict[str, list[pd.DataFrame]]:
     for layer, tags, kind in (("points", POINT_TAGS, "node"), ("multipolygons", AREA_TAGS, "area")):
         for batch in osm.stream(path, layer, tags):
             amenity = _column(batch, "amenity")
-            types = clinic_types(amenity, _column(batch, "healthcare"))
+            types = health_types(amenity, _column(batch, "healthcare"))
             rows = np.flatnonzero(pd.notna(types))
             found["clinics"].append(_points(batch, rows, kind).assign(
                 type=types[rows], amenity=amenity[rows], healthcare=_column(batch, "healthcare")[rows]))
@@ -283,7 +283,7 @@ def convert(path: str | os.PathLike, folder: str | os.PathLike, *, villages_leve
 def _write(path: Path, gpkg: Path, villages_level: int | None, untagged_hardened: Iterable[str]) -> Conversion:
     result = Conversion(gpkg, villages_level=villages_level, untagged_hardened=tuple(untagged_hardened))
     description = "{what} from {name}; " + ATTRIBUTION
-    osm.write_layer(gpkg, "roads", road_batches(path, untagged_hardened, result.surfaces), ROAD_SCHEMA,
+    osm.write_layer(gpkg, "roads", highway_batches(path, untagged_hardened, result.surfaces), ROAD_SCHEMA,
                     "LineString", description.format(what=_DESCRIPTIONS["roads"], name=path.name), append=False)
     result.counts["roads"] = sum(result.surfaces.values())
     if not result.counts["roads"]:

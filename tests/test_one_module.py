@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 REMAINING: dict[str, set[str]] = {
     "layers/clinics.py": {"clinic"},
     "layers/inputs.py": {"road", "water", "fibre"},
-    "layers/osm.py": {"road", "clinic"},
     "layers/profile.py": {"road", "water", "fibre"},
     "layers/settings.py": {"water", "fibre"},
 }
@@ -32,9 +31,10 @@ REMAINING: dict[str, set[str]] = {
 
 # OpenStreetMap's own words (highway=bus_stop, amenity=post_office) and the layers `covermap
 # osm` writes (bus_stops, post), which the bus and post plug-ins' input tables read: names of
-# data, not of the standards, in the modules that convert an extract and report it (only there)
+# data, not of the standards, in the modules that convert an extract and report it (only there);
+# the extract's reader also reads amenity=clinic
 OSM_WORDS = frozenset({"bus_stop", "bus_stops", "post", "post_office"})
-DATA_NAMES: dict[str, frozenset[str]] = {"layers/osm.py": OSM_WORDS, "layers/osmprofile.py": OSM_WORDS,
+DATA_NAMES: dict[str, frozenset[str]] = {"layers/osm.py": OSM_WORDS | {"clinic"}, "layers/osmprofile.py": OSM_WORDS,
                                          "cli.py": OSM_WORDS}
 
 

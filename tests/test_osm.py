@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from cli import main
 from gis import osm
 from gis.errors import DataError
-from layers.osm import (ATTRIBUTION, NO, UNTAGGED_HARDENED_DEFAULT, YES, clinic_types, convert, hardened,
+from layers.osm import (ATTRIBUTION, NO, UNTAGGED_HARDENED_DEFAULT, YES, health_types, convert, hardened,
                         surface_class)
 from layers.profile import load_profile
 
@@ -130,7 +130,7 @@ def test_clinic_types_in_the_words_of_the_clinic_standard():
 
     amenity = np.array(["hospital", "clinic", "doctors", "pharmacy", None, None, None, "school"], dtype=object)
     healthcare = np.array([None, None, "doctor", None, "hospital", "pharmacy", None, None], dtype=object)
-    types = clinic_types(amenity, healthcare)
+    types = health_types(amenity, healthcare)
     assert list(types) == ["乡镇卫生院", "村卫生室", "村卫生室", None, "乡镇卫生院", "其他", None, None]
     assert "乡镇卫生院" in HEALTH_CENTRE_DEFAULT and "村卫生室" in VILLAGE_CLINIC_DEFAULT
     assert "其他" not in HEALTH_CENTRE_DEFAULT + VILLAGE_CLINIC_DEFAULT
