@@ -32,10 +32,9 @@ import shapely
 from gis import geometry
 from layers.inputs import Inputs
 from layers.settings import Standards
-from layers.standards import STANDARDS
+from layers.standards import LAYERS, STANDARDS
 
 MARGIN_M = 1.0
-LAYERS = tuple(name for s in STANDARDS for name in s.layers)
 
 
 def county_of(codes: pd.Series) -> np.ndarray:

@@ -33,7 +33,7 @@ from gis.outdir import OutputFolder, checkpoint
 from layers import clinics, consistency, gaps, roadnet, scope, workbook, zones
 from layers.inputs import Inputs, load_inputs
 from layers.settings import LedgerSettings, Profile
-from layers.standards import OPTIONAL, STANDARDS, drawn, drawn_frames, present
+from layers.standards import LAYERS, OPTIONAL, STANDARDS, drawn, drawn_frames, present
 from layers.verdicts import NOT_APPLICABLE, VERDICTS
 
 log = logging.getLogger(__name__)
@@ -194,10 +194,9 @@ def plugin_tables(profile: Profile, inputs: Inputs, seconds: dict[str, float] | 
 
 
 # The standards decided by distances, measured in each village's zone (layers.zones); the
-# layers of those the zones decide whole; the five standards' input layers.
+# layers of those the zones decide whole.
 ZONED = tuple(s.key for s in STANDARDS if s.zoned is not None)
 ZONED_ONLY = {name for s in STANDARDS if s.zoned is not None and s.settle is None for name in s.layers}
-LAYERS = tuple(name for s in STANDARDS for name in s.layers)
 
 
 def _decided(standard, rules, lang: str, part: Inputs) -> pd.DataFrame:

@@ -289,6 +289,7 @@ from layers.standards.road import TOWNSHIP_KM, TOWNSHIP_WALK  # noqa: E402,F401 
 _MODULES = (road, water, clinic, net4g, fibre)
 _OPTIONAL = (school, housing, electricity, care, bus, post)
 STANDARDS = tuple(module.STANDARD for module in _MODULES)   # checked by every run
+LAYERS = tuple(name for s in STANDARDS for name in s.layers)   # their input layers (``Inputs`` attributes)
 OPTIONAL = tuple(module.STANDARD for module in _OPTIONAL)   # checked when the profile names them
 ALL = STANDARDS + OPTIONAL
 BY_KEY = {standard.key: standard for standard in ALL}
