@@ -18,6 +18,7 @@ import pytest
 import shapely
 from pyproj import CRS, Geod, Transformer
 
+from county_files import SEATS   # tests/ is on the path, as for every test
 from layers.pipeline import assess
 from layers.profile import load_profile
 
@@ -55,14 +56,7 @@ township_code = "town"
 township_name = "town_name"
 population = "pop"
 
-[seats]
-path = "seats.csv"
-x = "lon"
-y = "lat"
-assume_crs = "EPSG:4490"
-[seats.columns]
-code = "code"
-
+""" + SEATS + """
 [roads]
 path = "roads.gpkg"
 [roads.columns]
