@@ -149,7 +149,8 @@ def map_options(command):
 @click.version_option(package_name="covermap")
 def main(verbose: int, quiet: int) -> None:
     """Check every administrative village against infrastructure standards (roads,
-    drinking water, clinics, 4G and fibre) and publish the gaps per bureau.
+    drinking water, clinics, 4G and fibre; where the profile asks, schools, safe housing,
+    the power grid, time to care, bus and postal service) and publish the gaps per bureau.
 
     \b
     Start with the bundled sample county:
