@@ -66,9 +66,10 @@ class Travel:
     centre_min: np.ndarray
     centre_name: np.ndarray
 
-    def frame(self, index: pd.Index) -> pd.DataFrame:
-        return pd.DataFrame({"clinic_network_m": self.nearest_m, "clinic_travel_min": self.nearest_min,
-                             "health_centre_network_m": self.centre_m, "health_centre_travel_min": self.centre_min},
+    def frame(self, index: pd.Index, names: tuple[str, str, str, str]) -> pd.DataFrame:
+        """The four measures as columns ``names`` (nearest metres, nearest minutes, centre
+        metres, centre minutes): the standard that reports them names them."""
+        return pd.DataFrame(dict(zip(names, (self.nearest_m, self.nearest_min, self.centre_m, self.centre_min))),
                             index=index)
 
 

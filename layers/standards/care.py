@@ -97,6 +97,9 @@ def speeds_of(roads: pd.DataFrame, rules: CareRules) -> np.ndarray:
     return kmh / 3.6
 
 
+# its columns (layers.clinics.Travel's measures), named when it read the clinics layer first
+COLUMNS = ("clinic_network_m", "clinic_travel_min", "health_centre_network_m", "health_centre_travel_min")
+
 NO_ROADS = T(zh="配置中没有道路或卫生室图层", en="no roads or clinics layer in the profile")
 NO_CENTRE = T(zh="卫生室图层中没有本乡镇的乡镇卫生院", en="the clinics layer has no health centre in this township")
 NO_WAY = T(zh="没有道路通到乡镇卫生院（{name}）", en="no road leads to the township health centre ({name})")
@@ -118,7 +121,7 @@ def assess(inputs, rules: CareRules, lang: str) -> pd.DataFrame:
     grades = Grades(n, lang, NO_ROADS)
     if inputs.roads is None or inputs.clinics is None:
         empty = np.full(n, np.nan)
-        return pd.concat([clinics.Travel(empty, empty, empty, empty, np.full(n, None)).frame(index),
+        return pd.concat([clinics.Travel(empty, empty, empty, empty, np.full(n, None)).frame(index, COLUMNS),
                           grades.frame("care", index)], axis=1)
     way = clinics.travel(inputs, speeds_of(inputs.roads, rules), rules.walk_kmh / 3.6)
     limit, nearest_limit = number_text(rules.max_minutes_to_health_centre), number_text(rules.max_minutes_to_clinic)
@@ -133,7 +136,7 @@ def assess(inputs, rules: CareRules, lang: str) -> pd.DataFrame:
         grades.rule(~(way.nearest_min <= rules.max_minutes_to_clinic), FAILS, CLINIC_FAR,
                     c=way.nearest_min, m=nearest_limit, t=way.centre_min)
     grades.rule(np.ones(n, dtype=bool), MEETS, NEAR, name=name, t=way.centre_min, km=km, m=limit)
-    return pd.concat([way.frame(index), grades.frame("care", index)], axis=1)
+    return pd.concat([way.frame(index, COLUMNS), grades.frame("care", index)], axis=1)
 
 
 def check_inputs(inputs, profile, rules: CareRules, findings) -> None:
