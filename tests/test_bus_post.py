@@ -21,7 +21,7 @@ from layers.inputs import Inputs
 from layers.pipeline import assess
 from layers.profile import load_profile
 from layers.standards import bus
-from tests.plugin_county import away, code, write_profile, write_villages
+from tests.plugin_county import GEOD, away, code, write_profile, write_villages
 
 POOR = "poor_village = \"贫困村\"\n"
 BUS_STOPS = """[bus_stops]
@@ -111,7 +111,7 @@ def test_without_a_stop_layer_every_village_is_no_data(tmp_path):
     path = write_profile(folder, "[standards.bus]\nmax_distance_m = 2000\n")
     villages = assess(load_profile(path)).villages
     assert set(villages["bus_verdict"]) == {"no_data"}
-    assert set(villages["bus_reason"]) == {"配置中没有客车站点图层"}
+    assert set(villages["bus_reason"]) == {"配置中没有客车站点或客车线路图层"}
 
 
 @pytest.mark.parametrize("line, message", [
@@ -182,6 +182,82 @@ def test_along_the_roads_without_roads_is_no_data():
     out = bus.assess(network_inputs(roads=False), bus.BusRules(measure="network"), "zh")
     assert out["bus_verdict"].tolist() == ["no_data", "no_data"]
     assert out["bus_reason"].iloc[0] == "按道路测距（measure = \"network\"），但配置中没有道路图层"
+
+
+# --- bus routes as lines ([bus_routes]): a route stops wherever it passes -----------------------
+ROUTES = """[bus_routes]
+path = "routes.gpkg"
+[bus_routes.columns]
+name = "线路名称"
+regular = "运营"
+"""
+
+
+def route_past(k: int, metres: float, azimuth: float) -> LineString:
+    """A route passing ``metres`` from village k's seat at its nearest, across the bearing
+    ``azimuth``: a vertex at the foot, 3 km on either side along the perpendicular geodesic."""
+    foot = away(k, metres, azimuth)
+    ends = [GEOD.fwd(*foot, azimuth + turn, 3000.0)[:2] for turn in (-90.0, 90.0)]
+    return LineString([ends[0], foot, ends[1]])
+
+
+# village -> its routes (name, 运营, metres from the seat, azimuth), and its stops as in PLACED
+ROUTES_PLACED = {
+    0: [("甲线", "是", 1999.9, 45.0)],                          # meets: a route just within 2,000 m
+    1: [("乙线", "是", 2000.1, 100.0)],                         # fails: just beyond
+    2: [("丙线", "否", 300.0, 0.0)],                            # out of service: 丙站 at 1,500 m meets
+    3: [("丁线", "", 900.0, 250.0)],                            # unrecorded runs: the route, 900 m
+}
+STOPS_TOO = {2: [("丙站", 1, "是", 1500.0, 200.0)], 3: [("丁站", 1, "是", 1800.0, 0.0)]}
+
+
+def _routes_county(folder, with_stops: bool = True):
+    path = _county(folder, stops=STOPS_TOO if with_stops else {})
+    rows = [(name, runs, route_past(k, metres, azimuth)) for k, routes in ROUTES_PLACED.items()
+            for name, runs, metres, azimuth in routes]
+    gpd.GeoDataFrame({"线路名称": [r[0] for r in rows], "运营": [r[1] for r in rows]},
+                     geometry=[r[2] for r in rows], crs="EPSG:4490").to_file(folder / "routes.gpkg", layer="routes")
+    text = path.read_text(encoding="utf-8") + "\n" + ROUTES
+    if not with_stops:
+        text = text.replace(BUS_STOPS.split("[apply.bus]")[0], "")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_routes_as_lines_stop_wherever_they_pass(tmp_path):
+    v = assess(load_profile(_routes_county(tmp_path))).villages.set_index("village_code")
+    assert v["bus_verdict"].tolist()[:4] == ["meets", "fails", "meets", "meets"]
+    np.testing.assert_allclose(v["bus_stop_m"].to_numpy()[:4], [1999.9, 2000.1, 1500.0, 900.0], atol=0.01)
+    assert v["bus_stop_name"].tolist()[:4] == ["甲线", "乙线", "丙站", "丁线"]
+    reason = v["bus_reason"]
+    assert reason[code(0)] == "客车线路（甲线）距村委会 2,000 米（限值 2,000 米）"
+    assert reason[code(1)] == "最近的客车线路（乙线）距村委会 2,000 米，超过限值 2,000 米"
+    assert reason[code(2)] == "客车站点（丙站）距村委会 1,500 米（限值 2,000 米）"   # 丙线 does not run
+    assert reason[code(3)] == "客车线路（丁线）距村委会 900 米（限值 2,000 米）"     # nearer than 丁站
+
+
+def test_routes_alone_switch_the_standard_on(tmp_path):
+    v = assess(load_profile(_routes_county(tmp_path, with_stops=False))).villages
+    assert v["bus_verdict"].tolist()[:4] == ["meets", "fails", "fails", "meets"]
+    # without 丙站, 丙's nearest running route is 甲线 or 丁线 of a neighbour, tens of km off
+    assert v["bus_stop_m"].iloc[2] > 25_000 and v["bus_stop_name"].iloc[2] in {"乙线", "丁线"}
+
+
+def test_along_the_roads_to_a_route_within_half_a_step():
+    inputs = network_inputs()
+    # a route crossing the road at (2628.57, 0) between its points: S0 is 100 + 2,628.57 m away
+    crossing = 2500 + 300 * 300 / 700
+    routes = gpd.GeoDataFrame({"name": ["C线"], "regular": pd.array([pd.NA], dtype="boolean"), "served": [True]},
+                              geometry=[LineString([at(2500, -300), at(2800, 400)])], crs=CRS_M)
+    inputs.extra = {"bus_routes": routes}
+    out = bus.assess(inputs, bus.BusRules(measure="network", max_distance_m=3000), "zh")
+    truth = 100 + crossing
+    metres = out["bus_stop_m"].iloc[0]
+    assert truth - 0.01 <= metres <= truth + bus.ROUTE_STEP_M / 2
+    assert out["bus_reason"].iloc[0].startswith("客车线路（C线）距村委会沿道路 2,7")
+    # S1 reaches it by its own road: 700 + 2,628.57 (the river road is longer)
+    assert out["bus_stop_m"].iloc[1] == pytest.approx(700 + crossing, abs=bus.ROUTE_STEP_M / 2)
+    assert out["bus_verdict"].tolist() == ["meets", "fails"]
 
 
 # --- 通邮 (layers/standards/post.py) -------------------------------------------------------------
