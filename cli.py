@@ -576,7 +576,8 @@ def osm(extract: Path, folder: Path, lang: str, level: int | None, untagged: str
     否 by a loose one or for a footway/cycleway/steps, and for a road without surface
     是 by its class (--untagged-hardened), else empty: unknown), clinics (amenity=hospital
     as 乡镇卫生院, clinic/doctors as 村卫生室, other healthcare=* as 其他; areas as points),
-    bus_stops, post, boundaries (and villages with --villages-from-boundaries), and
+    bus_stops, bus_routes (route relations of buses and coaches), post, boundaries
+    (and villages with --villages-from-boundaries), and
     FOLDER/profile.toml using them. Your own village boundaries go in its [villages].
     Data (c) OpenStreetMap contributors, ODbL 1.0: credit it in what you publish.
     """
@@ -593,13 +594,13 @@ def osm(extract: Path, folder: Path, lang: str, level: int | None, untagged: str
     if lang == "zh":
         click.echo(f"已写出 {result.gpkg}：道路 {n['roads']:,} 条（硬化 {hard.get('是', 0):,}、未硬化 "
                    f"{hard.get('否', 0):,}、未知 {hard.get('', 0):,}），卫生机构 {n['clinics']:,}，公交站 "
-                   f"{n['bus_stops']:,}，邮政 {n['post']:,}，行政区 {n['boundaries']:,}"
+                   f"{n['bus_stops']:,}，公交线路 {n['bus_routes']:,}，邮政 {n['post']:,}，行政区 {n['boundaries']:,}"
                    + (f"（代替村 {n['villages']:,}）" if level else "")
                    + f"；配置 {profile}。下一步：covermap check {profile}")
     else:
         click.echo(f"wrote {result.gpkg}: {n['roads']:,} roads ({hard.get('是', 0):,} hardened, "
                    f"{hard.get('否', 0):,} not, {hard.get('', 0):,} unknown), {n['clinics']:,} health facilities, "
-                   f"{n['bus_stops']:,} bus stops, {n['post']:,} post offices, {n['boundaries']:,} boundaries"
+                   f"{n['bus_stops']:,} bus stops, {n['bus_routes']:,} bus routes, {n['post']:,} post offices, {n['boundaries']:,} boundaries"
                    + (f" ({n['villages']:,} standing in for villages)" if level else "")
                    + f"; profile {profile}. Next: covermap check {profile}")
 

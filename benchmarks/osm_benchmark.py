@@ -8,8 +8,8 @@ own ids (220 copies: 104 MB, 14.5 million nodes, 1.6 million ways: the size of a
 extract, though its data repeat). Each reader runs in a process of its own, so that its
 time and peak memory (ru_maxrss) are its alone:
 
-- covermap osm: the whole command's work (roads, clinics, bus stops, post, boundaries into
-  osm.gpkg; three streamed passes of GDAL's OSM driver);
+- covermap osm: the whole command's work (roads, clinics, bus stops, post, boundaries,
+  bus routes into osm.gpkg; four streamed passes of GDAL's OSM driver);
 - lines (own config) / lines (other_tags): GDAL's lines pass alone, with the tags as columns
   (covermap's way) and with GDAL's default configuration and other_tags parsed by
   ``gis.osm.tag_values`` (the way not taken);

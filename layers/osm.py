@@ -1,7 +1,7 @@
 """OpenStreetMap as a source: an extract turned into the layers a profile reads.
 
-``convert`` reads an .osm.pbf in three streamed passes (GDAL's lines, points and
-multipolygons) and writes one GeoPackage:
+``convert`` reads an .osm.pbf in four streamed passes (GDAL's lines, points,
+multipolygons and multilinestrings) and writes one GeoPackage:
 
 - ``roads``: every highway line with highway, surface, width (m), lanes, oneway, bridge,
   tunnel, layer, name, ref and ``hardened`` (是, 否, or empty for unknown) with
@@ -10,6 +10,8 @@ multipolygons) and writes one GeoPackage:
   ``type`` in the words of covermap's clinic standard (村卫生室, 乡镇卫生院, 其他);
 - ``bus_stops`` (highway=bus_stop, public_transport=platform), ``post``
   (amenity=post_office): points, areas as a point inside;
+- ``bus_routes``: the route relations of buses (route=bus, trolleybus, coach, minibus) as
+  lines, from a fourth pass (GDAL's multilinestrings);
 - ``boundaries``: administrative areas with admin_level; with ``villages_level``, also
   ``villages``: the areas of that level standing in for villages.
 
@@ -61,6 +63,9 @@ NOT_FOR_VEHICLES = frozenset({"footway", "cycleway", "steps", "bridleway", "pede
 LINE_TAGS = ("name", "ref", "highway", "surface", "width", "lanes", "oneway", "bridge", "tunnel", "layer", "junction")
 POINT_TAGS = ("name", "highway", "amenity", "healthcare", "public_transport")
 AREA_TAGS = ("name", "amenity", "healthcare", "highway", "public_transport", "boundary", "admin_level")
+ROUTE_TAGS = ("name", "ref", "route")
+# The route relations whose vehicles are the buses of 通客车 (a coach line is a 客运班线 too)
+BUS_ROUTES = ("bus", "trolleybus", "coach", "minibus")
 
 HEALTH_CENTRE_TYPE, VILLAGE_CLINIC_TYPE, OTHER_TYPE = "乡镇卫生院", "村卫生室", "其他"
 _CLINIC_TYPES = {"hospital": HEALTH_CENTRE_TYPE, "clinic": VILLAGE_CLINIC_TYPE, "doctors": VILLAGE_CLINIC_TYPE,
@@ -210,6 +215,22 @@ def point_features(path: Path) -> dict[str, list[pd.DataFrame]]:
     return found
 
 
+def route_lines(path: Path) -> pd.DataFrame:
+    """The buses' route relations (``BUS_ROUTES``) as lines: osm_id, name (its ref where it
+    has no name), ref, route; a relation whose ways the extract cuts off entirely is left out."""
+    parts = []
+    for batch in osm.stream(path, "multilinestrings", ROUTE_TAGS):
+        rows = np.flatnonzero(pd.Series(_column(batch, "route")).isin(BUS_ROUTES).to_numpy())
+        geoms = shapely.from_wkb(batch.column("wkb_geometry").take(pa.array(rows)).to_numpy(zero_copy_only=False))
+        name, ref = _column(batch, "name")[rows], _column(batch, "ref")[rows]
+        parts.append(pd.DataFrame({"osm_id": _osm_ids(batch, "relation")[rows], "name": np.where(pd.isna(name), ref, name),
+                                   "ref": ref, "route": _column(batch, "route")[rows], "geometry": geoms}))
+    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["osm_id", "name", "ref", "route", "geometry"])
+    drawn = ~shapely.is_empty(found["geometry"].to_numpy()) & pd.notna(found["geometry"]).to_numpy()
+    return found[drawn].reset_index(drop=True)
+
+
 def _boundaries(batch: pa.RecordBatch) -> pd.DataFrame:
     level = osm.integers(batch.column("admin_level"))
     rows = np.flatnonzero((_column(batch, "boundary") == "administrative") & ~np.isnan(level))
@@ -257,6 +278,7 @@ _POINT_COLUMNS = {"clinics": ["osm_id", "name", "type", "amenity", "healthcare"]
 _DESCRIPTIONS = {"roads": "OpenStreetMap highways", "clinics": "OpenStreetMap health facilities",
                  "bus_stops": "OpenStreetMap bus stops and platforms", "post": "OpenStreetMap post offices",
                  "boundaries": "OpenStreetMap administrative boundaries",
+                 "bus_routes": "OpenStreetMap bus routes (route relations of " + ", ".join(BUS_ROUTES) + ")",
                  "villages": "OpenStreetMap administrative areas standing in for villages"}
 
 
@@ -295,6 +317,10 @@ def _write(path: Path, gpkg: Path, villages_level: int | None, untagged_hardened
         result.counts[name] = len(frame)
         osm.write_layer(gpkg, name, _table(frame), None, "Point",
                         description.format(what=_DESCRIPTIONS[name], name=path.name))
+    routes = route_lines(path)
+    result.counts["bus_routes"] = len(routes)
+    osm.write_layer(gpkg, "bus_routes", _table(routes), None, "MultiLineString",
+                    description.format(what=_DESCRIPTIONS["bus_routes"], name=path.name))
     boundaries = pd.concat(found["boundaries"], ignore_index=True)
     result.counts["boundaries"] = len(boundaries)
     osm.write_layer(gpkg, "boundaries", _table(boundaries), None, "MultiPolygon",

@@ -68,8 +68,17 @@ path = "osm.gpkg"             # OpenStreetMap 不记班线，每个站都算有�
 layer = "bus_stops"
 [bus_stops.columns]
 name = "name"
+""",
+        "bus_routes": """\
+[bus_routes]                  # 通客车：公交、客运线路（route=bus、trolleybus、coach、minibus 关系），
+path = "osm.gpkg"             # 线路经过处都算可以停靠（农村客运招手即停）
+layer = "bus_routes"
+[bus_routes.columns]
+name = "name"
+""",
+        "transit": """\
 [standards.bus]
-max_distance_m = 2000         # 村委会 2 公里内有站点（湖北、广西的地方规定）
+max_distance_m = 2000         # 村委会 2 公里内有站点或线路（湖北、广西的地方规定）
 measure = "straight"          # 或 "network"：沿道路测距
 # 只查贫困村：在 [villages.columns] 映射 poor_village = "贫困村"，再写 [apply.bus] applies_to = "poor_village"
 """,
@@ -142,8 +151,17 @@ path = "osm.gpkg"             # OpenStreetMap does not record lines, so every st
 layer = "bus_stops"
 [bus_stops.columns]
 name = "name"
+""",
+        "bus_routes": """\
+[bus_routes]                  # bus service: bus and coach routes (route=bus, trolleybus, coach, minibus
+path = "osm.gpkg"             # relations), taken to stop wherever they pass (rural lines stop on request)
+layer = "bus_routes"
+[bus_routes.columns]
+name = "name"
+""",
+        "transit": """\
 [standards.bus]
-max_distance_m = 2000         # a stop within 2 km of the seat (Hubei and Guangxi local rules)
+max_distance_m = 2000         # a stop or route within 2 km of the seat (Hubei and Guangxi local rules)
 measure = "straight"          # or "network": along the roads
 # poor villages only: map poor_village in [villages.columns], then [apply.bus] applies_to = "poor_village"
 """,
@@ -170,8 +188,11 @@ def profile_text(conversion: Conversion, extract: Path, profile: Path, lang: str
     villages = words["villages_own" if conversion.villages_level is None else "villages_osm"]
     parts = [words["head"], "[project]", f'name = "OpenStreetMap: {name}"', 'working_crs = "auto"',
              f'lang = "{lang}"', words["project"], "", villages, words["roads"], words["clinics"]]
-    # 通客车 and 通邮 where the extract has their points (their sections have no {fields})
-    more = [words[layer] for layer in ("bus_stops", "post") if conversion.counts.get(layer)]
+    # 通客车 and 通邮 where the extract has their points or routes (their sections have no {fields})
+    counts = conversion.counts
+    more = [words[layer] for layer in ("bus_stops", "bus_routes") if counts.get(layer)]
+    more += [words["transit"]] if more else []
+    more += [words["post"]] if counts.get("post") else []
     return "\n".join(parts).format(**fields) + "".join("\n" + part for part in more)
 
 

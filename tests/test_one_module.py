@@ -29,14 +29,14 @@ REMAINING: dict[str, set[str]] = {
 
 
 # OpenStreetMap's own words (highway=bus_stop, amenity=post_office) and the layers `covermap
-# osm` writes (bus_stops, post), which the bus and post plug-ins' input tables read: names of
+# osm` writes (bus_stops, bus_routes, post), which the bus and post plug-ins' input tables read: names of
 # data, not of the standards, in the modules that convert an extract and report it (only there);
-# the extract's reader also reads amenity=clinic
-OSM_WORDS = frozenset({"bus_stop", "bus_stops", "post", "post_office"})
+# the extract's reader also reads amenity=clinic and route=bus
+OSM_WORDS = frozenset({"bus_stop", "bus_stops", "bus_routes", "post", "post_office"})
 # time to care's own columns, which bear the clinic standard's key: users read them, so they keep
 # their names, named in care.py alone (layers/clinics.py takes the names it writes as arguments)
 CARE_COLUMNS = frozenset({"clinic_network_m", "clinic_travel_min"})
-DATA_NAMES: dict[str, frozenset[str]] = {"layers/osm.py": OSM_WORDS | {"clinic"}, "layers/osmprofile.py": OSM_WORDS,
+DATA_NAMES: dict[str, frozenset[str]] = {"layers/osm.py": OSM_WORDS | {"clinic", "bus"}, "layers/osmprofile.py": OSM_WORDS,
                                          "cli.py": OSM_WORDS, "layers/standards/care.py": CARE_COLUMNS}
 
 

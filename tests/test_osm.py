@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyogrio
 import pytest
+import shapely
 from click.testing import CliRunner
 
 from cli import main
@@ -168,7 +169,25 @@ def test_counts_as_the_data_readme_says(converted):
     assert sorted(layers["boundaries"]["admin_level"].astype(int)) == [2, 6, 6] + [8] * 11
     assert len(layers["bus_stops"]) == 308 and set(layers["bus_stops"]["kind"]) == {"bus_stop"}
     assert len(layers["post"]) == 7     # 6 nodes and 1 building
+    assert len(layers["bus_routes"]) == 17 and set(layers["bus_routes"]["route"]) == {"bus"}
     assert {name: len(frame) for name, frame in layers.items()} == {**result.counts}
+
+
+def test_bus_routes_equal_an_independent_reading(converted):
+    """GDAL's relations with its default configuration, route found in other_tags by a plain
+    regex: the same relations, names (the ref where unnamed) and lines."""
+    _, layers = converted
+    relations = pyogrio.read_dataframe(EXTRACT, layer="multilinestrings")
+    relations.index = "relation/" + relations["osm_id"].astype(str)
+    route = relations["other_tags"].fillna("").map(lambda t: (re.search(r'(?:^|,)"route"=>"([^"]*)"', t) or [None, None])[1])
+    theirs = relations[route.isin(["bus", "trolleybus", "coach", "minibus"])]
+    mine = layers["bus_routes"].set_index("osm_id")
+    assert sorted(mine.index) == sorted(theirs.index)
+    ref = theirs["other_tags"].map(lambda t: (re.search(r'(?:^|,)"ref"=>"([^"]*)"', t) or [None, None])[1])
+    assert (mine["name"] == theirs["name"].fillna(ref).reindex(mine.index)).all()
+    assert mine.loc["relation/35", "name"] == "70"     # unnamed: its ref
+    lengths = shapely.length(theirs.geometry.reindex(mine.index).to_numpy())
+    np.testing.assert_allclose(shapely.length(mine.geometry.to_numpy()), lengths, rtol=1e-12)
 
 
 def test_roads_equal_an_independent_reading(converted):
@@ -240,7 +259,7 @@ def test_the_geopackage_credits_openstreetmap(converted):
     result, _ = converted
     with sqlite3.connect(result.gpkg) as db:
         descriptions = dict(db.execute("SELECT table_name, description FROM gpkg_contents"))
-    assert set(descriptions) == {"roads", "clinics", "bus_stops", "post", "boundaries", "villages"}
+    assert set(descriptions) == {"roads", "clinics", "bus_stops", "bus_routes", "post", "boundaries", "villages"}
     assert all(ATTRIBUTION in text and EXTRACT.name in text for text in descriptions.values())
 
 
@@ -268,7 +287,7 @@ def test_command_writes_a_profile_that_runs_end_to_end(tmp_path):
     assert (villages["water_verdict"] == "no_data").all()
     # 通客车 and 通邮 switched on, the extract having stops and post offices: a stop inside every
     # municipality (no seats: measured from the boundary); three without a post office within 1 km
-    assert "[bus_stops]" in text and "[standards.post]" in text
+    assert "[bus_stops]" in text and "[bus_routes]" in text and "[standards.post]" in text
     assert (villages["bus_verdict"] == "meets").all() and (villages["bus_stop_m"] == "0.0").all()
     post = villages.set_index("village_name")["post_verdict"]
     assert set(post[post == "fails"].index) == {"Triesen", "Balzers", "Planken"}
@@ -348,3 +367,6 @@ def test_the_profile_names_bus_stops_and_post_only_where_the_extract_has_them():
     both = text({"roads": 3, "bus_stops": 2, "post": 1})
     assert "[standards.bus]" in both and "[standards.post]" in both and 'layer = "post"' in both
     assert "[post]" not in text({"bus_stops": 2, "post": 0})
+    routes = text({"roads": 3, "bus_routes": 4})   # routes alone switch 通客车 on, its settings once
+    assert "[bus_routes]" in routes and "[bus_stops]" not in routes and routes.count("[standards.bus]") == 1
+    assert text({"bus_stops": 2, "bus_routes": 4}).count("[standards.bus]") == 1
