@@ -13,7 +13,7 @@ each township's villages) or, without them, from the villages dissolved here.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +23,7 @@ import shapely
 from gis.geometry import usable
 from maps.geojson import feature_collection, to_lonlat
 from maps.simplify import simplify_coverage
-from maps.styles import BUREAUS, SHARE_CLASSES, STANDARDS, share_classes
+from maps.styles import SHARE_CLASSES, STANDARDS, share_classes
 
 AGGREGATE_TOWNSHIPS_MAX = 5000  # townships; above it (the whole country: ~40,000) the unit is the county
 TOWNSHIP_TOLERANCE_M = 100.0  # under a pixel up to zoom 10 (a prefecture in view); detail is in the county maps
@@ -37,6 +37,10 @@ class Areas:
     unit: str  # "township" or "county"
     table: pd.DataFrame  # index: area code; name, county, href, villages, gaps, fails_<key>, bureau_<bureau>
     shapes: dict  # FeatureCollection (EPSG:4326, simplified) of the areas with a shape, id = area code
+    standards: Mapping[str, str] = field(default_factory=lambda: STANDARDS)   # key -> bureau: the ones counted
+
+    def keys_of(self, bureau: str) -> tuple[str, ...]:
+        return tuple(key for key, owner in self.standards.items() if owner == bureau)
 
     @property
     def undrawn(self) -> int:
@@ -53,21 +57,24 @@ def area_unit(villages: pd.DataFrame, townships_max: int = AGGREGATE_TOWNSHIPS_M
 
 
 def area_counts(villages: pd.DataFrame, unit: str, words: Mapping[str, str],
-                href: Callable[[str], str]) -> pd.DataFrame:
+                href: Callable[[str], str], standards: Mapping[str, str] = STANDARDS) -> pd.DataFrame:
     """Per area (index: township code, or the first six digits of the village codes), in code
     order: ``name``, ``county`` (six digits), ``href`` (its county map), ``villages``, ``gaps``
-    (villages failing at least one standard), ``fails_<key>`` per standard and
-    ``bureau_<bureau>`` (villages failing at least one of the bureau's standards)."""
+    (villages failing at least one standard), ``fails_<key>`` per standard of ``standards``
+    (key -> bureau: the five, and the optional ones the run checked) and ``bureau_<bureau>``
+    (villages failing at least one of the bureau's standards)."""
     county = villages["village_code"].astype(str).str[:6]
     frame = pd.DataFrame({"area": _text_codes(villages["township_code"]) if unit == "township" else county,
                           "county": county, "name": villages["township_name"].astype(object),
                           "gaps": (villages["gap_count"] > 0).to_numpy()}, index=villages.index)
-    fails = {key: (villages[f"{key}_verdict"] == "fails").to_numpy() for key in STANDARDS}
+    fails = {key: (villages[f"{key}_verdict"] == "fails").to_numpy() for key in standards}
     for key, failing in fails.items():
         frame[f"fails_{key}"] = failing
-    for bureau, keys in BUREAUS.items():
-        frame[f"bureau_{bureau}"] = np.logical_or.reduce([fails[key] for key in keys])
-    counted = ["gaps"] + [f"fails_{key}" for key in STANDARDS] + [f"bureau_{bureau}" for bureau in BUREAUS]
+    bureaus = dict.fromkeys(standards.values())
+    for bureau in bureaus:
+        frame[f"bureau_{bureau}"] = np.logical_or.reduce([fails[key] for key, owner in standards.items()
+                                                          if owner == bureau])
+    counted = ["gaps"] + [f"fails_{key}" for key in standards] + [f"bureau_{bureau}" for bureau in bureaus]
     grouped = frame.groupby("area", sort=True)
     table = grouped[counted].sum().astype(np.int64)
     table.insert(0, "villages", grouped.size().astype(np.int64))
@@ -127,13 +134,14 @@ def area_shapes(townships: gpd.GeoDataFrame, villages: pd.DataFrame, unit: str, 
 
 def make_areas(villages: pd.DataFrame, townships: gpd.GeoDataFrame, words: Mapping[str, str],
                href: Callable[[str], str], gcj02: bool = False,
-               townships_max: int = AGGREGATE_TOWNSHIPS_MAX) -> Areas:
-    """The areas of ``villages`` (the checked village table), shaped from ``townships``."""
+               townships_max: int = AGGREGATE_TOWNSHIPS_MAX, standards: Mapping[str, str] = STANDARDS) -> Areas:
+    """The areas of ``villages`` (the checked village table), shaped from ``townships``, counting
+    ``standards`` (key -> bureau)."""
     unit = area_unit(villages, townships_max)
-    table = area_counts(villages, unit, words, href)
+    table = area_counts(villages, unit, words, href, standards)
     shapes = area_shapes(townships, villages, unit, gcj02)
     shapes["features"] = [feature for feature in shapes["features"] if feature["id"] in table.index]
-    return Areas(unit, table, shapes)
+    return Areas(unit, table, shapes, standards)
 
 
 def area_geojson(areas: Areas, keys: tuple[str, ...], counted: str) -> dict:
@@ -165,7 +173,7 @@ def area_panel(areas: Areas, bureau: str, words: Mapping[str, str]) -> dict:
     table, drawn = areas.table, {feature["id"] for feature in areas.shapes["features"]}
     unit = words["area.townships" if areas.unit == "township" else "area.counties"]
     items = []
-    for key in BUREAUS[bureau]:
+    for key in areas.keys_of(bureau):
         failing = table[table[f"fails_{key}"] > 0]
         order = failing.assign(_code=failing.index).sort_values([f"fails_{key}", "_code"], ascending=[False, True])
         items += [{"code": code, "name": name,

@@ -32,7 +32,6 @@ from maps.coverage_map import (Prepared, area_bureau_map, area_overview_map, bur
 from maps.extra import bureaus_of
 from maps.index import index_html
 from maps.options import MapOptions
-from maps.styles import BUREAUS
 from maps.villages import fails_counts
 
 TOWNSHIP_MAPS_ABOVE = 100  # villages; a smaller county's overview is readable on its own
@@ -115,13 +114,14 @@ def atlas_writers(villages: gpd.GeoDataFrame, infrastructure: Mapping[str, gpd.G
     def areas() -> Areas:
         prep = prepared()  # checks the villages first
         shapes = township_frame if township_frame is not None else township_shapes(villages)
-        return make_areas(prep.villages, shapes, prep.words, county_href, options.gcj02, aggregate_townships_max)
+        return make_areas(prep.villages, shapes, prep.words, county_href, options.gcj02, aggregate_townships_max,
+                          prep.standards)
 
     writers: dict[str, Callable[[Path], None]] = {}
     if counties:
         writers["map.html"] = lambda path: save(area_overview_map(prepared(), areas(), title, "index.html"), path)
         bureau_maps = {bureau_file(b): (lambda b: lambda path: save(
-            area_bureau_map(prepared(), areas(), b, title, "index.html"), path))(b) for b in BUREAUS}
+            area_bureau_map(prepared(), areas(), b, title, "index.html"), path))(b) for b in bureaus_of(options.extra)}
     else:
         writers["map.html"] = lambda path: save(overview_map(prepared(), title, "index.html"), path)
         bureau_maps = {bureau_file(b): (lambda b: lambda path: save(
@@ -191,7 +191,7 @@ def _write_index(prep: Prepared, townships, title: str, path: Path, counties=())
     bureaus = [(bureau_file(bureau), words[f"bureau.{bureau}"] + " · " + words["list.sep"].join(
                     words[f"standard.{key}"] for key in keys),
                 words["index.failing"].format(n=sum(fails[key] for key in keys)))
-               for bureau, keys in (BUREAUS if counties else prep.bureaus).items()]
+               for bureau, keys in prep.bureaus.items()]
     links = [(f"{TOWNSHIP_FOLDER}/{township_file(code)}", name,
               words["index.villages"].format(n=count, gaps=gap_villages))
              for code, name, count, gap_villages in townships]

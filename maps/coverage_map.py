@@ -32,7 +32,7 @@ from maps.legend import area_legend, bureau_legend, overview_legend
 from maps.options import MapOptions, make_options
 from maps.popup import limit_texts
 from maps.extra import bureaus_of, standards_of, symbols_of, words_of
-from maps.styles import AREA_STYLES, BUREAUS, STANDARDS
+from maps.styles import AREA_STYLES
 from maps.townships import township_outlines
 from maps.tiles import ShapeStore, use_tiles
 from maps.villages import (bureau_layer, check_villages, class_counts, drawn_bounds, fails_counts, fails_layer,
@@ -282,10 +282,11 @@ def _area_map(prep: Prepared, areas: Areas, title: str, index_href: str | None, 
                            highlight_function=lambda feature: {"weight": 3})
     for item in [layer] + inputs:
         item.add_to(m)
-    fails = fails_counts(villages)
+    fails = fails_counts(villages, keys)
     totals = words["legend.totals"].format(n=len(villages), gaps=int((villages["gap_count"] > 0).sum()))
     legend = area_legend(heading, share_counts(areas, counted), totals, {key: fails[key] for key in keys},
-                         areas.undrawn, words, title, _note(prep), index_href, unit, layer_symbols(inputs), hidden)
+                         areas.undrawn, words, title, _note(prep), index_href, unit,
+                         _symbols(inputs, _NO_OUTLINES, prep.options.extra), hidden)
     config = {"unit": areas.unit, "keys": list(keys), "counted": counted_label,
               "search": words["search.areas"].format(unit=unit.lower())}
     return _finish(m, prep, [layer], legend, _NO_OUTLINES, panel, minimap=_NO_OUTLINES, areas=config)
@@ -297,9 +298,10 @@ def area_overview_map(prep: Prepared, areas: Areas, title: str = "", index_href:
     inputs as in ``overview_map``'s (hidden; left to the bureau maps above TILED_ABOVE villages)."""
     words, unit = prep.words, _unit(areas, prep.words)
     frames = {} if _on_tiles(prep.villages, None) else prep.frames
-    return _area_map(prep, areas, title, index_href, tuple(STANDARDS), "gaps",
+    return _area_map(prep, areas, title, index_href, tuple(areas.standards), "gaps",
                      words["layer.areas"].format(unit=unit), words["legend.share"].format(unit=unit),
-                     words["area.gaps"], infrastructure_layers(frames, words, tiled=prep.options.tiled), hidden=True)
+                     words["area.gaps"], infrastructure_layers(frames, words, tiled=prep.options.tiled,
+                                                               extra=prep.options.extra), hidden=True)
 
 
 def area_bureau_map(prep: Prepared, areas: Areas, bureau: str, title: str = "",
@@ -307,9 +309,10 @@ def area_bureau_map(prep: Prepared, areas: Areas, bureau: str, title: str = "",
     """A bureau's map of a run over several counties: the areas coloured by the share of their
     villages failing at least one of the bureau's standards, its inputs shown, and the areas
     with failing villages listed beside the map, most first."""
-    keys, words, unit = BUREAUS[bureau], prep.words, _unit(areas, prep.words)
+    keys, words, unit = areas.keys_of(bureau), prep.words, _unit(areas, prep.words)
     standards = words["list.sep"].join(words[f"standard.{key}"] for key in keys)
-    inputs = infrastructure_layers(prep.frames, words, BUREAU_INPUTS[bureau], show=True, tiled=prep.options.tiled)
+    inputs = infrastructure_layers(prep.frames, words, prep.inputs_of(bureau), show=True, tiled=prep.options.tiled,
+                                   extra=prep.options.extra)
     return _area_map(prep, areas, title, index_href, keys, f"bureau_{bureau}",
                      words["layer.areas_bureau"].format(unit=unit, standard=standards),
                      words["legend.share_bureau"].format(unit=unit, standard=standards),

@@ -378,3 +378,48 @@ def test_county_and_township_maps_take_the_villages_outlines_and_inputs_a_full_s
             sizes.add(len(near))
     assert len(prep.rows_of("county", "999999")) == 0 and prep.outlines_of("county", "999999") == []
     assert min(sizes) > 0 and max(sizes) < len(frame)     # each map takes some inputs, none takes all
+
+
+def test_the_optional_standards_a_run_checked_are_counted_and_get_their_bureau_maps(tmp_path):
+    """A run over several counties that checked school (教育局, a bureau of its own) and bus (the
+    transport bureau's, beside road): the overview counts them, the education bureau has its
+    map, the transport map counts villages failing road or bus, and the index links them."""
+    import dataclasses
+
+    from layers.standards import BY_KEY, drawn
+    from maps.extra import from_plain
+
+    villages = province()
+    rng = np.random.default_rng(3)
+    for key in ("school", "bus"):
+        verdicts = rng.choice(["meets", "fails", "no_data", "not_applicable"], size=len(villages), p=[.5, .3, .1, .1])
+        villages[f"{key}_verdict"] = verdicts
+        villages[f"{key}_reason"] = [f"{key} {v}" for v in verdicts]
+        villages[BY_KEY[key].value_column] = rng.uniform(0, 5000, len(villages))
+    villages["bus_stop_name"] = "站"
+    keys = (*STANDARDS, "school", "bus")
+    villages["gap_count"] = (villages[[f"{key}_verdict" for key in keys]] == "fails").sum(axis=1)
+    extra = tuple(from_plain(drawn(BY_KEY[key], None, "en")) for key in ("school", "bus"))
+    options = dataclasses.replace(make_options(lang="en"), extra=extra)
+    write_atlas(villages, None, tmp_path, options, title="Province", township_maps_above=0)
+
+    overview = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert app_config(overview)["areas"]["keys"] == list(keys)
+    want = expected(villages, villages["township_code"], keys)
+    for feature in embedded(overview)[0]["features"]:
+        assert feature["properties"]["fails"] == {key: int(want.at[feature["id"], key]) for key in keys}
+        assert feature["properties"]["counted"] == want.at[feature["id"], "counted"]
+    for key in ("school", "bus"):
+        assert f'data-standard="{key}" data-count="{int((villages[f"{key}_verdict"] == "fails").sum())}"' in overview
+    for bureau, its in (("education", ("school",)), ("transport", ("road", "bus"))):
+        html = (tmp_path / f"map_{bureau}.html").read_text(encoding="utf-8")
+        want = expected(villages, villages["township_code"], its)
+        features = {f["id"]: f["properties"] for f in embedded(html)[0]["features"]}
+        assert features and all(features[code]["counted"] == row["counted"] and
+                                features[code]["fails"] == {key: int(row[key]) for key in its}
+                                for code, row in want.iterrows())
+        listed = {item["standard"] for item in app_config(html)["panel"]["items"]}
+        assert listed == {key for key in its if want[key].sum() > 0}
+    links = re.findall(r'href="([^"]+)"', (tmp_path / "index.html").read_text(encoding="utf-8"))
+    assert links[:6] == ["map.html", "map_transport.html", "map_water.html", "map_health.html", "map_telecom.html",
+                         "map_education.html"]
