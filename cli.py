@@ -389,13 +389,19 @@ def _compared_extra(comparison) -> tuple:
 
 def _comparison_pages(folder: Path, comparison) -> list[str]:
     """changes.html (when the runs have polygons) and trend.html: folium is loaded only here."""
+    from maps.change_areas import write_change_area_map
     from maps.changes import write_change_map
     from maps.trend import write_trend_page
 
     extra = _compared_extra(comparison)
     written = []
-    if comparison.shapes is not None and write_change_map(folder / "changes.html", comparison.shapes,
-                                                          lang=comparison.lang, title=comparison.title, extra=extra):
+    if comparison.townships is not None:   # runs over several counties: townships or counties drawn
+        drawn = write_change_area_map(folder / "changes.html", comparison.changes, comparison.townships,
+                                      lang=comparison.lang, title=comparison.title, extra=extra)
+    else:
+        drawn = comparison.shapes is not None and write_change_map(
+            folder / "changes.html", comparison.shapes, lang=comparison.lang, title=comparison.title, extra=extra)
+    if drawn:
         written.append("changes.html")
     write_trend_page(folder / "trend.html", comparison.trend, lang=comparison.lang, extra=extra)
     return [*written, "trend.html"]

@@ -15,8 +15,9 @@ columns and formats as a real run's (the same CSV and GeoPackage writers):
   and the reason sentences in a real run's wording;
 - run.json: the profile's path and settings and run_at;
 - coverage.gpkg: layer ``villages``, the village polygons (~100 vertices each) with the
-  table's columns, as a run writes it (a run's other layers are left out: compare reads
-  this layer alone).
+  table's columns, and layer ``townships`` (each township's code and the union of its
+  villages), as a run writes them (a run's other layers are left out: compare reads
+  these alone; the change map of runs over several counties draws the townships).
 
 The new run differs from the old as a year's work would: about 10 % of the village x
 standard verdicts get better and about 10 % worse (their values and reasons with them),
@@ -181,6 +182,14 @@ def _worse(verdict: np.ndarray, rng: np.random.Generator, has_basic: bool) -> np
     return out
 
 
+def township_layer(villages):
+    """coverage.gpkg's layer ``townships`` as a run writes it (layers.pipeline): each
+    township's code and the union of its villages (the counts a run adds left out: compare
+    reads the code and the shape alone)."""
+    return villages[["township_code", villages.geometry.name]].dissolve("township_code", method="coverage") \
+        .reset_index()
+
+
 def make_runs(country: Path, folder: Path, seed: int) -> dict:
     """The old and the new run's folders and codes.csv in ``folder``; returns their counts."""
     import geopandas as gpd
@@ -294,7 +303,7 @@ def make_runs(country: Path, folder: Path, seed: int) -> dict:
         frame = frame.iloc[rows].reset_index(drop=True)
         write_csv(out / "villages.csv", frame)
         layer = gpd.GeoDataFrame(frame, geometry=geoms[rows], crs=crs)
-        write_gpkg_layers(out / "coverage.gpkg", {"villages": layer})
+        write_gpkg_layers(out / "coverage.gpkg", {"villages": layer, "townships": township_layer(layer)})
         del layer
         record = {"profile": {"path": str(country / ("profile.toml" if name == "old" else "profile-2025.toml")),
                               "settings": profile},
@@ -407,10 +416,11 @@ def steps(folder: Path, out: Path, maps: bool) -> dict:
                                                           old.folder, new.folder))
     step("变化清单.xlsx", lambda: changebook.write_changebook(out, changes, trends, (old.label, new.label), "zh"))
     if maps:
-        shapes = step("polygons for the map", lambda: ch._on_polygons(changes, old, new))
+        counties = changebook.COUNTY_FOLDER in changebook.workbook_names(changes, "zh")
+        shapes = step("shapes for the map", lambda: ch._map_shapes(changes, old, new, counties))
         from cli import _comparison_pages
 
-        comparison = ch.Comparison(changes, differences, "zh", [old, new], trends, shapes=shapes)
+        comparison = ch.Comparison(changes, differences, "zh", [old, new], trends, **shapes)
         step("changes.html, trend.html", lambda: _comparison_pages(out, comparison))
     figures["changes rows"] = len(changes)
     return figures

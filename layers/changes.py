@@ -16,9 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import shapely
+from pyproj import CRS
 
 from gis.csvfile import write_csv
+from gis.geometry import usable
+from gis.io import ARROW_BATCH, _from_wkb, read_vector
 from gis.errors import DataError, OutputError
 from gis.outdir import OutputFolder
 from layers import changebook, polygons, trend
@@ -122,6 +129,8 @@ class Comparison:
     trend: pd.DataFrame | None = None
     outputs: tuple[str, ...] = OUTPUTS
     shapes: pd.DataFrame | None = None   # the changes on the villages' polygons, when the runs have them
+    # runs over several counties: the new run's township polygons (the map draws areas, not villages)
+    townships: pd.DataFrame | None = None
 
     @property
     def title(self) -> str:
@@ -191,9 +200,9 @@ def _compared(runs: list[Run], outdir: Path, layer: LayerWriter, codes, overwrit
             _release()
             changebook.write_changebook(staging, changes, trends, (old.label, new.label), lang)
             layer.wait()
-            shapes = _on_polygons(changes, old, new) if pages is not None else None
             if pages is not None:
-                written += pages(staging, Comparison(changes, differences, lang, runs, trends, shapes=shapes))
+                written += pages(staging, Comparison(changes, differences, lang, runs, trends,
+                                                     **_map_shapes(changes, old, new, changebook.COUNTY_FOLDER in books)))
             record = {**records, "codes": str(codes) if codes else None,
                       "lang": lang, "settings_differences": differences, "counts": cmp.counts(changes),
                       "open_change": {k: int(v) for k, v in cmp.open_change(changes).items()},
@@ -207,6 +216,58 @@ def _compared(runs: list[Run], outdir: Path, layer: LayerWriter, codes, overwrit
                               "are unchanged") from exc
         folder.switch([*written, "changes.json"])
     return Comparison(changes, differences, lang, runs, trends, tuple([*written, "changes.json"]))
+
+
+def _map_shapes(changes: pd.DataFrame, old: Run, new: Run, counties: bool) -> dict:
+    """What the change map draws: for runs over several ``counties`` (12-digit codes of more
+    than one, as the run's own maps and the workbooks split them) the new run's township
+    polygons, the map drawing townships or counties (maps/change_areas.py); else every
+    changed village's polygon (``shapes``)."""
+    if counties:
+        return {"townships": township_shapes(new.folder)}
+    return {"shapes": _on_polygons(changes, old, new)}
+
+
+def township_shapes(folder: Path) -> gpd.GeoDataFrame | None:
+    """The run's township polygons (``township_code``, geometry): layer ``townships`` of its
+    coverage.gpkg as a run writes it, else its villages dissolved per township a batch at a
+    time (never all decoded at once: 490k villages, 1.5 GB); None without coverage.gpkg."""
+    import pyogrio
+
+    path = folder / "coverage.gpkg"
+    if not path.is_file():
+        log.warning("%s: has no coverage.gpkg; the change map has no shapes to draw", folder)
+        return None
+    layers = {str(name) for name, _ in pyogrio.list_layers(path)}
+    if "townships" in layers:
+        shapes = read_vector(path, layer="townships", columns=["township_code"])
+        if "township_code" in shapes.columns:
+            return shapes.assign(township_code=shapes["township_code"].astype(str))[["township_code", "geometry"]]
+    parts = []
+    with pyogrio.open_arrow(path, layer="villages", columns=["township_code"], batch_size=ARROW_BATCH,
+                            use_pyarrow=True) as (meta, reader):
+        name = meta["geometry_name"] or "wkb_geometry"
+        crs = None if meta["crs"] is None else CRS.from_user_input(meta["crs"])
+        for batch in reader:
+            geoms = _from_wkb(batch.column(name).to_numpy(zero_copy_only=False), 0, [])
+            codes = np.asarray(batch.column("township_code").cast(pa.string()).fill_null("").to_numpy(
+                zero_copy_only=False), dtype=object)
+            parts.append(_dissolved(gpd.GeoDataFrame({"township_code": codes}, geometry=geoms, crs=crs)))
+    townships = pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame(
+        {"township_code": []}, geometry=[], crs=crs)
+    split = townships["township_code"].duplicated(keep=False)   # a township over two batches
+    if split.any():
+        townships = pd.concat([townships[~split], _dissolved(townships[split], "unary")], ignore_index=True)
+    return gpd.GeoDataFrame(townships, geometry="geometry", crs=crs)
+
+
+def _dissolved(frame: gpd.GeoDataFrame, method: str | None = None) -> gpd.GeoDataFrame:
+    """``frame``'s polygons united per township: by GEOS' coverage union where they form a
+    clean coverage (far faster), else the general union."""
+    frame = frame[usable(frame.geometry.values)]
+    if method is None:
+        method = "coverage" if bool(shapely.coverage_is_valid(frame.geometry.values)) else "unary"
+    return frame.dissolve("township_code", method=method).reset_index()[["township_code", "geometry"]]
 
 
 def _on_polygons(changes: pd.DataFrame, old: Run, new: Run) -> pd.DataFrame:
