@@ -107,6 +107,26 @@ def test_settings_and_english(tmp_path):
                                               "seat (limit 750 m)")
 
 
+@pytest.mark.parametrize("households, verdict, per_household", [(100, "meets", 2.0), (101, "basic", 200 / 101)])
+def test_capacity_per_household_of_the_serving_transformer(tmp_path, households, verdict, per_household):
+    """甲1号台区's 200 kVA for 100 households is 2 kVA each, the limit; for 101, below it."""
+    path = _county(tmp_path)
+    table = pd.read_csv(tmp_path / "transformers.csv")
+    table["户数"] = [households, 30, 40, "", 40, 60, 50]    # 丙台区's unrecorded
+    table.to_csv(tmp_path / "transformers.csv", index=False)
+    path.write_text(path.read_text(encoding="utf-8").replace('reliability_pct = "可靠率"\n',
+                                                             'reliability_pct = "可靠率"\nhouseholds = "户数"\n'),
+                    encoding="utf-8")
+    v = assess(load_profile(path)).villages.set_index("village_code")
+    assert v["electricity_verdict"].tolist() == [verdict, "basic", "meets", "fails", "no_data", "basic"]
+    assert v.loc[code(0), "electricity_kva_per_household"] == pytest.approx(per_household, rel=1e-12)
+    assert np.isnan(v.loc[code(2), "electricity_kva_per_household"])
+    if verdict == "basic":
+        assert v.loc[code(0), "electricity_reason"] == "配电台区（甲1号台区）户均容量 1.98 kVA（200 kVA，101 户），低于 2 kVA"
+    # 己台区's reliability (99.5 %) is said first; its 2 kVA a household passes
+    assert v.loc[code(5), "electricity_reason"] == "配电台区（己台区）相距 200 米，但供电可靠率 99.5%，低于 99.8%"
+
+
 def test_lines_alone(tmp_path):
     path = _county(tmp_path)
     text = path.read_text(encoding="utf-8")
@@ -121,6 +141,7 @@ def test_lines_alone(tmp_path):
     ('\n[standards.power]\nthree_phase = "yes"\n', "standards.power.three_phase must be true or false"),
     ('\n[standards.power]\nline_max_distance_m = -1\n', "standards.power.line_max_distance_m = -1 is out of range"),
     ('\n[standards.power]\nmin_reliability_pct = 120\n', "standards.power.min_reliability_pct = 120 is out of range"),
+    ('\n[standards.power]\nmin_kva_per_household = -2\n', "standards.power.min_kva_per_household = -2 is out of range"),
 ])
 def test_setting_errors_name_the_key(tmp_path, rules, message):
     with pytest.raises(ConfigError, match=re.escape(message)):

@@ -16,7 +16,8 @@ is made from profile_all.toml); alone, run ``python -m layers.sample.plugins [--
   household number), grades A-D, the dangerous ones mostly renovated, a few not, a few
   without a status;
 - transformers.csv and power_lines.gpkg: a 配电台区 near most seats (a fifth single-phase,
-  two without recorded phases, a few of low supply reliability, some too far) and 10 kV
+  two without recorded phases, a few of low supply reliability, some too far; the households
+  each serves, 户数, a few too many for 2 kVA each, drawn last with their own seed) and 10 kV
   lines along the asphalt roads;
 - bus_stops.csv: a 客运站 beside every township seat, a stop of a regular line near most
   seats, near some only a 招呼站 no line serves (班线数 0 or 通客车 否), near the rest none
@@ -51,6 +52,7 @@ from .shapes import GEOGRAPHIC, METRIC
 HERE = Path(__file__).parent
 SEED = 522326 + 21   # issue 21; independent of generate.SEED's draws
 SEED_22 = 522326 + 22   # issue 22's bus stops and postal points: their own draws, the files above unchanged
+SEED_KVA = 522326 + 2   # the transformers' households (户数): drawn apart, the other columns unchanged
 FILES = ("schools.csv", "housing.csv", "transformers.csv", "power_lines.gpkg", "towns.csv", "bus_stops.csv",
          "post.csv", "profile_all.toml")
 TOWN_OFFSET_M = 150.0   # a township government this far north-east of its seat village's committee
@@ -88,6 +90,7 @@ name = "name"
 capacity_kva = "kva"
 phases = "phases"
 reliability_pct = "reliability"
+households = "households"            # 台区户数: capacity per household (户均配变容量, 2 kVA)
 
 [power_lines]
 path = "power_lines.gpkg"
@@ -238,6 +241,17 @@ def transformers(rng: np.random.Generator, villages: pd.DataFrame, seats: pd.Dat
     return table
 
 
+def with_households(table: pd.DataFrame) -> pd.DataFrame:
+    """The households each transformer serves: most at 2.2-6 kVA a household, one in
+    twenty at 1.2-1.9 (basic: below 2 kVA), one in forty unrecorded."""
+    rng = np.random.default_rng(SEED_KVA)
+    draw = rng.random(len(table))
+    each = np.where(draw < 0.05, rng.uniform(1.2, 1.9, len(table)), rng.uniform(2.2, 6.0, len(table)))
+    households = pd.array(np.ceil(table["kva"].to_numpy(dtype=float) / each).astype(np.int64), dtype="Int64")
+    households[rng.random(len(table)) < 0.025] = pd.NA
+    return table.assign(households=households)
+
+
 def power_lines(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """10 kV lines 30 m beside the asphalt roads (the trunk roads between township seats)."""
     trunk = roads[roads["surface"] == "沥青"].to_crs(METRIC)
@@ -370,7 +384,7 @@ def transformers2(table: pd.DataFrame, names: dict[str, str], seats: pd.DataFram
     code = _changed("electricity_new_transformer")[0]
     lon, lat = _near_seat(seats, code, 150.0)
     added = pd.DataFrame([dict(name=f"{names[code]}2号台区", kva=200, phases="三相", reliability=99.92,
-                               lon=lon, lat=lat)])
+                               lon=lon, lat=lat, households=60)])
     return pd.concat([table, added], ignore_index=True)
 
 
@@ -427,7 +441,8 @@ def write(source: Path = HERE, out: Path = HERE) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     schools(rng, villages, seats).to_csv(out / "schools.csv", index=False, encoding="utf-8")
     housing(rng, villages).to_csv(out / "housing.csv", index=False, encoding="utf-8")
-    transformers(rng, villages, seats).to_csv(out / "transformers.csv", index=False, encoding="utf-8")
+    transformers(rng, villages, seats).pipe(with_households).to_csv(out / "transformers.csv", index=False,
+                                                                    encoding="utf-8")
     (out / "power_lines.gpkg").unlink(missing_ok=True)
     pyogrio.write_dataframe(power_lines(roads), out / "power_lines.gpkg", layer="power_lines")
     towns(villages, seats).to_csv(out / "towns.csv", index=False, encoding="utf-8")

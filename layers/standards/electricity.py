@@ -7,8 +7,10 @@ passes within ``line_max_distance_m``. With ``three_phase = true`` (动力电, t
 village whose transformers within reach are all single-phase, and no line, is ``basic``;
 one whose nearby transformers' phases are unrecorded is ``no_data``; one served by a
 transformer whose supply reliability (供电可靠率, where mapped) is below
-``min_reliability_pct`` is ``basic``. ``no_data`` too without a seat or boundary or without
-either layer. Otherwise ``fails``. Ground distances.
+``min_reliability_pct`` is ``basic``, as is one whose serving transformer has less capacity
+per household (户均配变容量: its kVA over the households it serves, 台区户数, where mapped)
+than ``min_kva_per_household`` (2 kVA, the 2016-2020 rural grid upgrade's). ``no_data`` too
+without a seat or boundary or without either layer. Otherwise ``fails``. Ground distances.
 """
 
 from __future__ import annotations
@@ -43,12 +45,20 @@ class PowerRules:
     line_min_kv: float = 10.0
     three_phase: bool = True
     min_reliability_pct: float = 99.8   # 供电可靠率 of the serving transformer, where [transformers.columns] maps it
+    min_kva_per_household: float = 2.0  # 户均配变容量 of the serving transformer, where households are mapped
 
 
 def prepare_transformers(frame: pd.DataFrame, source, findings, rules: PowerRules) -> pd.DataFrame:
-    """``capacity_kva`` (NaN unrecorded) and ``phases`` (3, 1; NaN unrecorded: every
-    transformer three-phase when the column is not mapped)."""
+    """``capacity_kva`` (NaN unrecorded), ``kva_per_household`` (its capacity over the
+    ``households`` it serves; NaN where either is unrecorded or there are none) and
+    ``phases`` (3, 1; NaN unrecorded: every transformer three-phase when the column is not
+    mapped)."""
     frame["capacity_kva"] = _numbers(frame, "capacity_kva", source, findings) if "capacity_kva" in frame else np.nan
+    households = _numbers(frame, "households", source, findings) if "households" in frame else np.nan
+    frame["households"] = households
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["kva_per_household"] = np.where(frame["households"] > 0, frame["capacity_kva"] / frame["households"],
+                                              np.nan)
     frame["reliability_pct"] = (_numbers(frame, "reliability_pct", source, findings) if "reliability_pct" in frame
                                 else np.nan)
     if "phases" in frame:
@@ -89,6 +99,8 @@ SINGLE_ONLY = T(zh="限值内只有单相配电台区（{name}，{d:,.0f} 米）
                 en="only single-phase transformers within the limit ({name}, {d:,.0f} m); no three-phase supply")
 UNRELIABLE = T(zh="配电台区（{name}）相距 {d:,.0f} 米，但供电可靠率 {r}%，低于 {m}%",
                en="transformer ({name}) {d:,.0f} m away, but its supply reliability {r}% is below {m}%")
+LOW_CAPACITY = T(zh="配电台区（{name}）户均容量 {c} kVA（{kva} kVA，{h} 户），低于 {m} kVA",
+                 en="transformer ({name}) has {c} kVA a household ({kva} kVA for {h} households), below {m} kVA")
 UNKNOWN = T(zh="限值内的配电台区（{name}）未填相数；请在台区图层中补录",
             en="the transformer within the limit ({name}) has no phases recorded; record them")
 FAR = T(zh="最近的配电台区距{origin} {d:,.0f} 米，超过限值 {m} 米{line}",
@@ -99,7 +111,8 @@ FAR_LINE = T(zh="；最近的{kv}千伏线路 {d:,.0f} 米（限值 {m} 米）",
 
 def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     """electricity_transformer_m, electricity_transformer_kva, electricity_transformer_name,
-    electricity_line_m, electricity_reliability_pct, electricity_verdict, electricity_reason (in
+    electricity_line_m, electricity_reliability_pct, electricity_kva_per_household, electricity_verdict,
+    electricity_reason (in
     ``lang``) for every village."""
     index = inputs.villages.index
     n = len(index)
@@ -110,9 +123,11 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
         return grades.frame("electricity", index, electricity_transformer_m=empty,
                             electricity_transformer_kva=empty.copy(),
                             electricity_transformer_name=np.full(n, None, dtype=object),
-                            electricity_line_m=empty.copy(), electricity_reliability_pct=empty.copy())
+                            electricity_line_m=empty.copy(), electricity_reliability_pct=empty.copy(),
+                            electricity_kva_per_household=empty.copy())
     origins = inputs.origins
-    empty_points = pd.DataFrame({"phases": [], "capacity_kva": [], "reliability_pct": [], "name": []})
+    empty_points = pd.DataFrame({"phases": [], "capacity_kva": [], "reliability_pct": [], "name": [],
+                                 "households": [], "kva_per_household": []})
     points = transformers if transformers is not None else empty_points
     geoms = transformers.geometry.to_numpy() if transformers is not None else np.empty(0, dtype=object)
     phases = points["phases"].to_numpy(dtype=float)
@@ -120,6 +135,7 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     name = partial(names_at, names)   # the {name} of the transformers at given rows
     kva = points["capacity_kva"].to_numpy(dtype=float)
     reliability = points["reliability_pct"].to_numpy(dtype=float)
+    households, per_household = (points[c].to_numpy(dtype=float) for c in ("households", "kva_per_household"))
 
     def nearest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return nearest_among(origins, geoms, mask, inputs.crs)
@@ -144,6 +160,10 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     grades.rule(~geometry.usable(origins), NO_DATA, NO_ORIGIN)
     grades.rule(near & (served < rules.min_reliability_pct), BASIC, UNRELIABLE, name=name(three_row), d=three_m,
                 r=numbers_text(served), m=number_text(rules.min_reliability_pct))
+    serving = np.append(per_household, np.nan)[three_row]
+    grades.rule(near & (serving < rules.min_kva_per_household), BASIC, LOW_CAPACITY, name=name(three_row),
+                c=Texts(lambda value: f"{value:.2f}", serving), kva=capacity(three_row),
+                h=numbers_text(np.append(households, np.nan)[three_row]), m=number_text(rules.min_kva_per_household))
     grades.rule(near, MEETS, NEAR, origin=origin, name=name(three_row), kva=capacity(three_row), d=three_m, m=limit)
     grades.rule(line_m <= rules.line_max_distance_m, MEETS, LINE, kv=kv, d=line_m, m=line_limit)
     grades.rule(unknown_m <= rules.transformer_max_distance_m, NO_DATA, UNKNOWN, name=name(unknown_row))
@@ -155,7 +175,8 @@ def assess(inputs, rules: PowerRules, lang: str) -> pd.DataFrame:
     kva_of, name_of = np.append(kva, np.nan), np.append(names, None)   # -1: none
     return grades.frame("electricity", index, electricity_transformer_m=any_m, electricity_transformer_kva=kva_of[picked],
                         electricity_transformer_name=name_of[picked], electricity_line_m=line_m,
-                        electricity_reliability_pct=np.append(reliability, np.nan)[picked])
+                        electricity_reliability_pct=np.append(reliability, np.nan)[picked],
+                        electricity_kva_per_household=np.append(per_household, np.nan)[picked])
 
 
 THREE_REQUIRED = T(zh="，三相", en=", three-phase")
@@ -170,7 +191,8 @@ def requirement(rules: PowerRules, lang: str) -> str:
 
 PLUGIN = Plugin(
     section="power", rules=PowerRules, assess=assess,
-    inputs=(Input("transformers", POINTS, optional=("name", "capacity_kva", "phases", "reliability_pct"),
+    inputs=(Input("transformers", POINTS, optional=("name", "capacity_kva", "phases", "reliability_pct",
+                                                  "households"),
                   prepare=prepare_transformers),
             Input("power_lines", LINES, optional=("name", "voltage_kv"), prepare=prepare_lines)),
     symbols=(Symbol("transformers", "transformers", {"color": "#7f3b08", "weight": 1, "fill": True,
