@@ -7,8 +7,8 @@ neighbouring township's seat), are answered by one search per own target, from i
 Every answer is the shortest path: the nearest target is its own target's distance where
 it is that target, and the searches from one target are exact.
 
-The searches from one target look only around it (``gis.ownsearch``): a national network
-has tens of thousands of township seats.
+The searches from the own targets are bounded and many share one search (``gis.ownsearch``):
+a national network has tens of thousands of township seats.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ road graph's: one Dijkstra from every target at once on the reversed graph, each
 node of its own with arcs to the ends of its edge, and a source and a target on one edge
 also timed along it. ``own_time`` times each source to a target of its own, as
 ``gis.routes.to_own_target`` measures it (the sources whose soonest target is another
-searched around their own, ``gis.ownsearch``).
+searched from their own, ``gis.ownsearch``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csgraph, csr_array
+from scipy.sparse import csgraph
 
 from gis import ownsearch
-from gis.roadgraph import QUANTUM_M, Attached, RoadGraph, _shortest_arcs, along_one_edge
+from gis.roadgraph import QUANTUM_M, Attached, RoadGraph, along_one_edge
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,8 @@ def _search(net: Timed, s: Attached, t: Attached, limit: float = np.inf) -> tupl
     fw = e.forward[te] | (to <= QUANTUM_M)
     bw = e.backward[te] | (length - to <= QUANTUM_M)
     virtual = n + np.arange(len(tk))
-    matrix = _reversed(net, np.r_[virtual[fw], virtual[bw]], np.r_[e.tail[te][fw], e.head[te][bw]],
-                       np.r_[to[fw] * p[fw] + tw[fw], ((length - to) * p + tw)[bw]], len(tk))
+    matrix = ownsearch.reversed_matrix(net, np.r_[virtual[fw], virtual[bw]], np.r_[e.tail[te][fw], e.head[te][bw]],
+                                       np.r_[to[fw] * p[fw] + tw[fw], ((length - to) * p + tw)[bw]], len(tk))
     dist, _, origin = csgraph.dijkstra(matrix, directed=True, indices=virtual, min_only=True,
                                        return_predecessors=True, limit=limit)
     se, so = s.edge[sk], s.offset_m[sk]
@@ -102,21 +102,6 @@ def _search(net: Timed, s: Attached, t: Attached, limit: float = np.inf) -> tupl
     _along_one_edge(net, s, sk, t, tk, best, total, limit)
     total = np.where(best >= 0, total + s.walk_m * net.walk_pace, np.nan)
     return best, total
-
-
-def _reversed(net: Timed, u: np.ndarray, v: np.ndarray, w: np.ndarray, extra: int) -> csr_array:
-    """The timed arcs turned round (a row an arc's head), with ``extra`` nodes after the
-    graph's whose arcs (``u`` such a node, ``v`` a node, ``w`` seconds) are given."""
-    graph, e = net.graph, net.graph.edges
-    c = graph.connectors
-    seconds = np.maximum(e.length, 0.0) * net.pace
-    head = np.r_[e.tail[e.forward], e.head[e.backward], c[:, 0], c[:, 1]]
-    tail = np.r_[e.head[e.forward], e.tail[e.backward], c[:, 1], c[:, 0]]
-    weight = np.r_[seconds[e.forward], seconds[e.backward], net.connector_s, net.connector_s]
-    size = graph.node_count + extra
-    rows, cols, data = _shortest_arcs(np.r_[tail, u], np.r_[head, v], np.r_[weight, w], size)
-    indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=size))].astype(np.int64)
-    return csr_array((data, cols.astype(np.int64), indptr), shape=(size, size))
 
 
 def _along_one_edge(net: Timed, s, sk, t, tk, best, total, limit: float = np.inf) -> None:

@@ -14,6 +14,8 @@ meridian 108E) from 106.7E 26.6N, plus metres:
 
 from __future__ import annotations
 
+import contextlib
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -22,7 +24,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely import LineString, Point
 
-from gis import ownsearch, roadgraph, routes
+from gis import ownsearch, roadgraph, routes, traveltime
 from layers import roadnet
 from layers.standards import road as roads
 from layers.inputs import Inputs
@@ -178,19 +180,96 @@ def test_a_seat_across_the_river_is_searched_farther_until_found():
     graph = roadgraph.build(roads)
     seat = gpd.GeoSeries([Point(at(0, 0))], crs=CRS_M)
     towns = gpd.GeoSeries([Point(at(0, 100)), Point(at(50, 0))], crs=CRS_M)
-    assert ownsearch.first_limit_m(graph, graph.attach(seat), graph.attach(towns), np.array([0]), 0) < 5000
-    out = routes.to_own_target(graph, seat, towns, [0])
+    first = ownsearch.first_limit_m(graph, graph.attach(seat), graph.attach(towns), np.array([0]), np.array([0]))
+    assert first[0] < 5000
+    with spy_on_searches() as limits:
+        out = routes.to_own_target(graph, seat, towns, [0])
     assert out["network_m"].iloc[0] == pytest.approx(20100)
+    # the limit doubles; from 19 km the box round the seat holds the whole network (10 km
+    # across), so the last search has no limit
+    assert limits == [first[0], first[0] * 2, first[0] * 4, np.inf]
     cut = roads.iloc[:-1]   # no bridge: another part of the network, never searched
     assert np.isnan(routes.to_own_target(roadgraph.build(cut), seat, towns, [0])["network_m"].iloc[0])
-    calls = []
-
-    def search(rows, limit):
-        calls.append(limit)
-        return np.where(limit >= 20100, 20100.0, np.nan) * np.ones(len(rows)), False
-    assert ownsearch.bounded(search, np.array([0]), 4000.0, 1e6)[0] == 20100
-    assert calls == [4000.0, 16000.0, 64000.0]
-    # a one-way road away from the seat: the search from it reaches everything that can
-    # reach it at the first limit, and stops there
+    # a one-way road away from the seat: it cannot reach its own seat, which is known
+    # before any search (the search would grow to the whole graph)
     one_way = roads.assign(oneway=["-1"] * 20 + ["no"] * 21)
-    assert np.isnan(routes.to_own_target(roadgraph.build(one_way), seat, towns, [0])["network_m"].iloc[0])
+    with spy_on_searches() as limits:
+        out = routes.to_own_target(roadgraph.build(one_way), seat, towns, [0])
+    assert np.isnan(out["network_m"].iloc[0]) and limits == []
+
+
+@contextlib.contextmanager
+def spy_on_searches(batches=None):
+    """The limits of the batched searches (``ownsearch.Searches.search``) run meanwhile, and
+    into ``batches`` how many targets each had."""
+    limits = []
+    search = ownsearch.Searches.search
+
+    def spy(self, s, rows, k, batch, limit):
+        limits.append(limit)
+        if batches is not None:
+            batches.append(len(batch))
+        return search(self, s, rows, k, batch, limit)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ownsearch.Searches, "search", spy)
+        yield limits
+
+
+def test_a_search_shared_by_two_targets_tells_only_what_it_can():
+    """A straight road with a node every km, township seats A at 0 and B at 9 km: from a
+    village at 4.9 km to A, a search from A and B together reaches the village's way out
+    east first from B, and that way might be shorter: it cannot tell (NaN). At 4.1 km the
+    way west to A is shorter than any way east could be: it can (4.1 km). Alone, A's
+    search tells both."""
+    road = gpd.GeoDataFrame(geometry=[LineString([at(x, 0), at(x + 1000, 0)]) for x in range(0, 10000, 1000)],
+                            crs=CRS_M)
+    graph = roadgraph.build(road)
+    net = traveltime.timed(graph, np.ones(graph.line_count), 1.0)
+    s = graph.attach(gpd.GeoSeries([Point(at(4900, 0)), Point(at(4100, 0))], crs=CRS_M))
+    t = graph.attach(gpd.GeoSeries([Point(at(0, 0)), Point(at(9000, 0))], crs=CRS_M))
+    searches = ownsearch.Searches(net, t, np.array([0, 1]))
+    rows, own = np.array([0, 1]), np.array([0, 0])
+    both = searches.search(s, rows, own, np.array([0, 1]), np.inf)
+    assert np.isnan(both[0]) and both[1] == pytest.approx(4100)
+    np.testing.assert_allclose(searches.search(s, rows, own, np.array([0]), np.inf), [4900, 4100])
+    # the rounds put A and B in one search where their boxes do not overlap, then apart
+    np.testing.assert_allclose(searches.run(s, rows, own, np.array([1000.0, 1000.0])), [4900, 4100])
+
+
+def test_boxes_of_one_colour_do_not_overlap():
+    rng = np.random.default_rng(5)
+    centre = rng.uniform(0, 100_000, (400, 2))
+    half = rng.uniform(500, 8000, 400)
+    colour = ownsearch._colours(centre, half)
+    apart = np.abs(centre[:, None] - centre[None, :]).max(axis=2) > half[:, None] + half[None, :]
+    same = colour[:, None] == colour[None, :]
+    np.fill_diagonal(same, False)
+    assert not (same & ~apart).any()
+    assert colour.max() + 1 < 40          # far fewer searches than targets
+    # three boxes in a row, each overlapping the next: the two ends share a colour
+    assert list(ownsearch._colours(np.array([[0.0, 0], [10, 0], [20, 0]]), np.array([6.0, 6, 6]))) == [1, 0, 1]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_batched_searches_from_small_limits_equal_networkx(seed):
+    """The perturbed Guizhou grid with 40 targets, every search started at a twentieth of
+    the straight distance: many rounds, targets sharing searches, sources left for a later
+    round. The answers are networkx's still."""
+    frame, truth, gaps = guizhou_network(seed)
+    graph = roadgraph.build(frame, snap_m=3.0)
+    rng = np.random.default_rng(300 + seed)
+    x0, y0, x1, y1 = frame.total_bounds
+    sources = shapely.points(rng.uniform(x0, x1, 200), rng.uniform(y0, y1, 200))
+    targets = shapely.points(rng.uniform(x0, x1, 40), rng.uniform(y0, y1, 40))
+    own = rng.integers(0, 40, 200)
+    batches = []
+    with pytest.MonkeyPatch.context() as mp, spy_on_searches(batches):
+        mp.setattr(ownsearch, "SLACK", 0.05)
+        mp.setattr(ownsearch, "FIRST_M", 0.0)
+        out = routes.to_own_target(graph, gpd.GeoSeries(sources, crs=GUIZHOU_CRS),
+                                   gpd.GeoSeries(targets, crs=GUIZHOU_CRS), own)
+    assert max(batches) >= 3 and len(batches) >= 50
+    got = (out["network_m"] + out["target_walk_m"]).to_numpy()
+    expected = np.array([reference_distances(truth, gaps, [s], [targets[t]])[0] for s, t in zip(sources, own)])
+    assert np.array_equal(np.isnan(got), np.isnan(expected))
+    assert np.nanmax(np.abs(got - expected)) <= 0.5
