@@ -282,8 +282,9 @@ class Sheet:
             if not len(c.values):
                 columns.append(c)
                 continue
-            values = list(range(1, len(rows) + 1)) if c.numbered else [c.values[i] for i in rows.tolist()]
-            style = c.style if c.style is None or isinstance(c.style, str) else [c.style[i] for i in rows.tolist()]
+            values = list(range(1, len(rows) + 1)) if c.numbered else list(map(c.values.__getitem__, rows.tolist()))
+            style = c.style if c.style is None or isinstance(c.style, str) else \
+                list(map(c.style.__getitem__, rows.tolist()))
             columns.append(replace(c, values=values, style=style))
         return Sheet(self.title, columns, self.total)
 
@@ -624,17 +625,19 @@ def _cells_xml(letter: str, column: Column, start: int, stop: int, numbers: rang
     values = list(column.values[start:stop])
     style = column.style
     styles = [ids[style]] * len(values) if style is None or isinstance(style, str) \
-        else [ids[s] for s in style[start:stop]]
+        else list(map(ids.__getitem__, style[start:stop]))
     link = style == "link"
     if all(type(v) is int or v is None for v in values):   # whole numbers (counts, populations): at once
         return [f'<c r="{letter}{r}"{s}><v>{v}</v></c>' if v is not None else ""
                 for r, v, s in zip(numbers, values, styles)]
+    # one search over the column's text: where nothing needs escaping, no cell is searched
+    escape = bool(_ESCAPE.search("\n".join([v for v in values if isinstance(v, str)])))
     out = []
     for r, value, s in zip(numbers, values, styles):
         if value is None:
             out.append("")
         elif isinstance(value, str):
-            text = _xml_text(value)
+            text = _xml_text(value) if escape else value
             if link:   # a relative link to a file beside this workbook, as a formula every program follows
                 target = text.replace('"', '""')
                 out.append(f'<c r="{letter}{r}"{s} t="str"><f>HYPERLINK("{target}","{target}")</f>'
@@ -657,6 +660,8 @@ def _xml_text(value: str) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# what _xml_text changes: markup and controls (a line break, which joins a column's cells, is neither)
+_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _number_text(value) -> str:
@@ -725,6 +730,11 @@ def _value_styles(standards: np.ndarray) -> list[str]:
 
 def _texts(series: pd.Series) -> list:
     """Text cells, a missing value empty."""
+    if isinstance(series.dtype, pd.StringDtype):   # str or missing: only the missing ones to change
+        cells = series.astype(object).tolist()
+        for k in np.flatnonzero(series.isna().to_numpy()).tolist():
+            cells[k] = None
+        return cells
     return [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
             for v in series.astype(object).tolist()]
 
@@ -745,8 +755,9 @@ _ENTRY_KEYS = {fill.key for fill in FILL_IN_COLUMNS} | {"first_listed"}
 
 def _dates(series: pd.Series) -> list:
     """Dates as Excel's serial days (shown with the "date" style); None for none."""
-    return [None if value is None or pd.isna(value) else int(to_excel(pd.Timestamp(value).date()))
-            for value in series.tolist()]
+    codes, distinct = pd.factorize(series.astype(object))   # each distinct date once: a run has few
+    days = [int(to_excel(pd.Timestamp(value).date())) for value in distinct.tolist()]
+    return [None if k < 0 else days[k] for k in codes.tolist()]
 
 
 def _cells(series: pd.Series) -> list:
@@ -775,7 +786,14 @@ def _verdict(verdict, lang: str) -> str | None:
 def _integers(series: pd.Series) -> list:
     """Whole numbers (populations), a missing value empty."""
     numbers = pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
-    return [None if np.isnan(v) else int(round(v)) for v in numbers.tolist()]
+    missing = np.isnan(numbers)
+    if np.abs(numbers[~missing]).max(initial=0.0) >= 2.0 ** 53:   # beyond int64's exact floats: one by one
+        return [None if np.isnan(v) else int(round(v)) for v in numbers.tolist()]
+    # np.rint rounds halves to even, as round() does
+    cells = np.rint(np.where(missing, 0.0, numbers)).astype(np.int64).tolist()
+    for k in np.flatnonzero(missing).tolist():
+        cells[k] = None
+    return cells
 
 
 def _display_width(text: str) -> int:
