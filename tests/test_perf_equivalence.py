@@ -260,6 +260,12 @@ def test_pairs_overlapping_by_touches_matches_the_de9im_pattern(monkeypatch):
         assert 0 < expected.sum() < len(li)      # both kinds of pairs occur
         oi, oj = geometry.pairs_overlapping(left, right)
         assert np.array_equal(oi, li[expected]) and np.array_equal(oj, ri[expected])   # same pairs, same order
+        # pairs the caller already holds (overlapping or not, some no pair at all) are left out, the rest kept
+        held = (np.r_[li[::3], 0, len(left) - 1], np.r_[ri[::3], len(right) - 1, 0])
+        ki, kj = geometry.pairs_overlapping(left, right, known=held)
+        rest = ~np.isin(li * len(right) + ri, held[0] * len(right) + held[1]) & expected
+        assert 0 < rest.sum() < expected.sum()
+        assert np.array_equal(ki, li[rest]) and np.array_equal(kj, ri[rest])
 
 
 def test_points_paired_by_box_then_tested_match_the_tree_predicate(monkeypatch):

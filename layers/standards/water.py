@@ -83,7 +83,8 @@ def serving_pairs(inputs: Inputs, share: np.ndarray, rules: WaterRules) -> tuple
     seats = inputs.seats.to_numpy()
     sv, sp = geometry.pairs_intersecting(seats, areas)
     shared = np.where(share >= rules.min_share, villages.geometry.to_numpy(), None)
-    av, ap = geometry.pairs_overlapping(shared, areas)
+    # a pair the listing or the seat already serves needs no overlay test (a third of them)
+    av, ap = geometry.pairs_overlapping(shared, areas, known=(np.r_[lv, sv], np.r_[lp, sp]))
     return geometry.distinct_pairs(np.r_[lv, sv, av], np.r_[lp, sp, ap])
 
 
