@@ -627,11 +627,18 @@ def _cells_xml(letter: str, column: Column, start: int, stop: int, numbers: rang
     styles = [ids[style]] * len(values) if style is None or isinstance(style, str) \
         else list(map(ids.__getitem__, style[start:stop]))
     link = style == "link"
-    if all(type(v) is int or v is None for v in values):   # whole numbers (counts, populations): at once
+    kinds = set(map(type, values))
+    # numbers (counts, populations, measured values) at once: a finite float's text, as an
+    # int's, is what str() gives (repr for a float)
+    if kinds <= _NUMBERS and (float not in kinds or all(math.isfinite(v) for v in values if type(v) is float)):
         return [f'<c r="{letter}{r}"{s}><v>{v}</v></c>' if v is not None else ""
                 for r, v, s in zip(numbers, values, styles)]
     # one search over the column's text: where nothing needs escaping, no cell is searched
     escape = bool(_ESCAPE.search("\n".join([v for v in values if isinstance(v, str)])))
+    if kinds <= _TEXTS and not link:   # text only (names, reasons): at once
+        texts = [_xml_text(v) if v is not None else None for v in values] if escape else values
+        return [f'<c r="{letter}{r}"{s} t="inlineStr"><is><t{_PRESERVE if v[:1].isspace() or v[-1:].isspace() else ""}>'
+                f'{t}</t></is></c>' if v is not None else "" for r, v, t, s in zip(numbers, values, texts, styles)]
     out = []
     for r, value, s in zip(numbers, values, styles):
         if value is None:
@@ -643,13 +650,18 @@ def _cells_xml(letter: str, column: Column, start: int, stop: int, numbers: rang
                 out.append(f'<c r="{letter}{r}"{s} t="str"><f>HYPERLINK("{target}","{target}")</f>'
                            f'<v>{text}</v></c>')
             else:
-                space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+                space = _PRESERVE if value[:1].isspace() or value[-1:].isspace() else ""
                 out.append(f'<c r="{letter}{r}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
         elif isinstance(value, (bool, np.bool_)):
             out.append(f'<c r="{letter}{r}"{s} t="b"><v>{int(value)}</v></c>')
         else:
             out.append(f'<c r="{letter}{r}"{s}><v>{_number_text(value)}</v></c>')
     return out
+
+
+_NUMBERS = {int, float, type(None)}
+_TEXTS = {str, type(None)}
+_PRESERVE = ' xml:space="preserve"'   # text starting or ending with a space keeps it
 
 
 def _xml_text(value: str) -> str:

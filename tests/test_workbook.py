@@ -320,3 +320,31 @@ def test_the_consistency_sheet_names_each_check_as_its_standard_does(tmp_path, l
     path, = write_workbooks(tmp_path, Tables(result.villages, result.gaps, result.no_data, rows, profile), lang)
     sheet = load_workbook(path)["账实不符" if lang == "zh" else "Ledger mismatches"]
     assert [row[5] for row in _data(sheet)] == expected
+
+
+def test_cells_written_at_once_are_those_written_one_by_one():
+    # a column of one kind (numbers; text) is written at once, a mixed one cell by cell:
+    # the same XML either way, escapes, controls and edge spaces included
+    ids = {None: "", "wrap": ' s="3"'}
+    texts = ["a & b", " lead", "trail\t", None, "x<y>z", "bell\x07", "中文"]
+    numbers = [1, None, 2.5, 1e16, -0.0, 7, 3]
+    rows = range(3, 3 + len(texts))
+    text_xml = workbook._cells_xml("B", workbook.Column("t", texts, style="wrap"), 0, len(texts), rows, ids)
+    assert text_xml == ['<c r="B3" s="3" t="inlineStr"><is><t>a &amp; b</t></is></c>',
+                        '<c r="B4" s="3" t="inlineStr"><is><t xml:space="preserve"> lead</t></is></c>',
+                        '<c r="B5" s="3" t="inlineStr"><is><t xml:space="preserve">trail\t</t></is></c>', "",
+                        '<c r="B7" s="3" t="inlineStr"><is><t>x&lt;y&gt;z</t></is></c>',
+                        '<c r="B8" s="3" t="inlineStr"><is><t>bell</t></is></c>',
+                        '<c r="B9" s="3" t="inlineStr"><is><t>中文</t></is></c>']
+    number_xml = workbook._cells_xml("C", workbook.Column("n", numbers), 0, len(numbers), rows, ids)
+    assert number_xml == ['<c r="C3"><v>1</v></c>', "", '<c r="C5"><v>2.5</v></c>', '<c r="C6"><v>1e+16</v></c>',
+                          '<c r="C7"><v>-0.0</v></c>', '<c r="C8"><v>7</v></c>', '<c r="C9"><v>3</v></c>']
+    # mixed with a bool (cell by cell): each cell as in its own column
+    mixed = workbook._cells_xml("D", workbook.Column("m", [*texts[:3], True, *numbers[4:]]), 0, 7, rows, ids)
+    assert [m.replace('r="D', 'r="') for m in mixed[:3]] == [t.replace(' s="3"', "").replace('r="B', 'r="')
+                                                            for t in text_xml[:3]]
+    assert mixed[3] == '<c r="D6" t="b"><v>1</v></c>'
+    assert [m.replace('r="D', 'r="') for m in mixed[4:]] == [n.replace('r="C', 'r="') for n in number_xml[4:]]
+    # a float that is not finite is written 0, cell by cell
+    assert workbook._cells_xml("E", workbook.Column("f", [1.5, float("nan")]), 0, 2, range(3, 5), ids) == \
+        ['<c r="E3"><v>1.5</v></c>', '<c r="E4"><v>0</v></c>']
