@@ -31,9 +31,7 @@ SEAT_MARGIN_M = 1.0   # as checks.seats_outside
 
 def sources(profile) -> dict:
     """The six files by layer name."""
-    return {"villages": profile.villages.source, "roads": profile.roads.source, "water": profile.water.source,
-            "clinics": profile.clinics.source, "coverage": profile.network.coverage,
-            "fibre": profile.network.fibre}
+    return {"villages": profile.villages.source, **{key: table.source for key, table in profile.layers.items()}}
 
 
 def found(invalid: dict, overlaps, gaps_m2, town_m2: pd.Series, alone, seats_outside, far: dict) -> dict:
@@ -86,7 +84,7 @@ def covermap_found(profile, inputs) -> dict:
     gaps = checks.township_gaps(villages, tol.gap_tolerance_m2, towns=towns)
     alone, _ = checks.isolated(villages, tol.far_outside_m)
     outside = checks.seats_outside(villages, inputs.seats, SEAT_MARGIN_M)
-    far = {key: int(checks.far_outside(villages, getattr(inputs, key), tol.far_outside_m).sum())
+    far = {key: int(checks.far_outside(villages, inputs.layer(key), tol.far_outside_m).sum())
            for key in ("roads", "water", "clinics", "coverage", "fibre")}
     return found(invalid, zip(overlaps["code_a"], overlaps["code_b"]), gaps["area_m2"], towns.area, codes[alone],
                  codes[outside], far)

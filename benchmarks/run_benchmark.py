@@ -115,10 +115,11 @@ def one_scale(folder: Path, outdir: Path, engines: bool = True) -> dict:
     seat_geoms = seats[seated]   # taken before every engine's clock, as DuckDB's table of seats is
     roads = inputs.roads
     hardened = roads.geometry.to_numpy()[roads["surface"].isin(HARDENED).to_numpy()]
-    cover = inputs.coverage.geometry.to_numpy()[inputs.coverage["technology"].isin(COUNTING).to_numpy()]
-    water = inputs.water.geometry.to_numpy()
+    coverage = inputs.layer("coverage")
+    cover = coverage.geometry.to_numpy()[coverage["technology"].isin(COUNTING).to_numpy()]
+    water = inputs.layer("water").geometry.to_numpy()
     clinics_g = inputs.clinics.geometry.to_numpy()
-    fibre = inputs.fibre.geometry.to_numpy()
+    fibre = inputs.layer("fibre").geometry.to_numpy()
     joins = figures["joins"]
 
     def record(name: str, engine: str, seconds: float) -> None:

@@ -40,9 +40,8 @@ import numpy as np
 import pandas as pd
 
 from gis.errors import DataError
-from layers.settings import Standards
+from layers.standards import ALL, Standard, Standards
 from layers.standards import affected as standards_affected
-from layers.standards import ALL, Standard
 from layers.verdicts import BASIC, FAILS, MEETS, NO_DATA, NOT_APPLICABLE, T, bureau_name, standard_name
 
 CLOSED, NEW, PERSISTING, IMPROVED, WORSENED = "closed", "new", "persisting", "improved", "worsened"

@@ -25,14 +25,13 @@ from gis.crs import check_metric, geographic_centres, largest_scale_error, worki
 from gis.errors import CovermapError, DataError
 from gis.files import ordinary
 from layers import checks, placement, plugins
-from layers.canonical import _clinics, _coverage, _fibre, _flags, _numbers, _roads, _towns, townships_without_seat
+from layers.canonical import _flags, _numbers, _towns, townships_without_seat
 from layers.checks import Finding, Findings, counted, examples, row_examples, where
+from layers.profile import APPLIES_TO
 from layers.settings import Profile, Source
 from layers.sources import LINES, POINTS, POLYGONS, InputRecord, _read_source, _to_crs, read_rows
 from layers.standards import LINES as PLUGIN_LINES
-from layers.standards import TABLE
-from layers.standards.water import canonical as _water
-from layers.standards.water import unknown_served
+from layers.standards import DECLARED, TABLE, VILLAGE_FLAGS
 
 __all__ = ["Findings", "InputRecord", "Inputs", "load_inputs"]
 
@@ -47,11 +46,11 @@ class Inputs:
     villages_crs: CRS
     villages: gpd.GeoDataFrame          # code, name, township_code, township_name, population, poor_population
     seats: gpd.GeoSeries                # aligned to villages; None where a village has no seat
-    roads: gpd.GeoDataFrame | None = None      # hardened (boolean, NA unknown), surface, width, name
-    water: gpd.GeoDataFrame | None = None      # service areas; name, served_codes (frozenset), status columns
-    clinics: gpd.GeoDataFrame | None = None    # name, kind, standardized, doctors
-    coverage: gpd.GeoDataFrame | None = None   # technology, counts (boolean, NA unknown)
-    fibre: gpd.GeoDataFrame | None = None      # name
+    # the five first standards' input layers by key (layers/standards: ``Layer``), each as its
+    # ``assemble`` made it: roads (hardened, boolean, NA unknown; surface, width, name), water
+    # (service areas; name, served_codes, status columns), clinics (name, kind, standardized,
+    # doctors), coverage (technology, counts), fibre (name); a layer not read is absent
+    layers: dict[str, gpd.GeoDataFrame | None] = field(default_factory=dict)
     # the optional standards' input layers (layers/standards: Plugin.inputs) by section, as
     # their ``prepare`` made them: points or lines in ``crs``, or tables of rows by village code
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -74,6 +73,28 @@ class Inputs:
     # The graph of every road (layers.roadnet.every_road), built once for all who ask, with
     # the roads layer it was built from
     every_road: tuple | None = None
+
+    def layer(self, key: str) -> gpd.GeoDataFrame | None:
+        """The input layer ``key`` of the five first standards (``layers``), None if not read."""
+        return self.layers.get(key)
+
+    @property
+    def roads(self) -> gpd.GeoDataFrame | None:
+        """The roads, which the road standard, time to care, bus and the road network read."""
+        return self.layers.get("roads")
+
+    @roads.setter
+    def roads(self, frame: gpd.GeoDataFrame | None) -> None:
+        self.layers["roads"] = frame
+
+    @property
+    def clinics(self) -> gpd.GeoDataFrame | None:
+        """The clinics and health centres, which the clinic standard and time to care read."""
+        return self.layers.get("clinics")
+
+    @clinics.setter
+    def clinics(self, frame: gpd.GeoDataFrame | None) -> None:
+        self.layers["clinics"] = frame
 
     def as_read(self) -> np.ndarray | None:
         """The villages' geometries as read (``villages_as_read`` decoded), or None."""
@@ -116,9 +137,7 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
                 progress.advance("files", read[0], sum(1 for source in given if source))
 
     records: list[InputRecord] = []
-    given = [profile.villages.source, profile.villages.seats, profile.roads and profile.roads.source,
-             profile.water and profile.water.source, profile.clinics and profile.clinics.source,
-             profile.network and profile.network.coverage, profile.network and profile.network.fibre,
+    given = [profile.villages.source, profile.villages.seats, *(table.source for table in profile.layers.values()),
              profile.towns and profile.towns.source]
     given += [source for source, _, _ in plugins.inputs_of(profile).values()]
     digests = io.Digests(source.path for source in given if source)   # hashed while the files are read
@@ -146,16 +165,9 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
             del frame
             memory.release_free_memory()   # the copy as read, back to the system before the next layer is read
 
-        if profile.roads:
-            read_layer("roads", profile.roads.source, LINES)
-        if profile.water:
-            read_layer("water", profile.water.source, POLYGONS | POINTS)
-        if profile.clinics:
-            read_layer("clinics", profile.clinics.source, POINTS)
-        if profile.network and profile.network.coverage:
-            read_layer("coverage", profile.network.coverage, POLYGONS)
-        if profile.network and profile.network.fibre:
-            read_layer("fibre", profile.network.fibre, POINTS)
+        for layer in DECLARED:
+            if profile.layer(layer.key):
+                read_layer(layer.key, profile.layer(layer.key).source, layer.kinds)
         if profile.towns:
             read_layer("towns", profile.towns.source, POINTS)
         rows = {}   # the plug-ins' tables of rows by village code: no geometry to bring into the working CRS
@@ -218,8 +230,6 @@ def load_inputs(profile: Profile, findings: Findings | None = None) -> Inputs:
 
 def _check_settings(profile: Profile, findings: Findings) -> None:
     """Settings that would silently do nothing for want of the column they work on."""
-    from layers.standards.water import STATUS_COLUMNS   # the registry imports this module
-
     rules, file = profile.standards, str(profile.path)
     if profile.roads and rules.roads.min_width_m > 0 and "width" not in profile.roads.source.columns:
         findings.warn(f"standards.roads.min_width_m = {rules.roads.min_width_m:g} has no effect: [roads.columns] "
@@ -231,10 +241,9 @@ def _check_settings(profile: Profile, findings: Findings) -> None:
                       "effect: [villages.columns] maps no population, so no village may share a clinic",
                       fix="map population in [villages.columns], or remove the setting",
                       check="setting_unused", file=file)
-    if profile.water and not any(name in profile.water.source.columns for name in STATUS_COLUMNS):
-        findings.warn(f"[water.columns] maps none of {', '.join(STATUS_COLUMNS)}: serving a village alone counts "
-                      "as meets, whatever the quantity, quality, access or reliability of its water",
-                      fix="map the water projects' status columns", check="setting_unused", file=file)
+    for layer in DECLARED:   # those its own module declares (layers/standards: ``Layer.check_settings``)
+        if layer.check_settings is not None and profile.layer(layer.key):
+            layer.check_settings(profile, findings)
 
 
 # A fixed working CRS that stretches distances among the villages by more than this is
@@ -288,12 +297,11 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | Non
     """Each layer read into the working CRS, checked against the villages' extent and
     assembled into its canonical frame on ``inputs``. ``raw``: each layer as read (or its
     extent, ``_extent_of``), with its copy in the working CRS where already made."""
-    sources = {"roads": profile.roads and profile.roads.source, "water": profile.water and profile.water.source,
-               "clinics": profile.clinics and profile.clinics.source,
-               "coverage": profile.network and profile.network.coverage,
-               "fibre": profile.network and profile.network.fibre, "towns": profile.towns and profile.towns.source}
-    assemble = {"roads": _roads, "water": _water, "clinics": _clinics, "coverage": _coverage, "fibre": _fibre,
-                "towns": _towns}
+    declared = {layer.key: layer for layer in DECLARED if profile.layer(layer.key)}
+    sources = {key: profile.layer(key).source for key in declared}
+    sources["towns"] = profile.towns and profile.towns.source
+    assemble = {key: layer.assemble for key, layer in declared.items()}
+    assemble["towns"] = _towns
     plugged = plugins.inputs_of(profile)
     for section, (source, spec, rules) in plugged.items():
         sources[section] = source
@@ -312,10 +320,13 @@ def _assemble_layers(inputs: Inputs, raw: dict[str, tuple[gpd.GeoDataFrame | Non
             made = attempt(assemble[key], frame, profile, findings, sources[key], into=findings)
             if key in plugged:
                 inputs.extra[key] = made
+            elif key in declared:
+                inputs.layers[key] = made
             else:
-                setattr(inputs, key, made)
-    if inputs.water is not None:
-        unknown_served(inputs.water, inputs.villages, profile.water, findings)
+                inputs.towns = made
+    for layer in declared.values():
+        if layer.check is not None:
+            layer.check(inputs, profile, findings)
     if inputs.towns is not None:
         townships_without_seat(inputs.towns, inputs.villages, profile.towns.source, findings)
 
@@ -354,7 +365,7 @@ def _read_villages(profile: Profile, findings: Findings, records: list[InputReco
     labels = frame["code"].fillna("(no code)")
     for name in ("population", "poor_population"):
         frame[name] = _numbers(frame, name, source, findings, labels) if name in frame else np.nan
-    for name in ("has_clinic", "road_hardened", "poor_village"):
+    for name in (*VILLAGE_FLAGS, *APPLIES_TO):
         if name in frame:
             frame[name] = _flags(frame, name, source, findings, labels)
     if "seat_x" in frame:

@@ -31,8 +31,7 @@ import shapely
 
 from gis import geometry
 from layers.inputs import Inputs
-from layers.settings import Standards
-from layers.standards import LAYERS, STANDARDS
+from layers.standards import LAYERS, STANDARDS, Standards
 
 MARGIN_M = 1.0
 
@@ -127,11 +126,11 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
 
     n = len(villages)
     context = [np.unique(rows % n) for rows in grouped(both, inner)] if neighbours else None
-    features = {layer: grouped(getattr(inputs, layer).geometry.to_numpy(), outer(layer))
-                for layer in layers if getattr(inputs, layer) is not None}
+    features = {layer: grouped(inputs.layer(layer).geometry.to_numpy(), outer(layer))
+                for layer in layers if inputs.layer(layer) is not None}
     for layer in features:   # a feature listing the codes it serves (water projects) goes with them
-        if "served_codes" in getattr(inputs, layer):
-            listed = getattr(inputs, layer)["served_codes"].explode().dropna()
+        if "served_codes" in inputs.layer(layer):
+            listed = inputs.layer(layer)["served_codes"].explode().dropna()
             key_of_code = pd.Series(key, index=villages["code"].to_numpy())
             key_of_code = key_of_code[key_of_code.index.notna() & ~key_of_code.index.duplicated()]
             listed_key = pd.Series(key_of_code.reindex(listed.to_numpy()).to_numpy(), index=listed.index.to_numpy())
@@ -146,9 +145,9 @@ def iter_partitions(inputs: Inputs, rules: Standards, key: np.ndarray | None = N
             inputs, villages=villages.iloc[rows].reset_index(drop=True),
             seats=inputs.seats.iloc[rows].reset_index(drop=True), village_suspects=None, township_shapes=None,
             meridians=None if inputs.meridians is None else inputs.meridians[rows],
-            villages_as_read=None, extra={}, **{name: None for name in LAYERS if name not in layers},
-            **{name: getattr(inputs, name).iloc[chosen[k]].reset_index(drop=True)
-               for name, chosen in features.items()})
+            villages_as_read=None, extra={},
+            layers={name: inputs.layer(name).iloc[chosen[k]].reset_index(drop=True)
+                    for name, chosen in features.items()})
         part_key = part_key.item() if isinstance(part_key, np.generic) else str(part_key)
         if into is not None:
             part = into(part_key, part)

@@ -59,7 +59,7 @@ class Result:
 
     def infrastructure(self) -> dict[str, gpd.GeoDataFrame]:
         """The input layers as the map draws them (working CRS)."""
-        found = {name: getattr(self.inputs, name) for name in LAYERS}
+        found = {name: self.inputs.layer(name) for name in LAYERS}
         if found["clinics"] is not None:
             found["clinics"] = found["clinics"].assign(
                 qualifies=clinics.qualifying(found["clinics"], self.profile.standards.clinics).fillna(False))
@@ -134,7 +134,7 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
                 standards[standard.key] = partial(_settled, standard, rules, lang, found.pop(standard.key))
         if not keep_layers:   # done with: the layers only the zones measure, unless the ledger is checked against them
             for name in ZONED_ONLY - consistency.layers_checked(inputs):
-                setattr(inputs, name, None)
+                inputs.layers[name] = None
             memory.release_free_memory()
         for key in standards.keys() - found.keys():   # shares and containment: no zone changes them
             with _timed(seconds, key, peaks, cpu):
@@ -152,7 +152,7 @@ def assess(profile: Profile, inputs: Inputs | None = None, *, keep_layers: bool 
     result = finish(profile, inputs, villages, seconds, peaks, cpu)
     if not keep_layers:
         for name in LAYERS:
-            setattr(inputs, name, None)
+            inputs.layers[name] = None
         inputs.every_road = None
         inputs.extra = {}
         memory.release_free_memory()

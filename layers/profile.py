@@ -23,27 +23,27 @@ from pyproj import CRS
 from gis.crs import check_metric, parse_crs
 from gis.errors import ConfigError
 from gis.files import read_bounded
-from layers.settings import (HARDENED_DEFAULT, HEALTH_CENTRE_DEFAULT, MAP_BASEMAPS, MAP_LANGUAGES,
-                             MAX_SERVICE_RADIUS_M, TECHNOLOGY_DEFAULT,
-                             VILLAGE_CLINIC_DEFAULT, Checks, ClinicRules, Clinics, LedgerSettings, MapSettings, Network,
-                             NetworkRules, Scope,
-                             Profile, RoadRules, Roads, Source, Standards, Towns, Villages, Water, WaterRules)
+from layers.settings import (MAP_BASEMAPS, MAP_LANGUAGES, TECHNOLOGY_DEFAULT, Checks, LayerTable, LedgerSettings,
+                             MapSettings, Network, Profile, Scope, Source, Towns, Villages)
 from layers import plugins
+from layers.standards import DECLARED, RULES, VILLAGE_FLAGS, Standards
 from layers.verdicts import STANDARDS
 
-# Canonical column names each source understands: (required, optional).
+# the yes/no columns of the villages a standard can be applied to ([apply.<standard>] applies_to)
+APPLIES_TO = ("poor_village",)
+
+# Canonical column names each source understands, by its kind (a layer's: its key): (required, optional).
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "villages": (("code", "name", "township_code", "township_name"),
-                 ("population", "poor_population", "seat_x", "seat_y", "has_clinic", "road_hardened",
-                  "poor_village")),
+                 ("population", "poor_population", "seat_x", "seat_y", *VILLAGE_FLAGS, *APPLIES_TO)),
     "seats": (("code",), ()),
-    "roads": (("surface",), ("width", "name", "grade", "oneway", "layer", "bridge", "tunnel")),
-    "water": ((), ("name", "served_codes", "radius", "lpcd", "reliability_pct", "quality_ok", "access_min")),
-    "clinics": ((), ("name", "type", "standardized", "doctors")),
-    "network": ((), ("technology",)),
-    "fibre": ((), ("name",)),
+    **{layer.key: (layer.required, layer.optional) for layer in DECLARED},
     "towns": (("township_code",), ("name",)),
 }
+
+# the group tables holding layers' tables ([network] holds [network.coverage] …), and their own keys
+GROUPS = {layer.section.split(".")[0]: frozenset() for layer in DECLARED if "." in layer.section}
+GROUPS["network"] = frozenset({"technologies"})
 
 # A profile is a few kilobytes; a path at anything much larger is the wrong file (or one
 # that never ends, such as /dev/zero), refused before it is read whole.
@@ -93,34 +93,16 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
         seats=reader.source(reader.table(top["seats"], "seats", TABLE_KEYS["seats"]), "seats") if "seats" in top else None,
         code_list=reader.resolve(code_list) if code_list else None,
     )
-    roads = water = clinics = network = None
-    if "roads" in top:
-        table = reader.table(top["roads"], "roads", TABLE_KEYS["roads"])
-        roads = Roads(reader.source(table, "roads"),
-                      reader.strings(table, "roads", "hardened_values", HARDENED_DEFAULT))
-    if "water" in top:
-        table = reader.table(top["water"], "water", TABLE_KEYS["water"])
-        water = Water(reader.source(table, "water"),
-                      reader.number(table, "water", "default_radius_m", None, minimum=0.0,
-                                    maximum=MAX_SERVICE_RADIUS_M),
-                      reader.value(table, "water", "served_codes_separator", str, ";"))
-    if "clinics" in top:
-        table = reader.table(top["clinics"], "clinics", TABLE_KEYS["clinics"])
-        clinics = Clinics(reader.source(table, "clinics"),
-                          reader.strings(table, "clinics", "village_clinic_values", VILLAGE_CLINIC_DEFAULT),
-                          reader.strings(table, "clinics", "health_centre_values", HEALTH_CENTRE_DEFAULT))
+    layers = _layers(reader, top)
+    network = None
     if "network" in top:
-        table = reader.table(top["network"], "network", TABLE_KEYS["network"])
-        network = Network(
-            coverage=reader.source(reader.table(table["coverage"], "network.coverage", TABLE_KEYS["network.coverage"]),
-                                   "network.coverage", "network") if "coverage" in table else None,
-            fibre=reader.source(reader.table(table["fibre"], "network.fibre", TABLE_KEYS["network.fibre"]),
-                                "network.fibre", "fibre") if "fibre" in table else None,
-            technologies=reader.strings(table, "network", "technologies", TECHNOLOGY_DEFAULT),
-        )
-        if network.coverage is None and network.fibre is None:
-            raise ConfigError(f"{path}: [network] names neither coverage nor fibre; add [network.coverage] "
-                              "and/or [network.fibre], or remove [network]")
+        network = Network(technologies=reader.strings(top["network"], "network", "technologies", TECHNOLOGY_DEFAULT))
+    for group in GROUPS:
+        inside = [layer.section for layer in DECLARED if layer.section.startswith(f"{group}.")]
+        if group in top and not any(layer.key in layers for layer in DECLARED if layer.section in inside):
+            names = [section.split(".", 1)[1] for section in inside]
+            raise ConfigError(f"{path}: [{group}] names neither {' nor '.join(names)}; add "
+                              f"{' and/or '.join(f'[{section}]' for section in inside)}, or remove [{group}]")
     towns = None
     if "towns" in top:
         towns = Towns(reader.source(reader.table(top["towns"], "towns", TABLE_KEYS["towns"]), "towns"))
@@ -142,8 +124,7 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
                                 max_days_without_measure=int(days), codes=reader.resolve(codes) if codes else None)
     scopes = _scopes(reader, top.get("apply", {}), villages_source)
     return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
-                   working_crs=working, villages=villages, roads=roads, water=water, clinics=clinics,
-                   network=network, towns=towns, standards=standards, checks=checks,
+                   working_crs=working, villages=villages, layers=layers, network=network, towns=towns, standards=standards, checks=checks,
                    map=dataclasses.replace(_map_settings(reader, top.get("map", {})), lang=lang), lang=lang,
                    as_of=_as_of(reader, project), ledger=ledger, scopes=scopes, raw=MappingProxyType(dict(data)),
                    plugins=plugins.settings(reader, top, TABLE_KEYS))
@@ -152,8 +133,24 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
 # the values a text setting of the standards takes
 CHOICES = {"connected_to": ("main", "health_centres", "towns")}
 
-# the yes/no columns of the villages a standard can be applied to ([apply.<standard>] applies_to)
-APPLIES_TO = ("poor_village",)
+def _layers(reader: "_Reader", top: dict) -> Mapping[str, LayerTable]:
+    """The tables of the input layers the five first standards declare (layers/standards:
+    ``Layer``) that the profile names, by key, in the registry's order; a group table
+    ([network]) checked as a table where its first layer's is read."""
+    found = {}
+    for layer in DECLARED:
+        group, _, name = layer.section.rpartition(".")
+        within = top
+        if group:
+            if group not in top:
+                continue
+            within = reader.table(top[group], group, TABLE_KEYS[group])
+        if name not in within:
+            continue
+        table = reader.table(within[name], layer.section, TABLE_KEYS[layer.section])
+        source = reader.source(table, layer.section, layer.key)
+        found[layer.key] = layer.settings(reader, table, source) if layer.settings else LayerTable(source)
+    return MappingProxyType(found)
 
 
 def _scopes(reader: "_Reader", value: Any, villages: Source) -> Mapping[str, Scope]:
@@ -230,27 +227,23 @@ _SOURCE_KEYS = {"path", "layer", "encoding", "assume_crs", "x", "y", "columns"}
 # The keys each table of a profile takes ("" the top level): what the parser accepts, and
 # where an unknown key's error says a known key belongs.
 TABLE_KEYS: dict[str, frozenset[str]] = {name: frozenset(keys) for name, keys in {
-    "": {"project", "villages", "seats", "roads", "water", "clinics", "network", "standards", "checks", "map",
-         "ledger", "apply", "towns"},
+    "": {"project", "villages", "seats", *(layer.section.split(".")[0] for layer in DECLARED), "standards", "checks",
+         "map", "ledger", "apply", "towns"},
     "apply": {standard.key for standard in STANDARDS},
     **{f"apply.{standard.key}": {"enabled", "applies_to"} for standard in STANDARDS},
     "project": {"name", "working_crs", "lang", "as_of"},
     "ledger": {"path", "max_days_without_measure", "codes"},
     "villages": _SOURCE_KEYS | {"seat_crs", "code_list"},
     "seats": _SOURCE_KEYS,
-    "roads": _SOURCE_KEYS | {"hardened_values"},
-    "water": _SOURCE_KEYS | {"default_radius_m", "served_codes_separator"},
-    "clinics": _SOURCE_KEYS | {"village_clinic_values", "health_centre_values"},
-    "network": {"coverage", "fibre", "technologies"},
-    "network.coverage": _SOURCE_KEYS,
-    "network.fibre": _SOURCE_KEYS,
+    **{layer.section: _SOURCE_KEYS | layer.keys for layer in DECLARED},
+    **{group: own | {layer.section.split(".", 1)[1] for layer in DECLARED if layer.section.startswith(f"{group}.")}
+       for group, own in GROUPS.items()},
     "towns": _SOURCE_KEYS,
     **{f"{table}.columns": {*COLUMNS[kind][0], *COLUMNS[kind][1]} for table, kind in (
-        ("villages", "villages"), ("seats", "seats"), ("roads", "roads"), ("water", "water"),
-        ("clinics", "clinics"), ("network.coverage", "network"), ("network.fibre", "fibre"), ("towns", "towns"))},
-    "standards": {"roads", "water", "clinics", "network"},
-    **{f"standards.{name}": {f.name for f in dataclasses.fields(rules)} for name, rules in (
-        ("roads", RoadRules), ("water", WaterRules), ("clinics", ClinicRules), ("network", NetworkRules))},
+        ("villages", "villages"), ("seats", "seats"), *((layer.section, layer.key) for layer in DECLARED),
+        ("towns", "towns"))},
+    "standards": set(RULES),
+    **{f"standards.{name}": {f.name for f in dataclasses.fields(rules)} for name, rules in RULES.items()},
     "checks": {f.name for f in dataclasses.fields(Checks)},
     "map": {f.name for f in dataclasses.fields(MapSettings)},
 }.items()}
@@ -384,10 +377,11 @@ class _Reader:
 
     def standards(self, value: Any) -> Standards:
         table = self.table(value, "standards", TABLE_KEYS["standards"])
-        parts = {name: self.rules(table.get(name, {}), name, cls) for name, cls in (
-            ("roads", RoadRules), ("water", WaterRules), ("clinics", ClinicRules), ("network", NetworkRules))}
-        rules = Standards(**parts)
-        _check_tiers(self, rules)
+        rules = Standards(**{name: self.rules(table.get(name, {}), name, cls) for name, cls in RULES.items()})
+        for standard in STANDARDS:
+            problem = standard.check_rules(getattr(rules, standard.section)) if standard.check_rules else None
+            if problem:
+                raise self.fail(problem)
         return rules
 
     def rules(self, value: Any, name: str, cls: type) -> Any:
@@ -415,17 +409,6 @@ class _Reader:
                 number = self.number(sub, f"standards.{name}", key, spec.default, 0.0, limit)
                 kwargs[key] = int(number) if spec.type == "int" else number
         return cls(**kwargs)
-
-
-def _check_tiers(reader: _Reader, rules: Standards) -> None:
-    w = rules.water
-    if w.basic_min_lpcd > w.meets_min_lpcd:
-        raise reader.fail("standards.water.basic_min_lpcd is above meets_min_lpcd; the basic tier must be the "
-                          "lower one")
-    if w.basic_min_reliability_pct > w.meets_min_reliability_pct:
-        raise reader.fail("standards.water.basic_min_reliability_pct is above meets_min_reliability_pct")
-    if w.basic_max_access_min < w.meets_max_access_min:
-        raise reader.fail("standards.water.basic_max_access_min is below meets_max_access_min")
 
 
 def _all_columns(kind: str) -> tuple[str, ...]:

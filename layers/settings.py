@@ -47,26 +47,20 @@ class Villages:
 
 
 @dataclass(frozen=True)
-class Roads:
+class LayerTable:
+    """An input layer's profile table (layers/standards: ``Layer``): its file; a layer whose
+    table has keys of its own besides a source's reads them into a subclass."""
+
     source: Source
+
+
+@dataclass(frozen=True)
+class Roads(LayerTable):
     hardened_values: tuple[str, ...] = HARDENED_DEFAULT
 
 
-# The largest service radius of a point water project (m): a village water-supply
-# project serves a few kilometres; a radius above this is a wrong unit or a typo.
-MAX_SERVICE_RADIUS_M = 100_000.0
-
-
 @dataclass(frozen=True)
-class Water:
-    source: Source
-    default_radius_m: float | None = None
-    served_codes_separator: str = ";"
-
-
-@dataclass(frozen=True)
-class Clinics:
-    source: Source
+class Clinics(LayerTable):
     village_clinic_values: tuple[str, ...] = VILLAGE_CLINIC_DEFAULT
     health_centre_values: tuple[str, ...] = HEALTH_CENTRE_DEFAULT
 
@@ -80,8 +74,8 @@ class Towns:
 
 @dataclass(frozen=True)
 class Network:
-    coverage: Source | None = None
-    fibre: Source | None = None
+    """[network]'s own key; its layers' tables ([network.coverage] …) are ``Profile.layers``."""
+
     technologies: tuple[str, ...] = TECHNOLOGY_DEFAULT
 
 
@@ -100,36 +94,11 @@ class RoadRules:
 
 
 @dataclass(frozen=True)
-class WaterRules:
-    min_share: float = 0.5
-    meets_min_lpcd: float = 35.0
-    basic_min_lpcd: float = 20.0
-    meets_min_reliability_pct: float = 95.0
-    basic_min_reliability_pct: float = 90.0
-    meets_max_access_min: float = 10.0
-    basic_max_access_min: float = 20.0
-
-
-@dataclass(frozen=True)
 class ClinicRules:
     min_doctors: int = 1
     share_max_population: float = 0.0
     share_max_distance_m: float = 2500.0
     exempt_health_centre_host: bool = True
-
-
-@dataclass(frozen=True)
-class NetworkRules:
-    min_share: float = 0.9
-    fibre_max_distance_m: float = 1000.0
-
-
-@dataclass(frozen=True)
-class Standards:
-    roads: RoadRules = RoadRules()
-    water: WaterRules = WaterRules()
-    clinics: ClinicRules = ClinicRules()
-    network: NetworkRules = NetworkRules()
 
 
 @dataclass(frozen=True)
@@ -189,12 +158,12 @@ class Profile:
     name: str
     working_crs: CRS | None
     villages: Villages
-    roads: Roads | None = None
-    water: Water | None = None
-    clinics: Clinics | None = None
+    # the input layers of the five first standards the profile names, by their key
+    # (layers/standards: ``Layer``: roads, water, clinics, coverage, fibre), in reading order
+    layers: Mapping[str, LayerTable] = field(default_factory=lambda: MappingProxyType({}))
     network: Network | None = None
     towns: Towns | None = None      # [towns]: township seats (road_network_km_to_township, connected_to = "towns")
-    standards: Standards = Standards()
+    standards: Any = None   # layers.standards.Standards: [standards.<section>] of the five first standards
     checks: Checks = Checks()
     map: MapSettings = MapSettings()
     lang: str = "zh"    # project.lang: the language of every text covermap writes (reasons, maps, summary)
@@ -203,6 +172,20 @@ class Profile:
     scopes: Mapping[str, Scope] = field(default_factory=lambda: MappingProxyType({}))   # [apply.<standard>]
     plugins: Mapping[str, PluginSettings] = field(default_factory=lambda: MappingProxyType({}))   # by standard key
     raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    def layer(self, key: str) -> LayerTable | None:
+        """The table of the input layer ``key`` (layers/standards: ``Layer.key``), None if not named."""
+        return self.layers.get(key)
+
+    @property
+    def roads(self) -> Roads | None:
+        """[roads]: the road standard's layer, which time to care, bus and the road network read too."""
+        return self.layers.get("roads")
+
+    @property
+    def clinics(self) -> Clinics | None:
+        """[clinics]: the clinic standard's layer, which time to care reads too."""
+        return self.layers.get("clinics")
 
     def in_language(self, lang: str | None) -> "Profile":
         """This profile writing in ``lang`` (``--lang``), the maps too; itself when None."""
@@ -213,10 +196,7 @@ class Profile:
     def sources(self) -> list[Source]:
         """Every input file named by the profile, in reading order."""
         found = [self.villages.source, self.villages.seats]
-        found += [self.roads and self.roads.source, self.water and self.water.source,
-                  self.clinics and self.clinics.source]
-        if self.network:
-            found += [self.network.coverage, self.network.fibre]
+        found += [table.source for table in self.layers.values()]
         found += [self.towns and self.towns.source]
         found += [source for plugin in self.plugins.values() for source in plugin.sources.values()]
         return [source for source in found if source is not None]

@@ -27,8 +27,7 @@ from gis.crs import geographic_centres, reproject, zone_crs, zone_meridian
 from layers import clinics
 from layers.inputs import Inputs
 from layers.partition import Stretch, county_of, iter_partitions
-from layers.settings import Standards
-from layers.standards import STANDARDS
+from layers.standards import STANDARDS, Standards
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +105,14 @@ def _measured(inputs: Inputs, rules: Standards) -> Inputs:
     The polygons of seated villages, most of the vertices, are neither cut nor reprojected."""
     polygons = np.where(geometry.usable(inputs.seats.to_numpy()), None, inputs.villages.geometry.to_numpy())
     villages = gpd.GeoDataFrame({"code": inputs.villages["code"]}, geometry=polygons, crs=inputs.crs)
-    kept = {}
+    kept = {name: frame for name, frame in inputs.layers.items() if name not in _UNZONED}
     if inputs.roads is not None:   # roads.assess looks at no road known to be unhardened
         kept["roads"] = inputs.roads[inputs.roads["hardened"].fillna(True).to_numpy(dtype=bool)]
     if inputs.clinics is not None:   # clinics.nearest_table measures to qualifying ones alone
         kept["clinics"] = inputs.clinics[clinics.qualifying(inputs.clinics, rules.clinics).fillna(False)
                                          .to_numpy(dtype=bool)]
     return dataclasses.replace(inputs, villages=villages, village_suspects=None, township_shapes=None,
-                               villages_as_read=None, **{name: None for name in _UNZONED}, **kept)
+                               villages_as_read=None, layers=kept)
 
 
 def in_crs(inputs: Inputs, crs: CRS) -> Inputs:
@@ -124,7 +123,7 @@ def in_crs(inputs: Inputs, crs: CRS) -> Inputs:
 
     seats = reproject(gpd.GeoSeries(inputs.seats.to_numpy(), index=inputs.seats.index, crs=inputs.crs), crs)
     return Inputs(crs=crs, villages_crs=inputs.villages_crs, villages=moved(inputs.villages), seats=seats,
-                  **{name: moved(getattr(inputs, name)) for name in ZONED_LAYERS}, records=inputs.records,
+                  layers={name: moved(inputs.layer(name)) for name in ZONED_LAYERS}, records=inputs.records,
                   findings=inputs.findings, meridians=inputs.meridians)
 
 

@@ -66,7 +66,8 @@ def seats() -> gpd.GeoSeries:
 
 
 def inputs(**layers) -> Inputs:
-    return Inputs(crs=CRS_M, villages_crs=CRS_M, villages=villages(), seats=seats(), **layers)
+    """The hand-drawn villages with the input layers given by key (roads=…, water=…)."""
+    return Inputs(crs=CRS_M, villages_crs=CRS_M, villages=villages(), seats=seats(), layers=layers)
 
 
 def frame(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:

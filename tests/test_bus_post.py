@@ -152,7 +152,7 @@ def network_inputs(roads: bool = True) -> Inputs:
                              geometry=[Point(at(1500, 300)), Point(at(0, 1800))], crs=CRS_M)
     return Inputs(crs=CRS_M, villages_crs=CRS_M, villages=villages,
                   seats=gpd.GeoSeries([Point(at(*s)) for s in seats], crs=CRS_M),
-                  roads=road_frame if roads else None, extra={"bus_stops": stops})
+                  layers={"roads": road_frame if roads else None}, extra={"bus_stops": stops})
 
 
 def test_along_the_roads_a_river_between_fails():

@@ -61,7 +61,8 @@ def care_inputs() -> Inputs:
                                 "standardized": pd.array([True, True, False], dtype="boolean"),
                                 "doctors": [9.0, 1.0, 1.0]},
                                geometry=[Point(at(100, 0)), Point(at(3000, 1500)), Point(at(200, 0))], crs=CRS_M)
-    return Inputs(crs=CRS_M, villages_crs=CRS_M, villages=villages, seats=seats, roads=roads, clinics=clinics)
+    return Inputs(crs=CRS_M, villages_crs=CRS_M, villages=villages, seats=seats,
+                  layers={"roads": roads, "clinics": clinics})
 
 
 def test_known_times_and_distances():

@@ -98,7 +98,7 @@ x = "lon"
 y = "lat"
 assume_crs = "{assume}"
 """, encoding="utf-8")
-    return load_profile(tmp_path / "p.toml").network.fibre
+    return load_profile(tmp_path / "p.toml").layer("fibre").source
 
 
 def test_gcj02_points_become_wgs84_before_any_measurement(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from hand_drawn import frame, inputs, point, square
 from layers.standards import fibre as fibre_standard
 from layers.standards import net4g
-from layers.settings import NetworkRules
+from layers.standards import NetworkRules
 
 
 @pytest.fixture

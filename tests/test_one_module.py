@@ -20,12 +20,8 @@ from layers.standards import ALL, OPTIONAL
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# module -> the standards it still names (when this list was last brought up to date)
-REMAINING: dict[str, set[str]] = {
-    "layers/inputs.py": {"road", "water", "fibre"},
-    "layers/profile.py": {"road", "water", "fibre"},
-    "layers/settings.py": {"water", "fibre"},
-}
+# module -> the standards it still names: none now; a module may not join it
+REMAINING: dict[str, set[str]] = {}
 
 
 # OpenStreetMap's own words (highway=bus_stop, amenity=post_office) and the layers `covermap

@@ -185,9 +185,9 @@ def test_without_layers_kept_the_same_result_and_only_the_villages_held(result, 
     """``keep_layers=False`` (``covermap run --no-maps``): the input layers let go once the
     checks are done, the verdicts and tables as with them kept."""
     layers = ("roads", "water", "clinics", "coverage", "fibre")
-    assert all(getattr(result.inputs, key) is not None for key in layers)
+    assert all(result.inputs.layer(key) is not None for key in layers)
     lean = assess(result.profile, keep_layers=False)
-    assert all(getattr(lean.inputs, key) is None for key in layers)
+    assert all(lean.inputs.layer(key) is None for key in layers)
     assert lean.infrastructure() == {}
     pd.testing.assert_frame_equal(pd.DataFrame(lean.villages), pd.DataFrame(result.villages))
     for name in ("gaps", "no_data", "townships", "consistency"):

@@ -149,7 +149,7 @@ def test_served_codes_that_are_no_village_are_reported_by_project_row(county):
     assert "1 project lists 2 codes that are not villages (row 1 P1: 52232610020, 522326999999)" in note["text"]
     # the known codes still serve: B by P2's listing, A by P1's
     inputs = load_inputs(load_profile(county))
-    assert inputs.water["served_codes"].tolist() == [frozenset({hd.CODES["A"], "522326999999", "52232610020"}),
+    assert inputs.layer("water")["served_codes"].tolist() == [frozenset({hd.CODES["A"], "522326999999", "52232610020"}),
                                                      frozenset({hd.CODES["B"]})]
 
 

@@ -43,7 +43,7 @@ def test_every_commented_key_uncommented_still_parses(tmp_path, lang):
     profile = parse_profile(data, path)   # no file is read: the paths need not exist
     assert profile.lang == lang
     assert "沥青" in profile.roads.hardened_values and "卫生室" in profile.clinics.village_clinic_values
-    assert profile.network.fibre is not None and profile.villages.seats is not None
+    assert profile.layer("fibre") is not None and profile.villages.seats is not None
     assert profile.villages.source.columns["road_hardened"] == "road_hardened"
     assert profile.map.township_maps_above_villages == 100
 

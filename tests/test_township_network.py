@@ -69,7 +69,8 @@ def network_inputs(seat_rows=VILLAGES, towns=TOWNS) -> Inputs:
     town_frame = gpd.GeoDataFrame({"township_code": pd.array([t[0] for t in towns], dtype="string"),
                                    "name": [f"T{k}" for k in range(len(towns))]},
                                   geometry=[Point(at(t[1], t[2])) for t in towns], crs=CRS_M)
-    return Inputs(crs=CRS_M, villages_crs=CRS_M, villages=villages, seats=seats, roads=roads, towns=town_frame)
+    return Inputs(crs=CRS_M, villages_crs=CRS_M, villages=villages, seats=seats, layers={"roads": roads},
+                  towns=town_frame)
 
 
 def test_km_to_the_own_township_seat_known_answers():

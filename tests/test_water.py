@@ -5,7 +5,7 @@ import pytest
 
 from hand_drawn import CODES, frame, inputs, square
 from layers.standards import water
-from layers.settings import WaterRules
+from layers.standards.water import WaterRules
 
 
 def projects(rows):

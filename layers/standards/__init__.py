@@ -18,7 +18,7 @@ runs iterate over.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, make_dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,32 @@ TRANSPORT = Bureau("transport", T(zh="交通运输局", en="Transport bureau"), 
 
 
 POINTS, LINES, TABLE = "points", "lines", "table"   # what an input layer of a plug-in holds
+
+
+@dataclass(frozen=True)
+class Layer:
+    """An input layer of the five first standards, declared by the module of the first that
+    reads it (roads by road.py, also read by time to care and bus): its key (``Inputs.layer``,
+    ``Profile.layer``, the words ``layer.<key>``), its profile table ``[<section>]`` (path,
+    layer, x/y, assume_crs, encoding and ``[<section>.columns]``, as every layer; a dotted
+    section lies inside a group table such as ``[network]``), the geometries it takes
+    (layers.sources' kinds), covermap's names of its columns, the table's own keys and
+    ``settings(reader, table, source)`` reading them (None: the source alone,
+    ``settings.LayerTable``), ``assemble(frame, profile, findings, source)`` making its
+    canonical frame, ``check(inputs, profile, findings)``, what is checked of it once every
+    layer is assembled, and ``check_settings(profile, findings)``, before any is read."""
+
+    key: str
+    section: str
+    kinds: frozenset[str]
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    assemble: Callable[[Any, Any, Any, Any], Any] | None = None
+    keys: frozenset[str] = frozenset()
+    settings: Callable[[Any, dict, Any], Any] | None = None
+    check: Callable[[Any, Any, Any], None] | None = None
+    # (profile, findings): a setting that would silently do nothing for want of a column
+    check_settings: Callable[[Any, Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +242,15 @@ class Standard:
     reach: Callable[[Any, Any], dict[str, tuple[float, Any]]] | None = None
     yes_no: tuple[str, ...] = ()  # its boolean columns, written as yes/no (NA: empty) in every table
     drawing: Drawing | None = None     # how the maps show one of the five first standards
+    # one of the five first: the input layers it declares (``Layer``; a layer several read is
+    # declared by the first), and its part of the profile's rules: the table
+    # ``[standards.<section>]`` (net4g and fibre share [standards.network]), a frozen dataclass
+    # of its keys with the national defaults, and ``check_rules`` (what is wrong with a
+    # combination of them, or None)
+    inputs: tuple[Layer, ...] = ()
+    section: str = ""
+    rules: type | None = None
+    check_rules: Callable[[Any], str | None] | None = None
 
     def required(self, profile: "Profile", lang: str) -> str:
         """The requirement as ``profile`` sets it, in ``lang`` (the workbook's 标准要求)."""
@@ -289,7 +324,10 @@ from layers.standards.road import TOWNSHIP_KM, TOWNSHIP_WALK  # noqa: E402,F401 
 _MODULES = (road, water, clinic, net4g, fibre)
 _OPTIONAL = (school, housing, electricity, care, bus, post)
 STANDARDS = tuple(module.STANDARD for module in _MODULES)   # checked by every run
-LAYERS = tuple(name for s in STANDARDS for name in s.layers)   # their input layers (``Inputs`` attributes)
+LAYERS = tuple(name for s in STANDARDS for name in s.layers)   # their input layers (``Inputs.layer``)
+DECLARED = tuple(layer for s in STANDARDS for layer in s.inputs)   # those layers' declarations, in reading order
+# the villages' yes/no columns the standards' ledger checks read (has_clinic …), by name
+VILLAGE_FLAGS = tuple(sorted(s.ledger_column for s in STANDARDS if s.ledger_column))
 OPTIONAL = tuple(module.STANDARD for module in _OPTIONAL)   # checked when the profile names them
 ALL = STANDARDS + OPTIONAL
 BY_KEY = {standard.key: standard for standard in ALL}
@@ -303,6 +341,37 @@ if any(s.bureau != m.BUREAU.key for s, m in zip(ALL, (*_MODULES, *_OPTIONAL))) o
         any((s.drawing is None) != (s in OPTIONAL) for s in ALL):
     raise RuntimeError("layers/standards: each module's BUREAU must be its standard's, the same wherever shared; "
                        "an optional standard declares its Plugin, one of the five first its Drawing")
+
+
+def _rules_class(name: str, parts: list[type]) -> type:
+    """One ``[standards.<section>]`` table's settings: the dataclass of its one standard, or
+    one made of the fields of the several that share it (in registry order)."""
+    if len(parts) == 1:
+        return parts[0]
+    made = make_dataclass(name, [(f.name, f.type, field(default=f.default)) for part in parts
+                                 for f in fields(part)], frozen=True)
+    made.__module__ = __name__   # found here by name (pickled to dask's workers)
+    return made
+
+
+def _standards_class() -> type:
+    sections: dict[str, list[type]] = {}
+    for standard in STANDARDS:
+        sections.setdefault(standard.section, []).append(standard.rules)
+    classes = {section: _rules_class(f"{section.capitalize()}Rules", parts) for section, parts in sections.items()}
+    made = make_dataclass("Standards", [(section, cls, field(default_factory=cls)) for section, cls in classes.items()],
+                          frozen=True)
+    made.__module__ = __name__
+    made.__doc__ = "The profile's [standards.<section>] tables: the rules of the five first standards, by section."
+    return made
+
+
+# the rules of the five first standards (``Profile.standards``): [standards.roads] … by section
+Standards = _standards_class()
+RULES = {f.name: f.type for f in fields(Standards)}   # section -> its dataclass
+NetworkRules = RULES["network"]   # net4g's and fibre's, one table
+if any(not s.section or s.rules is None for s in STANDARDS) or len({s.section for s in STANDARDS}) != len(RULES):
+    raise RuntimeError("layers/standards: each of the five first standards names its [standards.<section>] and rules")
 
 
 # How the maps show a value of each unit: the number times the scale, in the template.

@@ -11,12 +11,14 @@ from gis import geometry
 from layers import clinics
 from layers.clinics import home_village, qualifying
 from layers.grades import FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, joined, number_text, text_column
-from layers.standards import HEALTH, Drawing, Drawn, Mark, Standard
+from layers.canonical import _clinics
+from layers.settings import HEALTH_CENTRE_DEFAULT, VILLAGE_CLINIC_DEFAULT, ClinicRules, Clinics
+from layers.sources import POINTS
+from layers.standards import HEALTH, Drawing, Drawn, Layer, Mark, Standard
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
     from layers.inputs import Inputs
-    from layers.settings import ClinicRules
 
 BUREAU = HEALTH
 
@@ -192,9 +194,20 @@ DRAWING = Drawing((CLINICS,), T(zh="≥ 1 个合格卫生室", en="≥ 1 qualify
                                               en="{value} qualifying clinic(s) in the village")),
                   facility=("clinic_nearest_name", "clinic_nearest_m"))
 
+def read_table(reader, table: dict, source) -> Clinics:
+    """[clinics]' own keys (``reader``: layers.profile's, its errors naming the key)."""
+    return Clinics(source, reader.strings(table, "clinics", "village_clinic_values", VILLAGE_CLINIC_DEFAULT),
+                   reader.strings(table, "clinics", "health_centre_values", HEALTH_CENTRE_DEFAULT))
+
+
+# the clinics and health centres, which time to care reads too
+CLINICS_LAYER = Layer("clinics", "clinics", frozenset(POINTS), optional=("name", "type", "standardized", "doctors"),
+                      assemble=_clinics, keys=frozenset({"village_clinic_values", "health_centre_values"}),
+                      settings=read_table)
+
 STANDARD = Standard("clinic", "health", "Village clinic", "clinic_nearest_m", T(zh="村卫生室", en="Village clinic"),
                     settings=("standards.clinics.",), requirement=requirement,
                     checks={"clinic_recorded": RECORDED},
                     decide=_decide, zoned=_nearest, settle=_decide, apart=True, layers=("clinics",),
                     reach=_reach, ledger=recorded, ledger_column="has_clinic",
-                    drawing=DRAWING)
+                    drawing=DRAWING, inputs=(CLINICS_LAYER,), section="clinics", rules=ClinicRules)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -9,14 +10,23 @@ import pandas as pd
 
 from gis import geometry
 from layers.grades import FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text
-from layers.standards import AT_MOST_M, TELECOM, Drawing, Drawn, Mark, Standard, number
+from layers.canonical import _fibre
+from layers.sources import POINTS as POINT_KINDS
+from layers.standards import AT_MOST_M, TELECOM, Drawing, Drawn, Layer, Mark, Standard, number
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
     from layers.inputs import Inputs
-    from layers.settings import NetworkRules
+    from layers.standards import NetworkRules
 
 BUREAU = TELECOM
+
+
+@dataclass(frozen=True)
+class FibreRules:
+    """Its key of [standards.network] (which 4G shares: layers.standards.NetworkRules)."""
+
+    fibre_max_distance_m: float = 1000.0
 
 
 def requirement(rules, lang: str) -> str:
@@ -34,9 +44,9 @@ def assess_fibre(inputs: Inputs, rules: NetworkRules, lang: str = DEFAULT_LANG) 
     index = inputs.villages.index
     n = len(index)
     grades = Grades(n, lang, T(zh="配置中没有光纤接入点图层", en="no fibre layer in the profile"))
-    if inputs.fibre is None:
+    if inputs.layer("fibre") is None:
         return grades.frame("fibre", index, fibre_nearest_m=np.full(n, np.nan))
-    distance = fibre_distance(inputs.origins, inputs.fibre, index).to_numpy()
+    distance = fibre_distance(inputs.origins, inputs.layer("fibre"), index).to_numpy()
     limit = number_text(rules.fibre_max_distance_m)
     has_seat = geometry.usable(inputs.seats.to_numpy())
     grades.rule(~geometry.usable(inputs.origins), NO_DATA, NO_ORIGIN)
@@ -59,10 +69,10 @@ def _decide(inputs: Inputs, rules, lang: str) -> pd.DataFrame:
 
 
 def _reach(inputs: Inputs, rules) -> dict:
-    if inputs.fibre is None:
+    if inputs.layer("fibre") is None:
         return {}
     return {"fibre": (rules.network.fibre_max_distance_m,
-                      geometry.nearest(inputs.origins, inputs.fibre.geometry.to_numpy())[1])}
+                      geometry.nearest(inputs.origins, inputs.layer("fibre").geometry.to_numpy())[1])}
 
 
 # the access points
@@ -76,4 +86,6 @@ STANDARD = Standard("fibre", "telecom", "Fibre broadband", "fibre_nearest_m", T(
                     settings=("standards.network.fibre",), requirement=requirement,
                     decide=_decide, zoned=_decide, apart=True, layers=("fibre",),
                     reach=_reach,
-                    drawing=DRAWING)
+                    drawing=DRAWING, section="network", rules=FibreRules,
+                    inputs=(Layer("fibre", "network.fibre", frozenset(POINT_KINDS), optional=("name",),
+                                  assemble=_fibre),))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -9,14 +10,23 @@ import pandas as pd
 
 from gis import geometry, shares
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, percent_text
-from layers.standards import AT_LEAST_PCT, SHARE, TELECOM, Drawing, Drawn, Mark, Standard, number
+from layers.canonical import _coverage
+from layers.sources import POLYGONS
+from layers.standards import AT_LEAST_PCT, SHARE, TELECOM, Drawing, Drawn, Layer, Mark, Standard, number
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
     from layers.inputs import Inputs
-    from layers.settings import NetworkRules
+    from layers.standards import NetworkRules
 
 BUREAU = TELECOM
+
+
+@dataclass(frozen=True)
+class CoverageRules:
+    """Its key of [standards.network] (which fibre shares: layers.standards.NetworkRules)."""
+
+    min_share: float = 0.9
 
 
 def requirement(rules, lang: str) -> str:
@@ -25,7 +35,7 @@ def requirement(rules, lang: str) -> str:
 
 def coverage_share(inputs: Inputs, mask: np.ndarray) -> pd.Series:
     """``net4g_share``: share of each village's area inside the chosen coverage polygons."""
-    cover = inputs.coverage.geometry.to_numpy()[mask]
+    cover = inputs.layer("coverage").geometry.to_numpy()[mask]
     share = shares.covered_share(inputs.villages.geometry.to_numpy(), cover)
     return pd.Series(share, index=inputs.villages.index, name="net4g_share")
 
@@ -35,7 +45,7 @@ def seat_covered(inputs: Inputs, mask: np.ndarray) -> pd.Series:
     seats = inputs.seats.to_numpy()
     # coverage polygons as the query side: GEOS prepares them once, so each seat is a
     # quick point-in-polygon test (7x faster than testing seats against raw polygons)
-    _, village = geometry.pairs_intersecting(inputs.coverage.geometry.to_numpy()[mask], seats)
+    _, village = geometry.pairs_intersecting(inputs.layer("coverage").geometry.to_numpy()[mask], seats)
     covered = pd.Series(np.bincount(village, minlength=len(seats)) > 0, index=inputs.villages.index,
                         dtype="boolean", name="net4g_seat")
     return covered.mask(~geometry.usable(seats))
@@ -46,14 +56,14 @@ def assess_4g(inputs: Inputs, rules: NetworkRules, lang: str = DEFAULT_LANG) -> 
     index = inputs.villages.index
     n = len(index)
     grades = Grades(n, lang, T(zh="配置中没有4G覆盖图层", en="no coverage layer in the profile"))
-    if inputs.coverage is None:
+    if inputs.layer("coverage") is None:
         return grades.frame("net4g", index, net4g_seat=pd.array([pd.NA] * n, dtype="boolean"),
                             net4g_share=np.full(n, np.nan))
-    counts = inputs.coverage["counts"]
+    counts = inputs.layer("coverage")["counts"]
     share = coverage_share(inputs, counts.fillna(False).to_numpy(dtype=bool)).to_numpy()
     seat = seat_covered(inputs, counts.fillna(False).to_numpy(dtype=bool))
     unknown_share = shares.covered_share(inputs.villages.geometry.to_numpy(),
-                                           inputs.coverage.geometry.to_numpy()[counts.isna().to_numpy()])
+                                           inputs.layer("coverage").geometry.to_numpy()[counts.isna().to_numpy()])
     unknown_seat = seat_covered(inputs, counts.isna().to_numpy()).fillna(False).to_numpy(dtype=bool)
     unknown = (np.nan_to_num(unknown_share) > 0) | unknown_seat
     has_seat = seat.notna().to_numpy()
@@ -99,4 +109,6 @@ DRAWING = Drawing((COVERAGE,), "limit.at_least_pct", "net4g_min_share", lambda r
 STANDARD = Standard("net4g", "telecom", "4G coverage", "net4g_share", T(zh="4G覆盖", en="4G coverage"),
                     unit=SHARE, settings=("standards.network.min_share",), requirement=requirement,
                     decide=_decide, layers=("coverage",), yes_no=("net4g_seat",),
-                    drawing=DRAWING)
+                    drawing=DRAWING, section="network", rules=CoverageRules,
+                    inputs=(Layer("coverage", "network.coverage", frozenset(POLYGONS), optional=("technology",),
+                                  assemble=_coverage),))

@@ -10,12 +10,14 @@ import pandas as pd
 from gis import geometry, roadgraph
 from gis.errors import DataError
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text
-from layers.standards import AT_MOST_M, TRANSPORT, Drawing, Drawn, Mark, Standard, number, polygon_or_seat
+from layers.canonical import _roads
+from layers.settings import HARDENED_DEFAULT, RoadRules, Roads
+from layers.sources import LINES
+from layers.standards import AT_MOST_M, TRANSPORT, Drawing, Drawn, Layer, Mark, Standard, number, polygon_or_seat
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
     from layers.inputs import Inputs
-    from layers.settings import RoadRules
 
 BUREAU = TRANSPORT
 
@@ -266,9 +268,19 @@ ROADS = Drawn("roads", ("hardened", "surface", "name"), tooltip=("name", "surfac
          layer=T(zh="路面未记录的道路", en="Roads: surface not recorded"))))
 DRAWING = Drawing((ROADS,), "limit.at_most_m", "road_max_distance_m", lambda rules: rules.roads.max_distance_m)
 
+def read_table(reader, table: dict, source) -> Roads:
+    """[roads]' own key (``reader``: layers.profile's, its errors naming the key)."""
+    return Roads(source, reader.strings(table, "roads", "hardened_values", HARDENED_DEFAULT))
+
+
+# the roads, which time to care, bus and the road network (layers.roadnet) read too
+ROADS_LAYER = Layer("roads", "roads", frozenset(LINES), ("surface",),
+                    ("width", "name", "grade", "oneway", "layer", "bridge", "tunnel"), assemble=_roads,
+                    keys=frozenset({"hardened_values"}), settings=read_table)
+
 STANDARD = Standard("road", "transport", "Hardened road", "road_hardened_m", T(zh="硬化路", en="Hardened road"),
                     settings=("standards.roads.",), requirement=requirement,
                     checks={"road_recorded_hardened": RECORDED},
                     decide=_decide, zoned=_decide, on_whole=_on_whole, layers=("roads",), reach=_reach,
                     ledger=recorded, ledger_column="road_hardened",
-                    drawing=DRAWING)
+                    drawing=DRAWING, inputs=(ROADS_LAYER,), section="roads", rules=RoadRules)

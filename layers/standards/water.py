@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -17,9 +18,10 @@ from layers.canonical import _flags, _numbers, _with_defaults
 from layers.checks import EXAMPLES, Findings, counted, examples, row_examples, where
 from layers.grades import (BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, RANK, Grades, joined, number_text, numbers_text,
                            percent_text, text_column)
-from layers.settings import MAX_SERVICE_RADIUS_M, Profile, Source, Water, WaterRules
-from layers.sources import POINTS, code_digits_lost
-from layers.standards import AT_LEAST_PCT, SHARE, Bureau, Drawing, Drawn, Mark, Standard, number, polygon_or_seat
+from layers.settings import LayerTable, Profile, Source
+from layers.sources import POINTS, POLYGONS, code_digits_lost
+from layers.standards import (AT_LEAST_PCT, SHARE, Bureau, Drawing, Drawn, Layer, Mark, Standard, number,
+                              polygon_or_seat)
 from layers.text import DEFAULT_LANG, T
 
 if TYPE_CHECKING:
@@ -27,6 +29,50 @@ if TYPE_CHECKING:
 
 BUREAU = Bureau("water", T(zh="水利局", en="Water resources bureau"), T(zh="水利局", en="Water"),
                 colour="#009e73")
+
+
+# The largest service radius of a point water project (m): a village water-supply
+# project serves a few kilometres; a radius above this is a wrong unit or a typo.
+MAX_SERVICE_RADIUS_M = 100_000.0
+
+
+@dataclass(frozen=True)
+class Water(LayerTable):
+    """[water]: the water projects, and how point projects and served lists are read."""
+
+    default_radius_m: float | None = None
+    served_codes_separator: str = ";"
+
+
+def read_table(reader, table: dict, source: Source) -> Water:
+    """[water]'s own keys (``reader``: layers.profile's, its errors naming the key)."""
+    return Water(source, reader.number(table, "water", "default_radius_m", None, minimum=0.0,
+                                       maximum=MAX_SERVICE_RADIUS_M),
+                 reader.value(table, "water", "served_codes_separator", str, ";"))
+
+
+@dataclass(frozen=True)
+class WaterRules:
+    """[standards.water]: the share of the village served, and the four indicators' tiers."""
+
+    min_share: float = 0.5
+    meets_min_lpcd: float = 35.0
+    basic_min_lpcd: float = 20.0
+    meets_min_reliability_pct: float = 95.0
+    basic_min_reliability_pct: float = 90.0
+    meets_max_access_min: float = 10.0
+    basic_max_access_min: float = 20.0
+
+
+def check_rules(rules: WaterRules) -> str | None:
+    """Each indicator's basic tier must be the lower one."""
+    if rules.basic_min_lpcd > rules.meets_min_lpcd:
+        return "standards.water.basic_min_lpcd is above meets_min_lpcd; the basic tier must be the lower one"
+    if rules.basic_min_reliability_pct > rules.meets_min_reliability_pct:
+        return "standards.water.basic_min_reliability_pct is above meets_min_reliability_pct"
+    if rules.basic_max_access_min < rules.meets_max_access_min:
+        return "standards.water.basic_max_access_min is below meets_max_access_min"
+    return None
 
 
 def requirement(rules, lang: str) -> str:
@@ -38,7 +84,7 @@ STATUS_COLUMNS = ("lpcd", "reliability_pct", "quality_ok", "access_min")
 
 def service_share(inputs: Inputs) -> pd.Series:
     """``water_share``: share of each village's area inside the union of service areas."""
-    share = shares.covered_share(inputs.villages.geometry.to_numpy(), inputs.water.geometry.to_numpy())
+    share = shares.covered_share(inputs.villages.geometry.to_numpy(), inputs.layer("water").geometry.to_numpy())
     return pd.Series(share, index=inputs.villages.index, name="water_share")
 
 
@@ -75,7 +121,7 @@ def _tiers(value: np.ndarray, meets: float, basic: float) -> np.ndarray:
 def serving_pairs(inputs: Inputs, share: np.ndarray, rules: WaterRules) -> tuple[np.ndarray, np.ndarray]:
     """(village, project) pairs: the project lists the village's code, or its service area
     covers the seat, or it overlaps a village whose covered share reaches ``min_share``."""
-    villages, water = inputs.villages, inputs.water
+    villages, water = inputs.villages, inputs.layer("water")
     areas = water.geometry.to_numpy()
     listed = water["served_codes"].explode().dropna()
     at = values.positions(villages["code"], listed.to_numpy())
@@ -93,24 +139,25 @@ def assess(inputs: Inputs, rules: WaterRules, lang: str = DEFAULT_LANG) -> pd.Da
     index = inputs.villages.index
     n = len(index)
     grades = Grades(n, lang, T(zh="配置中没有供水工程图层", en="no water layer in the profile"))
-    if inputs.water is None:
+    water = inputs.layer("water")
+    if water is None:
         return grades.frame("water", index, water_share=np.full(n, np.nan), water_project=np.full(n, None))
     share = service_share(inputs).to_numpy()
     village, project = serving_pairs(inputs, share, rules)
-    grade = project_grades(inputs.water, rules)[project]
+    grade = project_grades(water, rules)[project]
     order = np.lexsort((project, -np.array([RANK.get(g, -1) for g in grade]), village))
     village, project, grade = village[order], project[order], grade[order]
     first = np.r_[True, village[1:] != village[:-1]] if len(village) else np.zeros(0, dtype=bool)
     best = np.full(n, None, dtype=object)
     best[village[first]] = grade[first]
     unnamed = T(zh="未命名供水工程", en="unnamed project")(lang)
-    names = inputs.water["name"].astype("string").fillna(unnamed).to_numpy(dtype=object)
+    names = water["name"].astype("string").fillna(unnamed).to_numpy(dtype=object)
     chosen = np.full(n, None, dtype=object)
     chosen[village[first]] = names[project[first]]
     label = np.where(chosen == None, "", chosen)  # noqa: E711 (element-wise)
     notes = np.zeros(n, dtype=numbers_text(np.zeros(0)).dtype)
-    notes[village[first]] = project_notes(inputs.water, rules, lang)[project[first]]
-    mapped = any(name in inputs.water for name in STATUS_COLUMNS)
+    notes[village[first]] = project_notes(water, rules, lang)[project[first]]
+    mapped = any(name in water for name in STATUS_COLUMNS)
 
     grades.rule(~geometry.usable(inputs.origins) & (best == None), NO_DATA, NO_ORIGIN)  # noqa: E711
     grades.rule((best == MEETS) & ~mapped, MEETS,
@@ -199,7 +246,8 @@ def canonical(frame: gpd.GeoDataFrame, profile: Profile, findings: Findings,
     """The water layer as read (in the working CRS) in covermap's columns: point projects
     drawn as circles of their service radius, ``served_codes`` as sets of codes, the
     indicators parsed (cells that do not parse reported, and not recorded)."""
-    source, spec = profile.water.source, profile.water
+    spec = profile.layer("water")
+    source = spec.source
     where_ = source.where
     radius = (_numbers(frame, "radius", source, findings) if "radius" in frame
               else pd.Series(np.nan, index=frame.index))
@@ -302,11 +350,24 @@ def _decide(inputs: Inputs, rules, lang: str) -> pd.DataFrame:
     return assess(inputs, rules.water, lang)
 
 
+def _check_served(inputs: Inputs, profile: Profile, findings: Findings) -> None:
+    if inputs.layer("water") is not None:
+        unknown_served(inputs.layer("water"), inputs.villages, profile.layer("water"), findings)
+
+
+def _check_settings(profile: Profile, findings: Findings) -> None:
+    """No status column mapped: serving a village alone counts as meets (warned)."""
+    if not any(name in profile.layer("water").source.columns for name in STATUS_COLUMNS):
+        findings.warn(f"[water.columns] maps none of {', '.join(STATUS_COLUMNS)}: serving a village alone counts "
+                      "as meets, whatever the quantity, quality, access or reliability of its water",
+                      fix="map the water projects' status columns", check="setting_unused", file=str(profile.path))
+
+
 def recorded(inputs: Inputs, profile) -> pd.DataFrame:
     """The ledger against the map (layers.consistency): a project's served-village list names
     a village its service area does not reach (neither the polygon nor, without one, the seat)."""
-    water = inputs.water
-    if water is None or "served_codes" not in profile.water.source.columns:
+    water = inputs.layer("water")
+    if water is None or "served_codes" not in profile.layer("water").source.columns:
         return pd.DataFrame()
     listed = water["served_codes"].map(sorted).explode().dropna()
     at = values.positions(inputs.villages["code"], listed.to_numpy())
@@ -324,7 +385,7 @@ def recorded(inputs: Inputs, profile) -> pd.DataFrame:
         "ledger": [named.format(lang, name=name) if name else unnamed.format(lang, row=p + 1)
                    for name, p in zip(names, project[missed])],
         "map": T(zh="其供水范围没有到达本村", en="its service area does not reach the village")(lang),
-        "source": str(profile.water.source.path)})
+        "source": str(profile.layer("water").source.path)})
 
 
 # the ledger's record against the map (layers/consistency.py)
@@ -342,4 +403,9 @@ STANDARD = Standard("water", "water", "Drinking water", "water_share", T(zh="饮
                     unit=SHARE, settings=("standards.water.",), requirement=requirement,
                     checks={"water_served_list": RECORDED},
                     decide=_decide, apart=True, layers=("water",), ledger=recorded,
-                    drawing=DRAWING)
+                    drawing=DRAWING, section="water", rules=WaterRules, check_rules=check_rules,
+                    inputs=(Layer("water", "water", frozenset(POLYGONS | POINTS),
+                                  optional=("name", "served_codes", "radius", "lpcd", "reliability_pct", "quality_ok",
+                                            "access_min"),
+                                  assemble=canonical, keys=frozenset({"default_radius_m", "served_codes_separator"}),
+                                  settings=read_table, check=_check_served, check_settings=_check_settings),))
