@@ -276,10 +276,12 @@ def _layout(keys: pa.Table, removed: np.ndarray, listed, old):
 def _block_wkb(at: np.ndarray, listed, old_chunks: list, promote: bool):
     """A block's WKB: the new run's polygons read by fid (each once), the old run's taken."""
     new = np.unique(at[at >= 0])
-    wkb = listed.wkb(new) if listed is not None else pa.array([], type=pa.binary())
+    wkb, rows = listed.wkb(new) if listed is not None else (pa.array([], type=pa.binary()), np.empty(0, np.int64))
     if promote:
-        wkb = polygons.promoted(wkb, listed.kinds.iloc[new].reset_index(drop=True))
-    index = np.where(at >= 0, np.searchsorted(new, at), -1)
-    index = np.where(at <= -2, len(new) + (-2 - at), index)
-    index[index == -1] = len(new) + sum(map(len, old_chunks))
-    return polygons.taken([wkb, *old_chunks], index)
+        read = np.empty(len(rows), dtype=np.int64)
+        read[rows] = new
+        wkb = polygons.promoted(wkb, listed.kinds.iloc[read].reset_index(drop=True))
+    index = np.full(len(at), -1, dtype=np.int64)
+    index[at >= 0] = rows[np.searchsorted(new, at[at >= 0])]
+    index[at <= -2] = len(wkb) + (-2 - at[at <= -2])
+    return polygons.gathered([wkb, *old_chunks], index)

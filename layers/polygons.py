@@ -150,11 +150,13 @@ class Features:
         self.kinds = pd.concat(kinds, ignore_index=True) if kinds else wkb_kinds(pa.array([], type=pa.binary()))
 
     def wkb(self, positions: np.ndarray):
-        """The WKB of the features at ``positions`` (ascending, each once), as listed."""
+        """The WKB of the features at ``positions`` (ascending, each once) as GDAL reads them
+        (in the order of their fids), and the row of each position's in it: not put in order
+        here, so that the block's rows are taken from it once (``gathered``)."""
         import pyogrio
 
         if not len(positions):
-            return pa.array([], type=pa.binary())
+            return pa.array([], type=pa.binary()), np.empty(0, dtype=np.int64)
         fids = self.fids[positions]
         where = '"{}" IN ({})'.format(self.fid.replace('"', '""'), ",".join(map(str, fids.tolist())))
         found, parts = [], []
@@ -165,15 +167,17 @@ class Features:
                 found.append(np.asarray(batch.column(self.fid).to_numpy(zero_copy_only=False), dtype=np.int64))
                 parts.append(_picked(batch.column(name), None))
         at = pd.Index(fids).get_indexer(np.concatenate(found) if found else np.empty(0, dtype=np.int64))
-        if len(at) != len(fids) or (at < 0).any():
+        if len(at) != len(fids) or (at < 0).any() or len(np.unique(at)) != len(at):
             raise OSError(f"{self.path}: its features changed while it was read; run compare again")
-        wkb = pa.concat_arrays(parts).take(pa.array(np.argsort(at)))
+        wkb = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+        rows = np.empty(len(at), dtype=np.int64)
+        rows[at] = np.arange(len(at))
         fixed = [k for k, position in enumerate(positions.tolist()) if position in self.fixed]
         if fixed:
             values = wkb.to_numpy(zero_copy_only=False)
-            values[fixed] = np.array([self.fixed[positions[k]] for k in fixed] + [None], dtype=object)[:-1]
+            values[rows[fixed]] = np.array([self.fixed[positions[k]] for k in fixed] + [None], dtype=object)[:-1]
             wkb = pa.array(values, type=pa.binary())
-        return wkb
+        return wkb, rows
 
 
 def features(folder: Path):
@@ -238,21 +242,13 @@ def _wanted_wkb(path: Path, wanted: pd.Index):
     return codes, geometries, None if meta["crs"] is None else CRS.from_user_input(meta["crs"])
 
 
-def taken(chunks: list, index: np.ndarray):
-    """The WKB at the positions ``index`` in ``chunks`` taken as one array (None at their
-    length), without joining the chunks: each chunk's rows taken from it, then put in order."""
-    ends = np.cumsum([len(chunk) for chunk in chunks], dtype=np.int64)
-    which = np.searchsorted(ends, index, side="right")   # the chunk of each row; len(chunks): none
-    order = np.argsort(which, kind="stable")
-    pieces, starts = [], np.concatenate([[0], ends])
-    for k in np.unique(which):
-        rows = order[np.searchsorted(which[order], k):np.searchsorted(which[order], k, side="right")]
-        pieces.append(pa.nulls(len(rows), pa.binary()) if k == len(chunks)
-                      else chunks[k].take(pa.array(index[rows] - starts[k])))
-    taken = pa.concat_arrays(pieces) if pieces else pa.array([], type=pa.binary())
-    if (np.diff(which) >= 0).all():   # in order already (one chunk)
-        return taken
-    return taken.take(pa.array(np.argsort(order, kind="stable")))
+def gathered(chunks: list, index: np.ndarray):
+    """The WKB at the positions ``index`` (-1: none) in ``chunks`` taken as one array: the
+    chunks joined, then taken once (taking each chunk's rows, joining them and putting them
+    in order copied a block's WKB three times, each into fresh memory the kernel had to zero:
+    at 100k villages a second of the child's kernel time)."""
+    whole = chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
+    return whole.take(pa.array(index, mask=index < 0))
 
 
 def _checked(wkb):

@@ -197,3 +197,49 @@ def test_the_area_map_in_the_browser(tmp_path, offline_page):
         ".covermap-change-classes tr[data-class]")].map(tr => [tr.dataset.class, tr.querySelector(".shown").textContent]))""")
     assert shown == {"halved": "0", "fewer": "0", "same": "0", "more": "1", "much_more": "0"}
     assert offline_page.problems() == []
+
+
+# -- changes.gpkg: the polygons as the runs hold them, a block of rows at a time ---------------
+
+@pytest.mark.parametrize("block", [50_000, 4])
+def test_the_changes_layer_holds_each_rows_polygon(tmp_path, monkeypatch, block):
+    """changes.gpkg written block by block from the runs' WKB (promoted to multis where the
+    layer mixes polygons and multipolygons; the old run's polygons for removed villages; none
+    for a village without one) holds what the layer written from decoded polygons holds."""
+    from shapely.geometry import MultiPolygon
+
+    from gis.io import read_vector
+    from layers import changelayer, polygons
+
+    monkeypatch.setattr(changelayer, "GPKG_ROWS", block)
+    old, new = _villages(1), _villages(2)
+    removed = old["village_code"].iloc[3]
+    new = new[new["village_code"] != removed].reset_index(drop=True)
+
+    def square(k):
+        return box(116.0 + 0.01 * k, 39.0, 116.01 + 0.01 * k, 39.01)
+
+    def shapes(table):
+        out = [square(k) if k % 3 else MultiPolygon([square(k), square(k + 100)]) for k in range(len(table))]
+        out[1] = None   # a village without a boundary
+        return out
+
+    for name, table in (("old", old), ("new", new)):
+        (tmp_path / name).mkdir()
+        write_gpkg_layers(tmp_path / name / "coverage.gpkg",
+                          {"villages": gpd.GeoDataFrame(table, geometry=shapes(table), crs="EPSG:4490")})
+    changes = cmp.compare(old, new)
+    assert (changes["change"] == "village_removed").any()
+    changelayer.write_layer(tmp_path / "fast.gpkg", changelayer._FrameRows(changes), tmp_path / "old",
+                            tmp_path / "new")
+    write_gpkg_layers(tmp_path / "plain.gpkg",
+                      {"changes": polygons.on_polygons(changes, tmp_path / "old", tmp_path / "new")})
+    fast, plain = read_vector(tmp_path / "fast.gpkg"), read_vector(tmp_path / "plain.gpkg")
+    assert len(fast) == len(changes) and fast.geom_type.dropna().unique().tolist() == ["MultiPolygon"]
+    pd.testing.assert_frame_equal(fast.drop(columns="geometry"), plain.drop(columns="geometry"))
+    assert fast.geometry.isna().tolist() == plain.geometry.isna().tolist()
+    drawn = fast.geometry.notna()
+    assert fast.geometry[drawn].geom_equals_exact(plain.geometry[drawn], 0).all()
+    # a removed village drawn with the old run's polygon
+    gone = fast[fast["change"] == "village_removed"].geometry
+    assert len(gone) and gone.iloc[0].equals(MultiPolygon([square(3), square(103)]))
