@@ -243,3 +243,22 @@ def test_the_changes_layer_holds_each_rows_polygon(tmp_path, monkeypatch, block)
     # a removed village drawn with the old run's polygon
     gone = fast[fast["change"] == "village_removed"].geometry
     assert len(gone) and gone.iloc[0].equals(MultiPolygon([square(3), square(103)]))
+
+
+def test_overlapping_townships_are_united_by_the_general_union():
+    """Counties are united by the coverage union, unchecked; one whose townships overlap (its
+    coverage union invalid) is united again by the general union: valid, with its whole area."""
+    import shapely
+
+    from maps.geojson import dumps
+
+    townships = gpd.GeoDataFrame({"township_code": ["110101001", "110101002", "120103001"]},
+                                 geometry=[box(116.0, 39.0, 116.1, 39.1), box(116.05, 39.0, 116.15, 39.1),
+                                           box(117.0, 39.0, 117.1, 39.1)], crs="EPSG:4490")
+    villages = pd.DataFrame({"village_code": ["110101001201", "110101002201", "120103001201"],
+                             "township_code": ["110101001", "110101002", "120103001"]})
+    shapes = {f["id"]: shapely.from_geojson(dumps(f["geometry"])) for f in
+              change_areas._county_shapes(townships, villages)["features"]}
+    assert sorted(shapes) == ["110101", "120103"]
+    assert all(shapely.is_valid(shape) for shape in shapes.values())
+    assert np.isclose(shapes["110101"].area, 0.015, rtol=1e-3) and np.isclose(shapes["120103"].area, 0.01, rtol=1e-3)
