@@ -49,7 +49,8 @@ from layers.osm import convert
 def run(path):
     with tempfile.TemporaryDirectory() as folder:
         result = convert(path, folder)
-    return {"roads": result.counts["roads"], "clinics": result.counts["clinics"], "bus_stops": result.counts["bus_stops"]}
+    return {"roads": result.counts["roads"], "clinics": result.counts["clinics"], "bus_stops": result.counts["bus_stops"],
+            "bus_routes": result.counts["bus_routes"]}
 """),
     "lines (own config)": ("own", """
 import pyarrow.compute as pc
