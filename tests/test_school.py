@@ -158,3 +158,53 @@ def test_shuffling_the_schools_changes_nothing(result, tmp_path):
     columns = [c for c in result.villages.columns if c.startswith("school_")]
     pd.testing.assert_frame_equal(pd.DataFrame(assess(load_profile(path)).villages[columns]),
                                   pd.DataFrame(result.villages[columns]))
+
+
+# --- along the roads (measure = "network"): the bus tests' hand-built network (tests/test_bus_post.py):
+# S0 (0, 100) and S1 (0, 700) on either side of a road (0, 0)-(6000, 0); a river between S1 and
+# (0, 1800), where the other road from (3000, 0) ends
+def _schools_by_road(roads: bool = True):
+    import geopandas as gpd
+    from shapely import Point
+
+    from tests.test_bus_post import CRS_M, at, network_inputs
+
+    inputs = network_inputs(roads)
+    placed = [("A村小", "primary", False, (1500, 300)),        # S0: 100 + 1,500 + 300; S1: 700 + 1,500 + 300
+              ("B小学", "primary", False, (0, 1800)),         # 1,100 m from S1 across the river; 8,500 by road
+              ("C中心小学", "primary", True, (6000, 200))]     # boarding: S0 6,300, S1 6,900 by road
+    inputs.extra = {"schools": gpd.GeoDataFrame(
+        {"name": [p[0] for p in placed], "kind": [p[1] for p in placed],
+         "boarding": pd.array([p[2] for p in placed], dtype="boolean"), "counts": True},
+        geometry=[Point(at(*p[3])) for p in placed], crs=CRS_M)}
+    return inputs
+
+
+def test_along_the_roads_the_school_across_the_river_is_far():
+    from layers.standards import school
+
+    by_road = school.SchoolRules(max_distance_m=2000, boarding_max_distance_m=7000, measure="network")
+    out = school.assess(_schools_by_road(), by_road, "zh")
+    np.testing.assert_allclose(out["school_nearest_m"], [1900.0, 2500.0], atol=0.01)
+    np.testing.assert_allclose(out["school_boarding_m"], [6300.0, 6900.0], atol=0.01)
+    assert out["school_verdict"].tolist() == ["meets", "meets"]
+    assert out["school_reason"].tolist() == ["小学（A村小）距村委会沿道路 1,900 米（限值 2,000 米）",
+                                             "寄宿制小学（C中心小学）沿道路相距 6,900 米（寄宿制限值 7,000 米）"]
+    narrower = school.assess(_schools_by_road(), school.SchoolRules(max_distance_m=2000, boarding_max_distance_m=6800,
+                                                                    measure="network"), "en")
+    assert narrower["school_verdict"].tolist() == ["meets", "fails"]
+    assert narrower["school_reason"].iloc[1] == ("nearest primary school 2,500 m by road from the village seat; "
+                                                 "limit 2,000 m; nearest boarding primary school 6,900 m by road "
+                                                 "(limit 6,800 m)")
+    straight = school.assess(_schools_by_road(), school.SchoolRules(max_distance_m=2000), "zh")
+    assert straight["school_nearest_name"].tolist() == ["A村小", "B小学"]   # across the river, 1,100 m
+    assert straight["school_nearest_m"].iloc[1] == pytest.approx(1100.0, rel=1e-3)
+    assert school.requirement(by_road, "zh") == "≤ 2,000 米（寄宿制 ≤ 7,000 米）（沿道路）"
+
+
+def test_along_the_roads_without_roads_is_no_data():
+    from layers.standards import school
+
+    out = school.assess(_schools_by_road(roads=False), school.SchoolRules(measure="network"), "zh")
+    assert out["school_verdict"].tolist() == ["no_data", "no_data"]
+    assert out["school_reason"].iloc[0] == "按道路测距（measure = \"network\"），但配置中没有道路图层"

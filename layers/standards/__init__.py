@@ -305,6 +305,38 @@ def measured_from(seats, lang: str) -> np.ndarray:
     return np.where(has_seat, FROM_SEAT(lang), FROM_BOUNDARY(lang)).astype(np.dtypes.StringDType())
 
 
+# How a plug-in measures to its targets ([standards.<section>] measure): on the ground, or
+# along every road of the run's one shared graph (layers.roadnet.every_road)
+STRAIGHT, NETWORK = "straight", "network"
+ALONG = T(zh="沿道路", en=" by road")                               # the {how} of a reason
+ALONG_REQUIRED = T(zh="（沿道路）", en=" (by road)")                 # after a requirement
+FROM_INSIDE = T(zh="村域内一点", en="a point inside the village")   # by road, without a seat
+
+
+def nearest_measured(inputs, targets, mask, measure: str) -> tuple[Any, Any] | None:
+    """``nearest_among`` (``STRAIGHT``), or along every road from each seat (a point inside
+    the village without one; ``NETWORK``), the straight legs to and from the roads included:
+    each village's nearest target of ``mask`` (its row, -1 none) and the metres to it; None
+    by road when there are no roads."""
+    if measure == STRAIGHT:
+        return nearest_among(inputs.origins, targets, mask, inputs.crs)
+    from layers import roadnet   # it reads the inputs, whose module reads this registry
+
+    if inputs.roads is None or not len(inputs.roads):
+        return None
+    net = roadnet.every_road(inputs)
+    rows, metres = net.nearest_along(net.all_roads, np.asarray(targets)[mask])
+    return np.append(np.flatnonzero(mask), -1)[rows], metres
+
+
+def origin_words(seats, measure: str, lang: str) -> np.ndarray:
+    """The ``{origin}`` of a reason as ``measure`` measures: ``measured_from``, or by road
+    the seat, else a point inside the village."""
+    if measure == STRAIGHT:
+        return measured_from(seats, lang)
+    return np.where(geometry.usable(np.asarray(seats, dtype=object)), FROM_SEAT(lang), FROM_INSIDE(lang))
+
+
 def target_names(layer) -> np.ndarray:
     """An input layer's ``name`` column as objects, "" where it has none."""
     return layer["name"].astype(object).where(layer["name"].notna(), "").to_numpy(dtype=object)

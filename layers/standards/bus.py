@@ -33,13 +33,13 @@ import shapely
 from gis import geometry
 from layers.canonical import _flags, _numbers
 from layers.grades import FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text
-from layers.standards import (AT_MOST_M, FROM_SEAT, LINES, NAME, POINTS, TRANSPORT, Input, Plugin, Standard, Symbol,
-                              measured_from, names_at, nearest_among, number, target_names)
+from layers.standards import (ALONG, ALONG_REQUIRED, AT_MOST_M, LINES, NAME, NETWORK, POINTS, STRAIGHT, TRANSPORT,
+                              Input, Plugin, Standard, Symbol, names_at, nearest_measured, number, origin_words,
+                              target_names)
 from layers.text import T
 
 BUREAU = TRANSPORT   # with the hardened road (road.py)
 
-STRAIGHT, NETWORK = "straight", "network"
 ROUTE_STEP_M = 20.0   # a route's points along the roads: the way to it found to within 10 m
 
 
@@ -97,8 +97,6 @@ FAR = T(zh="最近的{what}（{name}）距{origin}{how} {d:,.0f} 米，超过限
         en="nearest {what} ({name}) {d:,.0f} m{how} from {origin}; limit {m} m")
 STOP, ROUTE = T(zh="客车站点", en="bus stop"), T(zh="客车线路", en="bus route")
 SERVED_STOP = T(zh="有班线停靠的站点", en="stop served by a regular line")
-ALONG = T(zh="沿道路", en=" by road")
-FROM_INSIDE = T(zh="村域内一点", en="a point inside the village")   # by road, without a seat
 
 
 def targets(stops: pd.DataFrame | None, routes: pd.DataFrame | None) -> pd.DataFrame:
@@ -115,14 +113,12 @@ def nearest_served(inputs, found: pd.DataFrame, rules: BusRules) -> tuple[np.nda
     served = found["served"].to_numpy(dtype=bool)
     geoms = found["geometry"].to_numpy()
     if rules.measure == STRAIGHT:
-        return nearest_among(inputs.origins, geoms, served, inputs.crs)
-    from layers import roadnet   # it reads the inputs, whose module reads this registry
-
-    if inputs.roads is None or not len(inputs.roads):
-        return None
-    net = roadnet.every_road(inputs)
+        return nearest_measured(inputs, geoms, served, STRAIGHT)
     points, owner = reached_at(geoms[served])
-    rows, metres = net.nearest_along(net.all_roads, points)
+    nearest = nearest_measured(inputs, points, np.ones(len(points), dtype=bool), NETWORK)
+    if nearest is None:
+        return None
+    rows, metres = nearest
     return np.append(np.flatnonzero(served)[owner], -1)[rows], metres
 
 
@@ -154,11 +150,8 @@ def assess(inputs, rules: BusRules, lang: str) -> pd.DataFrame:
     route = np.append(found["route"].to_numpy(dtype=bool), False)[rows]
     near_what = np.where(route, ROUTE(lang), STOP(lang))
     far_what = np.where(route, ROUTE(lang), SERVED_STOP(lang))
-    seats = inputs.seats.to_numpy()
     how = ALONG(lang) if network else ""
-    # by road, a village without a seat is measured from a point inside it, not from its boundary
-    origin = (np.where(geometry.usable(seats), FROM_SEAT(lang), FROM_INSIDE(lang)) if network
-              else measured_from(seats, lang))
+    origin = origin_words(inputs.seats.to_numpy(), rules.measure, lang)
     limit = number_text(rules.max_distance_m)
     grades.rule(~geometry.usable(inputs.origins), NO_DATA, NO_ORIGIN)
     grades.rule(metres <= rules.max_distance_m, MEETS, NEAR, what=near_what, name=name, origin=origin, how=how,
@@ -176,8 +169,6 @@ def requirement(rules: BusRules, lang: str) -> str:
     return AT_MOST_M.format(lang, value=number(rules.max_distance_m)) + (ALONG_REQUIRED(lang) if
                                                                         rules.measure == NETWORK else "")
 
-
-ALONG_REQUIRED = T(zh="（沿道路）", en=" (by road)")
 
 PLUGIN = Plugin(
     section="bus", rules=BusRules, check=check, assess=assess,

@@ -4,9 +4,11 @@ A village meets when a primary school (小学) lies within ``max_distance_m`` of
 its boundary where it has no seat), or a boarding primary school (寄宿制) within the wider
 ``boarding_max_distance_m``; a teaching point (教学点, the lower grades only) within
 ``max_distance_m`` gives ``teaching_points`` ("basic" by default; "meets", or "no" to
-ignore them). Straight-line ground distances for now (along roads once the road graph
-serves every standard). ``no_data`` without a seat or boundary, without a school layer, or
-when only schools of unrecorded type lie within reach. Otherwise ``fails``.
+ignore them). ``measure = "straight"`` (the default) takes ground distances; ``"network"``
+the way along every road (a pupil walks or rides the road, not across a river), the straight
+legs from the seat (a point inside the village without one) and to the school included.
+``no_data`` without a seat or boundary, without a school layer, by road without a roads
+layer, or when only schools of unrecorded type lie within reach. Otherwise ``fails``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import pandas as pd
 from gis import geometry, values
 from layers.canonical import _flags
 from layers.grades import BASIC, FAILS, MEETS, NO_DATA, NO_ORIGIN, Grades, number_text, text_column
-from layers.standards import (AT_MOST_M, NAME, POINTS, Bureau, Input, Plugin, Standard, Symbol, measured_from,
-                              names_at, nearest_among, number, target_names)
+from layers.standards import (ALONG, ALONG_REQUIRED, AT_MOST_M, NAME, NETWORK, POINTS, STRAIGHT, Bureau, Input, Plugin,
+                              Standard, Symbol, names_at, nearest_measured, number, origin_words, target_names)
 from layers.text import T
 
 BUREAU = Bureau("education", T(zh="教育局", en="Education bureau"), T(zh="教育局", en="Education"))
@@ -40,6 +42,7 @@ class SchoolRules:
     teaching_points: str = field(default="basic", metadata={"choices": ("basic", "meets", "no")})
     primary_values: tuple[str, ...] = PRIMARY_DEFAULT
     teaching_point_values: tuple[str, ...] = TEACHING_POINT_DEFAULT
+    measure: str = field(default=STRAIGHT, metadata={"choices": (STRAIGHT, NETWORK)})
 
 
 def check(rules: SchoolRules) -> str | None:
@@ -69,21 +72,24 @@ def prepare(frame: pd.DataFrame, source, findings, rules: SchoolRules) -> pd.Dat
 
 
 NO_LAYER = T(zh="配置中没有学校图层", en="no school layer in the profile")
+NO_ROADS = T(zh="按道路测距（measure = \"network\"），但配置中没有道路图层",
+             en="measured along the roads (measure = \"network\"), but the profile has no roads layer")
 NO_SCHOOL = T(zh="学校图层中没有小学", en="no primary school in the school layer")
-# {origin}: the village seat, else its boundary (measured_from)
-NEAR = T(zh="小学（{name}）距{origin} {d:,.0f} 米（限值 {m} 米）",
-         en="primary school ({name}) {d:,.0f} m from {origin} (limit {m} m)")
-BOARDING = T(zh="寄宿制小学（{name}）相距 {d:,.0f} 米（寄宿制限值 {m} 米）",
-             en="boarding primary school ({name}) {d:,.0f} m away (boarding limit {m} m)")
-POINT = T(zh="只有教学点（{name}）相距 {d:,.0f} 米（限值 {m} 米）{p}",
-          en="only a teaching point ({name}) {d:,.0f} m away (limit {m} m){p}")
-POINT_PRIMARY = T(zh="，完全小学相距 {d:,.0f} 米", en="; the nearest primary school {d:,.0f} m")
+# {origin}: the village seat, else its boundary (origin_words); {how}: "" or "沿道路"
+NEAR = T(zh="小学（{name}）距{origin}{how} {d:,.0f} 米（限值 {m} 米）",
+         en="primary school ({name}) {d:,.0f} m{how} from {origin} (limit {m} m)")
+BOARDING = T(zh="寄宿制小学（{name}）{how}相距 {d:,.0f} 米（寄宿制限值 {m} 米）",
+             en="boarding primary school ({name}) {d:,.0f} m away{how} (boarding limit {m} m)")
+POINT = T(zh="只有教学点（{name}）{how}相距 {d:,.0f} 米（限值 {m} 米）{p}",
+          en="only a teaching point ({name}) {d:,.0f} m away{how} (limit {m} m){p}")
+POINT_PRIMARY = T(zh="，完全小学{how}相距 {d:,.0f} 米", en="; the nearest primary school {d:,.0f} m{how}")
+NO_WAY = T(zh="没有道路通到小学", en="no road leads to a primary school")
 UNKNOWN = T(zh="限值内有未记录类型的学校（{name}）；请在学校图层中补录其类型",
             en="a school of unrecorded type ({name}) lies within the limit; record its type in the school layer")
-FAR = T(zh="最近的小学距{origin} {d:,.0f} 米，超过限值 {m} 米{b}",
-        en="nearest primary school {d:,.0f} m from {origin}; limit {m} m{b}")
-FAR_BOARDING = T(zh="；最近的寄宿制小学 {d:,.0f} 米（限值 {m} 米）",
-                 en="; nearest boarding primary school {d:,.0f} m (limit {m} m)")
+FAR = T(zh="最近的小学距{origin}{how} {d:,.0f} 米，超过限值 {m} 米{b}",
+        en="nearest primary school {d:,.0f} m{how} from {origin}; limit {m} m{b}")
+FAR_BOARDING = T(zh="；最近的寄宿制小学{how} {d:,.0f} 米（限值 {m} 米）",
+                 en="; nearest boarding primary school {d:,.0f} m{how} (limit {m} m)")
 
 
 def assess(inputs, rules: SchoolRules, lang: str) -> pd.DataFrame:
@@ -92,35 +98,43 @@ def assess(inputs, rules: SchoolRules, lang: str) -> pd.DataFrame:
     index = inputs.villages.index
     n = len(index)
     schools = inputs.extra.get("schools")
-    grades = Grades(n, lang, NO_LAYER)
+    network = rules.measure == NETWORK
+    grades = Grades(n, lang, NO_ROADS if schools is not None and network else NO_LAYER)
     empty = np.full(n, np.nan)
+    if schools is not None and network and (inputs.roads is None or not len(inputs.roads)):
+        schools = None   # no way along the roads: no_data, said so
     if schools is None:
         return grades.frame("school", index, school_nearest_m=empty, school_boarding_m=empty.copy(),
                             school_point_m=empty.copy(), school_nearest_name=np.full(n, None, dtype=object))
-    origins, geoms = inputs.origins, schools.geometry.to_numpy()
+    geoms = schools.geometry.to_numpy()
     kind, boarding = schools["kind"].to_numpy(dtype=object), schools["boarding"].fillna(False).to_numpy(dtype=bool)
     names = target_names(schools)
     name = partial(names_at, names)   # the {name} of the schools at given rows
 
-    primary, primary_m = nearest_among(origins, geoms, kind == "primary", inputs.crs)
-    board, board_m = nearest_among(origins, geoms, (kind == "primary") & boarding, inputs.crs)
-    point, point_m = nearest_among(origins, geoms, kind == "teaching_point", inputs.crs)
-    unknown, unknown_m = nearest_among(origins, geoms, kind == "unknown", inputs.crs)
+    def nearest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return nearest_measured(inputs, geoms, mask, rules.measure)
 
-    origin = measured_from(inputs.seats.to_numpy(), lang)
+    primary, primary_m = nearest(kind == "primary")
+    board, board_m = nearest((kind == "primary") & boarding)
+    point, point_m = nearest(kind == "teaching_point")
+    unknown, unknown_m = nearest(kind == "unknown")
+
+    origin = origin_words(inputs.seats.to_numpy(), rules.measure, lang)
+    how = ALONG(lang) if network else ""
     limit, far = number_text(rules.max_distance_m), number_text(rules.boarding_max_distance_m)
-    far_boarding = text_column(FAR_BOARDING, lang, ~np.isnan(board_m), d=board_m, m=far)
-    grades.rule(~geometry.usable(origins), NO_DATA, NO_ORIGIN)
-    grades.rule(primary_m <= rules.max_distance_m, MEETS, NEAR, origin=origin, name=name(primary), d=primary_m,
-                m=limit)
-    grades.rule(board_m <= rules.boarding_max_distance_m, MEETS, BOARDING, name=name(board), d=board_m, m=far)
+    far_boarding = text_column(FAR_BOARDING, lang, ~np.isnan(board_m), d=board_m, m=far, how=how)
+    grades.rule(~geometry.usable(inputs.origins), NO_DATA, NO_ORIGIN)
+    grades.rule(primary_m <= rules.max_distance_m, MEETS, NEAR, origin=origin, how=how, name=name(primary),
+                d=primary_m, m=limit)
+    grades.rule(board_m <= rules.boarding_max_distance_m, MEETS, BOARDING, name=name(board), d=board_m, m=far,
+                how=how)
     if rules.teaching_points != "no":
         grades.rule(point_m <= rules.max_distance_m, MEETS if rules.teaching_points == "meets" else BASIC, POINT,
-                    name=name(point), d=point_m, m=limit,
-                    p=text_column(POINT_PRIMARY, lang, ~np.isnan(primary_m), d=primary_m))
+                    name=name(point), d=point_m, m=limit, how=how,
+                    p=text_column(POINT_PRIMARY, lang, ~np.isnan(primary_m), d=primary_m, how=how))
     grades.rule(unknown_m <= rules.max_distance_m, NO_DATA, UNKNOWN, name=name(unknown))
-    grades.rule(np.isnan(primary_m), FAILS, NO_SCHOOL)
-    grades.rule(np.ones(n, dtype=bool), FAILS, FAR, origin=origin, d=primary_m, m=limit, b=far_boarding)
+    grades.rule(np.isnan(primary_m), FAILS, NO_SCHOOL if not network or not (kind == "primary").any() else NO_WAY)
+    grades.rule(np.ones(n, dtype=bool), FAILS, FAR, origin=origin, how=how, d=primary_m, m=limit, b=far_boarding)
     picked = np.where(primary_m <= rules.max_distance_m, primary,
                       np.where(board_m <= rules.boarding_max_distance_m, board, primary))
     return grades.frame("school", index, school_nearest_m=primary_m, school_boarding_m=board_m,
@@ -130,7 +144,7 @@ def assess(inputs, rules: SchoolRules, lang: str) -> pd.DataFrame:
 
 def requirement(rules: SchoolRules, lang: str) -> str:
     return AT_MOST_M.format(lang, value=number(rules.max_distance_m)) + BOARDING_REQUIRED.format(
-        lang, value=number(rules.boarding_max_distance_m))
+        lang, value=number(rules.boarding_max_distance_m)) + (ALONG_REQUIRED(lang) if rules.measure == NETWORK else "")
 
 
 BOARDING_REQUIRED = T(zh="（寄宿制 ≤ {value} 米）", en=" (boarding ≤ {value} m)")
