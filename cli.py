@@ -167,7 +167,7 @@ def main(verbose: int, quiet: int) -> None:
 
 def _map_settings(profile, lang: str | None, basemap: str | None, online: bool):
     """The maps' options: command line first, then the profile's [map], then the defaults."""
-    from layers.standards import map_limits
+    from layers.mapdata import map_limits
     from maps import MapOptions
 
     settings = profile.map
@@ -378,7 +378,8 @@ def demo(outdir: Path, overwrite: bool, lang: str | None, basemap: str | None, o
 def _compared_extra(comparison) -> tuple:
     """The optional standards compared, as the pages draw them (the registry's words): those
     with a change, or a bureau of their own in the trend."""
-    from layers.standards import BUREAUS, OPTIONAL, drawn
+    from layers.mapdata import drawn
+    from layers.standards import BUREAUS, OPTIONAL
     from maps.extra import from_plain
 
     changed = set(comparison.changes["standard"].astype(str))

@@ -32,8 +32,9 @@ from gis.errors import OutputError
 from gis.outdir import OutputFolder, checkpoint
 from layers import clinics, consistency, gaps, roadnet, scope, workbook, zones
 from layers.inputs import Inputs, load_inputs
+from layers.mapdata import drawn, drawn_frames
 from layers.settings import LedgerSettings, Profile
-from layers.standards import LAYERS, OPTIONAL, STANDARDS, drawn, drawn_frames, present
+from layers.standards import LAYERS, OPTIONAL, STANDARDS, present
 from layers.verdicts import NOT_APPLICABLE, VERDICTS
 
 log = logging.getLogger(__name__)

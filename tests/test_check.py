@@ -17,7 +17,7 @@ from shapely.geometry import Polygon
 import hand_drawn as hd
 from cli import main
 from county_files import write_county
-from layers import inputs
+from layers import villages
 
 CODE_LIST = Path(__file__).parent / "data" / "villages_522326.csv"
 
@@ -120,16 +120,16 @@ def test_village_checks_begun_while_reading_report_what_checks_after_reading_do(
     far = gpd.GeoSeries([hd.point(60000, 500)], crs=hd.CRS_M).to_crs("EPSG:4490")
     clinics.loc[1, ["lon", "lat"]] = [far.x.iloc[0], far.y.iloc[0]]             # 57 km east of the grid
     clinics.to_csv(county.parent / "clinics.csv", index=False)
-    early_start = inputs._EarlyVillages.start
+    early_start = villages.EarlyVillages.start
     begun = []
-    monkeypatch.setattr(inputs._EarlyVillages, "start",
+    monkeypatch.setattr(villages.EarlyVillages, "start",
                         classmethod(lambda cls, *args: begun.append(early_start(*args)) or begun[-1]))
     _, report = check(county)
     assert len(begun) == 1 and begun[0] is not None
     assert by_check(report, "overlap") and by_check(report, "gap") and by_check(report, "seat_outside")
     order = [item["check"] for item in report["warnings"]]
     assert order.index("far_outside") > max(order.index(name) for name in ("overlap", "gap", "seat_outside"))
-    monkeypatch.setattr(inputs._EarlyVillages, "start", classmethod(lambda cls, *args: None))
+    monkeypatch.setattr(villages.EarlyVillages, "start", classmethod(lambda cls, *args: None))
     _, after = check(county)
     assert after == report
 
@@ -163,12 +163,12 @@ def test_code_list_seat_outside_and_far_features(county):
 
 def test_code_list_accepts_real_codes(tmp_path):
     from layers.checks import Findings
-    from layers.inputs import _check_code_list
+    from layers.villages import check_code_list
     from layers.settings import Source
 
     codes = pd.Series(["522326003207", "522326999999"], dtype="string")
     findings = Findings()
-    _check_code_list(codes, CODE_LIST, Source("villages", tmp_path / "v.gpkg", columns={"code": "code"}), findings)
+    check_code_list(codes, CODE_LIST, Source("villages", tmp_path / "v.gpkg", columns={"code": "code"}), findings)
     [item] = findings.warnings
     assert item.code == "522326999999" and item.row == 2
 

@@ -386,7 +386,8 @@ def test_the_optional_standards_a_run_checked_are_counted_and_get_their_bureau_m
     map, the transport map counts villages failing road or bus, and the index links them."""
     import dataclasses
 
-    from layers.standards import BY_KEY, drawn
+    from layers.mapdata import drawn
+    from layers.standards import BY_KEY
     from maps.extra import from_plain
 
     villages = province()

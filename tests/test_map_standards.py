@@ -1,6 +1,6 @@
 """The five first standards reach the maps as plain data (maps/ imports nothing of layers/):
 each declares how it is drawn in its own module (layers/standards/<key>.py, ``Drawing``),
-layers.standards.map_data() gathers them, and maps/standards.json holds the result, which
+layers.mapdata.map_data() gathers them, and maps/standards.json holds the result, which
 maps/standards.py reads. This checks the file is what the registry declares, and that the
 maps draw what it says; ``python tests/test_map_standards.py`` writes it anew."""
 
@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from layers.standards import STANDARDS, map_data, map_limits  # noqa: E402
+from layers.mapdata import map_data, map_limits  # noqa: E402
+from layers.standards import STANDARDS  # noqa: E402
 
 FILE = ROOT / "maps" / "standards.json"
 
