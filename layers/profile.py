@@ -41,9 +41,9 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "towns": (("township_code",), ("name",)),
 }
 
-# the group tables holding layers' tables ([network] holds [network.coverage] …), and their own keys
-GROUPS = {layer.section.split(".")[0]: frozenset() for layer in DECLARED if "." in layer.section}
-GROUPS["network"] = frozenset({"technologies"})
+# the tables that hold layers' tables ([network]: [network.coverage], [network.fibre]) -> their own keys
+GROUPS = {layer.section.split(".")[0]: frozenset() for layer in DECLARED if "." in layer.section} | {
+    "network": frozenset({"technologies"})}
 
 # A profile is a few kilobytes; a path at anything much larger is the wrong file (or one
 # that never ends, such as /dev/zero), refused before it is read whole.
@@ -98,11 +98,11 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
     if "network" in top:
         network = Network(technologies=reader.strings(top["network"], "network", "technologies", TECHNOLOGY_DEFAULT))
     for group in GROUPS:
-        inside = [layer.section for layer in DECLARED if layer.section.startswith(f"{group}.")]
-        if group in top and not any(layer.key in layers for layer in DECLARED if layer.section in inside):
-            names = [section.split(".", 1)[1] for section in inside]
-            raise ConfigError(f"{path}: [{group}] names neither {' nor '.join(names)}; add "
-                              f"{' and/or '.join(f'[{section}]' for section in inside)}, or remove [{group}]")
+        inside = [layer for layer in DECLARED if layer.section.startswith(f"{group}.")]
+        if group in top and not any(layer.key in layers for layer in inside):
+            names = " nor ".join(layer.section.split(".", 1)[1] for layer in inside)
+            tables = " and/or ".join(f"[{layer.section}]" for layer in inside)
+            raise ConfigError(f"{path}: [{group}] names neither {names}; add {tables}, or remove [{group}]")
     towns = None
     if "towns" in top:
         towns = Towns(reader.source(reader.table(top["towns"], "towns", TABLE_KEYS["towns"]), "towns"))
@@ -124,7 +124,8 @@ def parse_profile(data: Mapping[str, Any], path: Path) -> Profile:
                                 max_days_without_measure=int(days), codes=reader.resolve(codes) if codes else None)
     scopes = _scopes(reader, top.get("apply", {}), villages_source)
     return Profile(path=path, name=reader.value(project, "project", "name", str, path.stem),
-                   working_crs=working, villages=villages, layers=layers, network=network, towns=towns, standards=standards, checks=checks,
+                   working_crs=working, villages=villages, layers=layers, network=network, towns=towns,
+                   standards=standards, checks=checks,
                    map=dataclasses.replace(_map_settings(reader, top.get("map", {})), lang=lang), lang=lang,
                    as_of=_as_of(reader, project), ledger=ledger, scopes=scopes, raw=MappingProxyType(dict(data)),
                    plugins=plugins.settings(reader, top, TABLE_KEYS))
