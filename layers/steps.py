@@ -37,7 +37,9 @@ SAMPLE_PROBLEMS = T(zh="样例县有意设置了 {n} 处数据问题（如一个
                     en="the sample county's data has deliberate problems ({n}, such as a village without a boundary) "
                        "to show how covermap handles them; covermap check {profile} lists them")
 
-_ASSESS = {standard.key for standard in ALL} | {"partition", "assess (distributed)"}   # the plug-ins' too
+# the standards' steps (the plug-ins' too) and those deciding them together: the road network
+# built once for the standards measuring along it, the distributed run's
+_ASSESS = {standard.key for standard in ALL} | {"road network", "partition", "assess (distributed)"}
 
 
 def phase(step: str) -> str:

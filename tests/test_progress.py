@@ -52,6 +52,19 @@ def test_default_names_each_step_once_and_is_short(county, tmp_path, logging_res
     assert "\r" not in result.output and "\x1b" not in result.output   # not a terminal: no bars
 
 
+def test_every_step_the_pipeline_times_is_announced_in_both_languages():
+    """A step key of no phase would be shown as it is, in English, to a Chinese user (the road
+    network's once was): each literal step of layers/pipeline.py belongs to a phase with words."""
+    from pathlib import Path
+
+    from layers.steps import PHASES, phase
+
+    source = (Path(__file__).parent.parent / "layers" / "pipeline.py").read_text(encoding="utf-8")
+    steps = set(re.findall(r'_timed\([^,]+, f?"([^"{]+)', source)) | {"write map.html"}
+    assert {"read", "road network", "gaps", "write tables"} <= steps
+    assert {step: phase(step) for step in steps if phase(step) not in PHASES} == {}
+
+
 def test_english_steps_and_maps_step(county, tmp_path, logging_restored):
     result = run("run", county, "-o", tmp_path / "out", "--lang", "en")
     steps = [line for line in result.stderr.splitlines() if not line.startswith("warning:")]
